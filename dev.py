@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Bootstrap and run prgate from a fresh clone, with nothing but Python 3.11+ and git.
+
+    python3 dev.py run [PRGATE ARGS...]   # run prgate (default: check the shipped sample repo)
+    python3 dev.py test [PYTEST ARGS...]  # ruff, mypy and the whole pytest suite
+    python3 dev.py bench NAME             # run bench/NAME.py
+
+Each command first makes sure `.venv/` exists and holds exactly what
+`pyproject.toml` and `constraints.txt` ask for; it reinstalls only when one of
+them changed. Standard library only: this file runs before anything is
+installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("PRGATE_VENV", ROOT / ".venv"))
+STAMP = VENV / ".prgate-installed"
+EXTRAS = "dev,bench"  # one environment for running, testing and benchmarking
+DEFAULT_RUN_ARGS = ["check", str(ROOT / "examples" / "seed-template-repo")]
+
+
+def _python() -> Path:
+    return VENV / ("Scripts" if os.name == "nt" else "bin") / "python"
+
+
+def _fingerprint(extras: str) -> str:
+    digest = hashlib.sha256(extras.encode())
+    for name in ("pyproject.toml", "constraints.txt"):
+        path = ROOT / name
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_env(extras: str) -> Path:
+    """Create or update the virtual environment; return its python."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs before the venv exists
+        sys.exit(f"prgate needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    wanted = _fingerprint(extras)
+    if STAMP.exists() and STAMP.read_text() == wanted and _python().exists():
+        return _python()
+    if not _python().exists():
+        print(f"dev.py: creating {VENV}", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print(f"dev.py: installing prgate[{extras}] into {VENV}", file=sys.stderr)
+    pip = [str(_python()), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    cmd = [*pip, "install", "-e", f"{ROOT}[{extras}]"]
+    if (ROOT / "constraints.txt").exists():
+        cmd += ["-c", str(ROOT / "constraints.txt")]
+    subprocess.run(cmd, check=True)
+    STAMP.write_text(wanted)
+    return _python()
+
+
+def _run(cmd: list[str]) -> int:
+    return subprocess.run(cmd, cwd=ROOT).returncode
+
+
+def cmd_test(args: list[str]) -> int:
+    py = str(ensure_env(EXTRAS))
+    steps = [
+        [py, "-m", "ruff", "check", "."],
+        [py, "-m", "ruff", "format", "--check", "."],
+        [py, "-m", "mypy"],
+    ]
+    for step in steps:
+        print("dev.py: $", " ".join(step[1:]), file=sys.stderr, flush=True)
+        if _run(step) != 0:
+            return 1
+    workers = "2" if os.environ.get("CI") else "auto"
+    return _run([py, "-m", "pytest", "-n", workers, *args])
+
+
+def cmd_run(args: list[str]) -> int:
+    py = ensure_env(EXTRAS)
+    prgate = py.parent / "prgate"
+    return subprocess.run([str(prgate), *(args or DEFAULT_RUN_ARGS)]).returncode
+
+
+def cmd_bench(args: list[str]) -> int:
+    if not args:
+        print("usage: python3 dev.py bench NAME [ARGS...]", file=sys.stderr)
+        return 2
+    py = str(ensure_env(EXTRAS))
+    return _run([py, str(ROOT / "bench" / f"{args[0]}.py"), *args[1:]])
+
+
+def main(argv: list[str]) -> int:
+    commands = {"test": cmd_test, "run": cmd_run, "bench": cmd_bench}
+    if not argv or argv[0] not in commands:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,148 @@
+"""Shared helpers: real git repositories in temp dirs, the real ``prgate`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workers.engine.config import RepoConfig
+from workers.engine.findings import Finding
+from workers.engine.repo import open_view
+from workers.engine.runner import Report, run_checks
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "seed-template-repo"
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "prgate tests",
+    "GIT_AUTHOR_EMAIL": "tests@prgate.invalid",
+    "GIT_COMMITTER_NAME": "prgate tests",
+    "GIT_COMMITTER_EMAIL": "tests@prgate.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {**os.environ, **GIT_ENV}
+    proc = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, f"git {args}: {proc.stderr}"
+    return proc.stdout
+
+
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def make_repo(root: Path, files: Mapping[str, str | bytes], *, commit: bool = True) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    write_files(root, files)
+    if commit:
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "initial", "--allow-empty")
+    return root
+
+
+def random_token(alphabet: str, n: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+ALNUM = string.ascii_letters + string.digits
+
+
+class Tokens:
+    """Realistic secrets made at run time, so this repository never contains one."""
+
+    @staticmethod
+    def github() -> str:
+        return "gh" + "p_" + random_token(ALNUM, 36)
+
+    @staticmethod
+    def github_pat() -> str:
+        return "github" + "_pat_" + random_token(ALNUM, 22) + "_" + random_token(ALNUM, 59)
+
+    @staticmethod
+    def aws() -> str:
+        return "AK" + "IA" + random_token(string.ascii_uppercase + string.digits, 16)
+
+    @staticmethod
+    def slack() -> str:
+        return "xo" + "xb-" + random_token(string.digits, 12) + "-" + random_token(ALNUM, 24)
+
+    @staticmethod
+    def google() -> str:
+        return "AI" + "za" + random_token(ALNUM + "_-", 35)
+
+    @staticmethod
+    def stripe() -> str:
+        return "sk" + "_live_" + random_token(ALNUM, 32)
+
+    @staticmethod
+    def private_key() -> str:
+        body = "\n".join(random_token(ALNUM + "+/", 64) for _ in range(5))
+        return f"-----BEGIN RSA {'PRIVATE'} KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n"
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> CliResult:
+    """Run the installed ``prgate`` command as a user would."""
+    exe = Path(sys.executable).parent / "prgate"
+    proc = subprocess.run(
+        [str(exe), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV, **(env or {})},
+        timeout=120,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def check(path: Path, config: RepoConfig | None = None, **kwargs: Any) -> Report:
+    return run_checks(open_view(path), config or RepoConfig(), **kwargs)
+
+
+def pairs(findings: list[Finding]) -> set[tuple[str, str]]:
+    return {(f.rule, f.path) for f in findings}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Callable[..., Path]:
+    counter = iter(range(1000))
+
+    def factory(files: Mapping[str, str | bytes], *, commit: bool = True) -> Path:
+        return make_repo(tmp_path / f"repo{next(counter)}", files, commit=commit)
+
+    return factory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)

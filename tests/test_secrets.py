@@ -1,0 +1,156 @@
+"""contamination/secret: every detector with positives and negatives, lines, and masking."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Tokens, check, run_cli
+from workers.checks.secrets import is_placeholder_value, scan_env_text, scan_line
+
+Repo = Callable[..., Path]
+GENERATORS = {
+    "github": Tokens.github,
+    "github_pat": Tokens.github_pat,
+    "aws": Tokens.aws,
+    "slack": Tokens.slack,
+    "google": Tokens.google,
+    "stripe": Tokens.stripe,
+}
+
+
+def secrets_in(repo: Repo, files: dict[str, str | bytes]) -> list[tuple[str, int | None]]:
+    report = check(repo(files))
+    return sorted(
+        (f.path, f.start_line) for f in report.findings if f.rule == "contamination/secret"
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(GENERATORS))
+def test_token_formats_found_anywhere(repo: Repo, kind: str) -> None:
+    token = GENERATORS[kind]()
+    files = {"src/config.ts": f"// settings\nexport const key = '{token}';\n"}
+    assert secrets_in(repo, files) == [("src/config.ts", 2)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "const GH = /ghp_[A-Za-z0-9]{36}/;",  # a regex describing the format
+        "pattern: 'AKIA[0-9A-Z]{16}'",
+        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE",  # AWS's documented example key
+        "token: ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "token: ghp_" + "a" * 36,
+        "GITHUB_TOKEN=ghp_<your token here>",
+        "key = 'AIza...'",
+        "stripe: sk_live_" + "*" * 24,
+        "see https://docs.github.com about ghp_ tokens and github_pat_ tokens",
+    ],
+)
+def test_token_lookalikes_are_not_secrets(text: str) -> None:
+    assert scan_line(text) == []
+
+
+def test_private_key_block(repo: Repo) -> None:
+    files = {
+        "deploy/id_rsa": Tokens.private_key(),
+        "docs/keys.md": "intro\n\n" + Tokens.private_key(),
+    }
+    assert secrets_in(repo, files) == [("deploy/id_rsa", 1), ("docs/keys.md", 3)]
+
+
+def test_private_key_escaped_on_one_line(repo: Repo) -> None:
+    key = Tokens.private_key().replace("\n", "\\n")
+    assert secrets_in(repo, {"sa.json": json.dumps({"private_key": "X"}).replace("X", key)}) == [
+        ("sa.json", 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A key file starts with `-----BEGIN OPENSSH PRIVATE KEY-----` and must never be\n"
+        "committed. Keep it in ~/.ssh instead.\n",
+        'if line.startswith("-----BEGIN RSA PRIVATE KEY-----"):\n    return True\n',
+        "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----\n",
+        "-----BEGIN PRIVATE KEY-----\n<paste your key here>\n-----END PRIVATE KEY-----\n",
+    ],
+)
+def test_private_key_mentions_are_not_secrets(repo: Repo, text: str) -> None:
+    assert secrets_in(repo, {"docs/ssh.md": text}) == []
+
+
+def test_env_values_of_secret_named_keys(repo: Repo) -> None:
+    text = (
+        "# database\n"
+        "DB_HOST=localhost\n"
+        "DB_PASSWORD=s3cr3t-Pa55word\n"
+        "export API_KEY='f9a8b7c6d5e4'\n"
+        "JWT_SECRET: abc123def456ghi\n"
+        "TOKEN_TTL=3600\n"
+        "PASSWORD_FILE=/run/secrets/db\n"
+        "SESSION_TOKEN=\n"
+    )
+    assert secrets_in(repo, {"ops/.env.local": text}) == [
+        ("ops/.env.local", 3),
+        ("ops/.env.local", 4),
+        ("ops/.env.local", 5),
+    ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "changeme", "CHANGE_ME", "<db password>", "${DB_PASSWORD}", "$DB_PASSWORD",
+     "{{ db_password }}", "your-token", "your_api_key_here", "xxx", "XXXXXXXX", "****",
+     "replace-me", "3600", "true"],
+)  # fmt: skip
+def test_env_placeholders(value: str) -> None:
+    assert is_placeholder_value(value)
+    assert scan_env_text(f"API_TOKEN={value}\n") == []
+
+
+def test_env_example_with_placeholders_is_clean_but_real_values_are_not(repo: Repo) -> None:
+    clean = "API_TOKEN=changeme\nDB_PASSWORD=<set me>\nSECRET_KEY={{ secret_key }}\n"
+    assert secrets_in(repo, {".env.example": clean}) == []
+    leaked = "API_TOKEN=9f8e7d6c5b4a39281706\n"
+    assert secrets_in(repo, {".env.example": leaked}) == [(".env.example", 1)]
+
+
+def test_env_file_rendered_from_jinja_suffix(repo: Repo) -> None:
+    files = {"copier.yml": "a: 1\n", "tpl/.env.jinja": "DB_PASSWORD=hunter2hunter2\n"}
+    assert secrets_in(repo, files) == [("tpl/.env.jinja", 1)]
+
+
+def test_token_in_env_file_is_reported_once(repo: Repo) -> None:
+    files = {"ops/.env": f"GITHUB_TOKEN={Tokens.github()}\n"}
+    report = check(repo(files))
+    secrets = [f for f in report.findings if f.rule == "contamination/secret"]
+    assert len(secrets) == 1 and "GitHub token" in secrets[0].message
+
+
+def test_secret_never_printed_in_any_format(repo: Repo) -> None:
+    token, aws, password = Tokens.github(), Tokens.aws(), "Tr0ub4dor-and-3-more"
+    path = repo(
+        {
+            "copier.yml": "a: 1\n",
+            "app.py": f"TOKEN = '{token}'\nAWS = '{aws}'\n",
+            "t/.env": f"DB_PASSWORD={password}\n",
+        }
+    )
+    for fmt in ("text", "json", "sarif"):
+        result = run_cli("check", str(path), "--format", fmt)
+        assert result.code == 1, result.stderr
+        for secret in (token, token[4:], aws[4:], password):
+            assert secret not in result.stdout and secret not in result.stderr
+        assert "ghp_…(40 chars)" in result.stdout
+
+
+def test_fingerprint_is_stable_when_lines_move(repo: Repo) -> None:
+    token = Tokens.github()
+    first = check(repo({"a.py": f"T = '{token}'\n"})).findings[0]
+    second = check(repo({"a.py": f"# moved down\n\nT = '{token}'\n"})).findings[0]
+    assert first.start_line == 1 and second.start_line == 3
+    assert first.fingerprint == second.fingerprint

@@ -1,0 +1,320 @@
+"""contamination: local state, env files, secrets and build output inside templates.
+
+Name rules apply inside template roots (see ``template_roots``) to names as
+they will be rendered; ``contamination/secret`` applies to every file in the
+repository. Folder-shaped contamination (``node_modules/``, ``buildx/`` state)
+gives one finding for the top-most offending folder, named with a trailing
+``/``, and nothing for the files inside it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from collections import defaultdict
+
+from workers.checks.secrets import NEEDLES, SecretMatch, private_key_at, scan_env_text, scan_line
+from workers.checks.template_roots import TemplateRoot, find_template_roots
+from workers.engine.config import RepoConfig
+from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
+from workers.engine.registry import CheckSpec
+from workers.engine.repo import FileSkipped, Kind, RepoView
+
+NAME = "contamination"
+
+
+def _rule(name: str, level: Level, summary: str, help_text: str) -> RuleInfo:
+    return RuleInfo(id=f"{NAME}/{name}", level=level, summary=summary, help=help_text)
+
+
+RULES = (
+    _rule("env-file", Level.ERROR, "Plaintext env file inside a template",
+          "`.env`, `.env.*` and `*.env` files carry real settings into every generated project. "
+          "Ship `.env.example` (placeholders only) instead and exclude the real file."),
+    _rule("backup-file", Level.ERROR, "Editor or merge backup inside a template",
+          "`*.bak`, `*.orig`, `*.rej`, `*~`, `*.swp`, `*.swo` and `.#*` are leftovers of an editor "
+          "or a merge and end up in every generated project."),
+    _rule("local-state", Level.ERROR, "Local machine state inside a template",
+          "Lock files that are not package-manager lockfiles, `*.pid`, Terraform state and docker "
+          "buildx state belong to one machine, not to a template."),
+    _rule("build-artifact", Level.ERROR, "Build output or dependency folder inside a template",
+          "`node_modules/`, `dist/`, `target/`, caches and virtualenvs are generated; committing "
+          "them into a template copies them into every project."),
+    _rule("os-junk", Level.WARNING, "Operating-system junk file inside a template",
+          "`.DS_Store`, `Thumbs.db` and `desktop.ini` are written by file managers."),
+    _rule("secret", Level.ERROR, "Secret committed in plain text",
+          "Private keys, tokens and secret-named values anywhere in the repository. Rotate the "
+          "secret, remove it from the file and history, and load it at run time instead."),
+)  # fmt: skip
+
+EXAMPLE_WORDS = {"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist",
+                 "defaults", "default", "schema", "spec", "skeleton", "stub"}  # fmt: skip
+PACKAGE_LOCKFILES = {
+    "yarn.lock", "Cargo.lock", "uv.lock", "poetry.lock", "Gemfile.lock", "composer.lock",
+    "flake.lock", "Pipfile.lock", "pdm.lock", "pixi.lock", "mix.lock", "pubspec.lock",
+    "Podfile.lock", "bun.lock", "deno.lock", "conan.lock", "paket.lock", "shard.lock",
+    "Berksfile.lock", "renv.lock", "Chart.lock", "Package.resolved", "gradle.lockfile",
+}  # fmt: skip
+BACKUP_SUFFIXES = (".bak", ".orig", ".rej", "~", ".swp", ".swo")
+ARTIFACT_DIRS = {
+    "node_modules", "dist", "target", "__pycache__", ".pytest_cache", ".mypy_cache",
+    ".ruff_cache", ".tox", ".venv", ".nx", ".turbo", ".next", "coverage",
+}  # fmt: skip
+BUILDX_STATE = {"instances", "activity", "refs", "defaults"}
+OS_JUNK = {".ds_store", "thumbs.db", "desktop.ini"}
+# Every name rule needs one of these in the path (lower-cased); a cheap C-speed
+# screen over the joined listing so that only candidate paths are parsed.
+_SCREEN = (".env", ".bak", ".orig", ".rej", "~", ".sw", ".#", ".lock", ".pid", "tfstate",
+           ".terraform", "buildx/", "node_modules/", "dist/", "target/", "__pycache__/", ".pyc",
+           "_cache/", ".tox/", ".venv/", ".nx/", ".turbo/", ".next/", "coverage/", ".egg-info/",
+           ".ds_store", "thumbs.db", "desktop.ini", "__dot__")  # fmt: skip
+
+
+def is_env_name(name: str) -> bool:
+    """``.env``, ``.env.*`` or ``*.env`` — example family included."""
+    return name == ".env" or name.startswith(".env.") or (name.endswith(".env") and len(name) > 4)
+
+
+def is_example_env(name: str) -> bool:
+    words = set(re.split(r"[._\-]", name.lower()))
+    return bool(words & EXAMPLE_WORDS) and not name.lower().endswith(BACKUP_SUFFIXES)
+
+
+def classify_file(name: str) -> tuple[str, str] | None:
+    """(rule name, what it is) for a rendered file name, or None when it is fine."""
+    lower = name.lower()
+    if is_env_name(name) and not is_example_env(name):
+        backup = (
+            " (a backup copy, still holding real values)" if lower.endswith(BACKUP_SUFFIXES) else ""
+        )
+        return "env-file", f"plaintext env file{backup}"
+    if lower.endswith(BACKUP_SUFFIXES) or name.startswith(".#"):
+        return "backup-file", "editor or merge backup file"
+    if name.endswith(".lock") and name not in PACKAGE_LOCKFILES:
+        return "local-state", "lock file that is not a package-manager lockfile"
+    if name.endswith(".pid"):
+        return "local-state", "process id file"
+    if name.startswith("terraform.tfstate"):
+        return "local-state", "Terraform state (may hold secrets in plain text)"
+    if name.endswith((".pyc", ".pyo")):
+        return "build-artifact", "compiled Python file"
+    if lower in OS_JUNK:
+        return "os-junk", "file-manager metadata"
+    return None
+
+
+def classify_folder(parts: list[str], i: int) -> tuple[str, str] | None:
+    """(rule name, what it is) when folder ``parts[i]`` (not the file itself) is contamination."""
+    name = parts[i]
+    if name in ARTIFACT_DIRS or name.endswith(".egg-info"):
+        return "build-artifact", "build output, dependency or cache folder"
+    if name == ".terraform":
+        return "local-state", "Terraform working folder"
+    if name == "buildx" and i + 2 < len(parts) and parts[i + 1] in BUILDX_STATE:
+        return "local-state", "docker buildx state folder"
+    return None
+
+
+def _candidates(paths: list[str]) -> list[str]:
+    """Paths that contain one of ``_SCREEN`` (ASCII case-insensitively)."""
+    data = "\n".join(paths).encode("utf-8", "surrogateescape").lower() + b"\n"
+    starts: set[int] = set()
+    for needle in _SCREEN:
+        word = needle.encode()
+        pos = data.find(word)
+        while pos != -1:
+            starts.add(data.rfind(b"\n", 0, pos) + 1)
+            pos = data.find(word, data.find(b"\n", pos))
+    found = []
+    offset = 0
+    for p in paths:
+        if offset in starts:
+            found.append(p)
+        offset += len(p.encode("utf-8", "surrogateescape")) + 1
+    return found
+
+
+def _innermost(roots: list[TemplateRoot], path: str) -> TemplateRoot | None:
+    found = None
+    for root in roots:
+        if root.contains(path):
+            found = root  # roots are outermost first
+    return found
+
+
+def _fix_for(root: TemplateRoot, path: str, is_dir: bool) -> tuple[str, str]:
+    """(how to fix, one-line fix text)."""
+    target = path.rstrip("/")
+    rm = (
+        f"git rm -r --cached {shlex.quote(target)}"
+        if is_dir
+        else f"git rm --cached {shlex.quote(target)}"
+    )
+    if root.kind == "copier" and root.in_render_root(target) is not None:
+        pattern = posixpath.basename(target) + ("/" if is_dir else "")
+        return (
+            f"Remove it from the template ({rm} keeps your local copy), or if the template "
+            f"needs it locally, add {pattern!r} to "
+            f"`_exclude` in {root.source} so Copier never renders it.",
+            rm,
+        )
+    return (
+        f"Remove it from the repository ({rm} keeps your local copy) and add it to .gitignore.",
+        rm,
+    )
+
+
+def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig) -> list[Finding]:
+    if not roots:
+        return []
+    paths = [e.path for e in view.entries() if e.kind is not Kind.SUBMODULE]
+    findings: list[Finding] = []
+    flagged_dirs: set[str] = set()
+    for path in _candidates(paths):
+        root = _innermost(roots, path)
+        if root is None or root.excluded(path) or config.ignored(path):
+            continue
+        parts = path.split("/")
+        first = len(root.path.split("/")) if root.path else 0
+        folder_hit = None
+        for i in range(first, len(parts) - 1):
+            hit = classify_folder(parts, i)
+            if hit is not None:
+                folder_hit = ("/".join(parts[: i + 1]) + "/", hit)
+                break
+        if folder_hit is not None:
+            folder, (rule, what) = folder_hit
+            if folder not in flagged_dirs and not root.excluded(folder.rstrip("/")):
+                flagged_dirs.add(folder)
+                how, fix = _fix_for(root, folder, is_dir=True)
+                findings.append(
+                    _finding(
+                        rule,
+                        folder,
+                        f"{what.capitalize()} committed inside the template "
+                        f"{root.path or '(repository root)'}. {how}",
+                        fix,
+                    )
+                )
+            continue
+        rendered = root.rendered_name(parts[-1])
+        hit = classify_file(rendered)
+        if hit is None:
+            continue
+        rule, what = hit
+        shown = f" (rendered as {rendered})" if rendered != parts[-1] else ""
+        how, fix = _fix_for(root, path, is_dir=False)
+        extra = " Ship a `.env.example` with placeholders instead." if rule == "env-file" else ""
+        findings.append(
+            _finding(
+                rule,
+                path,
+                f"{what.capitalize()}{shown} inside the template "
+                f"{root.path or '(repository root)'}. {how}{extra}",
+                fix,
+            )
+        )
+    return findings
+
+
+def _finding(
+    rule: str, path: str, message: str, fix: str | None, line: int | None = None, key: str = ""
+) -> Finding:
+    info = next(r for r in RULES if r.id == f"{NAME}/{rule}")
+    return Finding(
+        rule=info.id,
+        level=info.level,
+        path=path,
+        message=message,
+        fix=fix,
+        start_line=line,
+        end_line=line,
+        key=key,
+    )
+
+
+def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> Finding:
+    if match.key is not None:
+        message = (
+            f"{match.key} has a real-looking value ({match.mask}) on line {line}. "  # noqa: S608
+            f"Rotate it, replace the value with a placeholder ({match.fix}) and keep "
+            "real values out of git (load them from the environment or a secret store)."
+        )
+    else:
+        message = (
+            f"{match.kind} in plain text ({match.mask}) on line {line}. Revoke or rotate it "
+            "now, remove it from the file and from git history, and load it at run time "
+            "from the environment or a secret store."
+        )
+    return _finding("secret", path, message, match.fix, line, key=f"{match.detector}:{ordinal}")
+
+
+def _secret_findings(view: RepoView, roots: list[TemplateRoot]) -> tuple[list[Finding], list[Note]]:
+    by_line: dict[tuple[str, int], SecretMatch] = {}
+    key_headers: dict[str, list[int]] = defaultdict(list)
+    for hit in view.grep(NEEDLES):
+        matches = scan_line(hit.text)
+        if matches:
+            by_line[(hit.path, hit.line)] = matches[0]
+        elif "PRIVATE KEY" in hit.text:
+            key_headers[hit.path].append(hit.line)
+    notes: list[Note] = []
+    for path, numbers in key_headers.items():
+        try:
+            lines = view.read_text(path).splitlines()
+        except FileSkipped as exc:
+            notes.append(Note(path=path, message=f"not scanned for private keys: {exc}"))
+            continue
+        for number in numbers:
+            match = private_key_at(lines, number - 1) if number - 1 < len(lines) else None
+            if match is not None:
+                by_line[(path, number)] = match
+    for entry in view.entries():
+        if entry.kind is not Kind.FILE:
+            continue
+        name = posixpath.basename(entry.path)
+        root = _innermost(roots, entry.path)
+        rendered = root.rendered_name(name) if root else name.removesuffix(".jinja")
+        if not is_env_name(rendered):
+            continue
+        try:
+            text = view.read_text(entry.path)
+        except FileSkipped as exc:
+            notes.append(Note(path=entry.path, message=f"env file not scanned for secrets: {exc}"))
+            continue
+        for number, match in scan_env_text(text):
+            by_line.setdefault((entry.path, number), match)
+    for entry in view.oversized():
+        notes.append(
+            Note(path=entry.path, message=f"not scanned for secrets: {view.oversize_reason(entry)}")
+        )
+    findings = []
+    ordinals: dict[tuple[str, str], int] = defaultdict(int)
+    for (path, line), match in sorted(by_line.items()):
+        ordinals[(path, match.detector)] += 1
+        findings.append(_secret_finding(path, line, match, ordinals[(path, match.detector)]))
+    return findings, notes
+
+
+def run(view: RepoView, config: RepoConfig) -> CheckResult:
+    roots, notes = find_template_roots(view, config)
+    findings = _name_findings(view, roots, config)
+    secrets, secret_notes = _secret_findings(view, roots)
+    if not roots:
+        notes.append(
+            Note(
+                message="no template roots found (copier.yml, Nx generator files/, "
+                "cookiecutter, or template-roots in .github/prgate.yml): only the "
+                "secret rule ran"
+            )
+        )
+    return CheckResult(check=NAME, findings=findings + secrets, notes=notes + secret_notes)
+
+
+SPEC = CheckSpec(
+    name=NAME,
+    rules=RULES,
+    run=run,
+    summary="local state, env files, secrets and build output inside templates",
+)

@@ -1,0 +1,196 @@
+"""Find the folders of a repository that are rendered into generated projects.
+
+* Copier: the folder of every ``copier.yml``/``copier.yaml`` (the template
+  repository: what ``copier copy`` clones and what pytest-copier copies),
+  with its render root ``_subdirectory`` inside it. Copier's settings that
+  change what a rendered file is called or whether it is rendered at all —
+  ``_templates_suffix`` and ``_exclude`` — are taken from the file; Copier's
+  own defaults come from Copier itself.
+* Nx generators: a ``files/`` folder beside a generator's ``schema.json``.
+* cookiecutter: every ``{{cookiecutter.*}}`` folder beside a ``cookiecutter.json``.
+* Folders the repository lists under ``template-roots``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pathspec
+import yaml
+
+from workers.engine.config import RepoConfig
+from workers.engine.findings import Note
+from workers.engine.repo import FileSkipped, Kind, RepoView
+
+COPIER_FILES = ("copier.yml", "copier.yaml")
+# Copier's own defaults (copier.template.DEFAULT_EXCLUDE / DEFAULT_TEMPLATES_SUFFIX).
+# Copied rather than imported because importing copier takes ~0.8 s, longer than
+# a whole check of a 50k-file tree; tests/test_template_roots.py compares them
+# with the installed Copier so they cannot drift.
+DEFAULT_EXCLUDE = (
+    "copier.yaml",
+    "copier.yml",
+    "~*",
+    "*.py[co]",
+    "__pycache__",
+    ".git",
+    ".DS_Store",
+    ".svn",
+)
+DEFAULT_TEMPLATES_SUFFIX = ".jinja"
+NX_SUFFIX = "__tmpl__"
+
+
+@dataclass(frozen=True)
+class TemplateRoot:
+    path: str  # "" is the repository root; otherwise a folder without trailing slash
+    kind: str  # copier | nx | cookiecutter | configured
+    source: str  # the file that makes it a template (copier.yml, schema.json, ...)
+    render_root: str = ""  # where rendering starts (Copier's _subdirectory)
+    suffix: str = ""  # suffix stripped from rendered file names
+    exclude: pathspec.PathSpec[Any] | None = field(default=None, compare=False)
+
+    def contains(self, path: str) -> bool:
+        return not self.path or path == self.path or path.startswith(self.path + "/")
+
+    def rendered_name(self, name: str) -> str:
+        """A file name as it will be after rendering (``.env.jinja`` -> ``.env``)."""
+        if self.kind == "nx":
+            return name.replace(NX_SUFFIX, "").replace("__dot__", ".")
+        if self.suffix and name.endswith(self.suffix) and name != self.suffix:
+            return name[: -len(self.suffix)]
+        return name
+
+    def in_render_root(self, path: str) -> str | None:
+        """``path`` relative to the render root, or None when it is outside it."""
+        root = (
+            posixpath.join(self.path, self.render_root).strip("/")
+            if self.render_root
+            else self.path
+        )
+        if not root:
+            return path
+        if path.startswith(root + "/"):
+            return path[len(root) + 1 :]
+        return None
+
+    def excluded(self, path: str) -> bool:
+        """True when Copier's ``_exclude`` keeps ``path`` out of generated projects."""
+        if self.exclude is None:
+            return False
+        rel = self.in_render_root(path)
+        if rel is None:
+            return False
+        parts = rel.split("/")
+        rendered = "/".join([*parts[:-1], self.rendered_name(parts[-1])])
+        return self.exclude.match_file(rendered)
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """SafeLoader that reads Copier's ``!include`` and other tags as plain None."""
+
+
+_TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def _copier_settings(view: RepoView, path: str, notes: list[Note]) -> dict[str, Any]:
+    try:
+        text = view.read_text(path)
+        merged: dict[str, Any] = {}
+        for doc in yaml.load_all(text, Loader=_TolerantLoader):
+            if isinstance(doc, dict):
+                merged.update(doc)
+        return merged
+    except (FileSkipped, yaml.YAMLError) as exc:
+        notes.append(
+            Note(
+                path=path,
+                message=f"{path} could not be read as YAML ({exc}); "
+                "Copier's defaults were assumed for it",
+            )
+        )
+        return {}
+
+
+def _copier_root(view: RepoView, path: str, notes: list[Note]) -> TemplateRoot:
+    folder = posixpath.dirname(path)
+    settings = _copier_settings(view, path, notes)
+    sub = settings.get("_subdirectory")
+    subdirectory = sub.strip("/") if isinstance(sub, str) and "{" not in sub else ""
+    if isinstance(sub, str) and "{" in sub:
+        notes.append(
+            Note(
+                path=path,
+                message=f"_subdirectory {sub!r} depends on answers; "
+                f"the whole folder of {path} is treated as its render root",
+            )
+        )
+    suffix = settings.get("_templates_suffix", DEFAULT_TEMPLATES_SUFFIX)
+    exclude_patterns = settings.get("_exclude")
+    if not isinstance(exclude_patterns, list):
+        # Copier applies its default exclusions only without a _subdirectory.
+        exclude_patterns = list(DEFAULT_EXCLUDE) if not subdirectory else []
+    literal = [
+        p for p in exclude_patterns if isinstance(p, str) and "{{" not in p and "{%" not in p
+    ]
+    return TemplateRoot(
+        path=folder,
+        kind="copier",
+        source=path,
+        render_root=subdirectory,
+        suffix=suffix if isinstance(suffix, str) else DEFAULT_TEMPLATES_SUFFIX,
+        exclude=pathspec.PathSpec.from_lines("gitignore", literal) if literal else None,
+    )
+
+
+def find_template_roots(
+    view: RepoView, config: RepoConfig
+) -> tuple[list[TemplateRoot], list[Note]]:
+    notes: list[Note] = []
+    roots: list[TemplateRoot] = []
+    paths = [e.path for e in view.entries() if e.kind is not Kind.SUBMODULE]
+    names = {p: posixpath.basename(p) for p in paths}
+    folders_with: dict[str, set[str]] = {}
+    for p, name in names.items():
+        if name in COPIER_FILES or name in ("schema.json", "cookiecutter.json"):
+            folders_with.setdefault(name, set()).add(posixpath.dirname(p))
+    for p, name in sorted(names.items()):
+        if name in COPIER_FILES:
+            roots.append(_copier_root(view, p, notes))
+    if "schema.json" in folders_with or "cookiecutter.json" in folders_with:
+        dirs = _folders(paths)
+        for folder in sorted(folders_with.get("schema.json", ())):
+            files_dir = posixpath.join(folder, "files")
+            if files_dir in dirs:
+                source = posixpath.join(folder, "schema.json")
+                roots.append(TemplateRoot(files_dir, "nx", source, suffix=NX_SUFFIX))
+        for folder in sorted(folders_with.get("cookiecutter.json", ())):
+            for d in sorted(dirs):
+                name = posixpath.basename(d)
+                if (
+                    posixpath.dirname(d) == folder
+                    and name.startswith("{{")
+                    and "cookiecutter." in name
+                ):
+                    source = posixpath.join(folder, "cookiecutter.json")
+                    roots.append(TemplateRoot(d, "cookiecutter", source))
+    for configured in config.template_roots:
+        roots.append(TemplateRoot(configured.strip("/"), "configured", ".github/prgate.yml"))
+    return _outermost_first(roots), notes
+
+
+def _folders(paths: Iterable[str]) -> set[str]:
+    folders: set[str] = set()
+    for p in paths:
+        d = posixpath.dirname(p)
+        while d and d not in folders:
+            folders.add(d)
+            d = posixpath.dirname(d)
+    return folders
+
+
+def _outermost_first(roots: list[TemplateRoot]) -> list[TemplateRoot]:
+    return sorted(roots, key=lambda r: (r.path.count("/") if r.path else -1, r.path))

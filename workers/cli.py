@@ -1,0 +1,137 @@
+"""The ``prgate`` command (DESIGN.md contract).
+
+    prgate check [PATH] [--only CHECK]... [--base REF] [--format text|json|sarif] [--config FILE]
+
+Exit status of ``check``: 0 no error-level finding, 1 error-level findings,
+2 usage error or a check that could not run (never a silent pass).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
+from workers.engine.git import RepoError, run_git
+from workers.engine.registry import CHECK_NAMES, all_rules, registry
+from workers.engine.repo import FileSkipped, RepoView, open_view
+
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"prgate: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def load_repo_config(view: RepoView, config_file: Path | None, base: str | None) -> RepoConfig:
+    """``--config FILE``; else the base revision's file with ``--base``; else the work tree's."""
+    known = [r.id for r in all_rules()]
+    if config_file is not None:
+        try:
+            text = config_file.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise ConfigError(f"--config {config_file}: {exc.strerror}") from exc
+        return parse_config(text, str(config_file), known)
+    if base is not None:
+        try:
+            data = run_git(view.root, ["show", f"{base}:./{CONFIG_PATH}"])
+        except RepoError:
+            return RepoConfig()  # the base has no config: defaults
+        text = data.decode("utf-8-sig", "replace")
+        config = parse_config(text, f"{base}:{CONFIG_PATH}", known)
+        entry = view.entry(CONFIG_PATH)
+        if entry is not None:
+            try:
+                if view.read_text(CONFIG_PATH) != text:
+                    click.echo(
+                        f"prgate: using {CONFIG_PATH} from {base}; the changed file here "
+                        "takes effect after merge",
+                        err=True,
+                    )
+            except FileSkipped:
+                pass
+        return config
+    if view.entry(CONFIG_PATH) is None:
+        return RepoConfig()
+    try:
+        text = view.read_text(CONFIG_PATH)
+    except FileSkipped as exc:
+        raise ConfigError(str(exc)) from exc
+    return parse_config(text, CONFIG_PATH, known)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="prgate")
+def main() -> None:
+    """prgate: gate pull requests on template repositories and JS/TS monorepos."""
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    type=click.Choice(CHECK_NAMES),
+    help="Run only this check (repeatable).",
+)
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Gate only what changed since REF; older findings become pre-existing notes.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"Configuration file (default: {CONFIG_PATH} of PATH, or of REF with --base).",
+)
+def check(
+    path: Path, only: tuple[str, ...], base: str | None, fmt: str, config_file: Path | None
+) -> None:
+    """Check the repository at PATH (default: the current directory)."""
+    from workers.engine.runner import run_checks
+
+    available = registry()
+    missing = [name for name in only if name not in available]
+    if missing:
+        _fail(
+            f"check {', '.join(missing)} is not available in this version of prgate "
+            f"(available: {', '.join(available)})"
+        )
+    try:
+        view = open_view(path)
+        config = load_repo_config(view, config_file, base)
+        report = run_checks(view, config, only=only, base=base)
+    except (RepoError, ConfigError) as exc:
+        _fail(str(exc))
+        return
+    if fmt == "sarif":
+        from workers.engine.formats.sarif import render_sarif
+
+        rules = [r for name in (only or available) for r in available[name].rules]
+        click.echo(json.dumps(render_sarif(report, rules), indent=2, ensure_ascii=False))
+    elif fmt == "json":
+        from workers.engine.formats.json import render_json
+
+        click.echo(render_json(report), nl=False)
+    else:
+        from workers.engine.formats.text import render_text
+
+        click.echo(render_text(report), nl=False)
+    sys.exit(report.exit_code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

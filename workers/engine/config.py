@@ -1,0 +1,220 @@
+"""Repository configuration, ``.github/prgate.yml``.
+
+Example::
+
+    contamination:
+      enabled: true
+      rules:
+        os-junk: note          # error | warning | note | off
+    jest-collision:
+      enabled: false
+    paths-ignore:              # gitignore syntax, repo-relative
+      - "fixtures/**"
+    template-roots:            # folders that are rendered into projects
+      - "blueprints/service"
+    allow:                     # accepted exceptions; each needs a reason
+      - path: "templates/demo/.env"
+        rule: contamination/env-file
+        reason: "demo values only, checked by security on 2026-01-05"
+
+Unknown keys and wrong types are errors with the file's line number, so a typo
+never turns a gate off silently. The App reads this file from the pull
+request's base branch; ``prgate check --base REF`` does the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import Any, Literal
+
+import pathspec
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workers.engine.findings import Finding, Level
+
+CONFIG_PATH = ".github/prgate.yml"
+RuleSetting = Literal["error", "warning", "note", "off"]
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names the file, line and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class CheckSettings(_Strict):
+    enabled: bool = Field(True, description="Run this check.")
+    rules: dict[str, RuleSetting] = Field(
+        default_factory=dict,
+        description="Per-rule level override by rule name (without the check prefix), or `off`.",
+    )
+
+
+class AllowEntry(_Strict):
+    path: str = Field(description="gitignore-style pattern of the paths this exception covers.")
+    rule: str = Field(description="Full rule id, e.g. `contamination/env-file`.")
+    reason: str = Field(min_length=1, description="Why the exception is accepted.")
+
+
+class RepoConfig(_Strict):
+    contamination: CheckSettings = Field(default_factory=CheckSettings)
+    jest_collision: CheckSettings = Field(default_factory=CheckSettings, alias="jest-collision")
+    hook_validation: CheckSettings = Field(default_factory=CheckSettings, alias="hook-validation")
+    paths_ignore: list[str] = Field(
+        default_factory=list,
+        alias="paths-ignore",
+        description="gitignore-style patterns of paths no check reports on.",
+    )
+    template_roots: list[str] = Field(
+        default_factory=list,
+        alias="template-roots",
+        description="Extra folders treated as template roots, besides the ones found.",
+    )
+    allow: list[AllowEntry] = Field(default_factory=list, description="Accepted exceptions.")
+
+    def settings(self, check: str) -> CheckSettings:
+        value = getattr(self, check.replace("-", "_"))
+        assert isinstance(value, CheckSettings)
+        return value
+
+    @cached_property
+    def _ignore(self) -> pathspec.PathSpec[Any]:
+        return pathspec.PathSpec.from_lines("gitignore", self.paths_ignore)
+
+    @cached_property
+    def _allow(self) -> list[tuple[AllowEntry, pathspec.PathSpec[Any]]]:
+        return [(a, pathspec.PathSpec.from_lines("gitignore", [a.path])) for a in self.allow]
+
+    def ignored(self, path: str) -> bool:
+        return bool(self.paths_ignore) and self._ignore.match_file(path)
+
+    def allowed(self, finding: Finding) -> str | None:
+        """The reason of the first ``allow`` entry covering this finding, if any."""
+        for entry, spec in self._allow:
+            if entry.rule == finding.rule and spec.match_file(finding.path):
+                return entry.reason
+        return None
+
+    def level_for(self, rule_id: str, default: Level) -> Level | None:
+        """The configured level of a rule; None when the rule is switched off."""
+        check, _, name = rule_id.partition("/")
+        setting = self.settings(check).rules.get(name)
+        if setting is None:
+            return default
+        return None if setting == "off" else Level(setting)
+
+
+def parse_config(
+    text: str, source: str = CONFIG_PATH, known_rules: Sequence[str] = ()
+) -> RepoConfig:
+    """Parse and validate config text; raise ConfigError naming line and key."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}: not valid YAML: {problem}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{source}:1: the file must be a mapping of settings, not {type(data).__name__}"
+        )
+    try:
+        config = RepoConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _line_of(node, loc)
+            key = ".".join(str(p) for p in loc) or "(top level)"
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = f"unknown key; allowed here: {', '.join(_allowed_keys(loc))}"
+            problems.append(f"{source}:{line}: {key}: {msg}")
+        raise ConfigError("\n".join(problems)) from exc
+    _check_rules(config, node, source, known_rules)
+    return config
+
+
+def _check_rules(
+    config: RepoConfig, node: yaml.Node | None, source: str, known: Sequence[str]
+) -> None:
+    if not known:
+        return
+    problems = []
+    for check in ("contamination", "jest-collision", "hook-validation"):
+        names = sorted(r.split("/", 1)[1] for r in known if r.startswith(f"{check}/"))
+        for name in config.settings(check).rules:
+            if name not in names:
+                line = _line_of(node, (check, "rules", name))
+                problems.append(
+                    f"{source}:{line}: {check}.rules.{name}: unknown rule; "
+                    f"{check} has: {', '.join(names) or '(none yet)'}"
+                )
+    for i, entry in enumerate(config.allow):
+        if entry.rule not in known:
+            line = _line_of(node, ("allow", i, "rule"))
+            problems.append(
+                f"{source}:{line}: allow.{i}.rule: unknown rule id {entry.rule!r} "
+                "(use the full id, e.g. contamination/env-file)"
+            )
+    for key, patterns in (("paths-ignore", config.paths_ignore),):
+        for i, pattern in enumerate(patterns):
+            try:
+                pathspec.PathSpec.from_lines("gitignore", [pattern])
+            except ValueError as exc:
+                problems.append(f"{source}:{_line_of(node, (key, i))}: {key}.{i}: {exc}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = RepoConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = next(
+            (f for n, f in model.model_fields.items() if part in (n, f.alias)),
+            None,
+        )
+        ann = getattr(field, "annotation", None) if field else None
+        args = getattr(ann, "__args__", ())
+        candidates = [a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not candidates:
+            return []
+        model = candidates[0]
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
+    """1-based line of the deepest YAML node along ``loc`` (the key itself when it exists)."""
+    line = 1 if node is None else node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == part:
+                    line = key_node.start_mark.line + 1
+                    node = value_node
+                    break
+            else:
+                return line
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def config_schema() -> Mapping[str, Any]:
+    """JSON schema of the configuration (for docs and editors)."""
+    return RepoConfig.model_json_schema(by_alias=True)

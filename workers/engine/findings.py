@@ -1,0 +1,101 @@
+"""What a check reports: findings, notes, and rule metadata.
+
+A finding's path is repo-relative POSIX; a finding about a directory has a path
+ending in ``/``. The fingerprint is stable across runs and line shifts: it is
+built from the rule, the paths involved and a check-chosen ``key`` (never from
+a secret's value).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+
+class Level(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTE: 2}
+
+
+class RuleInfo(BaseModel):
+    """Static description of a rule, used for SARIF ``tool.driver.rules`` and docs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # "<check>/<rule>"
+    level: Level
+    summary: str
+    help: str
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    level: Level
+    path: str
+    message: str
+    start_line: int | None = None
+    end_line: int | None = None
+    fix: str | None = None
+    related: tuple[str, ...] = ()
+    key: str = Field(default="", exclude=True, repr=False)
+    pre_existing: bool = False
+    suppressed: str | None = None  # the reason from an ``allow`` entry
+
+    @property
+    def check(self) -> str:
+        return self.rule.split("/", 1)[0]
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.path, *self.related)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fingerprint(self) -> str:
+        parts = [self.rule, self.path, *sorted(self.related), self.key]
+        return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+    @property
+    def fails(self) -> bool:
+        return self.level == Level.ERROR and self.suppressed is None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.start_line or 0, LEVEL_ORDER[self.level], self.rule)
+
+
+class Note(BaseModel):
+    """Something the run wants a reader to know that is not a defect (a skipped file)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message: str
+    path: str | None = None
+
+
+class CheckError(Exception):
+    """The check could not run; the run exits 2 / concludes ``neutral`` with this message."""
+
+
+class CheckResult(BaseModel):
+    check: str
+    findings: list[Finding] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+    error: str | None = None  # set when the check could not run
+
+    @property
+    def failed(self) -> bool:
+        return any(f.fails for f in self.findings)
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "could-not-run"
+        return "failure" if self.failed else "success"

@@ -1,0 +1,53 @@
+"""Plain-text report: grouped by file, one summary line; no colour, so CI logs stay clean."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from workers.engine.findings import Finding, Level
+from workers.engine.runner import Report
+
+
+def _location(f: Finding) -> str:
+    return f"{f.path}:{f.start_line}" if f.start_line else f.path
+
+
+def render_text(report: Report) -> str:
+    out: list[str] = []
+    shown = [f for f in report.findings if f.suppressed is None]
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for f in shown:
+        by_file[f.path].append(f)
+    for path in sorted(by_file):
+        out.append(path)
+        for f in by_file[path]:
+            where = f"  line {f.start_line}" if f.start_line else ""
+            tag = " (pre-existing)" if f.pre_existing else ""
+            out.append(f"  {f.level.value:<7} {f.rule}{tag}{where}")
+            out.append(f"          {f.message}")
+            for other in f.related:
+                out.append(f"          also: {other}")
+            if f.fix:
+                out.append(f"          fix: {f.fix}")
+        out.append("")
+    for result in report.results:
+        for note in result.notes:
+            where = f"{note.path}: " if note.path and not note.message.startswith(note.path) else ""
+            out.append(f"note [{result.check}] {where}{note.message}")
+        if result.error is not None:
+            out.append(f"error [{result.check}] could not run: {result.error}")
+    counts = {level: sum(1 for f in shown if f.level == level) for level in Level}
+    pre = sum(1 for f in shown if f.pre_existing)
+    allowed = len(report.findings) - len(shown)
+    statuses = ", ".join(f"{r.check}: {r.status}" for r in report.results) or "no checks ran"
+    extra = "".join(
+        [
+            f", {pre} pre-existing" if pre else "",
+            f", {allowed} allowed by config" if allowed else "",
+        ]
+    )
+    out.append(
+        f"prgate: {counts[Level.ERROR]} errors, {counts[Level.WARNING]} warnings, "
+        f"{counts[Level.NOTE]} notes{extra} in {report.files} files ({statuses})"
+    )
+    return "\n".join(out) + "\n"

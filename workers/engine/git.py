@@ -1,0 +1,83 @@
+"""The one place the engine runs git. Errors carry git's own message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+# Settings that change git's output format are pinned so that a user's
+# ~/.gitconfig cannot break parsing.
+_PINNED = (
+    "-c", "core.quotePath=false",
+    "-c", "color.ui=never",
+    "-c", "grep.column=false",
+    "-c", "grep.fullName=false",
+    "-c", "grep.fallbackToNoIndex=false",
+    "-c", "grep.patternType=fixed",
+    "-c", "diff.renames=false",
+)  # fmt: skip
+
+
+class RepoError(Exception):
+    """The repository could not be read (not a repository, unknown revision, git missing)."""
+
+
+def git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # never take index.lock while only reading
+    env["LC_ALL"] = "C"
+    env.pop("GIT_PAGER", None)
+    return env
+
+
+def git_command(args: Sequence[str]) -> list[str]:
+    return ["git", *_PINNED, *args]
+
+
+def run_git(cwd: Path, args: Sequence[str], *, ok_codes: tuple[int, ...] = (0,)) -> bytes:
+    try:
+        proc = subprocess.run(git_command(args), cwd=cwd, capture_output=True, env=git_env())
+    except FileNotFoundError as exc:
+        raise RepoError("git is not installed or not on PATH") from exc
+    if proc.returncode not in ok_codes:
+        detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
+        raise RepoError(f"git {args[0]} failed in {cwd}: {detail}")
+    return proc.stdout
+
+
+def start_git(cwd: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
+    """Start git in the background (listing and grep run side by side)."""
+    try:
+        return subprocess.Popen(
+            git_command(args),
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=git_env(),
+        )
+    except FileNotFoundError as exc:
+        raise RepoError("git is not installed or not on PATH") from exc
+
+
+def finish_git(proc: subprocess.Popen[bytes], what: str, ok_codes: tuple[int, ...] = (0,)) -> bytes:
+    out, err = proc.communicate()
+    if proc.returncode not in ok_codes:
+        detail = err.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
+        raise RepoError(f"git {what} failed: {detail}")
+    return out
+
+
+def toplevel(path: Path) -> Path | None:
+    """The work tree top of ``path``, or None when ``path`` is not inside a git work tree."""
+    try:
+        out = run_git(path, ["rev-parse", "--show-toplevel"])
+    except RepoError:
+        return None
+    return Path(os.fsdecode(out.rstrip(b"\n")))
+
+
+def split_z(data: bytes) -> list[str]:
+    """Split git's NUL-separated output into paths (undecodable bytes kept via surrogateescape)."""
+    return [os.fsdecode(item) for item in data.split(b"\0") if item]

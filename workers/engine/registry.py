@@ -1,0 +1,32 @@
+"""The checks prgate knows, by their stable names (DESIGN.md: never rename them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from workers.engine.config import RepoConfig
+from workers.engine.findings import CheckResult, RuleInfo
+from workers.engine.repo import RepoView
+
+CHECK_NAMES = ("contamination", "jest-collision", "hook-validation")
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str
+    rules: tuple[RuleInfo, ...]
+    run: Callable[[RepoView, RepoConfig], CheckResult]
+    summary: str
+
+
+def registry() -> dict[str, CheckSpec]:
+    """Implemented checks in contract order. Imported lazily so the CLI starts fast."""
+    from workers.checks import contamination
+
+    specs = [contamination.SPEC]
+    return {s.name: s for s in sorted(specs, key=lambda s: CHECK_NAMES.index(s.name))}
+
+
+def all_rules() -> list[RuleInfo]:
+    return [rule for spec in registry().values() for rule in spec.rules]

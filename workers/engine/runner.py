@@ -1,0 +1,85 @@
+"""Run checks over a repository view and post-process their findings.
+
+Checks stay pure and config-light: they emit findings at their rules' default
+levels. This module applies what the repository configured (levels, ``off``,
+``paths-ignore``, ``allow``) and what ``--base`` says about pre-existing
+findings, in one place, the same for every check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+
+from workers.engine.config import RepoConfig
+from workers.engine.findings import CheckError, CheckResult, Finding, Level
+from workers.engine.git import RepoError
+from workers.engine.registry import CheckSpec, registry
+from workers.engine.repo import FileSkipped, RepoView
+
+
+class Report(BaseModel):
+    target: str
+    base: str | None = None
+    files: int = 0
+    results: list[CheckResult]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.results for f in r.findings]
+
+    @property
+    def exit_code(self) -> int:
+        """DESIGN.md: 0 clean, 1 error-level findings, 2 a check could not run."""
+        if any(r.error is not None for r in self.results):
+            return 2
+        return 1 if any(r.failed for r in self.results) else 0
+
+
+def run_checks(
+    view: RepoView,
+    config: RepoConfig,
+    only: Iterable[str] = (),
+    base: str | None = None,
+) -> Report:
+    specs = registry()
+    wanted = list(only) or list(specs)
+    changed = view.changed_since(base) if base is not None else None
+    results = []
+    for name in wanted:
+        spec = specs[name]
+        if not config.settings(name).enabled and not only:
+            continue
+        results.append(_run_one(spec, view, config, changed))
+    return Report(target=view.description, base=base, files=len(view.entries()), results=results)
+
+
+def _run_one(
+    spec: CheckSpec, view: RepoView, config: RepoConfig, changed: set[str] | None
+) -> CheckResult:
+    try:
+        raw = spec.run(view, config)
+    except (CheckError, RepoError, FileSkipped) as exc:
+        return CheckResult(check=spec.name, error=str(exc))
+    findings = []
+    for finding in raw.findings:
+        level = config.level_for(finding.rule, finding.level)
+        if level is None or all(config.ignored(p) for p in finding.paths):
+            continue
+        update: dict[str, object] = {"level": level}
+        reason = config.allowed(finding)
+        if reason is not None:
+            update["suppressed"] = reason
+        if changed is not None and not any(_touched(p, changed) for p in finding.paths):
+            update["pre_existing"] = True
+            update["level"] = Level.NOTE
+        findings.append(finding.model_copy(update=update))
+    findings.sort(key=Finding.sort_key)
+    return raw.model_copy(update={"findings": findings})
+
+
+def _touched(path: str, changed: set[str]) -> bool:
+    if path.endswith("/"):
+        return any(c.startswith(path) for c in changed)
+    return path in changed
