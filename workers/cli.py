@@ -32,36 +32,36 @@ def load_repo_config(view: RepoView, config_file: Path | None, base: str | None)
     known = [r.id for r in all_rules()]
     if config_file is not None:
         try:
-            text = config_file.read_text(encoding="utf-8-sig")
+            given = config_file.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise ConfigError(f"--config {config_file}: {exc.strerror}") from exc
-        return parse_config(text, str(config_file), known)
+        return parse_config(given, str(config_file), known)
     if base is not None:
         try:
-            data = run_git(view.root, ["show", f"{base}:./{CONFIG_PATH}"])
+            data: bytes | None = run_git(view.root, ["show", f"{base}:./{CONFIG_PATH}"])
         except RepoError:
-            return RepoConfig()  # the base has no config: defaults
-        text = data.decode("utf-8-sig", "replace")
-        config = parse_config(text, f"{base}:{CONFIG_PATH}", known)
-        entry = view.entry(CONFIG_PATH)
-        if entry is not None:
-            try:
-                if view.read_text(CONFIG_PATH) != text:
-                    click.echo(
-                        f"prgate: using {CONFIG_PATH} from {base}; the changed file here "
-                        "takes effect after merge",
-                        err=True,
-                    )
-            except FileSkipped:
-                pass
-        return config
+            data = None  # the base has no config: defaults
+        on_base = data.decode("utf-8-sig", "replace") if data is not None else None
+        if _worktree_config(view) != on_base:
+            click.echo(
+                f"prgate: using {CONFIG_PATH} as it is on {base}; the change to it here "
+                "takes effect after merge",
+                err=True,
+            )
+        if on_base is None:
+            return RepoConfig()
+        return parse_config(on_base, f"{base}:{CONFIG_PATH}", known)
+    text = _worktree_config(view)
+    return parse_config(text, CONFIG_PATH, known) if text is not None else RepoConfig()
+
+
+def _worktree_config(view: RepoView) -> str | None:
     if view.entry(CONFIG_PATH) is None:
-        return RepoConfig()
+        return None
     try:
-        text = view.read_text(CONFIG_PATH)
+        return view.read_text(CONFIG_PATH)
     except FileSkipped as exc:
         raise ConfigError(str(exc)) from exc
-    return parse_config(text, CONFIG_PATH, known)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -26,16 +26,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pathspec
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from workers.engine.findings import Finding, Level
 
 CONFIG_PATH = ".github/prgate.yml"
-RuleSetting = Literal["error", "warning", "note", "off"]
+
+
+def _yaml_off(value: object) -> object:
+    # YAML 1.1 reads an unquoted `off` (and `no`) as false; that is what the user meant.
+    return "off" if value is False else value
+
+
+RuleSetting = Annotated[Literal["error", "warning", "note", "off"], BeforeValidator(_yaml_off)]
 
 
 class ConfigError(Exception):

@@ -1,0 +1,191 @@
+"""The `prgate check` command as a user runs it: formats, exit codes, SARIF against its schema."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.conftest import SEED, Tokens, make_repo, run_cli
+from workers.engine.findings import CheckResult, Finding, Level
+from workers.engine.formats.sarif import render_sarif
+from workers.engine.registry import all_rules
+from workers.engine.runner import Report
+
+Repo = Callable[..., Path]
+SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0-rtm.5.json").read_text())
+
+
+def validate_sarif(doc: dict[str, Any]) -> None:
+    jsonschema.Draft4Validator(SCHEMA).validate(doc)
+
+
+@pytest.fixture
+def seed(tmp_path: Path) -> Path:
+    dest = tmp_path / "seed"
+    shutil.copytree(SEED, dest)
+    return make_repo(dest, {})
+
+
+def test_text_format_groups_by_file_with_summary(seed: Path) -> None:
+    result = run_cli("check", str(seed))
+    assert result.code == 1
+    lines = result.stdout.splitlines()
+    assert lines[-1] == (
+        "prgate: 5 errors, 0 warnings, 0 notes in 14 files (contamination: failure)"
+    )
+    headers = [line for line in lines if line and not line.startswith(" ")][:-1]
+    assert headers == sorted(headers) and "buildx/" in headers
+    assert "\x1b[" not in result.stdout  # no colour codes in CI logs
+
+
+def test_json_format(seed: Path) -> None:
+    result = run_cli("check", str(seed), "--format", "json")
+    doc = result.json()
+    assert result.code == doc["exit_code"] == 1
+    assert doc["checks"]["contamination"]["status"] == "failure"
+    assert {(f["rule"], f["path"]) for f in doc["findings"]} >= {
+        ("contamination/local-state", "buildx/")
+    }
+    assert all(len(f["fingerprint"]) == 32 for f in doc["findings"])
+
+
+def test_sarif_format_is_valid_and_follows_the_contract(seed: Path) -> None:
+    (seed / "src").mkdir()
+    (seed / "src" / "k.py").write_text(f"K = '{Tokens.aws()}'\n")
+    result = run_cli("check", str(seed), "--format", "sarif")
+    assert result.code == 1
+    doc = json.loads(result.stdout)  # nothing but the document on stdout
+    validate_sarif(doc)
+    run = doc["runs"][0]
+    assert doc["version"] == "2.1.0" and run["tool"]["driver"]["name"] == "prgate"
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert "contamination/secret" in rule_ids and "contamination/env-file" in rule_ids
+    uris = {
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+        for r in run["results"]
+    }
+    assert ("contamination/local-state", "buildx/") in uris  # a directory names the directory
+    assert ("contamination/env-file", "templates/{{project_slug}}/.env") in uris
+    secret = next(r for r in run["results"] if r["ruleId"] == "contamination/secret")
+    assert secret["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+    assert all(r["level"] in ("error", "warning", "note") for r in run["results"])
+    assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
+
+
+def test_sarif_names_every_file_of_a_multi_file_finding() -> None:
+    finding = Finding(
+        rule="contamination/env-file",
+        level=Level.ERROR,
+        path="apps/a/package.json",
+        related=("apps/b/package.json", "apps/c/package.json"),
+        message="collision",
+    )
+    report = Report(target="t", results=[CheckResult(check="contamination", findings=[finding])])
+    doc = render_sarif(report, all_rules())
+    validate_sarif(doc)
+    result = doc["runs"][0]["results"][0]
+    named = [result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]] + [
+        loc["physicalLocation"]["artifactLocation"]["uri"] for loc in result["relatedLocations"]
+    ]
+    assert named == ["apps/a/package.json", "apps/b/package.json", "apps/c/package.json"]
+
+
+def test_sarif_with_base_and_allow(tmp_path: Path) -> None:
+    from tests.conftest import git
+
+    path = make_repo(
+        tmp_path / "r",
+        {
+            "copier.yml": "_subdirectory: t\n",
+            "t/old.env": "A=1\n",
+            ".github/prgate.yml": (
+                "allow:\n  - path: t/ok.bak\n    rule: contamination/backup-file\n"
+                "    reason: fixture for a test\n"
+            ),
+        },
+    )
+    git(path, "checkout", "-q", "-b", "feature")
+    (path / "t" / "ok.bak").write_text("x\n")
+    (path / "t" / "new.env").write_text("x\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "change")
+    result = run_cli("check", str(path), "--base", "main", "--format", "sarif")
+    doc = json.loads(result.stdout)
+    validate_sarif(doc)
+    by_uri = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r
+        for r in doc["runs"][0]["results"]
+    }
+    assert by_uri["t/old.env"]["baselineState"] == "unchanged"
+    assert by_uri["t/old.env"]["level"] == "note"
+    assert by_uri["t/new.env"]["baselineState"] == "new"
+    assert by_uri["t/ok.bak"]["suppressions"][0]["justification"] == "fixture for a test"
+    assert result.code == 1  # t/new.env
+
+
+def test_exit_code_zero_on_clean_repo(repo: Repo) -> None:
+    result = run_cli("check", str(repo({"copier.yml": "a: 1\n", "t/main.py": "print(1)\n"})))
+    assert result.code == 0 and "0 errors" in result.stdout
+
+
+def test_exit_code_two_when_a_check_is_not_available(repo: Repo) -> None:
+    result = run_cli("check", str(repo({"a": "b"})), "--only", "jest-collision")
+    assert result.code == 2 and "not available in this version" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--only", "secrets"], "Invalid value for '--only'"),
+        (["--format", "xml"], "Invalid value for '--format'"),
+        (["--config", "/nonexistent/prgate.yml"], "No such file or directory"),
+    ],
+)
+def test_usage_errors_exit_two(repo: Repo, args: list[str], message: str) -> None:
+    result = run_cli("check", str(repo({"a": "b"})), *args)
+    assert result.code == 2 and message in result.stderr
+    assert result.stdout == ""
+
+
+def test_missing_path_exits_two(tmp_path: Path) -> None:
+    result = run_cli("check", str(tmp_path / "missing"))
+    assert result.code == 2 and "does not exist" in result.stderr
+
+
+def test_invalid_repo_config_exits_two_with_line(repo: Repo) -> None:
+    path = repo({".github/prgate.yml": "contamination:\n  enable: no\n"})
+    result = run_cli("check", str(path))
+    assert result.code == 2
+    assert ".github/prgate.yml:2: contamination.enable: unknown key" in result.stderr
+
+
+def test_config_option(repo: Repo, tmp_path: Path) -> None:
+    path = repo({"copier.yml": "a: 1\n", "t/Thumbs.db": "x", "t/.env": "A=1"})
+    cfg = tmp_path / "cfg.yml"
+    cfg.write_text("contamination:\n  rules:\n    env-file: warning\n")
+    result = run_cli("check", str(path), "--config", str(cfg))
+    assert result.code == 0 and "2 warnings" in result.stdout
+
+
+def test_check_defaults_to_current_directory(repo: Repo) -> None:
+    path = repo({"copier.yml": "a: 1\n", "t/x.orig": "x"})
+    result = run_cli("check", cwd=path)
+    assert result.code == 1 and "t/x.orig" in result.stdout
+
+
+def test_only_contamination(repo: Repo) -> None:
+    result = run_cli("check", str(repo({"copier.yml": "a: 1\n"})), "--only", "contamination")
+    assert result.code == 0 and "contamination: success" in result.stdout
+
+
+def test_repo_in_unreadable_state_is_exit_two(tmp_path: Path) -> None:
+    path = make_repo(tmp_path / "r", {"a": "b"})
+    (path / ".git" / "index").write_bytes(b"garbage")  # a corrupt index
+    result = run_cli("check", str(path))
+    assert result.code == 2 and "prgate: error: git ls-files failed" in result.stderr

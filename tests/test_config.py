@@ -1,0 +1,170 @@
+"""`.github/prgate.yml`: validation with line numbers, levels, ignores, allow, and --base."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import check, git, pairs, run_cli
+from workers.engine.config import ConfigError, parse_config
+from workers.engine.findings import Level
+from workers.engine.registry import all_rules
+
+Repo = Callable[..., Path]
+KNOWN = [r.id for r in all_rules()]
+BASE = {"copier.yml": "_subdirectory: t\n", "t/old.env": "A=1\n"}
+
+
+def test_empty_and_defaults() -> None:
+    config = parse_config("", known_rules=KNOWN)
+    assert config.contamination.enabled and config.allow == []
+    assert parse_config("# only a comment\n", known_rules=KNOWN) == config
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "contamination:\n  enabeld: false\n",
+            ".github/prgate.yml:2: contamination.enabeld: unknown key",
+        ),
+        (
+            "paths-ignore: fixtures\n",
+            ".github/prgate.yml:1: paths-ignore: Input should be a valid list",
+        ),
+        (
+            "contamination:\n  rules:\n    env-file: loud\n",
+            ".github/prgate.yml:3: contamination.rules.env-file",
+        ),
+        (
+            "contamination:\n  rules:\n    env-files: off\n",
+            ":3: contamination.rules.env-files: unknown rule",
+        ),
+        (
+            "allow:\n  - path: x\n    rule: env-file\n    reason: r\n",
+            ":3: allow.0.rule: unknown rule id",
+        ),
+        (
+            "allow:\n  - path: x\n    rule: contamination/env-file\n",
+            ":2: allow.0.reason: Field required",
+        ),
+        (
+            "secrets: true\n",
+            ":1: secrets: unknown key; allowed here: contamination, jest-collision",
+        ),
+        ("contamination: [\n", "not valid YAML"),
+        ("- a\n- b\n", ":1: the file must be a mapping"),
+    ],
+)
+def test_errors_name_line_and_key(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, known_rules=KNOWN)
+    assert expected in str(info.value)
+
+
+def test_rule_levels_and_off(repo: Repo) -> None:
+    path = repo({**BASE, "t/.DS_Store": "x", "t/a.bak": "x"})
+    config = parse_config(
+        "contamination:\n  rules:\n    os-junk: error\n    backup-file: off\n", known_rules=KNOWN
+    )
+    levels = {f.rule: f.level for f in check(path, config).findings}
+    assert levels == {"contamination/env-file": Level.ERROR, "contamination/os-junk": Level.ERROR}
+
+
+def test_check_disabled(repo: Repo) -> None:
+    config = parse_config("contamination:\n  enabled: false\n", known_rules=KNOWN)
+    report = check(repo(BASE), config)
+    assert report.results == [] and report.exit_code == 0
+
+
+def test_paths_ignore(repo: Repo) -> None:
+    path = repo({**BASE, "t/fixtures/.env": "A=1", "t/fixtures/deep/x.bak": "x"})
+    config = parse_config("paths-ignore:\n  - 'fixtures/'\n", known_rules=KNOWN)
+    assert pairs(check(path, config).findings) == {("contamination/env-file", "t/old.env")}
+
+
+def test_allow_suppresses_with_reason(repo: Repo) -> None:
+    path = repo({**BASE})
+    config = parse_config(
+        "allow:\n  - path: t/old.env\n    rule: contamination/env-file\n    reason: demo only\n",
+        known_rules=KNOWN,
+    )
+    report = check(path, config)
+    assert [f.suppressed for f in report.findings] == ["demo only"]
+    assert report.exit_code == 0
+    other_rule = parse_config(
+        "allow:\n  - path: t/old.env\n    rule: contamination/secret\n    reason: x\n",
+        known_rules=KNOWN,
+    )
+    assert check(path, other_rule).exit_code == 1
+
+
+def _branch_with_change(repo: Repo) -> Path:
+    path = repo(BASE)
+    git(path, "checkout", "-q", "-b", "feature")
+    (path / "t" / "new.env").write_text("B=2\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "add new.env")
+    return path
+
+
+def test_base_marks_unchanged_findings_pre_existing(repo: Repo) -> None:
+    path = _branch_with_change(repo)
+    report = check(path, base="main")
+    by_path = {f.path: f for f in report.findings}
+    assert by_path["t/old.env"].pre_existing and by_path["t/old.env"].level is Level.NOTE
+    assert not by_path["t/new.env"].pre_existing and by_path["t/new.env"].level is Level.ERROR
+    assert report.exit_code == 1
+
+
+def test_base_uses_merge_base_and_uncommitted_changes(repo: Repo) -> None:
+    path = repo(BASE)
+    git(path, "checkout", "-q", "-b", "feature")
+    git(path, "checkout", "-q", "main")
+    (path / "t" / "main-only.env").write_text("C=3\n")  # main moves on after the branch point
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "main moves")
+    git(path, "checkout", "-q", "feature")
+    assert check(path, base="main").exit_code == 0  # nothing changed on the branch itself
+    (path / "t" / "wip.bak").write_text("uncommitted work counts as changed\n")
+    report = check(path, base="main")
+    assert [f.path for f in report.findings if not f.pre_existing] == ["t/wip.bak"]
+
+
+def test_base_only_pre_existing_passes_via_cli(repo: Repo) -> None:
+    path = repo(BASE)
+    git(path, "checkout", "-q", "-b", "feature")
+    (path / "README.md").write_text("docs only\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "docs")
+    result = run_cli("check", str(path), "--base", "main")
+    assert result.code == 0, result.stdout + result.stderr
+    assert "(pre-existing)" in result.stdout and "1 pre-existing" in result.stdout
+
+
+def test_base_config_comes_from_base_not_from_the_change(repo: Repo) -> None:
+    path = repo(BASE)
+    git(path, "checkout", "-q", "-b", "feature")
+    (path / ".github").mkdir()
+    (path / ".github" / "prgate.yml").write_text("contamination:\n  enabled: false\n")
+    (path / "t" / "sneaky.env").write_text("X=1\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "switch the gate off and add an env file")
+    with_base = run_cli("check", str(path), "--base", "main")
+    assert with_base.code == 1 and "t/sneaky.env" in with_base.stdout
+    assert "takes effect after merge" in with_base.stderr
+    local = run_cli("check", str(path))  # locally, the work tree's config applies
+    assert local.code == 0 and "no checks ran" in local.stdout
+
+
+def test_unknown_base_is_a_clear_error(repo: Repo) -> None:
+    result = run_cli("check", str(repo(BASE)), "--base", "no-such-branch")
+    assert result.code == 2 and "--base no-such-branch: no such commit or branch" in result.stderr
+
+
+def test_base_outside_git_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("x")
+    result = run_cli("check", str(tmp_path), "--base", "main")
+    assert result.code == 2 and "needs a git repository" in result.stderr
