@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -183,3 +183,22 @@ def test_not_a_directory_and_missing_path(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(RepoError, match="not a directory"):
         open_view(tmp_path / "f")
+
+
+@pytest.mark.parametrize("rev", [None, "HEAD"])
+def test_git_views_search_with_git_grep(
+    repo: Repo, rev: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Python fallback reads every file one by one; git views must never use it."""
+    from workers.engine.repo import RepoView
+
+    def forbidden(self: object, needles: object, entries: Iterable[object]) -> list[object]:
+        if list(entries):  # untracked files are read in Python; tracked ones never
+            raise AssertionError("python fallback used for tracked files")
+        return []
+
+    monkeypatch.setattr(RepoView, "_python_grep", forbidden)
+    token = Tokens.github()
+    path = repo({"src/a.py": f"T = '{token}'\n", "b.txt": "x\n"})
+    hits = open_view(path, rev=rev).grep(["ghp_"])
+    assert [(h.path, h.line) for h in hits] == [("src/a.py", 1)]

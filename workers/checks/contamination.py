@@ -9,6 +9,7 @@ gives one finding for the top-most offending folder, named with a trailing
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 import shlex
@@ -19,7 +20,7 @@ from workers.checks.template_roots import TemplateRoot, find_template_roots
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.registry import CheckSpec
-from workers.engine.repo import FileSkipped, Kind, RepoView
+from workers.engine.repo import FileSkipped, GrepHit, Kind, RepoView
 
 NAME = "contamination"
 
@@ -126,13 +127,10 @@ def _candidates(paths: list[str]) -> list[str]:
         while pos != -1:
             starts.add(data.rfind(b"\n", 0, pos) + 1)
             pos = data.find(word, data.find(b"\n", pos))
-    found = []
-    offset = 0
-    for p in paths:
-        if offset in starts:
-            found.append(p)
-        offset += len(p.encode("utf-8", "surrogateescape")) + 1
-    return found
+    if not starts:
+        return []
+    line_starts = [0, *(m.end() for m in re.finditer(b"\n", data))]
+    return [paths[bisect.bisect_left(line_starts, s)] for s in sorted(starts)]
 
 
 def _innermost(roots: list[TemplateRoot], path: str) -> TemplateRoot | None:
@@ -250,10 +248,12 @@ def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> F
     return _finding("secret", path, message, match.fix, line, key=f"{match.detector}:{ordinal}")
 
 
-def _secret_findings(view: RepoView, roots: list[TemplateRoot]) -> tuple[list[Finding], list[Note]]:
+def _secret_findings(
+    hits: list[GrepHit], view: RepoView, roots: list[TemplateRoot]
+) -> tuple[list[Finding], list[Note]]:
     by_line: dict[tuple[str, int], SecretMatch] = {}
     key_headers: dict[str, list[int]] = defaultdict(list)
-    for hit in view.grep(NEEDLES):
+    for hit in hits:
         matches = scan_line(hit.text)
         if matches:
             by_line[(hit.path, hit.line)] = matches[0]
@@ -271,9 +271,11 @@ def _secret_findings(view: RepoView, roots: list[TemplateRoot]) -> tuple[list[Fi
             if match is not None:
                 by_line[(path, number)] = match
     for entry in view.entries():
-        if entry.kind is not Kind.FILE:
+        if "env" not in entry.path or entry.kind is not Kind.FILE:
             continue
-        name = posixpath.basename(entry.path)
+        name = entry.path.rpartition("/")[2]
+        if "env" not in name:  # every env-like name has "env" in it
+            continue
         root = _innermost(roots, entry.path)
         rendered = root.rendered_name(name) if root else name.removesuffix(".jinja")
         if not is_env_name(rendered):
@@ -298,9 +300,10 @@ def _secret_findings(view: RepoView, roots: list[TemplateRoot]) -> tuple[list[Fi
 
 
 def run(view: RepoView, config: RepoConfig) -> CheckResult:
+    pending = view.start_grep(NEEDLES)  # content search runs while names are judged
     roots, notes = find_template_roots(view, config)
     findings = _name_findings(view, roots, config)
-    secrets, secret_notes = _secret_findings(view, roots)
+    secrets, secret_notes = _secret_findings(pending(), view, roots)
     if not roots:
         notes.append(
             Note(

@@ -152,14 +152,14 @@ def find_template_roots(
     notes: list[Note] = []
     roots: list[TemplateRoot] = []
     paths = [e.path for e in view.entries() if e.kind is not Kind.SUBMODULE]
-    names = {p: posixpath.basename(p) for p in paths}
+    markers = (*COPIER_FILES, "schema.json", "cookiecutter.json")
     folders_with: dict[str, set[str]] = {}
-    for p, name in names.items():
-        if name in COPIER_FILES or name in ("schema.json", "cookiecutter.json"):
-            folders_with.setdefault(name, set()).add(posixpath.dirname(p))
-    for p, name in sorted(names.items()):
-        if name in COPIER_FILES:
-            roots.append(_copier_root(view, p, notes))
+    for p in sorted(p for p in paths if p.endswith(markers)):
+        folder, _, name = p.rpartition("/")
+        if name in markers:
+            folders_with.setdefault(name, set()).add(folder)
+            if name in COPIER_FILES:
+                roots.append(_copier_root(view, p, notes))
     if "schema.json" in folders_with or "cookiecutter.json" in folders_with:
         dirs = _folders(paths)
         for folder in sorted(folders_with.get("schema.json", ())):

@@ -47,12 +47,13 @@ def run_git(cwd: Path, args: Sequence[str], *, ok_codes: tuple[int, ...] = (0,))
     return proc.stdout
 
 
-def start_git(cwd: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
+def start_git(cwd: Path, args: Sequence[str], stdin: bool = False) -> subprocess.Popen[bytes]:
     """Start git in the background (listing and grep run side by side)."""
     try:
         return subprocess.Popen(
             git_command(args),
             cwd=cwd,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=git_env(),

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from workers.engine.git import (
     RepoError,
@@ -62,8 +64,9 @@ class Kind(StrEnum):
     SUBMODULE = "submodule"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """One listed path. A NamedTuple: a 50k-file listing builds 50k of these."""
+
     path: str  # repo-relative POSIX
     kind: Kind
     size: int | None = None
@@ -113,7 +116,8 @@ class RepoView(ABC):
         """How the view is described to a user (``work tree of /x``, ``commit abc123``)."""
 
     @abstractmethod
-    def _list(self) -> list[Entry]: ...
+    def _list(self) -> dict[str, Entry]:
+        """Every listed path, by path."""
 
     @abstractmethod
     def _read_unchecked(self, entry: Entry) -> bytes:
@@ -121,7 +125,7 @@ class RepoView(ABC):
 
     @cached_property
     def _entries(self) -> dict[str, Entry]:
-        return {e.path: e for e in self._list()}
+        return self._list()
 
     def entries(self) -> list[Entry]:
         return list(self._entries.values())
@@ -158,20 +162,28 @@ class RepoView(ABC):
         )
 
     def oversized(self) -> list[Entry]:
-        return [
-            e
-            for e in self._entries.values()
-            if e.kind is Kind.FILE and e.size is not None and e.size > self.max_bytes
-        ]
+        return list(self._oversized)
+
+    @cached_property
+    def _oversized(self) -> list[Entry]:
+        limit = self.max_bytes
+        return [e for e in self._entries.values() if e.size is not None and e.size > limit]
 
     def grep(self, needles: Sequence[str]) -> list[GrepHit]:
         """Lines containing any of ``needles`` in every text file within the size limit.
 
         Binary files and oversize files are not searched (see ``oversized``).
         """
+        return self.start_grep(needles)()
+
+    def start_grep(self, needles: Sequence[str]) -> Callable[[], list[GrepHit]]:
+        """Start a ``grep``; call the result to wait for its hits (git views run it alongside)."""
+        return lambda: self._python_grep(needles, self._entries.values())
+
+    def _python_grep(self, needles: Sequence[str], entries: Iterable[Entry]) -> list[GrepHit]:
         encoded = [n.encode() for n in needles]
         hits: list[GrepHit] = []
-        for entry in self._entries.values():
+        for entry in entries:
             if entry.kind is not Kind.FILE or (entry.size or 0) > self.max_bytes:
                 continue
             try:
@@ -226,45 +238,62 @@ class GitWorktreeView(RepoView):
     def description(self) -> str:
         return f"the work tree at {self.root}"
 
-    def _list(self) -> list[Entry]:
+    def _list(self) -> dict[str, Entry]:
         tracked = start_git(self.root, ["ls-files", "-z", "--stage"])
         untracked = start_git(self.root, ["ls-files", "-z", "--others", "--exclude-standard"])
         tracked_out = finish_git(tracked, "ls-files")
         untracked_out = finish_git(untracked, "ls-files --others")
         found: dict[str, Entry] = {}
-        rootfd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            for record in tracked_out.split(b"\0"):
-                if not record:
-                    continue
-                meta, _, path_b = record.partition(b"\t")
-                path = os.fsdecode(path_b)
-                if path in found:
-                    continue  # unmerged paths are listed once per stage
-                if meta.startswith(b"160000"):
-                    found[path] = Entry(path, Kind.SUBMODULE)
-                    continue
-                entry = _lstat_entry(rootfd, path)
-                if entry is not None:
-                    found[path] = entry
-            for path in split_z(untracked_out):
-                if path.endswith("/"):  # a nested repository git does not descend into
-                    found[path.rstrip("/")] = Entry(path.rstrip("/"), Kind.SUBMODULE)
-                    continue
-                entry = _lstat_entry(rootfd, path)
-                if entry is not None:
-                    found[path] = entry
-        finally:
-            os.close(rootfd)
-        return list(found.values())
+        self._untracked: set[str] = set()
+        tracked_paths = []
+        for record in tracked_out.decode("utf-8", "surrogateescape").split("\0"):
+            meta, _, path = record.partition("\t")
+            if meta.startswith("160000"):
+                found[path] = Entry(path, Kind.SUBMODULE)
+            elif path:
+                tracked_paths.append(path)  # unmerged paths repeat once per stage: dict dedupes
+        untracked_paths = []
+        for path in split_z(untracked_out):
+            if path.endswith("/"):  # a nested repository git does not descend into
+                found[path[:-1]] = Entry(path[:-1], Kind.SUBMODULE)
+            else:
+                untracked_paths.append(path)
+        found.update(_lstat_all(self.root, tracked_paths))
+        new = _lstat_all(self.root, untracked_paths)
+        found.update(new)
+        self._untracked = set(new)
+        return found
 
     def _read_unchecked(self, entry: Entry) -> bytes:
         return _read_nofollow(self.root, entry.path, self.max_bytes)
 
-    def grep(self, needles: Sequence[str]) -> list[GrepHit]:
-        args = [*_grep_args(needles), "--untracked", *_pathspec(self.oversized())]
-        out = run_git(self.root, args, ok_codes=(0, 1))
-        return [h for h in _parse_grep(out) if h.path in self._entries]
+    def start_grep(self, needles: Sequence[str]) -> Callable[[], list[GrepHit]]:
+        # git greps the tracked files (C, threads) while Python lists and lstats; untracked
+        # files (usually few) are read here, bounded. git reads whole files, so when the
+        # listing shows a tracked file over the limit, that grep is stopped and rerun
+        # without it: big files cost a serial run, never unbounded memory.
+        proc = start_git(self.root, [*_grep_args(needles), *_pathspec(())])
+
+        def result() -> list[GrepHit]:
+            entries = self._entries
+            too_big = [e for e in self.oversized() if e.path not in self._untracked]
+            if too_big:
+                proc.kill()
+                proc.communicate()
+                out = run_git(
+                    self.root, [*_grep_args(needles), *_pathspec(too_big)], ok_codes=(0, 1)
+                )
+            else:
+                out = finish_git(proc, "grep", ok_codes=(0, 1))
+            hits = []
+            for hit in _parse_grep(out):
+                entry = entries.get(hit.path)
+                if entry is not None and entry.kind is Kind.FILE:  # not a link that replaced a file
+                    hits.append(hit)
+            untracked = (entries[p] for p in sorted(self._untracked) if p in entries)
+            return hits + self._python_grep(needles, untracked)
+
+        return result
 
     def changed_since(self, base: str) -> set[str]:
         start = _merge_base(self.root, base, "HEAD")
@@ -285,35 +314,59 @@ class GitCommitView(RepoView):
         self.max_bytes = max_bytes if max_bytes is not None else max_bytes_from_env()
         out = run_git(self.root, ["rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}"])
         self.rev = out.decode().strip()
+        self._blobs: dict[str, str] = {}
+        self._reader: subprocess.Popen[bytes] | None = None
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.kill()
+            self._reader.communicate()
+            self._reader = None
+
+    def __del__(self) -> None:
+        self.close()
 
     @property
     def description(self) -> str:
         return f"commit {self.rev[:12]}"
 
-    def _list(self) -> list[Entry]:
+    def _list(self) -> dict[str, Entry]:
         out = run_git(self.root, ["ls-tree", "-r", "-z", "-l", "--full-tree", self.rev])
         entries = []
         for record in out.split(b"\0"):
             if not record:
                 continue
             meta, _, path_b = record.partition(b"\t")
-            mode, _type, _sha, size = meta.split()
+            mode, _type, sha, size = meta.split()
             path = os.fsdecode(path_b)
+            self._blobs[path] = sha.decode()
             if mode == b"160000":
                 entries.append(Entry(path, Kind.SUBMODULE))
             elif mode == b"120000":
                 entries.append(Entry(path, Kind.SYMLINK, int(size)))
             else:
                 entries.append(Entry(path, Kind.FILE, int(size)))
-        return entries
+        return {e.path: e for e in entries}
 
     def _read_unchecked(self, entry: Entry) -> bytes:
-        return run_git(self.root, ["cat-file", "blob", f"{self.rev}:{entry.path}"])
+        # One long-lived `git cat-file --batch` serves every read of this view by blob id.
+        if self._reader is None:
+            self._reader = start_git(self.root, ["cat-file", "--batch"], stdin=True)
+        assert self._reader.stdin is not None and self._reader.stdout is not None
+        self._reader.stdin.write(self._blobs[entry.path].encode() + b"\n")
+        self._reader.stdin.flush()
+        header = self._reader.stdout.readline().split()
+        if len(header) != 3 or header[1] != b"blob":
+            raise FileSkipped(f"{entry.path} could not be read from {self.description}")
+        data = self._reader.stdout.read(int(header[2]))
+        self._reader.stdout.read(1)  # the newline after the contents
+        return data
 
-    def grep(self, needles: Sequence[str]) -> list[GrepHit]:
+    def start_grep(self, needles: Sequence[str]) -> Callable[[], list[GrepHit]]:
+        # sizes come with the listing (ls-tree -l), so oversize blobs are excluded up front
         args = [*_grep_args(needles), self.rev, *_pathspec(self.oversized())]
-        out = run_git(self.root, args, ok_codes=(0, 1))
-        return _parse_grep(out, prefix=f"{self.rev}:")
+        proc = start_git(self.root, args)
+        return lambda: _parse_grep(finish_git(proc, "grep", ok_codes=(0, 1)), f"{self.rev}:")
 
     def changed_since(self, base: str) -> set[str]:
         start = _merge_base(self.root, base, self.rev)
@@ -332,7 +385,7 @@ class DirectoryView(RepoView):
     def description(self) -> str:
         return f"the folder {self.root}"
 
-    def _list(self) -> list[Entry]:
+    def _list(self) -> dict[str, Entry]:
         entries: list[Entry] = []
         stack = [("", str(self.root))]
         while stack:
@@ -351,22 +404,36 @@ class DirectoryView(RepoView):
                         entries.append(
                             Entry(path, Kind.FILE, d.stat(follow_symlinks=False).st_size)
                         )
-        return entries
+        return {e.path: e for e in entries}
 
     def _read_unchecked(self, entry: Entry) -> bytes:
         return _read_nofollow(self.root, entry.path, self.max_bytes)
 
 
-def _lstat_entry(rootfd: int, path: str) -> Entry | None:
+def _lstat_all(root: Path, paths: list[str]) -> dict[str, Entry]:
+    """Regular files and symlinks among ``paths`` (relative to ``root``), never followed.
+
+    Missing paths (deleted in the work tree, sparse checkouts) are dropped: git
+    would not commit them. This loop is the hot spot of listing a big work
+    tree, hence the inlined mode tests.
+    """
+    found: dict[str, Entry] = {}
+    rootfd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    lstat, is_reg, is_lnk = os.lstat, stat.S_ISREG, stat.S_ISLNK
     try:
-        st = os.lstat(path, dir_fd=rootfd)
-    except (FileNotFoundError, NotADirectoryError):
-        return None  # deleted in the work tree, or sparse: git would not commit it
-    if stat.S_ISLNK(st.st_mode):
-        return Entry(path, Kind.SYMLINK, st.st_size)
-    if stat.S_ISREG(st.st_mode):
-        return Entry(path, Kind.FILE, st.st_size)
-    return None
+        for path in paths:
+            try:
+                st = lstat(path, dir_fd=rootfd)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            mode = st.st_mode
+            if is_reg(mode):
+                found[path] = Entry(path, Kind.FILE, st.st_size)
+            elif is_lnk(mode):
+                found[path] = Entry(path, Kind.SYMLINK, st.st_size)
+    finally:
+        os.close(rootfd)
+    return found
 
 
 def _read_nofollow(root: Path, path: str, limit: int) -> bytes:
