@@ -105,7 +105,7 @@ def timed(
     return statistics.median(times), proc
 
 
-def in_process(tree: Path, repeat: int) -> float:
+def in_process(tree: Path, repeat: int, rev: str | None = None) -> float:
     from workers.engine.config import RepoConfig
     from workers.engine.repo import open_view
     from workers.engine.runner import run_checks
@@ -113,7 +113,7 @@ def in_process(tree: Path, repeat: int) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        run_checks(open_view(tree), RepoConfig(), only=["contamination"])
+        run_checks(open_view(tree, rev=rev), RepoConfig(), only=["contamination"])
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -144,15 +144,23 @@ def main() -> int:
     expected = sum(planted.values())
     assert len(found) == expected, f"prgate found {len(found)} secrets, planted {expected}"
     engine = in_process(args.work, args.repeat)
+    engine_commit = in_process(args.work, args.repeat, rev="HEAD")
+    from workers.checks.secrets import NEEDLES
+
+    needles = [arg for n in NEEDLES for arg in ("-e", n)]
+    content, _ = timed(["git", "grep", "-I", "-F", "-n", *needles], args.work, args.repeat)
 
     print()
     print(f"floor   git ls-files                      {floor * 1000:9.1f} ms")
     print(f"        git ls-files -co --exclude-std    {floor_co * 1000:9.1f} ms")
     print(f"prgate  prgate check (new process)        {prgate * 1000:9.1f} ms")
-    print(f"        engine in-process (per job)       {engine * 1000:9.1f} ms")
+    print(f"        engine in-process, work tree      {engine * 1000:9.1f} ms")
+    print(f"        engine in-process, commit (HEAD)  {engine_commit * 1000:9.1f} ms")
+    print(f"content git grep of prgate's needles      {content * 1000:9.1f} ms  (C, no parsing)")
     print(f"ratio   prgate / git ls-files             {prgate / floor:9.2f}x  (target <= 3x)")
     print(f"        engine / git ls-files             {engine / floor:9.2f}x")
     print(f"        prgate / git ls-files -co         {prgate / floor_co:9.2f}x")
+    print(f"        engine / git grep (content floor) {engine / content:9.2f}x")
 
     if not args.no_peer:
         peer_bin = bindir / "detect-secrets"

@@ -189,3 +189,14 @@ def test_repo_in_unreadable_state_is_exit_two(tmp_path: Path) -> None:
     (path / ".git" / "index").write_bytes(b"garbage")  # a corrupt index
     result = run_cli("check", str(path))
     assert result.code == 2 and "prgate: error: git ls-files failed" in result.stderr
+
+
+def test_config_that_is_a_symlink_is_refused(repo: Repo, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yml"
+    outside.write_text("contamination:\n  enabled: false\n")
+    path = repo({"copier.yml": "a: 1\n", "t/.env": "A=1\n"})
+    (path / ".github").mkdir()
+    (path / ".github" / "prgate.yml").symlink_to(outside)
+    result = run_cli("check", str(path))
+    assert result.code == 2 and ".github/prgate.yml" in result.stderr
+    assert "symlink" in result.stderr

@@ -56,10 +56,8 @@ def load_repo_config(view: RepoView, config_file: Path | None, base: str | None)
 
 
 def _worktree_config(view: RepoView) -> str | None:
-    if view.entry(CONFIG_PATH) is None:
-        return None
     try:
-        return view.read_text(CONFIG_PATH)
+        return view.read_one(CONFIG_PATH)
     except FileSkipped as exc:
         raise ConfigError(str(exc)) from exc
 

@@ -26,13 +26,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import pathspec
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from workers.engine.findings import Finding, Level
+
+if TYPE_CHECKING:
+    import pathspec
+    import yaml
+
+# yaml and pathspec are imported where used: most runs have no config file and
+# no patterns, and start-up time is part of every `prgate check`.
 
 CONFIG_PATH = ".github/prgate.yml"
 
@@ -90,10 +95,14 @@ class RepoConfig(_Strict):
 
     @cached_property
     def _ignore(self) -> pathspec.PathSpec[Any]:
+        import pathspec
+
         return pathspec.PathSpec.from_lines("gitignore", self.paths_ignore)
 
     @cached_property
     def _allow(self) -> list[tuple[AllowEntry, pathspec.PathSpec[Any]]]:
+        import pathspec
+
         return [(a, pathspec.PathSpec.from_lines("gitignore", [a.path])) for a in self.allow]
 
     def ignored(self, path: str) -> bool:
@@ -119,6 +128,8 @@ def parse_config(
     text: str, source: str = CONFIG_PATH, known_rules: Sequence[str] = ()
 ) -> RepoConfig:
     """Parse and validate config text; raise ConfigError naming line and key."""
+    import yaml
+
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -155,6 +166,8 @@ def _check_rules(
 ) -> None:
     if not known:
         return
+    import pathspec
+
     problems = []
     for check in ("contamination", "jest-collision", "hook-validation"):
         names = sorted(r.split("/", 1)[1] for r in known if r.startswith(f"{check}/"))
@@ -202,6 +215,8 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
     """1-based line of the deepest YAML node along ``loc`` (the key itself when it exists)."""
+    import yaml
+
     line = 1 if node is None else node.start_mark.line + 1
     for part in loc:
         if isinstance(node, yaml.MappingNode):

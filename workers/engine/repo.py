@@ -19,6 +19,7 @@ and precise matching still happens in Python on the few lines that hit.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import subprocess
@@ -147,6 +148,25 @@ class RepoView(ABC):
             raise FileSkipped(self.oversize_reason(entry))
         return self._read_unchecked(entry)
 
+    def read_one(self, path: str) -> str | None:
+        """Text of one known path (the config file) without listing the whole view; None if absent.
+
+        Listing a big tree is the slow part of a run, and the checks start their
+        content search before it: reading the config must not list first.
+        """
+        try:
+            data = self._read_direct(check_relpath(path))
+        except FileNotFoundError:
+            return None
+        if is_binary(data):
+            raise FileSkipped(f"{path} is a binary file")
+        return data.decode("utf-8-sig", "replace")
+
+    def _read_direct(self, path: str) -> bytes:
+        if self.entry(path) is None:
+            raise FileNotFoundError(path)
+        return self.read(path)
+
     def read_text(self, path: str) -> str:
         """Text of a file: UTF-8 (BOM stripped), undecodable bytes replaced; binary refused."""
         data = self.read(path)
@@ -266,6 +286,9 @@ class GitWorktreeView(RepoView):
 
     def _read_unchecked(self, entry: Entry) -> bytes:
         return _read_nofollow(self.root, entry.path, self.max_bytes)
+
+    def _read_direct(self, path: str) -> bytes:
+        return _read_nofollow(self.root, path, self.max_bytes, missing_ok=False)
 
     def start_grep(self, needles: Sequence[str]) -> Callable[[], list[GrepHit]]:
         # git greps the tracked files (C, threads) while Python lists and lstats; untracked
@@ -436,8 +459,12 @@ def _lstat_all(root: Path, paths: list[str]) -> dict[str, Entry]:
     return found
 
 
-def _read_nofollow(root: Path, path: str, limit: int) -> bytes:
-    """Read ``root/path`` without following a symlink anywhere on the way, at most ``limit``."""
+def _read_nofollow(root: Path, path: str, limit: int, missing_ok: bool = True) -> bytes:
+    """Read ``root/path`` without following a symlink anywhere on the way, at most ``limit``.
+
+    With ``missing_ok=False`` a path that does not exist raises FileNotFoundError
+    instead of FileSkipped.
+    """
     parts = check_relpath(path).split("/")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     dirfd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
@@ -445,13 +472,23 @@ def _read_nofollow(root: Path, path: str, limit: int) -> bytes:
         for part in parts[:-1]:
             try:
                 nxt = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dirfd)
+            except FileNotFoundError:
+                if not missing_ok:
+                    raise
+                raise FileSkipped(f"{path}: a folder on the way is missing") from None
             except OSError as exc:
                 raise FileSkipped(f"{path}: a folder on the way is a symlink or missing") from exc
             os.close(dirfd)
             dirfd = nxt
         try:
             fd = os.open(parts[-1], flags, dir_fd=dirfd)
+        except FileNotFoundError:
+            if not missing_ok:
+                raise
+            raise FileSkipped(f"{path} could not be opened: it does not exist") from None
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise FileSkipped(f"{path} is a symlink; prgate never follows symlinks") from None
             raise FileSkipped(f"{path} could not be opened: {exc.strerror}") from exc
     finally:
         os.close(dirfd)
