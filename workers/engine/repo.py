@@ -108,8 +108,9 @@ def human_size(n: int) -> str:
 class RepoView(ABC):
     """Read-only view of a repository's files."""
 
-    root: Path
-    max_bytes: int
+    def __init__(self, root: Path, max_bytes: int | None = None) -> None:
+        self.root = root.resolve()
+        self.max_bytes = max_bytes if max_bytes is not None else max_bytes_from_env()
 
     @property
     @abstractmethod
@@ -250,10 +251,6 @@ def _pathspec(excluded: Iterable[Entry]) -> list[str]:
 class GitWorktreeView(RepoView):
     """What git would commit in a work tree: tracked plus untracked-not-ignored files."""
 
-    def __init__(self, root: Path, max_bytes: int | None = None) -> None:
-        self.root = root.resolve()
-        self.max_bytes = max_bytes if max_bytes is not None else max_bytes_from_env()
-
     @property
     def description(self) -> str:
         return f"the work tree at {self.root}"
@@ -333,8 +330,7 @@ class GitCommitView(RepoView):
     """The tree of one commit, read from the object store (no checkout needed)."""
 
     def __init__(self, root: Path, rev: str, max_bytes: int | None = None) -> None:
-        self.root = root.resolve()
-        self.max_bytes = max_bytes if max_bytes is not None else max_bytes_from_env()
+        super().__init__(root, max_bytes)
         out = run_git(self.root, ["rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}"])
         self.rev = out.decode().strip()
         self._blobs: dict[str, str] = {}
@@ -399,10 +395,6 @@ class GitCommitView(RepoView):
 
 class DirectoryView(RepoView):
     """A plain folder: every file below it, ``.git`` folders excluded, symlinks not followed."""
-
-    def __init__(self, root: Path, max_bytes: int | None = None) -> None:
-        self.root = root.resolve()
-        self.max_bytes = max_bytes if max_bytes is not None else max_bytes_from_env()
 
     @property
     def description(self) -> str:
