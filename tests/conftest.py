@@ -8,7 +8,7 @@ import secrets
 import string
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,3 +146,33 @@ def repo(tmp_path: Path) -> Callable[..., Path]:
 def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
+
+
+# --- Redis: REDIS_URL when set (CI), else the embedded server ------------------------------
+
+WEBHOOKS = ROOT.parent / "shared" / "github-webhooks"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        # one database per xdist worker so parallel tests never see each other's keys
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+        db = 1 + int(worker.removeprefix("gw") or 0) % 15
+        yield url.rstrip("/").rsplit("/", 1)[0] + f"/{db}" if url.count("/") > 2 else f"{url}/{db}"
+        return
+    from bot.embedded_redis import EmbeddedRedis
+
+    with EmbeddedRedis(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[Any]:
+    from redis import Redis
+
+    client = Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()

@@ -131,5 +131,121 @@ def check(
     sys.exit(report.exit_code)
 
 
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on (0.0.0.0 in a container).",
+)
+@click.option("--port", type=int, default=None, help="Port (default: PORT, else 3000).")
+def serve(host: str, port: int | None) -> None:
+    """Run the webhook receiver.
+
+    With REDIS_URL unset, an embedded Redis and one worker are started
+    alongside, so one command runs the whole App on one machine.
+    """
+    import os
+    import signal
+    import subprocess
+
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+    from bot.logs import setup_logging
+    from bot.queue import connect
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        _fail(str(exc))
+        return
+    if not settings.webhook_secret:
+        _fail("WEBHOOK_SECRET is not set: it must match the webhook secret of your GitHub App")
+    setup_logging(settings.log_level)
+    embedded: EmbeddedRedis | None = None
+    worker: subprocess.Popen[bytes] | None = None
+    url = settings.redis_url
+    if url is None:
+        embedded = EmbeddedRedis()
+        try:
+            url = embedded.start()
+        except EmbeddedRedisError as exc:
+            _fail(str(exc))
+            return
+        settings = settings.model_copy(update={"redis_url": url})
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "workers.cli", "worker"], env={**os.environ, "REDIS_URL": url}
+        )
+        click.echo(
+            f"prgate: embedded Redis at {url} (data in {embedded.data_dir}); one worker started",
+            err=True,
+        )
+    port = port or settings.port
+    click.echo(
+        f"prgate: receiving webhooks at http://{host}:{port}{settings.webhook_path}; give GitHub "
+        "that URL as the App's webhook URL, through a proxy or tunnel that reaches this machine",
+        err=True,
+    )
+    # uvicorn re-raises SIGTERM after its shutdown; with the default handler that would kill
+    # this process before the worker and the embedded Redis are stopped below.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        app = create_app(settings, connect(url))
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            log_level=settings.log_level.lower(),
+        )
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
+        if embedded is not None:
+            embedded.stop()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker on prgate's queues (commands first, then checks)."""
+    from redis.exceptions import RedisError
+    from rq import Worker
+    from rq.serializers import JSONSerializer
+
+    from bot.logs import setup_logging
+    from bot.queue import connect, queue_names
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        _fail(str(exc))
+        return
+    if not settings.redis_url:
+        _fail(
+            "REDIS_URL is not set: point it at the Redis the receiver uses "
+            "(`prgate serve` without REDIS_URL starts its own worker)"
+        )
+        return
+    setup_logging(settings.log_level)
+    redis = connect(settings.redis_url)
+    try:
+        redis.ping()
+    except RedisError as exc:
+        _fail(f"cannot reach Redis at REDIS_URL: {type(exc).__name__}: {exc}")
+    w = Worker(list(queue_names(settings)), connection=redis, serializer=JSONSerializer)
+    w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,166 @@
+"""The webhook receiver: verify, parse only what is needed, enqueue. Nothing slow.
+
+Order of checks on ``POST {WEBHOOK_PATH}``, each before the next:
+
+1. size: a body over ``PRGATE_MAX_BODY_BYTES`` (25 MB) is refused with 413,
+   from ``Content-Length`` when given, else as soon as the stream passes it;
+2. signature: ``X-Hub-Signature-256`` must match (constant-time) — else 401,
+   before anything in the body is parsed;
+3. headers and JSON: missing ``X-GitHub-Event``/``X-GitHub-Delivery`` or a body
+   that is not a JSON object — 400;
+4. ``ping`` — 200; events and actions prgate does not act on — 202 with why;
+5. enqueue — 200 when queued, merged into queued work, or a known redelivery;
+   503 when Redis is unreachable, so GitHub shows the delivery as failed and it
+   can be redelivered. Never a 2xx for work that was not queued.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis import Redis
+from redis.exceptions import RedisError
+
+from bot.metrics import Metrics
+from bot.queue import Enqueuer, QueueUnavailable
+from bot.routing import PayloadError, Route, route
+from bot.settings import Settings
+from bot.signature import verify
+from workers.requests import CheckRequest
+
+log = logging.getLogger("prgate.receiver")
+DELIVERY_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
+EVENT_NAME = re.compile(r"[a-z_]{1,64}")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise BodyTooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+def _answer(status: int, outcome: str, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"outcome": outcome, "detail": detail, **extra}, status_code=status)
+
+
+def create_app(settings: Settings, redis: Redis) -> FastAPI:
+    if not settings.webhook_secret:
+        raise ValueError("WEBHOOK_SECRET is not set: prgate will not accept unsigned deliveries")
+    secret = settings.webhook_secret
+    enqueuer = Enqueuer(redis, settings)
+    metrics = Metrics(enqueuer.depth)
+    app = FastAPI(title="prgate", docs_url=None, redoc_url=None)
+    app.state.enqueuer = enqueuer
+    app.state.metrics = metrics
+
+    @app.post(settings.webhook_path)
+    async def webhook(request: Request) -> JSONResponse:
+        started = time.perf_counter()
+        event = request.headers.get("x-github-event", "")
+        delivery = request.headers.get("x-github-delivery", "")
+        response, fields = await _handle(request, event, delivery)
+        outcome = json.loads(bytes(response.body)).get("outcome", "error")
+        label = event if EVENT_NAME.fullmatch(event) else "invalid"
+        metrics.deliveries.labels(event=label, outcome=outcome).inc()
+        log.info(
+            "delivery %s",
+            outcome,
+            extra={
+                "delivery": delivery[:100] or None,
+                "event": label,
+                "outcome": outcome,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+                **fields,
+            },
+        )
+        return response
+
+    async def _handle(
+        request: Request, event: str, delivery: str
+    ) -> tuple[JSONResponse, dict[str, Any]]:
+        try:
+            body = await _read_body(request, settings.max_body_bytes)
+        except BodyTooLarge:
+            return _answer(413, "too-large", f"body over {settings.max_body_bytes} bytes"), {}
+        if not verify(secret, body, request.headers.get("x-hub-signature-256")):
+            return _answer(401, "bad-signature", "missing or wrong X-Hub-Signature-256"), {}
+        if not EVENT_NAME.fullmatch(event) or not DELIVERY_ID.fullmatch(delivery):
+            detail = "missing or malformed X-GitHub-Event or X-GitHub-Delivery header"
+            return _answer(400, "bad-request", detail), {}
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return _answer(400, "bad-request", "body is not valid JSON"), {}
+        if not isinstance(payload, dict):
+            return _answer(400, "bad-request", "body is not a JSON object"), {}
+        if event == "ping":
+            return _answer(200, "pong", "ping received"), {}
+        try:
+            routed = route(event, payload, delivery, settings)
+        except PayloadError as exc:
+            return _answer(400, "bad-request", str(exc)), {}
+        fields = _log_fields(routed)
+        if not routed.handled:
+            return _answer(202, "ignored", routed.reason), fields
+        enqueue_started = time.perf_counter()
+        try:
+            result = await run_in_threadpool(enqueuer.submit, delivery, routed)
+        except QueueUnavailable as exc:
+            return _answer(503, "unavailable", f"{exc}; redeliver later"), fields
+        metrics.enqueue_seconds.observe(time.perf_counter() - enqueue_started)
+        if result.duplicate:
+            return _answer(200, "duplicate", "delivery already queued"), fields
+        outcome = "queued" if result.queued else "merged"
+        extra = {"jobs": result.queued + result.merged, "superseded": result.superseded}
+        return _answer(200, outcome, routed.reason, **extra), {**fields, "jobs": extra["jobs"]}
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        try:
+            await run_in_threadpool(redis.ping)
+        except RedisError as exc:
+            return JSONResponse({"status": "redis unavailable", "error": type(exc).__name__}, 503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics")
+    async def prometheus() -> Response:
+        data = await run_in_threadpool(generate_latest, metrics.registry)
+        return Response(data, media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _log_fields(routed: Route) -> dict[str, Any]:
+    for job in routed.jobs:
+        fields: dict[str, Any] = (
+            {"repo": job.repo_full_name} if hasattr(job, "repo_full_name") else {}
+        )
+        if isinstance(job, CheckRequest):
+            fields.update(pr=job.pr_number, sha=job.head_sha)
+        elif hasattr(job, "pr_number"):
+            fields["pr"] = job.pr_number
+        return fields
+    return {"reason": routed.reason}

@@ -1,0 +1,121 @@
+"""The few webhook fields prgate uses, as small pydantic models.
+
+Unknown fields are ignored (pydantic's default), so GitHub adding fields never
+breaks parsing; a missing field the route needs is a 400 with its name.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Account(_Model):
+    login: str
+    type: str = "User"
+
+
+class App(_Model):
+    id: int
+
+
+class Installation(_Model):
+    id: int
+
+
+class Repository(_Model):
+    id: int
+    full_name: str
+    clone_url: str | None = None
+
+
+class Ref(_Model):
+    ref: str
+    sha: str
+
+
+class PullRequest(_Model):
+    number: int
+    draft: bool = False
+    state: str = "open"
+    head: Ref
+    base: Ref
+    user: Account | None = None
+
+
+class PullRequestRef(_Model):
+    number: int
+
+
+class Changes(_Model):
+    base: dict[str, object] | None = None
+
+
+class PullRequestEvent(_Model):
+    action: str
+    pull_request: PullRequest
+    repository: Repository
+    installation: Installation | None = None
+    changes: Changes | None = None
+    sender: Account | None = None
+
+
+class CheckSuite(_Model):
+    head_sha: str
+    app: App | None = None
+    pull_requests: list[PullRequestRef] = []
+
+
+class CheckSuiteEvent(_Model):
+    action: str
+    check_suite: CheckSuite
+    repository: Repository
+    installation: Installation | None = None
+
+
+class CheckRun(_Model):
+    name: str
+    head_sha: str
+    external_id: str | None = None
+    app: App | None = None
+    pull_requests: list[PullRequestRef] = []
+
+
+class RequestedAction(_Model):
+    identifier: str
+
+
+class CheckRunEvent(_Model):
+    action: str
+    check_run: CheckRun
+    repository: Repository
+    installation: Installation | None = None
+    requested_action: RequestedAction | None = None
+
+
+class Issue(_Model):
+    number: int
+    pull_request: dict[str, object] | None = None  # present only when the issue is a PR
+
+
+class Comment(_Model):
+    id: int
+    body: str | None = None
+    user: Account
+    author_association: str | None = None
+
+
+class IssueCommentEvent(_Model):
+    action: str
+    issue: Issue
+    comment: Comment
+    repository: Repository
+    installation: Installation | None = None
+
+
+class InstallationEvent(_Model):
+    action: str
+    installation: Installation

@@ -1,0 +1,188 @@
+"""Decide what a delivery means: pure code, no I/O, so tests need no mocks.
+
+``route(event, payload, settings)`` returns the jobs to enqueue, or why nothing
+is. It parses only the fields it uses (``bot.events``) and raises
+``PayloadError`` when one of them is missing, which the receiver answers 400.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.events import (
+    CheckRunEvent,
+    CheckSuiteEvent,
+    InstallationEvent,
+    IssueCommentEvent,
+    PullRequestEvent,
+)
+from bot.settings import Settings
+from workers.engine.registry import CHECK_NAMES
+from workers.requests import CheckRequest, CommandRequest, InstallationRequest
+
+PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
+CHECK_RUN_PREFIX = "prgate/"
+
+
+class PayloadError(Exception):
+    """The payload lacks a field this event needs."""
+
+
+@dataclass(frozen=True)
+class Route:
+    jobs: tuple[CheckRequest | CommandRequest | InstallationRequest, ...]
+    reason: str
+
+    @property
+    def handled(self) -> bool:
+        return bool(self.jobs)
+
+
+def _ignore(reason: str) -> Route:
+    return Route((), reason)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(model: type[M], payload: dict[str, Any]) -> M:
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
+        raise PayloadError(f"payload is missing or has invalid {', '.join(fields)}") from exc
+
+
+def route(event: str, payload: dict[str, Any], delivery_id: str, settings: Settings) -> Route:
+    if event in ("installation", "installation_repositories"):
+        ev = _parse(InstallationEvent, payload)
+        request = InstallationRequest(
+            delivery_id=delivery_id,
+            event=f"{event}.{ev.action}",
+            installation_id=ev.installation.id,
+        )
+        return Route((request,), f"{event}.{ev.action}: bookkeeping queued")
+    handler = _HANDLERS.get(event)
+    if handler is None:
+        return _ignore(f"prgate does not handle {event} events")
+    return handler(payload, delivery_id, settings)
+
+
+def _pull_request(payload: dict[str, Any], delivery: str, settings: Settings) -> Route:
+    ev = _parse(PullRequestEvent, payload)
+    pr = ev.pull_request
+    name = f"pull_request.{ev.action}"
+    base_changed = ev.action == "edited" and ev.changes is not None and ev.changes.base is not None
+    if ev.action not in PR_ACTIONS and not base_changed:
+        return _ignore(f"{name} does not change what prgate checks")
+    if pr.state != "open":
+        return _ignore(f"{name}: the pull request is {pr.state}")
+    if pr.draft and settings.drafts == "skip":
+        return _ignore(f"{name}: draft pull request; checks run when it is ready for review")
+    request = CheckRequest(
+        delivery_id=delivery,
+        event=name,
+        installation_id=ev.installation.id if ev.installation else None,
+        repo_id=ev.repository.id,
+        repo_full_name=ev.repository.full_name,
+        clone_url=ev.repository.clone_url,
+        pr_number=pr.number,
+        head_sha=pr.head.sha,
+        base_ref=pr.base.ref,
+    )
+    return Route((request,), f"{name}: checks queued for {pr.head.sha[:12]}")
+
+
+def _foreign_app(app_id: int | None, settings: Settings) -> bool:
+    return settings.app_id is not None and app_id is not None and app_id != settings.app_id
+
+
+def _check_suite(payload: dict[str, Any], delivery: str, settings: Settings) -> Route:
+    ev = _parse(CheckSuiteEvent, payload)
+    name = f"check_suite.{ev.action}"
+    if ev.action not in ("requested", "rerequested"):
+        return _ignore(f"{name} needs no work")
+    if _foreign_app(ev.check_suite.app.id if ev.check_suite.app else None, settings):
+        return _ignore(f"{name}: the suite belongs to another app")
+    numbers: list[int | None] = [p.number for p in ev.check_suite.pull_requests] or [None]
+    jobs = tuple(
+        CheckRequest(
+            delivery_id=delivery,
+            event=name,
+            installation_id=ev.installation.id if ev.installation else None,
+            repo_id=ev.repository.id,
+            repo_full_name=ev.repository.full_name,
+            clone_url=ev.repository.clone_url,
+            pr_number=number,
+            head_sha=ev.check_suite.head_sha,
+        )
+        for number in numbers
+    )
+    return Route(jobs, f"{name}: every check queued for {ev.check_suite.head_sha[:12]}")
+
+
+def _check_run(payload: dict[str, Any], delivery: str, settings: Settings) -> Route:
+    ev = _parse(CheckRunEvent, payload)
+    run = ev.check_run
+    name = f"check_run.{ev.action}"
+    if ev.action not in ("rerequested", "requested_action"):
+        return _ignore(f"{name} needs no work")
+    if _foreign_app(run.app.id if run.app else None, settings):
+        return _ignore(f"{name}: the run belongs to another app")
+    check = run.name.removeprefix(CHECK_RUN_PREFIX)
+    if not run.name.startswith(CHECK_RUN_PREFIX) or check not in CHECK_NAMES:
+        return _ignore(f"{name}: {run.name!r} is not a prgate check run")
+    numbers: list[int | None] = [p.number for p in run.pull_requests] or [None]
+    jobs = tuple(
+        CheckRequest(
+            delivery_id=delivery,
+            event=name,
+            installation_id=ev.installation.id if ev.installation else None,
+            repo_id=ev.repository.id,
+            repo_full_name=ev.repository.full_name,
+            clone_url=ev.repository.clone_url,
+            pr_number=number,
+            head_sha=run.head_sha,
+            checks=(check,),
+        )
+        for number in numbers
+    )
+    return Route(jobs, f"{name}: {run.name} queued for {run.head_sha[:12]}")
+
+
+def _issue_comment(payload: dict[str, Any], delivery: str, settings: Settings) -> Route:
+    ev = _parse(IssueCommentEvent, payload)
+    name = f"issue_comment.{ev.action}"
+    if ev.action != "created":
+        return _ignore(f"{name}: only new comments can carry commands")
+    if ev.issue.pull_request is None:
+        return _ignore(f"{name}: a comment on an issue, not on a pull request")
+    if ev.comment.user.type == "Bot":
+        return _ignore(f"{name}: comments by bots are never commands")
+    body = ev.comment.body or ""
+    if "/prgate" not in body:
+        return _ignore(f"{name}: no /prgate command")
+    request = CommandRequest(
+        delivery_id=delivery,
+        event=name,
+        installation_id=ev.installation.id if ev.installation else None,
+        repo_id=ev.repository.id,
+        repo_full_name=ev.repository.full_name,
+        pr_number=ev.issue.number,
+        comment_id=ev.comment.id,
+        body=body,
+        author=ev.comment.user.login,
+        author_association=ev.comment.author_association,
+    )
+    return Route((request,), f"{name}: command queued")
+
+
+_HANDLERS = {
+    "pull_request": _pull_request,
+    "check_suite": _check_suite,
+    "check_run": _check_run,
+    "issue_comment": _issue_comment,
+}

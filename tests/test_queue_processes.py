@@ -1,0 +1,256 @@
+"""Redis going away, fuzzed input, and the real `prgate serve` / `prgate worker` processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from redis import Redis
+from rq import Queue
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from bot.app import create_app
+from bot.embedded_redis import EmbeddedRedis
+from bot.queue import connect, queue_names
+from bot.signature import sign
+from tests.test_receiver import PATH, SECRET, Receiver, headers, load, settings
+
+PRGATE = str(Path(sys.executable).parent / "prgate")
+
+
+def test_redis_stopped_mid_test_gives_503_and_loses_nothing(tmp_path: Path) -> None:
+    server = EmbeddedRedis(tmp_path)  # our own server, so this test can stop it
+    server.start()
+    try:
+        redis = connect(server.url)
+        app = create_app(settings(), redis)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            receiver = Receiver(client, redis)
+            first = load("pull_request/opened.payload.json")
+            assert (
+                receiver.send("pull_request", first, "before-outage").json()["outcome"] == "queued"
+            )
+
+            server.stop()
+            second = load("pull_request/synchronize.payload.json")
+            second["pull_request"]["number"] = 7
+            during = receiver.send("pull_request", second, "during-outage")
+            assert during.status_code == 503 and "redeliver" in during.json()["detail"]
+            assert client.get("/readyz").status_code == 503
+            assert client.get("/metrics").status_code == 200  # scraping survives the outage
+
+            server.start()  # same port and data folder: the append-only file is replayed
+            assert [j.meta["delivery_id"] for j in receiver.jobs()] == ["before-outage"]
+            redelivered = receiver.send("pull_request", second, "during-outage")
+            assert redelivered.json()["outcome"] == "queued"  # not mistaken for a duplicate
+            assert sorted(j.meta["delivery_id"] for j in receiver.jobs()) == [
+                "before-outage",
+                "during-outage",
+            ]
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def fuzz_client(redis_url: str) -> Any:
+    redis = Redis.from_url(redis_url)
+    with TestClient(create_app(settings(), redis), raise_server_exceptions=False) as client:
+        yield client
+
+
+header_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80)
+
+
+EVENTS = ["pull_request", "check_run", "check_suite", "issue_comment", "installation"]
+FIELDS = ["action", "pull_request", "repository", "installation", "check_suite", "check_run",
+          "issue", "comment", "changes"]  # fmt: skip
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
+    max_leaves=20,
+)
+FUZZ = hsettings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@FUZZ
+@given(
+    body=st.one_of(st.binary(max_size=2000), json_values.map(lambda v: json.dumps(v).encode())),
+    event=st.one_of(st.sampled_from([*EVENTS, "installation_repositories", "ping"]), header_text),
+    delivery=header_text,
+    sign_it=st.booleans(),
+    extra=st.dictionaries(
+        st.sampled_from(["Content-Type", "X-Hub-Signature", "Content-Length"]), header_text
+    ),
+)
+def test_fuzz_never_500(
+    fuzz_client: TestClient,
+    body: bytes,
+    event: str,
+    delivery: str,
+    sign_it: bool,
+    extra: dict[str, str],
+) -> None:
+    hdrs = {**extra, "X-GitHub-Event": event, "X-GitHub-Delivery": delivery}
+    if sign_it:
+        hdrs["X-Hub-Signature-256"] = sign(SECRET, body)
+    response = fuzz_client.post(PATH, content=body, headers=hdrs)
+    assert response.status_code < 500 or response.status_code == 503, response.text
+
+
+@FUZZ
+@given(
+    mutation=st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=3),
+    event=st.sampled_from(EVENTS),
+)
+def test_fuzz_real_payloads_with_broken_fields(
+    fuzz_client: TestClient, mutation: dict[str, Any], event: str
+) -> None:
+    files = {
+        "pull_request": "pull_request/opened.payload.json",
+        "check_run": "check_run/rerequested.payload.json",
+        "check_suite": "check_suite/rerequested.payload.json",
+        "issue_comment": "issue_comment/created.with-installation.payload.json",
+        "installation": "installation/created.payload.json",
+    }
+    payload = {**load(files[event]), **mutation}
+    body = json.dumps(payload).encode()
+    response = fuzz_client.post(PATH, content=body, headers=headers(event, body))
+    assert response.status_code in (200, 202, 400), response.text
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_and_worker_processes(redis_url: str, redis_client: Redis) -> None:
+    """`prgate serve` and `prgate worker --burst` as a user starts them, over real HTTP."""
+    port = _free_port()
+    env = {**os.environ, "WEBHOOK_SECRET": SECRET, "REDIS_URL": redis_url, "LOG_LEVEL": "info"}
+    serve = subprocess.Popen(
+        [PRGATE, "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        body = json.dumps(load("pull_request/opened.payload.json")).encode()
+        response = httpx.post(f"{base}{PATH}", content=body, headers=headers("pull_request", body))
+        assert response.status_code == 200 and response.json()["outcome"] == "queued"
+        job_id = response.json()["jobs"][0]
+        comment = load("issue_comment/created.with-installation.payload.json")
+        comment["issue"]["pull_request"] = {"url": "x"}
+        comment["comment"]["body"] = "/prgate help"
+        cbody = json.dumps(comment).encode()
+        assert (
+            httpx.post(
+                f"{base}{PATH}", content=cbody, headers=headers("issue_comment", cbody)
+            ).json()["outcome"]
+            == "queued"
+        )
+    finally:
+        serve.terminate()
+        _, serve_log = serve.communicate(timeout=30)
+
+    worker = subprocess.run(
+        [PRGATE, "worker", "--burst"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert worker.returncode == 0, worker.stderr
+    job = Job.fetch(job_id, connection=redis_client, serializer=JSONSerializer)
+    assert job.get_status() == JobStatus.FINISHED
+    assert job.return_value()["status"] == "not-reported"  # reporting comes with the worker issue
+    for name in queue_names(settings()):
+        assert Queue(name, connection=redis_client, serializer=JSONSerializer).count == 0
+    records = [json.loads(line) for line in serve_log.splitlines() if line.startswith("{")]
+    delivered = [r for r in records if r.get("logger") == "prgate.receiver"]
+    assert {r["event"] for r in delivered} == {"pull_request", "issue_comment"}
+    assert SECRET not in serve_log
+
+
+def test_worker_without_redis_url_is_a_clear_error() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    result = subprocess.run([PRGATE, "worker", "--burst"], env=env, capture_output=True, text=True)
+    assert result.returncode == 2 and "REDIS_URL is not set" in result.stderr
+
+
+def test_serve_without_secret_is_a_clear_error() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "WEBHOOK_SECRET"}
+    result = subprocess.run([PRGATE, "serve"], env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "WEBHOOK_SECRET is not set" in result.stderr
+
+
+def test_serve_with_embedded_redis_runs_a_worker(tmp_path: Path) -> None:
+    """The README's run command: no REDIS_URL, so Redis and a worker come up with the receiver."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(WEBHOOK_SECRET=SECRET, PRGATE_DATA_DIR=str(tmp_path))
+    serve = subprocess.Popen(
+        [PRGATE, "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        ready = False
+        while time.monotonic() < deadline and not ready:
+            try:
+                ready = httpx.get(f"{base}/readyz").status_code == 200
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert ready
+        body = json.dumps(load("pull_request/opened.payload.json")).encode()
+        delivery = str(uuid.uuid4())
+        response = httpx.post(
+            f"{base}{PATH}", content=body, headers=headers("pull_request", body, delivery)
+        )
+        job_id = response.json()["jobs"][0]
+        redis_port = next(
+            int(line.split("127.0.0.1:")[1].split("/")[0])
+            for line in _lines_until(serve, "embedded Redis at")
+        )
+        redis = Redis(port=redis_port)
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline:
+            status = Job.fetch(job_id, connection=redis, serializer=JSONSerializer).get_status()
+            if status == JobStatus.FINISHED:
+                break
+            time.sleep(0.2)
+        assert status == JobStatus.FINISHED  # the worker started by serve took the job
+    finally:
+        serve.terminate()
+        serve.communicate(timeout=30)
+    assert (tmp_path / "redis" / "appendonly.aof").exists() or any(
+        (tmp_path / "redis").glob("appendonly*")
+    )
+
+
+def _lines_until(proc: subprocess.Popen[str], marker: str) -> list[str]:
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if marker in line:
+            return [line]
+    raise AssertionError(f"{marker!r} never printed: {''.join(seen)}")
