@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Bootstrap and run prgate from a fresh clone, with nothing but Python 3.11+ and git.
 
-    python3 dev.py run [PRGATE ARGS...]   # run prgate (default: check the shipped sample repo)
+    python3 dev.py run [PRGATE ARGS...]   # run prgate (default: `prgate serve`, the App)
     python3 dev.py test [PYTEST ARGS...]  # ruff, mypy and the whole pytest suite
     python3 dev.py bench NAME             # run bench/NAME.py
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("PRGATE_VENV", ROOT / ".venv"))
 STAMP = VENV / ".prgate-installed"
 EXTRAS = "dev,bench"  # one environment for running, testing and benchmarking
-DEFAULT_RUN_ARGS = ["check", str(ROOT / "examples" / "seed-template-repo")]
+DEFAULT_RUN_ARGS = ["serve"]
 
 
 def _python() -> Path:

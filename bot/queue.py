@@ -30,7 +30,6 @@ from bot.routing import Route
 from bot.settings import Settings
 from workers.requests import CheckRequest, CommandRequest, InstallationRequest
 
-ACTIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 CANCELABLE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 JOB_FUNCTIONS = {
     CheckRequest: "workers.jobs.run_checks",
@@ -39,6 +38,29 @@ JOB_FUNCTIONS = {
 }
 TIMEOUTS = {CheckRequest: 15 * 60, CommandRequest: 2 * 60, InstallationRequest: 60}
 RETRY = Retry(max=3, interval=[10, 60, 300])  # transient failures: GitHub 5xx, network
+
+
+Request = CheckRequest | CommandRequest | InstallationRequest
+
+# Decides a job atomically. KEYS: delivery, rq job hash, claim, PR head hash.
+# ARGV: job id, head SHA, has-PR flag, claim ms, PR head TTL s.
+# Returns {state, job id to supersede}; state is duplicate | merged | new.
+ADMIT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'duplicate', ''} end
+local status = redis.call('HGET', KEYS[2], 'status')
+if status == 'queued' or status == 'scheduled' or status == 'deferred' or status == 'started' then
+  return {'merged', ''}
+end
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then return {'merged', ''} end
+local old = ''
+if ARGV[3] == '1' then
+  local prev = redis.call('HMGET', KEYS[4], 'sha', 'job')
+  if prev[1] and prev[1] ~= ARGV[2] and prev[2] then old = prev[2] end
+  redis.call('HSET', KEYS[4], 'sha', ARGV[2], 'job', ARGV[1])
+  redis.call('EXPIRE', KEYS[4], ARGV[5])
+end
+return {'new', old}
+"""
 
 
 class QueueUnavailable(Exception):
@@ -77,48 +99,69 @@ class Enqueuer:
         commands, checks = queue_names(settings)
         self.commands = Queue(commands, connection=redis, serializer=JSONSerializer)
         self.checks = Queue(checks, connection=redis, serializer=JSONSerializer)
+        self._admit_script = redis.register_script(ADMIT)
 
     def _key(self, *parts: str) -> str:
         return ":".join((self.settings.queue, *parts))
 
     def submit(self, delivery_id: str, route: Route) -> Outcome:
-        """Enqueue a routed delivery; raise QueueUnavailable when Redis is not there."""
+        """Enqueue a routed delivery; raise QueueUnavailable when Redis is not there.
+
+        Two round trips per job: one atomic script decides (duplicate, merged,
+        or new: it claims the job id and records the PR's newest head), one
+        pipeline enqueues and records the delivery.
+        """
         try:
-            if self.redis.exists(self._key("delivery", delivery_id)):
-                return Outcome(duplicate=True)
             outcome = Outcome()
+            pipe = self.redis.pipeline()
+            to_cancel = []
             for request in route.jobs:
-                self._enqueue(request, outcome)
-            self.redis.set(self._key("delivery", delivery_id), "1", ex=self.settings.dedupe_seconds)
+                jid = job_id(request)
+                state, old = self._admit(delivery_id, request, jid)
+                if state == "duplicate":
+                    return Outcome(duplicate=True)
+                if state == "merged":
+                    outcome.merged.append(jid)
+                    continue
+                queue = self.checks if isinstance(request, CheckRequest) else self.commands
+                queue.enqueue_many([self._job_data(request, jid)], pipeline=pipe)
+                pipe.delete(self._key("claim", jid))
+                outcome.queued.append(jid)
+                if old:
+                    to_cancel.append(old)
+            pipe.set(self._key("delivery", delivery_id), "1", ex=self.settings.dedupe_seconds)
+            pipe.execute()
+            outcome.superseded = [jid for jid in to_cancel if self._cancel(jid)]
             return outcome
         except RedisError as exc:
             raise QueueUnavailable(f"Redis is unavailable: {type(exc).__name__}") from exc
 
-    def _enqueue(
-        self, request: CheckRequest | CommandRequest | InstallationRequest, outcome: Outcome
-    ) -> None:
-        jid = job_id(request)
-        lock = self.redis.lock(self._key("lock", jid), timeout=10, blocking_timeout=5)
-        with lock:
-            existing = self._fetch(jid)
-            if existing is not None and existing.get_status(refresh=False) in ACTIVE:
-                outcome.merged.append(jid)
-                return
-            if isinstance(request, CheckRequest) and request.pr_key is not None:
-                outcome.superseded += self._supersede(request, jid)
-            queue = self.checks if isinstance(request, CheckRequest) else self.commands
-            queue.enqueue(
-                JOB_FUNCTIONS[type(request)],
-                kwargs={"request": request.model_dump(mode="json")},
-                job_id=jid,
-                job_timeout=TIMEOUTS[type(request)],
-                retry=RETRY,
-                result_ttl=24 * 3600,
-                failure_ttl=7 * 24 * 3600,
-                description=f"{request.event} {request.delivery_id}",
-                meta={"delivery_id": request.delivery_id},
-            )
-            outcome.queued.append(jid)
+    def _admit(self, delivery_id: str, request: Request, jid: str) -> tuple[str, str]:
+        pr_key = request.pr_key if isinstance(request, CheckRequest) else None
+        head = request.head_sha if isinstance(request, CheckRequest) else ""
+        keys = [
+            self._key("delivery", delivery_id),
+            f"rq:job:{jid}",
+            self._key("claim", jid),
+            self._key("pr-head", pr_key or "-"),
+        ]
+        args = [jid, head, "1" if pr_key else "0", 10_000, 7 * 24 * 3600]
+        state, old = self._admit_script(keys=keys, args=args)
+        return _text(state), _text(old)
+
+    @staticmethod
+    def _job_data(request: Request, jid: str) -> Any:
+        return Queue.prepare_data(
+            JOB_FUNCTIONS[type(request)],
+            kwargs={"request": request.model_dump(mode="json")},
+            job_id=jid,
+            timeout=TIMEOUTS[type(request)],
+            retry=RETRY,
+            result_ttl=24 * 3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"{request.event} {request.delivery_id}",
+            meta={"delivery_id": request.delivery_id},
+        )
 
     def _fetch(self, jid: str) -> Job | None:
         try:
@@ -126,30 +169,16 @@ class Enqueuer:
         except NoSuchJobError:
             return None
 
-    def _supersede(self, request: CheckRequest, jid: str) -> list[str]:
-        """Cancel this PR's queued jobs for other head SHAs; remember this job for the PR."""
-        assert request.pr_key is not None
-        members = self._key("pr-jobs", request.pr_key)
-        canceled = []
-        for raw in self.redis.smembers(members):
-            other = raw.decode() if isinstance(raw, bytes) else str(raw)
-            if other == jid:
-                continue
-            job = self._fetch(other)
-            if job is None:
-                self.redis.srem(members, other)
-                continue
-            other_sha = _request_of(job).get("head_sha")
-            if other_sha != request.head_sha and job.get_status(refresh=False) in CANCELABLE:
-                try:
-                    job.cancel()
-                except InvalidJobOperation:
-                    continue
-                canceled.append(other)
-                self.redis.srem(members, other)
-        self.redis.sadd(members, jid)
-        self.redis.expire(members, 7 * 24 * 3600)
-        return canceled
+    def _cancel(self, jid: str) -> bool:
+        """Cancel a superseded job if it has not started; True when it was canceled."""
+        job = self._fetch(jid)
+        if job is None or job.get_status(refresh=False) not in CANCELABLE:
+            return False
+        try:
+            job.cancel()
+        except InvalidJobOperation:
+            return False
+        return True
 
     def depth(self) -> dict[str, tuple[int, float | None]]:
         """Per queue: (jobs waiting, enqueued_at of the oldest as a UNIX time, or None)."""
@@ -166,6 +195,7 @@ class Enqueuer:
         return result
 
 
-def _request_of(job: Job) -> dict[str, Any]:
-    request = job.kwargs.get("request", {})
-    return request if isinstance(request, dict) else {}
+def _text(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
+    return value.decode() if isinstance(value, bytes) else str(value)
