@@ -18,6 +18,7 @@ from bot.events import (
     InstallationEvent,
     IssueCommentEvent,
     PullRequestEvent,
+    PullRequestRef,
 )
 from bot.settings import Settings
 from workers.engine.registry import CHECK_NAMES
@@ -107,8 +108,23 @@ def _check_suite(payload: dict[str, Any], delivery: str, settings: Settings) -> 
         return _ignore(f"{name} needs no work")
     if _foreign_app(ev.check_suite.app.id if ev.check_suite.app else None, settings):
         return _ignore(f"{name}: the suite belongs to another app")
-    numbers: list[int | None] = [p.number for p in ev.check_suite.pull_requests] or [None]
-    jobs = tuple(
+    suite = ev.check_suite
+    jobs = _per_pr(ev, delivery, name, suite.head_sha, suite.pull_requests, ())
+    return Route(jobs, f"{name}: every check queued for {suite.head_sha[:12]}")
+
+
+def _per_pr(
+    ev: CheckSuiteEvent | CheckRunEvent,
+    delivery: str,
+    name: str,
+    head_sha: str,
+    prs: list[PullRequestRef],
+    checks: tuple[str, ...],
+) -> tuple[CheckRequest, ...]:
+    """One request per PR of a check suite or run; one without a PR when GitHub lists none
+    (it lists none for pull requests from forks)."""
+    numbers: list[int | None] = [p.number for p in prs] or [None]
+    return tuple(
         CheckRequest(
             delivery_id=delivery,
             event=name,
@@ -117,11 +133,11 @@ def _check_suite(payload: dict[str, Any], delivery: str, settings: Settings) -> 
             repo_full_name=ev.repository.full_name,
             clone_url=ev.repository.clone_url,
             pr_number=number,
-            head_sha=ev.check_suite.head_sha,
+            head_sha=head_sha,
+            checks=checks,
         )
         for number in numbers
     )
-    return Route(jobs, f"{name}: every check queued for {ev.check_suite.head_sha[:12]}")
 
 
 def _check_run(payload: dict[str, Any], delivery: str, settings: Settings) -> Route:
@@ -135,21 +151,7 @@ def _check_run(payload: dict[str, Any], delivery: str, settings: Settings) -> Ro
     check = run.name.removeprefix(CHECK_RUN_PREFIX)
     if not run.name.startswith(CHECK_RUN_PREFIX) or check not in CHECK_NAMES:
         return _ignore(f"{name}: {run.name!r} is not a prgate check run")
-    numbers: list[int | None] = [p.number for p in run.pull_requests] or [None]
-    jobs = tuple(
-        CheckRequest(
-            delivery_id=delivery,
-            event=name,
-            installation_id=ev.installation.id if ev.installation else None,
-            repo_id=ev.repository.id,
-            repo_full_name=ev.repository.full_name,
-            clone_url=ev.repository.clone_url,
-            pr_number=number,
-            head_sha=run.head_sha,
-            checks=(check,),
-        )
-        for number in numbers
-    )
+    jobs = _per_pr(ev, delivery, name, run.head_sha, run.pull_requests, (check,))
     return Route(jobs, f"{name}: {run.name} queued for {run.head_sha[:12]}")
 
 

@@ -11,8 +11,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.git import RepoError, run_git
@@ -22,7 +26,7 @@ from workers.engine.repo import FileSkipped, RepoView, open_view
 EXIT_USAGE = 2
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"prgate: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -114,7 +118,6 @@ def check(
         report = run_checks(view, config, only=only, base=base)
     except (RepoError, ConfigError) as exc:
         _fail(str(exc))
-        return
     if fmt == "sarif":
         from workers.engine.formats.sarif import render_sarif
 
@@ -155,13 +158,8 @@ def serve(host: str, port: int | None) -> None:
     from bot.embedded_redis import EmbeddedRedis, EmbeddedRedisError
     from bot.logs import setup_logging
     from bot.queue import connect
-    from bot.settings import SettingsError, load_settings
 
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        _fail(str(exc))
-        return
+    settings = _load_settings()
     if not settings.webhook_secret:
         _fail("WEBHOOK_SECRET is not set: it must match the webhook secret of your GitHub App")
     setup_logging(settings.log_level)
@@ -174,7 +172,6 @@ def serve(host: str, port: int | None) -> None:
             url = embedded.start()
         except EmbeddedRedisError as exc:
             _fail(str(exc))
-            return
         settings = settings.model_copy(update={"redis_url": url})
         worker = subprocess.Popen(
             [sys.executable, "-m", "workers.cli", "worker"], env={**os.environ, "REDIS_URL": url}
@@ -210,6 +207,15 @@ def serve(host: str, port: int | None) -> None:
             embedded.stop()
 
 
+def _load_settings() -> Settings:
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
@@ -224,13 +230,8 @@ def worker(burst: bool) -> None:
 
     from bot.logs import setup_logging
     from bot.queue import connect, queue_names
-    from bot.settings import SettingsError, load_settings
 
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        _fail(str(exc))
-        return
+    settings = _load_settings()
     if not settings.redis_url:
         _fail(
             "REDIS_URL is not set: point it at the Redis the receiver uses "
