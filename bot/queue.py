@@ -16,6 +16,7 @@ Jobs travel as JSON (RQ's JSONSerializer), never pickle.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,20 +39,23 @@ JOB_FUNCTIONS = {
 }
 TIMEOUTS = {CheckRequest: 15 * 60, CommandRequest: 2 * 60, InstallationRequest: 60}
 RETRY = Retry(max=3, interval=[10, 60, 300])  # transient failures: GitHub 5xx, network
+CLAIM_MS = 10_000  # how long a job id stays claimed by a request enqueueing it
+CLAIM_WAIT = 2.0  # seconds a request waits on another's claim before taking it over
 
 
 Request = CheckRequest | CommandRequest | InstallationRequest
 
 # Decides a job atomically. KEYS: delivery, rq job hash, claim, PR head hash.
 # ARGV: job id, head SHA, has-PR flag, claim ms, PR head TTL s.
-# Returns {state, job id to supersede}; state is duplicate | merged | new.
+# Returns {state, job id to supersede}; state is duplicate | merged | claimed | new.
+# "claimed": another request is enqueueing this job id right now (or died doing so).
 ADMIT = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'duplicate', ''} end
 local status = redis.call('HGET', KEYS[2], 'status')
 if status == 'queued' or status == 'scheduled' or status == 'deferred' or status == 'started' then
   return {'merged', ''}
 end
-if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then return {'merged', ''} end
+if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then return {'claimed', ''} end
 local old = ''
 if ARGV[3] == '1' then
   local prev = redis.call('HMGET', KEYS[4], 'sha', 'job')
@@ -137,6 +141,23 @@ class Enqueuer:
             raise QueueUnavailable(f"Redis is unavailable: {type(exc).__name__}") from exc
 
     def _admit(self, delivery_id: str, request: Request, jid: str) -> tuple[str, str]:
+        """Admit one job; wait out a concurrent claim, take over one left by a crash.
+
+        Reporting "merged" while the claim holder's job does not exist yet could
+        acknowledge a delivery whose work is never queued, so a claim is waited
+        on until the job appears; a claim older than CLAIM_WAIT is taken over.
+        """
+        deadline = time.monotonic() + CLAIM_WAIT
+        while True:
+            state, old = self._try_admit(delivery_id, request, jid)
+            if state != "claimed":
+                return state, old
+            if time.monotonic() > deadline:
+                self.redis.delete(self._key("claim", jid))  # its holder died: take over
+                deadline = float("inf")
+            time.sleep(0.02)
+
+    def _try_admit(self, delivery_id: str, request: Request, jid: str) -> tuple[str, str]:
         pr_key = request.pr_key if isinstance(request, CheckRequest) else None
         head = request.head_sha if isinstance(request, CheckRequest) else ""
         keys = [
@@ -145,7 +166,7 @@ class Enqueuer:
             self._key("claim", jid),
             self._key("pr-head", pr_key or "-"),
         ]
-        args = [jid, head, "1" if pr_key else "0", 10_000, 7 * 24 * 3600]
+        args = [jid, head, "1" if pr_key else "0", CLAIM_MS, 7 * 24 * 3600]
         state, old = self._admit_script(keys=keys, args=args)
         return _text(state), _text(old)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -369,3 +370,20 @@ def test_logs_are_json_with_ids_and_no_secrets(
 def test_app_refuses_to_start_without_a_secret(redis_client: Redis) -> None:
     with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
         create_app(Settings(), redis_client)
+
+
+def test_a_claim_left_by_a_crash_is_taken_over_not_merged_into_nothing(
+    receiver: Receiver,
+) -> None:
+    """A request that claimed a job id and died must not swallow the next delivery."""
+    from bot.queue import job_id
+    from bot.routing import route
+
+    payload = load("pull_request/synchronize.payload.json")
+    (request,) = route("pull_request", payload, "d-1", settings()).jobs
+    receiver.redis.set(f"prgate:claim:{job_id(request)}", "1", px=10_000)  # the dead claim
+    started = time.monotonic()
+    response = receiver.send("pull_request", payload, delivery="after-crash")
+    assert response.json()["outcome"] == "queued"
+    assert 2.0 <= time.monotonic() - started < 5
+    assert [j.meta["delivery_id"] for j in receiver.jobs()] == ["after-crash"]
