@@ -134,6 +134,9 @@ def main() -> int:
     n_files = len(listed.stdout.splitlines())
     print(f"tree: {n_files} files, planted secrets: {planted}")
 
+    from bench.machine import StealMeter
+
+    steal = StealMeter()
     bindir = Path(sys.executable).parent
     floor, _ = timed(["git", "ls-files"], args.work, args.repeat)
     floor_co, _ = timed(["git", "ls-files", "-co", "--exclude-standard"], args.work, args.repeat)
@@ -161,6 +164,7 @@ def main() -> int:
     print(f"        engine / git ls-files             {engine / floor:9.2f}x")
     print(f"        prgate / git ls-files -co         {prgate / floor_co:9.2f}x")
     print(f"        engine / git grep (content floor) {engine / content:9.2f}x")
+    print(steal.report())
 
     if not args.no_peer:
         peer_bin = bindir / "detect-secrets"

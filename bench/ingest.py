@@ -38,6 +38,7 @@ import httpx  # readiness polling only
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import StealMeter  # noqa: E402
 from bot.signature import sign  # noqa: E402
 
 SECRET = "bench-secret"
@@ -49,6 +50,8 @@ PAYLOAD = json.loads(
 )
 BARE_APP = textwrap.dedent(
     """
+    import hashlib, hmac, json
+
     from fastapi import FastAPI, Request
 
     app = FastAPI()
@@ -57,6 +60,17 @@ BARE_APP = textwrap.dedent(
     async def hook(request: Request) -> dict[str, bool]:
         await request.body()
         return {"ok": True}
+
+    # The least any correct receiver does: verify the signature and parse the JSON.
+    parse = FastAPI()
+
+    @parse.post("/api/github/webhooks")
+    async def verify_and_parse(request: Request) -> dict[str, bool]:
+        body = await request.body()
+        expected = "sha256=" + hmac.new(b"bench-secret", body, hashlib.sha256).hexdigest()
+        ok = hmac.compare_digest(expected, request.headers.get("x-hub-signature-256", ""))
+        json.loads(body)
+        return {"ok": ok}
     """
 )
 
@@ -201,7 +215,7 @@ def measure(name: str, port: int, args: argparse.Namespace, offset: int) -> tupl
     lat = asyncio.run(fixed_rate(port, paced, args.rate))
     p50, p99 = pct(lat, 50), pct(lat, 99)
     at = f"at {args.rate:.0f}/s: p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
-    print(f"{name:<8} {rps:9.0f} deliveries/s   {at}")
+    print(f"{name:<13} {rps:7.0f} deliveries/s   {at}")
     return rps, p50, p99
 
 
@@ -235,30 +249,35 @@ def main() -> int:
                 "REDIS_URL": redis_url,
                 "LOG_LEVEL": "warning",
             }
-            prgate_port, bare_port = free_port(), free_port()
+            prgate_port, bare_port, parse_port = free_port(), free_port(), free_port()
             procs.append(
                 subprocess.Popen(
                     [str(bindir / "prgate"), "serve", "--port", str(prgate_port)], env=env
                 )
             )
             (Path(tmp) / "bare_app.py").write_text(BARE_APP)
-            procs.append(
-                subprocess.Popen(
-                    [str(bindir / "uvicorn"), "bare_app:app", "--port", str(bare_port),
-                     "--log-level", "warning", "--no-access-log"],
-                    cwd=tmp,
-                )
-            )  # fmt: skip
-            wait_ready(f"http://127.0.0.1:{prgate_port}/healthz")
-            wait_ready(f"http://127.0.0.1:{bare_port}/")
+            for app, port in (("app", bare_port), ("parse", parse_port)):
+                procs.append(
+                    subprocess.Popen(
+                        [str(bindir / "uvicorn"), f"bare_app:{app}", "--port", str(port),
+                         "--log-level", "warning", "--no-access-log"],
+                        cwd=tmp,
+                    )
+                )  # fmt: skip
+            for port in (prgate_port, bare_port, parse_port):
+                wait_ready(f"http://127.0.0.1:{port}/")
             print(f"redis: {redis_url}; {args.count} deliveries, concurrency {args.concurrency}")
+            steal = StealMeter()
             bare = measure("bare", bare_port, args, 0)
+            parse = measure("verify+parse", parse_port, args, 500_000)
             ours = measure("prgate", prgate_port, args, 1_000_000)
             queued = sum(
                 Redis.from_url(redis_url).llen(f"rq:queue:{q}") for q in ("prgate-checks",)
             )
             print(f"jobs queued by prgate: {queued}")
             print(f"ratio    throughput prgate/bare {ours[0] / bare[0]:6.1%}  (target >= 70%)")
+            print(f"         verify+parse/bare {parse[0] / bare[0]:6.1%}  (no Redis at all)")
+            print(steal.report())
             print(f"         p99 at {args.rate:.0f}/s: {ours[2]:.2f} ms  (target < 20 ms)")
         finally:
             for proc in procs:
