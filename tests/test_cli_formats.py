@@ -37,7 +37,8 @@ def test_text_format_groups_by_file_with_summary(seed: Path) -> None:
     assert result.code == 1
     lines = result.stdout.splitlines()
     assert lines[-1] == (
-        "prgate: 5 errors, 0 warnings, 0 notes in 14 files (contamination: failure)"
+        "prgate: 5 errors, 0 warnings, 0 notes in 14 files "
+        "(contamination: failure, hook-validation: success)"
     )
     headers = [line for line in lines if line and not line.startswith(" ")][:-1]
     assert headers == sorted(headers) and "buildx/" in headers

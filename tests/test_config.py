@@ -74,7 +74,9 @@ def test_rule_levels_and_off(repo: Repo) -> None:
 
 
 def test_check_disabled(repo: Repo) -> None:
-    config = parse_config("contamination:\n  enabled: false\n", known_rules=KNOWN)
+    config = parse_config(
+        "contamination:\n  enabled: false\nhook-validation:\n  enabled: false\n", known_rules=KNOWN
+    )
     report = check(repo(BASE), config)
     assert report.results == [] and report.exit_code == 0
 
@@ -148,7 +150,9 @@ def test_base_config_comes_from_base_not_from_the_change(repo: Repo) -> None:
     path = repo(BASE)
     git(path, "checkout", "-q", "-b", "feature")
     (path / ".github").mkdir()
-    (path / ".github" / "prgate.yml").write_text("contamination:\n  enabled: false\n")
+    (path / ".github" / "prgate.yml").write_text(
+        "contamination:\n  enabled: false\nhook-validation:\n  enabled: false\n"
+    )
     (path / "t" / "sneaky.env").write_text("X=1\n")
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "switch the gate off and add an env file")

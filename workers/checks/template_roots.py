@@ -96,7 +96,7 @@ class _TolerantLoader(yaml.SafeLoader):
 _TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
-def _copier_settings(view: RepoView, path: str, notes: list[Note]) -> dict[str, Any]:
+def copier_settings(view: RepoView, path: str, notes: list[Note]) -> dict[str, Any]:
     try:
         text = view.read_text(path)
         merged: dict[str, Any] = {}
@@ -117,7 +117,7 @@ def _copier_settings(view: RepoView, path: str, notes: list[Note]) -> dict[str, 
 
 def _copier_root(view: RepoView, path: str, notes: list[Note]) -> TemplateRoot:
     folder = posixpath.dirname(path)
-    settings = _copier_settings(view, path, notes)
+    settings = copier_settings(view, path, notes)
     sub = settings.get("_subdirectory")
     subdirectory = sub.strip("/") if isinstance(sub, str) and "{" not in sub else ""
     if isinstance(sub, str) and "{" in sub:

@@ -149,6 +149,10 @@ class RepoView(ABC):
             raise FileSkipped(self.oversize_reason(entry))
         return self._read_unchecked(entry)
 
+    def is_tracked(self, path: str) -> bool:
+        """Whether git tracks ``path`` (views outside a work tree track everything they list)."""
+        return path in self._entries
+
     def read_one(self, path: str) -> str | None:
         """Text of one known path (the config file) without listing the whole view; None if absent.
 
@@ -286,6 +290,9 @@ class GitWorktreeView(RepoView):
 
     def _read_direct(self, path: str) -> bytes:
         return _read_nofollow(self.root, path, self.max_bytes, missing_ok=False)
+
+    def is_tracked(self, path: str) -> bool:
+        return path in self._entries and path not in self._untracked
 
     def start_grep(self, needles: Sequence[str]) -> Callable[[], list[GrepHit]]:
         # git greps the tracked files (C, threads) while Python lists and lstats; untracked

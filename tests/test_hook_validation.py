@@ -1,0 +1,219 @@
+"""hook-validation static rules on fixture templates, and real Copier proving what they claim."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import copier
+import pytest
+
+from tests.conftest import check
+from workers.checks.hook_ast import analyse
+
+Repo = Callable[..., Path]
+
+# The seed's broken hook: waits for a copier_answers.json Copier never writes, exits 0 without it.
+BROKEN_HOOK = """\
+import json
+import sys
+from pathlib import Path
+
+answers_path = Path("copier_answers.json")
+if not answers_path.exists():
+    sys.exit(0)
+answers = json.loads(answers_path.read_text())
+if "/" in answers["project_slug"]:
+    print("error: project_slug must not contain /", file=sys.stderr)
+    sys.exit(1)
+"""
+BROKEN_COPIER = """\
+_subdirectory: template
+project_slug:
+  type: str
+  default: demo
+_tasks:
+  - "{{ _copier_python }} {{ _copier_conf.src_path }}/hooks/pre_gen.py"
+"""
+# Correctly wired: the task passes the answers as an argument and the hook fails loudly.
+GOOD_HOOK = """\
+import json
+import sys
+
+answers = json.loads(sys.argv[1])
+slug = answers["project_slug"]
+if "/" in slug or slug.startswith(".") or not slug:
+    print(f"error: invalid project_slug {slug!r}", file=sys.stderr)
+    sys.exit(1)
+"""
+GOOD_COPIER = """\
+_subdirectory: template
+project_slug:
+  type: str
+  default: demo
+  validator: '{% if not (project_slug | regex_search("^[a-z][a-z0-9-]*\\\\Z")) %}lowercase letters, digits and - only{% endif %}'
+_tasks:
+  - ["{{ _copier_python }}", "{{ _copier_conf.src_path / 'hooks' / 'validate.py' }}", "{{ _copier_answers|to_json }}"]
+"""
+
+
+def rules(repo: Repo, files: dict[str, str]) -> set[tuple[str, str]]:
+    report = check(repo(files), only=["hook-validation"])
+    return {(f.rule.split("/", 1)[1], f.path) for f in report.findings}
+
+
+def broken_template() -> dict[str, str]:
+    return {
+        "copier.yml": BROKEN_COPIER,
+        "hooks/pre_gen.py": BROKEN_HOOK,
+        "template/{{project_slug}}/README.md.jinja": "# {{ project_slug }}\n",
+    }
+
+
+def good_template() -> dict[str, str]:
+    return {
+        "copier.yml": GOOD_COPIER,
+        "hooks/validate.py": GOOD_HOOK,
+        "template/{{project_slug}}/README.md.jinja": "# {{ project_slug }}\n",
+    }
+
+
+def test_seed_broken_hook_is_caught(repo: Repo) -> None:
+    found = rules(repo, broken_template())
+    assert ("context-file", "hooks/pre_gen.py") in found
+    assert ("silent-skip", "hooks/pre_gen.py") in found
+    report = check(repo(broken_template()), only=["hook-validation"])
+    silent = next(f for f in report.findings if f.rule.endswith("silent-skip"))
+    assert silent.start_line == 6 and "answers_path.exists()" in silent.message
+
+
+def test_correctly_wired_template_has_no_findings(repo: Repo) -> None:
+    assert rules(repo, good_template()) == set()
+
+
+def test_real_copier_agrees(repo: Repo, tmp_path: Path) -> None:
+    """What the rules claim, shown with Copier 9 itself: the broken hook lets a bad slug through."""
+    broken = repo(broken_template())
+    out = tmp_path / "out-broken"
+    copier.run_copy(str(broken), out, data={"project_slug": "a/b"}, defaults=True, unsafe=True,
+                    vcs_ref="HEAD", quiet=True)  # fmt: skip
+    assert (out / "a" / "b" / "README.md").exists()  # nested, never validated
+    good = repo(good_template())
+    with pytest.raises(Exception, match="lowercase letters"):
+        copier.run_copy(str(good), tmp_path / "out-good", data={"project_slug": "a/b"},
+                        defaults=True, unsafe=True, vcs_ref="HEAD", quiet=True)  # fmt: skip
+    done = tmp_path / "out-ok"
+    copier.run_copy(str(good), done, data={"project_slug": "ok-slug"}, defaults=True, unsafe=True,
+                    vcs_ref="HEAD", quiet=True)  # fmt: skip
+    assert (done / "ok-slug" / "README.md").read_text() == "# ok-slug\n"
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ('"{{ _copier_python }} {{ _copier_conf.src_path }}/hooks/gone.py"',
+         {("missing-task-script", "copier.yml")}),
+        ('"python hooks/validate.py"',
+         {("relative-task-script", "copier.yml")}),
+        ('["{{ _copier_python }}", "{{ _copier_conf.src_path }}/hooks/validate.py", "{{ _copier_answers|to_json }}"]',
+         set()),
+        ('{command: "{{ _copier_python }} {{ _copier_conf.src_path }}/hooks/validate.py {{ _copier_answers|to_json|quote }}", when: "{{ _copier_operation == \'copy\' }}"}',
+         set()),
+    ],
+)  # fmt: skip
+def test_task_script_paths(repo: Repo, task: str, expected: set[tuple[str, str]]) -> None:
+    files = {
+        "copier.yml": f"_subdirectory: template\n_tasks:\n  - {task}\n",
+        "hooks/validate.py": GOOD_HOOK,
+        "template/x.txt": "x",
+    }
+    found = rules(repo, files)
+    assert found - {("dead-hook", "hooks/validate.py")} == expected
+
+
+def test_untracked_task_script(repo: Repo) -> None:
+    path = repo({
+        "copier.yml": "_subdirectory: t\n_tasks:\n  - ['python', '{{ _copier_conf.src_path }}/hooks/v.py', '{{ _copier_answers|to_json }}']\n",
+        "t/x.txt": "x",
+    })  # fmt: skip
+    (path / "hooks").mkdir()
+    (path / "hooks" / "v.py").write_text(GOOD_HOOK)  # on disk, never committed
+    report = check(path, only=["hook-validation"])
+    assert [(f.rule, f.path) for f in report.findings] == [
+        ("hook-validation/missing-task-script", "hooks/v.py")
+    ]
+    assert "not committed" in report.findings[0].message
+
+
+def test_migrations_are_read_too(repo: Repo) -> None:
+    files = {
+        "copier.yml": (
+            "_subdirectory: t\n_migrations:\n"
+            "  - version: v2.0.0\n    command: '{{ _copier_python }} {{ _copier_conf.src_path }}/hooks/m.py'\n"
+            "  - version: v1.0.0\n    before: ['python {{ _copier_conf.src_path }}/hooks/legacy.py']\n"
+        ),
+        "hooks/m.py": GOOD_HOOK,
+        "t/x": "x",
+    }
+    assert rules(repo, files) == {("missing-task-script", "copier.yml")}  # legacy.py is missing
+
+
+def test_dead_hook_and_hooks_rendered(repo: Repo) -> None:
+    files = {"copier.yml": "a: 1\n", "hooks/post_gen.py": GOOD_HOOK, "src/x.txt": "x"}
+    assert rules(repo, files) == {
+        ("dead-hook", "hooks/post_gen.py"),
+        ("hooks-rendered", "hooks/"),
+    }
+    excluded = {**files, "copier.yml": "_exclude: [hooks, copier.yml, copier.yaml, '~*', '*.py[co]', __pycache__, .git, .DS_Store, .svn]\n"}  # fmt: skip
+    assert rules(repo, excluded) == {("dead-hook", "hooks/post_gen.py")}
+
+
+def test_copierignore_and_exclude_dropping_defaults(repo: Repo) -> None:
+    files = {"copier.yml": "_exclude: ['*.bak']\n", ".copierignore": "*.bak\n", "src/x": "x"}
+    found = rules(repo, files)
+    assert found == {("copierignore", ".copierignore"), ("exclude-drops-defaults", "copier.yml")}
+    report = check(repo(files), only=["hook-validation"])
+    dropped = next(f for f in report.findings if f.rule.endswith("exclude-drops-defaults"))
+    assert "copier.yml, .git" in dropped.message or "copier.yaml, copier.yml" in dropped.message
+    with_sub = {"copier.yml": "_subdirectory: t\n_exclude: ['*.bak']\n", "t/x": "x"}
+    assert rules(repo, with_sub) == set()  # with a _subdirectory Copier's default list is empty
+
+
+def test_pytest_copier_without_template_paths(repo: Repo) -> None:
+    bad = {"copier.yml": "a: 1\n", "tests/conftest.py": "pytest_plugins = ['pytest_copier']\n"}
+    assert rules(repo, bad) == {("pytest-copier-paths", "tests/conftest.py")}
+    good = {
+        "copier.yml": "a: 1\n",
+        "tests/conftest.py": (
+            "import pytest\npytest_plugins = ['pytest_copier']\n\n@pytest.fixture\n"
+            "def copier_template_paths():\n    return ['copier.yml', 'template']\n"
+        ),
+    }
+    assert rules(repo, good) == set()
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import os, sys\nslug = os.environ['PROJECT_SLUG']\nprint(sys.argv)\n", {("env-answers", 2)}),
+        ("import os, sys\nif os.environ.get('STAGE') == 'task':\n    print(sys.argv[1])\n", set()),
+        ("import sys\nslug = sys.argv[1]\nif '/' in slug:\n    print('error: bad slug', file=sys.stderr)\n    sys.exit(0)\n",
+         {("error-exit-zero", 5)}),
+        ("import sys\nslug = sys.argv[1]\nif '/' in slug:\n    print('error: bad slug', file=sys.stderr)\n    sys.exit(1)\n",
+         set()),
+        ("print('validating')\n", {("no-input", 1)}),
+        ("import sys\ndef main():\n    data = sys.argv[1:]\n    if not data:\n        return\n", {("silent-skip", 4)}),
+        ("import sys\nif len(sys.argv) < 2:\n    sys.exit('usage: validate.py ANSWERS')\n", set()),
+        ("def broken(:\n", {("unparsable-hook", 1)}),
+        ("import json, sys\nctx = json.load(open('build/template_context.json'))\nprint(sys.argv)\n",
+         {("context-file", 2)}),
+    ],
+)  # fmt: skip
+def test_hook_ast_rules(source: str, expected: set[tuple[str, int]]) -> None:
+    assert {(p.rule, p.line) for p in analyse(source)} == expected
+
+
+def test_no_copier_template_is_a_note_not_a_pass_of_something(repo: Repo) -> None:
+    report = check(repo({"README.md": "x"}), only=["hook-validation"])
+    assert report.findings == [] and report.results[0].status == "success"
+    assert "no Copier templates found" in report.results[0].notes[0].message

@@ -1,0 +1,183 @@
+"""Static analysis of Python hook scripts: does validation ever see Copier's real answers?
+
+Pure: source text in, problems out. Facts about Copier 9 this relies on:
+Copier writes no JSON context file (``copier_answers.json``, ``cookiecutter.json``,
+``*context*.json`` never exist); tasks get answers only through their
+Jinja-rendered command line; the environment carries ``STAGE``,
+``COPIER_OPERATION`` and, for migrations, ``VERSION_*`` — never the answers.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+CONTEXT_FILE = re.compile(
+    r"(^|[/\\])(copier_answers\.json|cookiecutter\.json|[^/\\]*context[^/\\]*\.json)$"
+)
+COPIER_ENV = re.compile(r"^(STAGE|COPIER_OPERATION|VERSION_[A-Z0-9_]+)$")
+GENERIC_ENV = {
+    "PATH", "HOME", "USER", "SHELL", "TERM", "LANG", "LC_ALL", "TMPDIR", "TEMP", "TMP", "PWD",
+    "CI", "PYTHONPATH", "VIRTUAL_ENV", "NO_COLOR", "GIT_DIR",
+}  # fmt: skip
+INPUT_NAMES = {"argv", "argparse", "click", "typer", "fileinput", "stdin", "ArgumentParser"}
+ERROR_WORDS = re.compile(r"error|invalid|missing|not found|fail|must", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class HookProblem:
+    rule: str  # rule name without the check prefix
+    line: int
+    message: str
+
+
+def _is_zero_exit(node: ast.stmt) -> bool:
+    """``sys.exit()``, ``sys.exit(0)``, ``exit(0)``, ``quit()``, ``raise SystemExit(0)`` or ``return``."""
+    if isinstance(node, ast.Return):
+        return node.value is None or (isinstance(node.value, ast.Constant) and not node.value.value)
+    call = node.exc if isinstance(node, ast.Raise) else getattr(node, "value", None)
+    if not isinstance(call, ast.Call):
+        return (
+            isinstance(node, ast.Raise) and isinstance(call, ast.Name) and call.id == "SystemExit"
+        )
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name not in ("exit", "quit", "SystemExit", "_exit"):
+        return False
+    if not call.args:
+        return True
+    arg = call.args[0]
+    return isinstance(arg, ast.Constant) and arg.value in (0, None, False)
+
+
+def _mentions_existence(test: ast.expr) -> bool:
+    text = ast.unparse(test)
+    return bool(
+        re.search(r"\bexists\(|isfile\(|is_file\(|\bnot\b|is None|== ?None|len\(.*\) ?== ?0", text)
+    )
+
+
+def _prints_error(node: ast.stmt) -> bool:
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    call = node.value
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name not in ("print", "write", "error", "warning", "echo", "secho"):
+        return False
+    text = ast.unparse(call)
+    return "stderr" in text or bool(ERROR_WORDS.search(text))
+
+
+def _silent_skip(node: ast.If) -> bool:
+    """``if not answers_file.exists(): sys.exit(0)`` and the like."""
+    return bool(node.body) and _is_zero_exit(node.body[-1]) and _mentions_existence(node.test)
+
+
+def _env_name(node: ast.AST) -> str | None:
+    """The constant variable name read by ``os.environ[...]``, ``.get(...)`` or ``os.getenv(...)``."""
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("os.environ", "environ"):
+        key = node.slice
+        return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+    if isinstance(node, ast.Call) and node.args:
+        target = ast.unparse(node.func)
+        if target in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
+            arg = node.args[0]
+            return (
+                arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+            )
+    return None
+
+
+def analyse(source: str) -> list[HookProblem]:
+    """Problems in one Python hook script; a script that does not parse is one problem."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return [
+            HookProblem("unparsable-hook", exc.lineno or 1, f"the hook does not parse: {exc.msg}")
+        ]
+    problems: list[HookProblem] = []
+    reads_input = False
+    skipped: set[int] = set()  # bodies already reported as silent skips
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if CONTEXT_FILE.search(node.value):
+                problems.append(
+                    HookProblem(
+                        "context-file",
+                        node.lineno,
+                        f"reads {node.value!r}, a file Copier never writes, so this validation never "
+                        "sees the answers. Pass them as arguments instead: "
+                        '`["{{ _copier_python }}", "{{ _copier_conf.src_path }}/hooks/x.py", '
+                        '"{{ _copier_answers|to_json }}"]` and read sys.argv[1].',
+                    )
+                )
+            if ".copier-answers" in node.value or "answers_file" in node.value:
+                reads_input = True
+        if isinstance(node, ast.Name | ast.Attribute | ast.alias):
+            name = (
+                getattr(node, "id", None)
+                or getattr(node, "attr", None)
+                or getattr(node, "name", "")
+            )
+            if name in INPUT_NAMES or str(name).split(".")[0] in INPUT_NAMES:
+                reads_input = True
+        env = _env_name(node)
+        if env is not None and not COPIER_ENV.match(env) and env not in GENERIC_ENV:
+            problems.append(
+                HookProblem(
+                    "env-answers",
+                    getattr(node, "lineno", 1),
+                    f"reads ${env} from the environment; Copier sets only STAGE, COPIER_OPERATION "
+                    "and VERSION_* there, never the answers. Pass the answer on the task's command "
+                    "line instead.",
+                )
+            )
+        if isinstance(node, ast.If) and _silent_skip(node):
+            skipped.add(id(node.body))
+            problems.append(
+                HookProblem(
+                    "silent-skip",
+                    node.lineno,
+                    f"when `{ast.unparse(node.test)}` the hook stops with success, so a missing "
+                    "input passes validation. Fail instead (sys.exit(1) with a message).",
+                )
+            )
+        for body in _blocks(node):
+            if id(body) not in skipped:
+                problems += _error_then_success(body)
+    if not reads_input:
+        problems.append(
+            HookProblem(
+                "no-input",
+                1,
+                "the hook never reads sys.argv, stdin or the answers file, so it cannot check "
+                "what the user answered.",
+            )
+        )
+    return sorted(set(problems), key=lambda p: (p.line, p.rule))
+
+
+def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
+    return [
+        getattr(node, name)
+        for name in ("body", "orelse", "finalbody", "handlers")
+        if isinstance(getattr(node, name, None), list)
+        and all(isinstance(s, ast.stmt) for s in getattr(node, name))
+    ]
+
+
+def _error_then_success(body: list[ast.stmt]) -> list[HookProblem]:
+    """A block that reports an error and then exits 0 (or returns) without failing."""
+    if len(body) > 1 and any(_prints_error(s) for s in body[:-1]) and _is_zero_exit(body[-1]):
+        return [
+            HookProblem(
+                "error-exit-zero",
+                body[-1].lineno,
+                "the hook reports an error and then exits with status 0, so Copier carries "
+                "on as if validation passed. Exit non-zero (sys.exit(1)).",
+            )
+        ]
+    return []

@@ -1,0 +1,349 @@
+"""hook-validation: Copier hooks and tasks that never see the real answers (static rules).
+
+For every Copier template (``copier.yml``/``copier.yaml``) this reads
+``_tasks`` and ``_migrations`` and the hook scripts beside them:
+
+* task commands that name a script which is missing or not tracked, or a
+  relative script path that resolves against the destination;
+* hook scripts no task runs, and hook folders Copier will copy into every
+  generated project;
+* Python hooks analysed by ``hook_ast`` (context files Copier never writes,
+  success on missing input, answers read from the environment, ...);
+* ``.copierignore`` (Copier never reads it), an ``_exclude`` that drops
+  Copier's defaults, and pytest-copier used without ``copier_template_paths``.
+
+Not built yet (see the issue): validators of questions used in paths,
+answers interpolated into string-form shell tasks, one-shot tasks without a
+``when``, and the sandboxed render.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from collections.abc import Iterator
+from typing import Any
+
+from workers.checks.hook_ast import analyse
+from workers.checks.template_roots import DEFAULT_EXCLUDE, copier_settings, find_template_roots
+from workers.engine.config import RepoConfig
+from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
+from workers.engine.registry import CheckSpec
+from workers.engine.repo import FileSkipped, Kind, RepoView
+
+NAME = "hook-validation"
+SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl")
+HOOK_FOLDERS = ("hooks", ".copier/hooks", "copier_hooks")
+SRC = "@SRC@"
+# {{ _copier_conf.src_path }} and {{ _copier_conf.src_path / 'a' / 'b.py' }}
+SRC_EXPR = re.compile(r"\{\{-?\s*_copier_conf\.src_path((?:\s*/\s*['\"][^'\"]+['\"])*)\s*-?\}\}")
+JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
+
+def _rule(name: str, level: Level, summary: str, help_text: str) -> RuleInfo:
+    return RuleInfo(id=f"{NAME}/{name}", level=level, summary=summary, help=help_text)
+
+
+RULES = (
+    _rule(
+        "missing-task-script",
+        Level.ERROR,
+        "A task runs a script that is not in the template",
+        "Copier runs tasks after rendering; a script that is missing, or not committed, makes "
+        "the task fail in every generated project (or never run its validation).",
+    ),
+    _rule(
+        "relative-task-script",
+        Level.ERROR,
+        "A task names its script relative to the destination",
+        "Tasks run in the generated project, so `python hooks/x.py` looks for the script there. "
+        "Use `{{ _copier_conf.src_path }}/hooks/x.py`.",
+    ),
+    _rule(
+        "dead-hook",
+        Level.WARNING,
+        "A hook script no task runs",
+        "Copier has no pre- or post-generation hooks of its own: a script runs only when a task "
+        "or migration names it.",
+    ),
+    _rule(
+        "hooks-rendered",
+        Level.ERROR,
+        "Hook folder copied into every generated project",
+        "Without `_subdirectory`, everything beside copier.yml is rendered: hooks end up in "
+        "each project. Set `_subdirectory` or add the folder to `_exclude`.",
+    ),
+    _rule(
+        "context-file",
+        Level.ERROR,
+        "A hook reads a context file Copier never writes",
+        "Copier writes no JSON context; validation that waits for one never runs.",
+    ),
+    _rule(
+        "silent-skip",
+        Level.ERROR,
+        "A hook succeeds when its input is missing",
+        "Returning or exiting 0 when answers are absent turns validation into a no-op.",
+    ),
+    _rule(
+        "env-answers",
+        Level.ERROR,
+        "A hook reads answers from environment variables",
+        "Copier's task environment has STAGE, COPIER_OPERATION and VERSION_*; never answers.",
+    ),
+    _rule(
+        "error-exit-zero",
+        Level.ERROR,
+        "A hook reports an error but exits 0",
+        "Copier only sees the exit status; an error message with status 0 passes.",
+    ),
+    _rule(
+        "no-input",
+        Level.WARNING,
+        "A hook never reads its input",
+        "A validation script that reads neither its arguments nor the answers file checks nothing.",
+    ),
+    _rule(
+        "unparsable-hook",
+        Level.ERROR,
+        "A Python hook does not parse",
+        "The task will fail with a SyntaxError in every generated project.",
+    ),
+    _rule(
+        "copierignore",
+        Level.WARNING,
+        "`.copierignore` is not read by Copier",
+        "Copier copies `.copierignore` into generated projects and ignores its patterns; "
+        "move them into `_exclude`.",
+    ),
+    _rule(
+        "exclude-drops-defaults",
+        Level.WARNING,
+        "`_exclude` drops Copier's default exclusions",
+        "Setting `_exclude` replaces Copier's default list, so copier.yml, .git, __pycache__ "
+        "and the like are rendered unless listed again.",
+    ),
+    _rule(
+        "pytest-copier-paths",
+        Level.WARNING,
+        "pytest-copier copies the whole repository",
+        "Without a `copier_template_paths` fixture, pytest-copier copies everything, "
+        "node_modules included, for every test.",
+    ),
+)
+
+
+def _finding(
+    rule: str, path: str, message: str, line: int | None = None, fix: str | None = None
+) -> Finding:
+    info = next(r for r in RULES if r.id == f"{NAME}/{rule}")
+    return Finding(
+        rule=info.id,
+        level=info.level,
+        path=path,
+        message=message,
+        fix=fix,
+        start_line=line,
+        end_line=line,
+        key=f"{rule}:{message[:60]}",
+    )
+
+
+def _commands(settings: dict[str, Any]) -> Iterator[tuple[str, str | list[str]]]:
+    """(where, command) for every task and migration, in Copier's accepted shapes."""
+    for i, task in enumerate(settings.get("_tasks") or []):
+        cmd = task.get("command") if isinstance(task, dict) else task
+        if isinstance(cmd, str | list):
+            yield f"_tasks[{i}]", cmd
+    for i, migration in enumerate(settings.get("_migrations") or []):
+        if isinstance(migration, str | list):
+            yield f"_migrations[{i}]", migration
+        elif isinstance(migration, dict):
+            if isinstance(migration.get("command"), str | list):
+                yield f"_migrations[{i}]", migration["command"]
+            for stage in ("before", "after"):  # the legacy format
+                for cmd in migration.get(stage) or []:
+                    if isinstance(cmd, str | list):
+                        yield f"_migrations[{i}].{stage}", cmd
+
+
+def _src_path(match: re.Match[str]) -> str:
+    """``{{ _copier_conf.src_path / 'hooks' / 'x.py' }}`` -> ``@SRC@/hooks/x.py``."""
+    return SRC + "".join("/" + p for p in re.findall(r"['\"]([^'\"]+)['\"]", match.group(1)))
+
+
+def _tokens(cmd: str | list[str]) -> list[str]:
+    """Words of a command with ``src_path`` expressions made literal and other Jinja opaque."""
+    parts = cmd if isinstance(cmd, list) else [cmd]
+    words: list[str] = []
+    for part in parts:
+        text = SRC_EXPR.sub(
+            lambda m: (
+                SRC + "".join("/" + s for s in re.findall(r"['\"]([^'\"]+)['\"]", m.group(1)))
+            ),
+            str(part),
+        )
+        text = JINJA.sub("@VAR@", text)
+        try:
+            words += shlex.split(text) if not isinstance(cmd, list) else [text]
+        except ValueError:
+            words += text.split()
+    return words
+
+
+def _script_words(cmd: str | list[str]) -> list[str]:
+    return [w for w in _tokens(cmd) if w.lower().endswith(SCRIPT_SUFFIXES) and "@VAR@" not in w]
+
+
+def _check_template(view: RepoView, copier_yml: str, notes: list[Note]) -> list[Finding]:
+    findings: list[Finding] = []
+    root = posixpath.dirname(copier_yml)
+    prefix = f"{root}/" if root else ""
+    settings = copier_settings(view, copier_yml, notes)
+    referenced: set[str] = set()
+    for where, cmd in _commands(settings):
+        for word in _script_words(cmd):
+            if word.startswith(SRC + "/"):
+                path = posixpath.normpath(prefix + word[len(SRC) + 1 :])
+                referenced.add(path)
+                if view.entry(path) is None:
+                    findings.append(
+                        _finding(
+                            "missing-task-script",
+                            copier_yml,
+                            f"{where} runs {path}, which is not in the template. Add it or fix the path.",
+                        )
+                    )
+                elif not view.is_tracked(path):
+                    findings.append(
+                        _finding(
+                            "missing-task-script",
+                            path,
+                            f"{where} runs {path}, which is not committed: Copier renders from git, "
+                            "so generated projects will not have it. Commit it.",
+                        )
+                    )
+            elif not word.startswith(("/", SRC, "@")) and "/" in word:
+                relative = posixpath.normpath(prefix + word)
+                referenced.add(relative)
+                findings.append(
+                    _finding(
+                        "relative-task-script",
+                        copier_yml,
+                        f"{where} runs {word!r} relative to the generated project, not the template. "
+                        f"Use '{{{{ _copier_conf.src_path }}}}/{word}'.",
+                        fix=f"{{{{ _copier_conf.src_path }}}}/{word}",
+                    )
+                )
+    subdirectory = settings.get("_subdirectory")
+    exclude = settings.get("_exclude")
+    hook_scripts = [
+        e.path
+        for e in view.entries()
+        if e.kind is Kind.FILE
+        and e.path.startswith(prefix)
+        and any(e.path[len(prefix) :].startswith(f"{h}/") for h in HOOK_FOLDERS)
+        and e.path.lower().endswith(SCRIPT_SUFFIXES)
+    ]
+    for script in sorted(set(hook_scripts) - referenced):
+        findings.append(
+            _finding(
+                "dead-hook",
+                script,
+                f"{script} is not run by any task or migration in {copier_yml}, so the checks in it "
+                "never run. Add a task, or delete it.",
+            )
+        )
+    if not subdirectory:
+        excluded = {str(p).strip("/") for p in exclude} if isinstance(exclude, list) else set()
+        for folder in HOOK_FOLDERS:
+            if (
+                any(s.startswith(f"{prefix}{folder}/") for s in hook_scripts)
+                and folder not in excluded
+            ):
+                findings.append(
+                    _finding(
+                        "hooks-rendered",
+                        f"{prefix}{folder}/",
+                        f"{copier_yml} has no _subdirectory, so {prefix}{folder}/ is rendered into every "
+                        f"generated project. Set _subdirectory, or add '{folder}' to _exclude.",
+                    )
+                )
+        if isinstance(exclude, list):
+            dropped = [p for p in DEFAULT_EXCLUDE if p not in exclude]
+            if dropped:
+                findings.append(
+                    _finding(
+                        "exclude-drops-defaults",
+                        copier_yml,
+                        f"_exclude replaces Copier's defaults, so {', '.join(dropped)} will be rendered. "
+                        "Add them to _exclude again.",
+                    )
+                )
+    for script in sorted(referenced | set(hook_scripts)):
+        if script.endswith(".py") and view.entry(script) is not None:
+            findings += _python_hook(view, script, notes)
+    ignore = f"{prefix}.copierignore"
+    if view.entry(ignore) is not None:
+        findings.append(
+            _finding(
+                "copierignore",
+                ignore,
+                "Copier does not read .copierignore; it copies it into every generated project. "
+                f"Move its patterns into _exclude in {copier_yml} and delete it.",
+            )
+        )
+    return findings
+
+
+def _python_hook(view: RepoView, script: str, notes: list[Note]) -> list[Finding]:
+    try:
+        source = view.read_text(script)
+    except FileSkipped as exc:
+        notes.append(Note(path=script, message=f"hook not analysed: {exc}"))
+        return []
+    return [_finding(p.rule, script, p.message, p.line) for p in analyse(source)]
+
+
+def _pytest_copier(view: RepoView, notes: list[Note]) -> list[Finding]:
+    findings = []
+    for entry in view.entries():
+        if entry.kind is not Kind.FILE or not entry.path.endswith("conftest.py"):
+            continue
+        try:
+            text = view.read_text(entry.path)
+        except FileSkipped:
+            continue
+        uses = "pytest_copier" in text or re.search(r"\bcopier_template\b", text)
+        if uses and "copier_template_paths" not in text:
+            findings.append(
+                _finding(
+                    "pytest-copier-paths",
+                    entry.path,
+                    "pytest-copier is used without a copier_template_paths fixture, so every test "
+                    "copies the whole repository (node_modules included). Define copier_template_paths "
+                    "listing the template's files.",
+                )
+            )
+    return findings
+
+
+def run(view: RepoView, config: RepoConfig) -> CheckResult:
+    roots, notes = find_template_roots(view, config)
+    copier = [r.source for r in roots if r.kind == "copier"]
+    findings: list[Finding] = []
+    for copier_yml in copier:
+        findings += _check_template(view, copier_yml, notes)
+    findings += _pytest_copier(view, notes)
+    if not copier:
+        notes.append(Note(message="no Copier templates found (copier.yml/copier.yaml)"))
+    return CheckResult(check=NAME, findings=findings, notes=notes)
+
+
+SPEC = CheckSpec(
+    name=NAME,
+    rules=RULES,
+    run=run,
+    summary="Copier hooks, tasks and validators that never see the real answers",
+)
