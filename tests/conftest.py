@@ -124,8 +124,14 @@ def run_cli(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None =
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
-def check(path: Path, config: RepoConfig | None = None, **kwargs: Any) -> Report:
-    return run_checks(open_view(path), config or RepoConfig(), **kwargs)
+def check(
+    path: Path,
+    config: RepoConfig | None = None,
+    only: tuple[str, ...] | list[str] = ("contamination",),
+    **kwargs: Any,
+) -> Report:
+    """Run checks in-process: the contamination check unless ``only`` names others (``()``: all)."""
+    return run_checks(open_view(path), config or RepoConfig(), only=only, **kwargs)
 
 
 def pairs(findings: list[Finding]) -> set[tuple[str, str]]:

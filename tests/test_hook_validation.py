@@ -217,3 +217,108 @@ def test_no_copier_template_is_a_note_not_a_pass_of_something(repo: Repo) -> Non
     report = check(repo({"README.md": "x"}), only=["hook-validation"])
     assert report.findings == [] and report.results[0].status == "success"
     assert "no Copier templates found" in report.results[0].notes[0].message
+
+
+DOLLAR = "'{% if not (slug | regex_search(\"^[a-z][a-z0-9-]*$\")) %}bad slug{% endif %}'"
+ZED = "'{% if not (slug | regex_search(\"^[a-z][a-z0-9-]*\\\\Z\")) %}bad slug{% endif %}'"
+
+
+def question_template(spec: str, extra: str = "") -> dict[str, str]:
+    return {
+        "copier.yml": f"_subdirectory: t\n{extra}slug:\n{spec}",
+        "t/{{ slug }}/README.md.jinja": "# {{ slug }}\n",
+    }
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("  type: str\n", "has no validator"),
+        (f"  type: str\n  validator: {DOLLAR}\n", "accepts 'abc\\n' (a `$`-anchored regex"),
+        ("  type: str\n  validator: \"{% if '/' in slug %}no slashes{% endif %}\"\n",
+         "accepts '', 'abc\\n', '~x', '.', 'a\\\\b'. Add"),  # partial; no regex, so no `$` hint
+        (f"  type: str\n  when: false\n  validator: {ZED}\n", "has `when: false`"),
+        (f"  type: str\n  secret: true\n  validator: {ZED}\n", "is `secret`"),
+    ],
+)  # fmt: skip
+def test_path_question_validators(repo: Repo, spec: str, problem: str) -> None:
+    report = check(repo(question_template(spec)), only=["hook-validation"])
+    (finding,) = [f for f in report.findings if f.rule.endswith("unvalidated-path-question")]
+    assert finding.path == "copier.yml" and finding.start_line == 2
+    assert problem in finding.message and "'{{ slug }}'" in finding.message
+    assert finding.fix is not None and "\\\\Z" in finding.fix
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        f"  type: str\n  validator: {ZED}\n",
+        "  type: int\n  default: 3\n",
+        "  type: str\n  choices: [web, worker, cli]\n",
+    ],
+)
+def test_path_question_validators_that_hold(repo: Repo, spec: str) -> None:
+    assert rules(repo, question_template(spec)) == set()
+
+
+def test_unsafe_choices_still_need_a_validator(repo: Repo) -> None:
+    spec = "  type: str\n  choices: [web, ../escape]\n"
+    assert ("unvalidated-path-question", "copier.yml") in rules(repo, question_template(spec))
+
+
+def test_questions_in_subdirectory_answers_file_and_working_directory(repo: Repo) -> None:
+    files = {
+        "copier.yml": (
+            "_subdirectory: '{{ variant }}'\n_answers_file: '.answers/{{ team }}.yml'\n"
+            "_tasks:\n  - command: [make, setup]\n    working_directory: '{{ pkg }}'\n"
+            "variant:\n  type: str\nteam:\n  type: str\npkg:\n  type: str\n"
+        ),
+        "web/x.txt": "x",
+    }
+    report = check(repo(files), only=["hook-validation"])
+    named = sorted(f.message.split("'")[1] for f in report.findings)
+    assert named == ["pkg", "team", "variant"]
+
+
+def test_real_copier_lets_a_dollar_anchored_newline_through(repo: Repo, tmp_path: Path) -> None:
+    dollar = repo(question_template(f"  type: str\n  validator: {DOLLAR}\n"))
+    copier.run_copy(str(dollar), tmp_path / "a", data={"slug": "abc\n"}, defaults=True,
+                    vcs_ref="HEAD", quiet=True)  # fmt: skip
+    assert (tmp_path / "a" / "abc\n" / "README.md").exists()  # what the finding says happens
+    zed = repo(question_template(f"  type: str\n  validator: {ZED}\n"))
+    with pytest.raises(ValueError, match="bad slug"):
+        copier.run_copy(str(zed), tmp_path / "b", data={"slug": "abc\n"}, defaults=True,
+                        vcs_ref="HEAD", quiet=True)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("task", "expected"),
+    [
+        ('"echo {{ project_name }} > NAME"', {"shell-interpolation"}),
+        ('["sh", "-c", "echo $0", "{{ project_name }}"]', set()),
+        ('"git init"', {"one-shot-task"}),
+        ('{command: "git init", when: "{{ _copier_operation == \'copy\' }}"}', set()),
+        ('["rm", "-rf", "tmp"]', {"one-shot-task"}),
+        ('"echo {{ _copier_conf.dst_path }}"', set()),  # Copier's own values, not answers
+    ],
+)  # fmt: skip
+def test_task_shapes(repo: Repo, task: str, expected: set[str]) -> None:
+    files = {
+        "copier.yml": f"_subdirectory: t\nproject_name:\n  type: str\n_tasks:\n  - {task}\n",
+        "t/x": "x",
+    }
+    assert {rule for rule, _ in rules(repo, files)} == expected
+
+
+def test_the_suggested_validator_fixes_it(repo: Repo, tmp_path: Path) -> None:
+    """Paste the finding's fix into copier.yml: prgate is satisfied and Copier rejects 'a/b'."""
+    (finding,) = check(repo(question_template("  type: str\n")), only=["hook-validation"]).findings
+    assert finding.fix is not None
+    fixed = repo(question_template(f"  type: str\n  {finding.fix}\n"))
+    assert check(fixed, only=["hook-validation"]).findings == []
+    with pytest.raises(ValueError, match="use lowercase letters"):
+        copier.run_copy(str(fixed), tmp_path / "out", data={"slug": "a/b"}, defaults=True,
+                        vcs_ref="HEAD", quiet=True)  # fmt: skip
+    copier.run_copy(str(fixed), tmp_path / "ok", data={"slug": "good-slug"}, defaults=True,
+                    vcs_ref="HEAD", quiet=True)  # fmt: skip
+    assert (tmp_path / "ok" / "good-slug" / "README.md").exists()

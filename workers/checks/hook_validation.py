@@ -10,11 +10,12 @@ For every Copier template (``copier.yml``/``copier.yaml``) this reads
 * Python hooks analysed by ``hook_ast`` (context files Copier never writes,
   success on missing input, answers read from the environment, ...);
 * ``.copierignore`` (Copier never reads it), an ``_exclude`` that drops
-  Copier's defaults, and pytest-copier used without ``copier_template_paths``.
+  Copier's defaults, and pytest-copier used without ``copier_template_paths``;
+* questions rendered into paths whose validators do not reject unsafe answers
+  (``copier_questions``), answers pasted into string-form shell tasks, and
+  one-shot tasks without a copy-only ``when``.
 
-Not built yet (see the issue): validators of questions used in paths,
-answers interpolated into string-form shell tasks, one-shot tasks without a
-``when``, and the sandboxed render.
+Not built yet (see the issue): the sandboxed render.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import shlex
 from collections.abc import Iterator
 from typing import Any
 
+from workers.checks.copier_questions import check_question, jinja_names
 from workers.checks.hook_ast import analyse
 from workers.checks.template_roots import DEFAULT_EXCLUDE, copier_settings, find_template_roots
 from workers.engine.config import RepoConfig
@@ -125,6 +127,28 @@ RULES = (
         "and the like are rendered unless listed again.",
     ),
     _rule(
+        "unvalidated-path-question",
+        Level.ERROR,
+        "A question used in a path has no validator that rejects unsafe answers",
+        "Copier renders answers into file and folder names. Validators are the only check before "
+        "rendering; one that lets '/', '..', a leading '.' or '~', empty answers or newlines "
+        "through nests, flattens, drops or misplaces the generated files.",
+    ),
+    _rule(
+        "shell-interpolation",
+        Level.ERROR,
+        "An answer is pasted into a string-form shell task",
+        "A string task runs through the shell after Jinja rendering: an answer with a quote or ';' "
+        "becomes shell code. Use the list form, one argument per item.",
+    ),
+    _rule(
+        "one-shot-task",
+        Level.WARNING,
+        "A one-shot task also runs on update",
+        "Tasks run on copy, on update and (during updates) on the old and new versions: `git init` "
+        "or `rm` without `when: \"{{ _copier_operation == 'copy' }}\"` run again each time.",
+    ),
+    _rule(
         "pytest-copier-paths",
         Level.WARNING,
         "pytest-copier copies the whole repository",
@@ -202,6 +226,8 @@ def _check_template(view: RepoView, copier_yml: str, notes: list[Note]) -> list[
     prefix = f"{root}/" if root else ""
     settings = copier_settings(view, copier_yml, notes)
     referenced: set[str] = set()
+    findings += _path_questions(view, copier_yml, settings)
+    findings += _task_shapes(copier_yml, settings)
     for where, cmd in _commands(settings):
         for word in _script_words(cmd):
             if word.startswith(SRC + "/"):
@@ -294,6 +320,112 @@ def _check_template(view: RepoView, copier_yml: str, notes: list[Note]) -> list[
                 f"Move its patterns into _exclude in {copier_yml} and delete it.",
             )
         )
+    return findings
+
+
+ONE_SHOT = re.compile(r"^\s*(git\s+init|rm\s|git\s+remote\s+add|git\s+commit)")
+
+
+def _questions(settings: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in settings.items() if isinstance(k, str) and not k.startswith("_")}
+
+
+def _key_lines(view: RepoView, copier_yml: str) -> dict[str, int]:
+    import yaml
+
+    from workers.checks.template_roots import _TolerantLoader
+
+    lines: dict[str, int] = {}
+    try:
+        for doc in yaml.compose_all(view.read_text(copier_yml), Loader=_TolerantLoader):
+            if isinstance(doc, yaml.MappingNode):
+                for key, _ in doc.value:
+                    lines.setdefault(str(key.value), key.start_mark.line + 1)
+    except (FileSkipped, yaml.YAMLError):
+        pass
+    return lines
+
+
+def _path_questions(view: RepoView, copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
+    """Questions rendered into paths, ``_subdirectory``, ``_answers_file`` or ``working_directory``."""
+    root = posixpath.dirname(copier_yml)
+    sub = settings.get("_subdirectory")
+    render_root = posixpath.join(root, sub) if isinstance(sub, str) and sub else root
+    prefix = f"{render_root.strip('/')}/" if render_root.strip("/") else ""
+    used: dict[str, list[str]] = {}
+    for entry in view.entries():
+        if not entry.path.startswith(prefix) or "{" not in entry.path:
+            continue
+        for segment in entry.path[len(prefix) :].split("/"):
+            for name in jinja_names(segment):
+                places = used.setdefault(name, [])
+                if segment not in places:
+                    places.append(segment)
+    settings_values = [("_subdirectory", sub), ("_answers_file", settings.get("_answers_file"))]
+    settings_values += [
+        (f"_tasks[{i}].working_directory", t.get("working_directory"))
+        for i, t in enumerate(settings.get("_tasks") or [])
+        if isinstance(t, dict)
+    ]
+    for where, value in settings_values:
+        if isinstance(value, str):
+            for name in jinja_names(value):
+                used.setdefault(name, []).append(where)
+    questions = _questions(settings)
+    lines = _key_lines(view, copier_yml) if used else {}
+    findings = []
+    for name in sorted(used):
+        if name not in questions:
+            continue
+        result = check_question(name, questions[name], tuple(used[name]))
+        if result.problem is None:
+            continue
+        where = ", ".join(repr(p) for p in result.used_in[:3])
+        findings.append(
+            _finding(
+                "unvalidated-path-question",
+                copier_yml,
+                f"question {name!r}, used in {where}, {result.problem}. Add a validator that "
+                "rejects /, \\, .., a leading . or ~, empty answers and newlines.",
+                line=lines.get(name),
+                fix=(
+                    f'validator: \'{{% if not ({name} | regex_search("^[a-z][a-z0-9_-]*\\\\Z")) %}}'
+                    "use lowercase letters, digits, - and _{% endif %}'"
+                ),
+            )
+        )
+    return findings
+
+
+def _task_shapes(copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
+    questions = set(_questions(settings))
+    findings = []
+    for i, task in enumerate(settings.get("_tasks") or []):
+        cmd = task.get("command") if isinstance(task, dict) else task
+        when = str(task.get("when", "")) if isinstance(task, dict) else ""
+        if isinstance(cmd, str):
+            answers = sorted(jinja_names(cmd) & questions)
+            if answers:
+                findings.append(
+                    _finding(
+                        "shell-interpolation",
+                        copier_yml,
+                        f"_tasks[{i}] pastes the answer(s) {', '.join(answers)} into a shell "
+                        "command; an answer containing a quote or ';' runs as shell code. Write the "
+                        "task as a list, one argument per item.",
+                    )
+                )
+        text = " ".join(cmd) if isinstance(cmd, list) else str(cmd)
+        if ONE_SHOT.match(text) and "_copier_operation" not in when:
+            findings.append(
+                _finding(
+                    "one-shot-task",
+                    copier_yml,
+                    f"_tasks[{i}] ({text.split()[0]} {text.split()[1] if len(text.split()) > 1 else ''}) "
+                    "also runs on every update, for the old and the new version. Add "
+                    "`when: \"{{ _copier_operation == 'copy' }}\"`.",
+                )
+            )
     return findings
 
 
