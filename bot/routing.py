@@ -84,17 +84,28 @@ def _pull_request(payload: dict[str, Any], delivery: str, settings: Settings) ->
     if pr.draft and settings.drafts == "skip":
         return _ignore(f"{name}: draft pull request; checks run when it is ready for review")
     request = CheckRequest(
-        delivery_id=delivery,
-        event=name,
-        installation_id=ev.installation.id if ev.installation else None,
-        repo_id=ev.repository.id,
-        repo_full_name=ev.repository.full_name,
+        **_common(ev, delivery, name),
         clone_url=ev.repository.clone_url,
         pr_number=pr.number,
         head_sha=pr.head.sha,
         base_ref=pr.base.ref,
     )
     return Route((request,), f"{name}: checks queued for {pr.head.sha[:12]}")
+
+
+def _common(
+    ev: PullRequestEvent | CheckSuiteEvent | CheckRunEvent | IssueCommentEvent,
+    delivery: str,
+    name: str,
+) -> dict[str, Any]:
+    """The fields every job request carries."""
+    return {
+        "delivery_id": delivery,
+        "event": name,
+        "installation_id": ev.installation.id if ev.installation else None,
+        "repo_id": ev.repository.id,
+        "repo_full_name": ev.repository.full_name,
+    }
 
 
 def _foreign_app(app_id: int | None, settings: Settings) -> bool:
@@ -126,11 +137,7 @@ def _per_pr(
     numbers: list[int | None] = [p.number for p in prs] or [None]
     return tuple(
         CheckRequest(
-            delivery_id=delivery,
-            event=name,
-            installation_id=ev.installation.id if ev.installation else None,
-            repo_id=ev.repository.id,
-            repo_full_name=ev.repository.full_name,
+            **_common(ev, delivery, name),
             clone_url=ev.repository.clone_url,
             pr_number=number,
             head_sha=head_sha,
@@ -168,11 +175,7 @@ def _issue_comment(payload: dict[str, Any], delivery: str, settings: Settings) -
     if "/prgate" not in body:
         return _ignore(f"{name}: no /prgate command")
     request = CommandRequest(
-        delivery_id=delivery,
-        event=name,
-        installation_id=ev.installation.id if ev.installation else None,
-        repo_id=ev.repository.id,
-        repo_full_name=ev.repository.full_name,
+        **_common(ev, delivery, name),
         pr_number=ev.issue.number,
         comment_id=ev.comment.id,
         body=body,

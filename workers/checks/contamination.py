@@ -49,6 +49,7 @@ RULES = (
           "secret, remove it from the file and history, and load it at run time instead."),
 )  # fmt: skip
 
+BY_NAME = {r.id.split("/", 1)[1]: r for r in RULES}
 EXAMPLE_WORDS = {"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist",
                  "defaults", "default", "schema", "spec", "skeleton", "stub"}  # fmt: skip
 PACKAGE_LOCKFILES = {
@@ -219,17 +220,7 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
 def _finding(
     rule: str, path: str, message: str, fix: str | None, line: int | None = None, key: str = ""
 ) -> Finding:
-    info = next(r for r in RULES if r.id == f"{NAME}/{rule}")
-    return Finding(
-        rule=info.id,
-        level=info.level,
-        path=path,
-        message=message,
-        fix=fix,
-        start_line=line,
-        end_line=line,
-        key=key,
-    )
+    return BY_NAME[rule].finding(path, message, fix=fix, line=line, key=key)
 
 
 def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> Finding:

@@ -161,17 +161,10 @@ RULES = (
 def _finding(
     rule: str, path: str, message: str, line: int | None = None, fix: str | None = None
 ) -> Finding:
-    info = next(r for r in RULES if r.id == f"{NAME}/{rule}")
-    return Finding(
-        rule=info.id,
-        level=info.level,
-        path=path,
-        message=message,
-        fix=fix,
-        start_line=line,
-        end_line=line,
-        key=f"{rule}:{message[:60]}",
-    )
+    return BY_NAME[rule].finding(path, message, fix=fix, line=line, key=f"{rule}:{message[:60]}")
+
+
+BY_NAME = {r.id.split("/", 1)[1]: r for r in RULES}
 
 
 def _commands(settings: dict[str, Any]) -> Iterator[tuple[str, str | list[str]]]:
@@ -202,12 +195,7 @@ def _tokens(cmd: str | list[str]) -> list[str]:
     parts = cmd if isinstance(cmd, list) else [cmd]
     words: list[str] = []
     for part in parts:
-        text = SRC_EXPR.sub(
-            lambda m: (
-                SRC + "".join("/" + s for s in re.findall(r"['\"]([^'\"]+)['\"]", m.group(1)))
-            ),
-            str(part),
-        )
+        text = SRC_EXPR.sub(_src_path, str(part))
         text = JINJA.sub("@VAR@", text)
         try:
             words += shlex.split(text) if not isinstance(cmd, list) else [text]
@@ -246,8 +234,8 @@ def _check_template(view: RepoView, copier_yml: str, notes: list[Note]) -> list[
                         _finding(
                             "missing-task-script",
                             path,
-                            f"{where} runs {path}, which is not committed: Copier renders from git, "
-                            "so generated projects will not have it. Commit it.",
+                            f"{where} runs {path}, which is not committed: Copier renders a git template "
+                            "from its commits, so generated projects will not have it. Commit it.",
                         )
                     )
             elif not word.startswith(("/", SRC, "@")) and "/" in word:

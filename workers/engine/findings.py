@@ -33,6 +33,27 @@ class RuleInfo(BaseModel):
     summary: str
     help: str
 
+    def finding(
+        self,
+        path: str,
+        message: str,
+        *,
+        fix: str | None = None,
+        line: int | None = None,
+        key: str = "",
+    ) -> Finding:
+        """A finding of this rule at its default level (the runner applies the config's)."""
+        return Finding(
+            rule=self.id,
+            level=self.level,
+            path=path,
+            message=message,
+            fix=fix,
+            start_line=line,
+            end_line=line,
+            key=key,
+        )
+
 
 class Finding(BaseModel):
     model_config = ConfigDict(frozen=True)
