@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -322,3 +323,92 @@ def test_the_suggested_validator_fixes_it(repo: Repo, tmp_path: Path) -> None:
     copier.run_copy(str(fixed), tmp_path / "ok", data={"slug": "good-slug"}, defaults=True,
                     vcs_ref="HEAD", quiet=True)  # fmt: skip
     assert (tmp_path / "ok" / "good-slug" / "README.md").exists()
+
+
+# --- render mode ---------------------------------------------------------------------------
+
+
+def render_rules(path: Path) -> list[tuple[str, str, str]]:
+    from workers.engine.config import parse_config
+
+    config = parse_config("hook-validation:\n  render: true\n")
+    report = check(path, config, only=["hook-validation"])
+    return sorted(
+        (f.rule.split("/", 1)[1], f.path, f.message) for f in report.findings
+        if f.rule.split("/", 1)[1] in ("unsafe-answer-accepted", "rendered-contamination",
+                                       "leaked-machinery", "render-failed")
+    )  # fmt: skip
+
+
+def test_render_catches_an_a_b_slug_and_passes_a_real_validator(repo: Repo) -> None:
+    loose = render_rules(repo(question_template("  type: str\n  default: demo\n")))
+    accepted = [m for rule, _, m in loose if rule == "unsafe-answer-accepted"]
+    assert any("with 'a/b' renders" in m and "a/b/README.md" in m for m in accepted)
+    assert not any("'../x'" in m or "'/abs'" in m for m in accepted)  # Copier refuses escapes
+    tight = render_rules(
+        repo(question_template(f"  type: str\n  default: demo\n  validator: {ZED}\n"))
+    )
+    assert tight == []
+
+
+def test_render_finds_an_env_file_that_only_appears_after_rendering(repo: Repo) -> None:
+    files = {
+        "copier.yml": "_subdirectory: t\nuse_env:\n  type: bool\n  default: true\n",
+        "t/{% if use_env %}.env{% endif %}": "APP_ENV=dev\n",
+        "t/README.md": "x\n",
+    }
+    path = repo(files)
+    assert check(path).findings == []  # the source itself looks clean to contamination
+    found = render_rules(path)
+    assert [(rule, where) for rule, where, _ in found] == [
+        ("rendered-contamination", "t/{% if use_env %}.env{% endif %}")
+    ]
+    assert "produces .env (contamination/env-file)" in found[0][2]
+
+
+def test_render_reports_leaked_machinery(repo: Repo) -> None:
+    files = {
+        "copier.yml": "name:\n  type: str\n  default: x\n",
+        ".copierignore": "*.bak\n",
+        "src/a.txt": "a",
+    }
+    leaked = [(rule, m) for rule, _, m in render_rules(repo(files)) if rule == "leaked-machinery"]
+    assert any("produces .copierignore" in m for _, m in leaked)
+
+
+def test_render_stops_a_template_that_hangs(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRGATE_RENDER_TIMEOUT", "3")
+    files = {
+        "copier.yml": "_subdirectory: t\n",
+        "t/big.txt.jinja": "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
+    }
+    started = time.monotonic()
+    found = render_rules(repo(files))
+    assert time.monotonic() - started < 30
+    assert [(rule, m.split(": ", 1)[1]) for rule, _, m in found] == [
+        ("render-failed", "the render did not finish in 3 s and was stopped")
+    ]
+
+
+def test_render_refuses_jinja_extensions_and_says_so(repo: Repo) -> None:
+    from workers.engine.config import parse_config
+
+    files = {
+        "copier.yml": "_jinja_extensions: [evil.Ext]\nname:\n  type: str\n  default: x\n",
+        "a.txt": "a",
+    }
+    config = parse_config("hook-validation:\n  render: true\n")
+    report = check(repo(files), config, only=["hook-validation"])
+    assert any("uses _jinja_extensions" in n.message for n in report.results[0].notes)
+    assert not any(
+        f.rule.endswith(("render-failed", "unsafe-answer-accepted")) for f in report.findings
+    )
+
+
+def test_render_failure_of_the_defaults(repo: Repo) -> None:
+    files = {
+        "copier.yml": f"_subdirectory: t\nslug:\n  type: str\n  default: Not Valid\n  validator: {ZED}\n",
+        "t/{{ slug }}/x.txt": "x",
+    }
+    found = render_rules(repo(files))
+    assert any(rule == "render-failed" and "bad slug" in m for rule, _, m in found)

@@ -99,8 +99,18 @@ def main() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help=f"Configuration file (default: {CONFIG_PATH} of PATH, or of REF with --base).",
 )
+@click.option(
+    "--render",
+    is_flag=True,
+    help="hook-validation: render each Copier template (tasks skipped) and check the output.",
+)
 def check(
-    path: Path, only: tuple[str, ...], base: str | None, fmt: str, config_file: Path | None
+    path: Path,
+    only: tuple[str, ...],
+    base: str | None,
+    fmt: str,
+    render: bool,
+    config_file: Path | None,
 ) -> None:
     """Check the repository at PATH (default: the current directory)."""
     from workers.engine.runner import run_checks
@@ -115,6 +125,9 @@ def check(
     try:
         view = open_view(path)
         config = load_repo_config(view, config_file, base)
+        if render:
+            hv = config.hook_validation.model_copy(update={"render": True})
+            config = config.model_copy(update={"hook_validation": hv})
         report = run_checks(view, config, only=only, base=base)
     except (RepoError, ConfigError) as exc:
         _fail(str(exc))

@@ -33,13 +33,14 @@ def jinja_names(text: str) -> set[str]:
 
     try:
         # find_undeclared_variables compiles, so filters must be known: Copier's set
-        names = meta.find_undeclared_variables(_env().parse(text))
+        names = meta.find_undeclared_variables(jinja_env().parse(text))
     except TemplateError:  # a filter from the template's own extensions, or broken Jinja
         names = set(re.findall(r"\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)", text))
     return {n for n in names if not n.startswith("_")}
 
 
-def _env() -> Any:
+def jinja_env() -> Any:
+    """A Jinja sandbox with Copier's filter set (no template extensions)."""
     from jinja2.sandbox import SandboxedEnvironment
 
     return SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])

@@ -15,7 +15,9 @@ For every Copier template (``copier.yml``/``copier.yaml``) this reads
   (``copier_questions``), answers pasted into string-form shell tasks, and
   one-shot tasks without a copy-only ``when``.
 
-Not built yet (see the issue): the sandboxed render.
+With ``render`` (``prgate check --render`` or ``render: true`` in the
+config), ``hook_render`` also renders each template; running its tasks in an
+OS sandbox is not built yet.
 """
 
 from __future__ import annotations
@@ -149,6 +151,30 @@ RULES = (
         "or `rm` without `when: \"{{ _copier_operation == 'copy' }}\"` run again each time.",
     ),
     _rule(
+        "render-failed",
+        Level.ERROR,
+        "The template does not render with its defaults",
+        "Render mode: `copier copy --defaults` fails, so every user who accepts the defaults gets an error.",
+    ),
+    _rule(
+        "unsafe-answer-accepted",
+        Level.ERROR,
+        "An unsafe answer to a path question renders",
+        "Render mode: answering a question used in a path with ../x, a/b, /abs, '', a newline, ~x, . or a backslash must fail; this one rendered.",
+    ),
+    _rule(
+        "rendered-contamination",
+        Level.ERROR,
+        "The rendered project is contaminated",
+        "Render mode: the project rendered from the defaults contains what the contamination rules forbid, even if the template source looks clean.",
+    ),
+    _rule(
+        "leaked-machinery",
+        Level.ERROR,
+        "Template machinery leaks into generated projects",
+        "Render mode: copier.yml, hook folders, .copierignore or unrendered Jinja in file names end up in the rendered project.",
+    ),
+    _rule(
         "pytest-copier-paths",
         Level.WARNING,
         "pytest-copier copies the whole repository",
@@ -208,14 +234,24 @@ def _script_words(cmd: str | list[str]) -> list[str]:
     return [w for w in _tokens(cmd) if w.lower().endswith(SCRIPT_SUFFIXES) and "@VAR@" not in w]
 
 
-def _check_template(view: RepoView, copier_yml: str, notes: list[Note]) -> list[Finding]:
+def _check_template(
+    view: RepoView, copier_yml: str, notes: list[Note], render: bool
+) -> list[Finding]:
     findings: list[Finding] = []
     root = posixpath.dirname(copier_yml)
     prefix = f"{root}/" if root else ""
     settings = copier_settings(view, copier_yml, notes)
     referenced: set[str] = set()
-    findings += _path_questions(view, copier_yml, settings)
+    used = _used_in_paths(view, copier_yml, settings)
+    findings += _path_questions(view, copier_yml, settings, used)
     findings += _task_shapes(copier_yml, settings)
+    if render:
+        from workers.checks.hook_render import render_findings
+
+        strings = [n for n in sorted(used) if _is_text_question(_questions(settings)[n])]
+        rendered, render_notes = render_findings(view, copier_yml, settings, strings, _finding)
+        findings += rendered
+        notes += render_notes
     for where, cmd in _commands(settings):
         for word in _script_words(cmd):
             if word.startswith(SRC + "/"):
@@ -334,7 +370,9 @@ def _key_lines(view: RepoView, copier_yml: str) -> dict[str, int]:
     return lines
 
 
-def _path_questions(view: RepoView, copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
+def _used_in_paths(
+    view: RepoView, copier_yml: str, settings: dict[str, Any]
+) -> dict[str, list[str]]:
     """Questions rendered into paths, ``_subdirectory``, ``_answers_file`` or ``working_directory``."""
     root = posixpath.dirname(copier_yml)
     sub = settings.get("_subdirectory")
@@ -360,11 +398,16 @@ def _path_questions(view: RepoView, copier_yml: str, settings: dict[str, Any]) -
             for name in jinja_names(value):
                 used.setdefault(name, []).append(where)
     questions = _questions(settings)
+    return {name: places for name, places in used.items() if name in questions}
+
+
+def _path_questions(
+    view: RepoView, copier_yml: str, settings: dict[str, Any], used: dict[str, list[str]]
+) -> list[Finding]:
+    questions = _questions(settings)
     lines = _key_lines(view, copier_yml) if used else {}
     findings = []
     for name in sorted(used):
-        if name not in questions:
-            continue
         result = check_question(name, questions[name], tuple(used[name]))
         if result.problem is None:
             continue
@@ -383,6 +426,14 @@ def _path_questions(view: RepoView, copier_yml: str, settings: dict[str, Any]) -
             )
         )
     return findings
+
+
+def _is_text_question(spec: Any) -> bool:
+    return not isinstance(spec, dict) or str(spec.get("type", "str")) not in (
+        "int",
+        "float",
+        "bool",
+    )
 
 
 def _task_shapes(copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
@@ -453,8 +504,9 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     roots, notes = find_template_roots(view, config)
     copier = [r.source for r in roots if r.kind == "copier"]
     findings: list[Finding] = []
+    render = config.hook_validation.render
     for copier_yml in copier:
-        findings += _check_template(view, copier_yml, notes)
+        findings += _check_template(view, copier_yml, notes, render)
     findings += _pytest_copier(view, notes)
     if not copier:
         notes.append(Note(message="no Copier templates found (copier.yml/copier.yaml)"))

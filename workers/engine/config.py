@@ -66,6 +66,13 @@ class CheckSettings(_Strict):
     )
 
 
+class HookValidationSettings(CheckSettings):
+    render: bool = Field(
+        False,
+        description="Render the template (defaults and unsafe answers) and check what comes out.",
+    )
+
+
 class AllowEntry(_Strict):
     path: str = Field(description="gitignore-style pattern of the paths this exception covers.")
     rule: str = Field(description="Full rule id, e.g. `contamination/env-file`.")
@@ -75,7 +82,9 @@ class AllowEntry(_Strict):
 class RepoConfig(_Strict):
     contamination: CheckSettings = Field(default_factory=CheckSettings)
     jest_collision: CheckSettings = Field(default_factory=CheckSettings, alias="jest-collision")
-    hook_validation: CheckSettings = Field(default_factory=CheckSettings, alias="hook-validation")
+    hook_validation: HookValidationSettings = Field(
+        default_factory=HookValidationSettings, alias="hook-validation"
+    )
     paths_ignore: list[str] = Field(
         default_factory=list,
         alias="paths-ignore",

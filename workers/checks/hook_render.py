@@ -1,0 +1,144 @@
+"""hook-validation's render mode: prove the template's behaviour by rendering it.
+
+* The defaults must render; what they render is scanned with the contamination
+  rules and for leaked template machinery (copier.yml, hook folders,
+  ``.copierignore``, unrendered Jinja in names). Findings name the template
+  source file that produced the output when it can be told, else copier.yml.
+* Every question rendered into a path is answered with each unsafe value; each
+  render must fail. One that renders is ``unsafe-answer-accepted``.
+
+Renders run in a limited child process (``render``) with tasks skipped and
+``_jinja_extensions`` refused; running tasks needs an OS sandbox (not built).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from workers.checks import contamination
+from workers.checks.copier_questions import UNSAFE_ANSWERS, jinja_env
+from workers.checks.render import render_template
+from workers.engine.config import RepoConfig
+from workers.engine.findings import Finding, Note
+from workers.engine.repo import DirectoryView, GitWorktreeView, RepoView
+
+MACHINERY = ("copier.yml", "copier.yaml", ".copierignore")
+Make = Callable[..., Finding]
+
+
+def render_findings(
+    view: RepoView,
+    copier_yml: str,
+    settings: dict[str, Any],
+    path_questions: list[str],
+    make: Make,
+) -> tuple[list[Finding], list[Note]]:
+    if not isinstance(view, GitWorktreeView | DirectoryView):
+        return [], [
+            Note(path=copier_yml, message="render mode needs the files on disk; not rendered")
+        ]
+    root = posixpath.dirname(copier_yml)
+    src = view.root / root if root else view.root
+    vcs_ref = "HEAD" if isinstance(view, GitWorktreeView) else None
+    findings: list[Finding] = []
+    notes: list[Note] = []
+    scratch = Path(tempfile.mkdtemp(prefix="prgate-render-"))
+    try:
+        out = scratch / "defaults"
+        result = render_template(src, out, {}, vcs_ref, scratch)
+        if result.refused_unsafe:
+            notes.append(Note(path=copier_yml, message=(
+                "not rendered: the template uses _jinja_extensions, which run its own Python "
+                "code; that needs the sandbox prgate does not have yet")))  # fmt: skip
+            return findings, notes
+        if result.timed_out:  # a template that hangs would hang on every answer: stop here
+            findings.append(
+                make("render-failed", copier_yml, f"rendering the template: {result.error}")
+            )
+            return findings, notes
+        if not result.ok:
+            findings.append(make("render-failed", copier_yml,
+                f"rendering the template with its defaults failed: {result.error}"))  # fmt: skip
+        else:
+            findings += _scan_output(view, out, copier_yml, settings, make)
+        for name in path_questions:
+            for i, answer in enumerate(UNSAFE_ANSWERS):
+                dest = scratch / f"bad-{name}-{i}"
+                bad = render_template(src, dest, {name: answer}, vcs_ref, scratch)
+                if bad.ok:
+                    written = sorted(
+                        str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()
+                    )
+                    shown = ", ".join(w if w.isprintable() else repr(w) for w in written[:3])
+                    shown = shown or "nothing visible"
+                    findings.append(make("unsafe-answer-accepted", copier_yml,
+                        f"answering {name!r} with {answer!r} renders without error ({shown}); "
+                        "Copier should have refused it. Tighten the question's validator."))  # fmt: skip
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    notes.append(Note(path=copier_yml, message="rendered with tasks skipped (no task sandbox yet)"))
+    return findings, notes
+
+
+def _defaults(settings: dict[str, Any]) -> dict[str, Any]:
+    """Plain default answers (templated defaults are left out)."""
+    out = {}
+    for key, spec in settings.items():
+        if isinstance(key, str) and not key.startswith("_"):
+            value = spec.get("default") if isinstance(spec, dict) else spec
+            if isinstance(value, bool | int | float) or (
+                isinstance(value, str) and "{" not in value
+            ):
+                out[key] = value
+    return out
+
+
+def _sources(view: RepoView, copier_yml: str, settings: dict[str, Any]) -> dict[str, str]:
+    """Rendered base name -> template source path, as far as plain defaults tell."""
+    root = posixpath.dirname(copier_yml)
+    sub = settings.get("_subdirectory")
+    base = posixpath.join(root, sub) if isinstance(sub, str) and sub else root
+    prefix = f"{base.strip('/')}/" if base.strip("/") else ""
+    suffix = settings.get("_templates_suffix", ".jinja") or ""
+    answers = _defaults(settings)
+    env = jinja_env()
+    mapping: dict[str, str] = {}
+    for entry in view.entries():
+        if not entry.path.startswith(prefix):
+            continue
+        name = entry.path.rsplit("/", 1)[-1]
+        if suffix and name.endswith(suffix):
+            name = name[: -len(suffix)]
+        if "{" in name:
+            # an unknown name or filter keeps the raw name
+            with contextlib.suppress(Exception):
+                name = env.from_string(name).render(answers)
+        mapping.setdefault(name, entry.path)
+    return mapping
+
+
+def _scan_output(
+    view: RepoView, out: Path, copier_yml: str, settings: dict[str, Any], make: Make
+) -> list[Finding]:
+    rendered = DirectoryView(out)
+    sources = _sources(view, copier_yml, settings)
+    findings = []
+    result = contamination.run(rendered, RepoConfig.model_validate({"template-roots": [""]}))
+    for f in result.findings:
+        source = sources.get(f.path.rstrip("/").rsplit("/", 1)[-1], copier_yml)
+        findings.append(make("rendered-contamination", source,
+            f"rendering the defaults produces {f.path} ({f.rule}): {f.message.split('. ')[0]}."))  # fmt: skip
+    for entry in rendered.entries():
+        name = entry.path.rsplit("/", 1)[-1]
+        parts = entry.path.split("/")
+        if name in MACHINERY or "hooks" in parts[:-1] or "{{" in entry.path or "{%" in entry.path:
+            findings.append(make("leaked-machinery", sources.get(name, copier_yml),
+                f"rendering the defaults produces {entry.path}: template machinery (copier.yml, "
+                "hooks, .copierignore or unrendered Jinja) ends up in every generated project."))  # fmt: skip
+    return findings

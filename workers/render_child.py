@@ -1,0 +1,42 @@
+"""Child process of ``workers.checks.render``: one Copier render, result as JSON on stdout.
+
+Run only by ``render.render_template``, which applies the limits. Tasks are
+skipped and Copier's ``unsafe=False`` refuses ``_jinja_extensions``, so no
+code from the template runs here but Copier's own sandboxed Jinja.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def main() -> int:
+    src, dest, data_json, vcs_ref = sys.argv[1:5]
+    import copier
+    from copier.errors import UnsafeTemplateError
+
+    try:
+        copier.run_copy(
+            src,
+            dest,
+            data=json.loads(data_json),
+            defaults=True,
+            skip_tasks=True,
+            unsafe=False,
+            quiet=True,
+            overwrite=True,
+            vcs_ref=vcs_ref or None,
+        )
+    except UnsafeTemplateError as exc:
+        print(json.dumps({"ok": False, "unsafe": True, "error": str(exc)}))
+        return 0
+    except Exception as exc:
+        print(json.dumps({"ok": False, "unsafe": False, "error": f"{type(exc).__name__}: {exc}"}))
+        return 0
+    print(json.dumps({"ok": True, "unsafe": False, "error": None}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
