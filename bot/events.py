@@ -43,7 +43,6 @@ class PullRequest(_Model):
     state: str = "open"
     head: Ref
     base: Ref
-    user: Account | None = None
 
 
 class PullRequestRef(_Model):
@@ -54,13 +53,17 @@ class Changes(_Model):
     base: dict[str, object] | None = None
 
 
-class PullRequestEvent(_Model):
+class RepositoryEvent(_Model):
+    """What every event that becomes a job carries."""
+
     action: str
-    pull_request: PullRequest
     repository: Repository
-    installation: Installation | None = None
+    installation: Installation | None = None  # absent in some deliveries; the worker looks it up
+
+
+class PullRequestEvent(RepositoryEvent):
+    pull_request: PullRequest
     changes: Changes | None = None
-    sender: Account | None = None
 
 
 class CheckSuite(_Model):
@@ -69,31 +72,19 @@ class CheckSuite(_Model):
     pull_requests: list[PullRequestRef] = []
 
 
-class CheckSuiteEvent(_Model):
-    action: str
+class CheckSuiteEvent(RepositoryEvent):
     check_suite: CheckSuite
-    repository: Repository
-    installation: Installation | None = None
 
 
 class CheckRun(_Model):
     name: str
     head_sha: str
-    external_id: str | None = None
     app: App | None = None
     pull_requests: list[PullRequestRef] = []
 
 
-class RequestedAction(_Model):
-    identifier: str
-
-
-class CheckRunEvent(_Model):
-    action: str
+class CheckRunEvent(RepositoryEvent):
     check_run: CheckRun
-    repository: Repository
-    installation: Installation | None = None
-    requested_action: RequestedAction | None = None
 
 
 class Issue(_Model):
@@ -108,12 +99,9 @@ class Comment(_Model):
     author_association: str | None = None
 
 
-class IssueCommentEvent(_Model):
-    action: str
+class IssueCommentEvent(RepositoryEvent):
     issue: Issue
     comment: Comment
-    repository: Repository
-    installation: Installation | None = None
 
 
 class InstallationEvent(_Model):

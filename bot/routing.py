@@ -19,6 +19,7 @@ from bot.events import (
     IssueCommentEvent,
     PullRequestEvent,
     PullRequestRef,
+    RepositoryEvent,
 )
 from bot.settings import Settings
 from workers.engine.registry import CHECK_NAMES
@@ -93,11 +94,7 @@ def _pull_request(payload: dict[str, Any], delivery: str, settings: Settings) ->
     return Route((request,), f"{name}: checks queued for {pr.head.sha[:12]}")
 
 
-def _common(
-    ev: PullRequestEvent | CheckSuiteEvent | CheckRunEvent | IssueCommentEvent,
-    delivery: str,
-    name: str,
-) -> dict[str, Any]:
+def _common(ev: RepositoryEvent, delivery: str, name: str) -> dict[str, Any]:
     """The fields every job request carries."""
     return {
         "delivery_id": delivery,

@@ -250,7 +250,6 @@ def worker(burst: bool) -> None:
             "REDIS_URL is not set: point it at the Redis the receiver uses "
             "(`prgate serve` without REDIS_URL starts its own worker)"
         )
-        return
     setup_logging(settings.log_level)
     redis = connect(settings.redis_url)
     try:

@@ -248,7 +248,8 @@ def _check_template(
     if render:
         from workers.checks.hook_render import render_findings
 
-        strings = [n for n in sorted(used) if _is_text_question(_questions(settings)[n])]
+        questions = _questions(settings)
+        strings = [n for n in sorted(used) if _is_text_question(questions[n])]
         rendered, render_notes = render_findings(view, copier_yml, settings, strings, _finding)
         findings += rendered
         notes += render_notes
