@@ -36,12 +36,13 @@ def test_text_format_groups_by_file_with_summary(seed: Path) -> None:
     result = run_cli("check", str(seed))
     assert result.code == 1
     lines = result.stdout.splitlines()
-    # five contaminations, and project_slug is rendered into a path with no validator
+    # five contaminations, two package names shared by the committed smoke example and
+    # its template, and project_slug is rendered into a path with no validator
     assert lines[-1] == (
-        "prgate: 6 errors, 0 warnings, 0 notes in 14 files "
-        "(contamination: failure, hook-validation: failure)"
+        "prgate: 8 errors, 0 warnings, 0 notes in 20 files "
+        "(contamination: failure, jest-collision: failure, hook-validation: failure)"
     )
-    headers = [line for line in lines if line and not line.startswith(" ")][:-1]
+    headers = [line for line in lines if line and not line.startswith((" ", "note "))][:-1]
     assert headers == sorted(headers) and "buildx/" in headers
     assert "\x1b[" not in result.stdout  # no colour codes in CI logs
 
@@ -74,6 +75,16 @@ def test_sarif_format_is_valid_and_follows_the_contract(seed: Path) -> None:
     }
     assert ("contamination/local-state", "buildx/") in uris  # a directory names the directory
     assert ("contamination/env-file", "templates/{{project_slug}}/.env") in uris
+    collision = next(r for r in run["results"] if r["ruleId"] == "jest-collision/haste-module")
+    assert [
+        loc["physicalLocation"]["artifactLocation"]["uri"] for loc in collision["relatedLocations"]
+    ]
+    [change] = collision["fixes"][0]["artifactChanges"]
+    assert change["artifactLocation"]["uri"] == "package.json"
+    assert (
+        "<rootDir>/apps/copier-smoke-example/"
+        in change["replacements"][0]["insertedContent"]["text"]
+    )
     secret = next(r for r in run["results"] if r["ruleId"] == "contamination/secret")
     assert secret["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
     assert all(r["level"] in ("error", "warning", "note") for r in run["results"])
@@ -136,9 +147,11 @@ def test_exit_code_zero_on_clean_repo(repo: Repo) -> None:
     assert result.code == 0 and "0 errors" in result.stdout
 
 
-def test_exit_code_two_when_a_check_is_not_available(repo: Repo) -> None:
-    result = run_cli("check", str(repo({"a": "b"})), "--only", "jest-collision")
-    assert result.code == 2 and "not available in this version" in result.stderr
+def test_exit_code_two_when_a_check_could_not_run(repo: Repo) -> None:
+    impl = '{"jest": {"haste": {"hasteImplModulePath": "<rootDir>/haste.js"}}}'
+    result = run_cli("check", str(repo({"package.json": impl})), "--only", "jest-collision")
+    assert result.code == 2
+    assert "could not run" in result.stdout and "hasteImplModulePath" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,9 @@ def test_rule_levels_and_off(repo: Repo) -> None:
 
 def test_check_disabled(repo: Repo) -> None:
     config = parse_config(
-        "contamination:\n  enabled: false\nhook-validation:\n  enabled: false\n", known_rules=KNOWN
+        "contamination:\n  enabled: false\njest-collision:\n  enabled: false\n"
+        "hook-validation:\n  enabled: false\n",
+        known_rules=KNOWN,
     )
     report = check(repo(BASE), config, only=())
     assert report.results == [] and report.exit_code == 0
@@ -151,7 +153,8 @@ def test_base_config_comes_from_base_not_from_the_change(repo: Repo) -> None:
     git(path, "checkout", "-q", "-b", "feature")
     (path / ".github").mkdir()
     (path / ".github" / "prgate.yml").write_text(
-        "contamination:\n  enabled: false\nhook-validation:\n  enabled: false\n"
+        "contamination:\n  enabled: false\njest-collision:\n  enabled: false\n"
+        "hook-validation:\n  enabled: false\n"
     )
     (path / "t" / "sneaky.env").write_text("X=1\n")
     git(path, "add", "-A")

@@ -115,13 +115,6 @@ def check(
     """Check the repository at PATH (default: the current directory)."""
     from workers.engine.runner import run_checks
 
-    available = registry()
-    missing = [name for name in only if name not in available]
-    if missing:
-        _fail(
-            f"check {', '.join(missing)} is not available in this version of prgate "
-            f"(available: {', '.join(available)})"
-        )
     try:
         view = open_view(path)
         config = load_repo_config(view, config_file, base)
@@ -134,6 +127,7 @@ def check(
     if fmt == "sarif":
         from workers.engine.formats.sarif import render_sarif
 
+        available = registry()
         rules = [r for name in (only or available) for r in available[name].rules]
         click.echo(json.dumps(render_sarif(report, rules), indent=2, ensure_ascii=False))
     elif fmt == "json":

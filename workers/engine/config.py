@@ -7,7 +7,7 @@ Example::
       rules:
         os-junk: note          # error | warning | note | off
     jest-collision:
-      enabled: false
+      run-from: [".", "packages/web"]   # where CI runs jest (default: the root)
     paths-ignore:              # gitignore syntax, repo-relative
       - "fixtures/**"
     template-roots:            # folders that are rendered into projects
@@ -73,6 +73,21 @@ class HookValidationSettings(CheckSettings):
     )
 
 
+class JestCollisionSettings(CheckSettings):
+    run_from: list[str] = Field(
+        default_factory=lambda: ["."],
+        alias="run-from",
+        description="Folders (repo-relative) your CI runs `jest` in; Jest's config is "
+        "looked up from each, as Jest does.",
+    )
+    jest_version: Literal[29, 30] | None = Field(
+        None,
+        alias="jest-version",
+        description="Jest major version to predict; default: from the `jest` dependency "
+        "in package.json, else 30.",
+    )
+
+
 class AllowEntry(_Strict):
     path: str = Field(description="gitignore-style pattern of the paths this exception covers.")
     rule: str = Field(description="Full rule id, e.g. `contamination/env-file`.")
@@ -81,7 +96,9 @@ class AllowEntry(_Strict):
 
 class RepoConfig(_Strict):
     contamination: CheckSettings = Field(default_factory=CheckSettings)
-    jest_collision: CheckSettings = Field(default_factory=CheckSettings, alias="jest-collision")
+    jest_collision: JestCollisionSettings = Field(
+        default_factory=JestCollisionSettings, alias="jest-collision"
+    )
     hook_validation: HookValidationSettings = Field(
         default_factory=HookValidationSettings, alias="hook-validation"
     )

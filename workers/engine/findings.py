@@ -41,6 +41,8 @@ class RuleInfo(BaseModel):
         fix: str | None = None,
         line: int | None = None,
         key: str = "",
+        related: tuple[str, ...] = (),
+        fix_at: tuple[str, int] | None = None,
     ) -> Finding:
         """A finding of this rule at its default level (the runner applies the config's)."""
         return Finding(
@@ -52,6 +54,9 @@ class RuleInfo(BaseModel):
             start_line=line,
             end_line=line,
             key=key,
+            related=related,
+            fix_path=fix_at[0] if fix_at else None,
+            fix_line=fix_at[1] if fix_at else None,
         )
 
 
@@ -65,6 +70,11 @@ class Finding(BaseModel):
     start_line: int | None = None
     end_line: int | None = None
     fix: str | None = None
+    # When set, ``fix`` is the exact replacement of line ``fix_line`` of ``fix_path``
+    # (a review comment can carry it as a suggestion, SARIF as a ``fixes`` entry);
+    # otherwise ``fix`` is prose.
+    fix_path: str | None = None
+    fix_line: int | None = None
     related: tuple[str, ...] = ()
     key: str = Field(default="", exclude=True, repr=False)
     pre_existing: bool = False

@@ -22,9 +22,9 @@ class CheckSpec:
 
 def registry() -> dict[str, CheckSpec]:
     """Implemented checks in contract order. Imported lazily so the CLI starts fast."""
-    from workers.checks import contamination, hook_validation
+    from workers.checks import contamination, hook_validation, jest_collision
 
-    specs = [contamination.SPEC, hook_validation.SPEC]
+    specs = [contamination.SPEC, jest_collision.SPEC, hook_validation.SPEC]
     return {s.name: s for s in sorted(specs, key=lambda s: CHECK_NAMES.index(s.name))}
 
 

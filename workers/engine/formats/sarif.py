@@ -48,6 +48,23 @@ def _result(f: Finding, rule_index: dict[str, int], with_base: bool) -> dict[str
         ]
     if f.fix:
         result["properties"] = {"fix": f.fix}
+    if f.fix and f.fix_path and f.fix_line:
+        result["fixes"] = [
+            {
+                "description": {"text": f"Replace line {f.fix_line} of {f.fix_path}"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": f.fix_path, "uriBaseId": "%SRCROOT%"},
+                        "replacements": [
+                            {
+                                "deletedRegion": {"startLine": f.fix_line, "endLine": f.fix_line},
+                                "insertedContent": {"text": f.fix},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
     if with_base:
         result["baselineState"] = "unchanged" if f.pre_existing else "new"
     if f.suppressed is not None:

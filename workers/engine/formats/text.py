@@ -27,7 +27,10 @@ def render_text(report: Report) -> str:
             out.append(f"          {f.message}")
             for other in f.related:
                 out.append(f"          also: {other}")
-            if f.fix:
+            if f.fix and f.fix_path:
+                out.append(f"          fix: replace line {f.fix_line} of {f.fix_path} with:")
+                out.extend(f"            | {line}" for line in f.fix.splitlines())
+            elif f.fix:
                 out.append(f"          fix: {f.fix}")
         out.append("")
     for result in report.results:

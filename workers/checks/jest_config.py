@@ -1,0 +1,563 @@
+"""Find and normalize Jest's configuration the way jest-config 29/30 does, for the haste map.
+
+Discovery (``resolveConfigPath``): from the folder Jest runs in, walk up; in
+each folder the candidates are ``jest.config.{js,ts,mjs,cjs,json}`` (Jest 30
+adds ``mts`` and ``cts``) and a ``package.json`` with a ``jest`` key (a string
+key names the config file). The walk stops at the first folder with a
+candidate or any ``package.json``; two candidates is Jest's "Multiple
+configurations found". ``rootDir`` is the config's ``rootDir`` resolved against
+the config's folder, else that folder.
+
+Only the options that shape the haste map are normalized: ``rootDir``,
+``roots``, ``moduleFileExtensions``, ``modulePathIgnorePatterns``,
+``cacheDirectory``, ``haste`` and ``projects`` (each project on its own; the
+top level's ``roots`` and ``modulePathIgnorePatterns`` are not inherited),
+``preset`` (``modulePathIgnorePatterns`` concatenated, the rest overridden)
+and, for messages, ``testPathIgnorePatterns`` and ``watchPathIgnorePatterns``.
+
+Configs Jest rejects raise ``JestConfigError`` (Jest's own wording); configs
+prgate cannot evaluate safely raise ``Unpredictable``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import posixpath
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from workers.checks.haste_map import VCS_DIRECTORIES, HasteProject
+from workers.checks.js_regex import JsRegexError, compile_js, translate
+from workers.engine.repo import FileSkipped, Kind, RepoView
+
+CONFIG_EXTS = {
+    29: (".js", ".ts", ".mjs", ".cjs", ".json"),
+    30: (".js", ".ts", ".mjs", ".mts", ".cjs", ".cts", ".json"),
+}
+DEFAULT_EXTENSIONS = {
+    29: ("js", "mjs", "cjs", "jsx", "ts", "tsx", "json", "node"),
+    30: ("js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "json", "node"),
+}
+PRESET_EXTS = (".json", ".js", ".cjs", ".mjs")
+_TS_JEST = (
+    "",
+    "/presets/default",
+    "/presets/default-esm",
+    "/presets/js-with-ts",
+    "/presets/js-with-ts-esm",
+    "/presets/js-with-babel",
+    "/presets/js-with-babel-esm",
+)
+
+
+def known_preset(name: str, version: int) -> dict[str, Any] | None:
+    """Haste-relevant options of presets published on npm, or None when prgate does not know them.
+
+    node_modules is never in a checkout, so a package preset cannot be read;
+    these values were read from the packages themselves: ts-jest 29 (its
+    presets set ``transform`` only), jest-preset-angular 17 and @nx/jest 23
+    (whose preset depends on the Jest major version).
+    """
+    if name in {f"ts-jest{s}" for s in _TS_JEST}:
+        return {}
+    if name == "jest-preset-angular":
+        return {"moduleFileExtensions": ["ts", "html", "js", "json", "mjs"]}
+    if name in ("@nx/jest/preset", "@nrwl/jest/preset"):
+        exts = (
+            ["ts", "js", "mts", "mjs", "cts", "cjs", "html"]
+            if version >= 30
+            else ["ts", "js", "mjs", "html"]
+        )
+        return {
+            "moduleFileExtensions": exts,
+            "modulePathIgnorePatterns": ["<rootDir>/dist/", "<rootDir>/out-tsc/"],
+        }
+    return None
+
+
+class JestConfigError(Exception):
+    """Jest itself would refuse this configuration (it exits 1 before running tests)."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path  # repo-relative file the problem is in, when known
+
+
+class Unpredictable(Exception):
+    """prgate cannot tell what Jest would do here without running the repository's code."""
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Project:
+    haste: HasteProject
+    config_path: str | None  # repo-relative config file, None for an inline project
+    config_format: str  # "json", "package.json", "js" or "inline"
+    label: str  # how messages name the project: its rootDir, repo-relative
+    test_path_ignore: tuple[str, ...] = ()
+    watch_path_ignore: tuple[str, ...] = ()
+
+
+class Tree:
+    """The repository as Jest would see it on disk, in absolute POSIX paths."""
+
+    def __init__(self, view: RepoView, load_js: JsLoader | None = None) -> None:
+        self.view = view
+        self.root = view.root.as_posix()
+        self.load_js = load_js
+
+    @cached_property
+    def files(self) -> dict[str, str]:
+        """Absolute path -> repo-relative path, for regular files and symlinks."""
+        return {
+            f"{self.root}/{e.path}": e.path
+            for e in self.view.entries()
+            if e.kind in (Kind.FILE, Kind.SYMLINK)
+        }
+
+    @cached_property
+    def dirs(self) -> set[str]:
+        out = {self.root}
+        for rel in self.files.values():
+            parts = rel.split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                out.add(f"{self.root}/{'/'.join(parts[:i])}")
+        return out
+
+    def rel(self, path: str) -> str:
+        return "." if path == self.root else path[len(self.root) + 1 :]
+
+    def is_file(self, path: str) -> bool:
+        return path in self.files
+
+    def exists(self, path: str) -> bool:
+        return path in self.files or path in self.dirs
+
+    def read(self, path: str) -> bytes:
+        rel = self.files[path]
+        try:
+            return self.view.read(rel)
+        except FileSkipped as exc:
+            raise Unpredictable(f"{rel} could not be read: {exc}", rel) from None
+
+
+JsLoader = Callable[[Tree, str], Any]  # (tree, absolute path) -> the module's exported config
+
+
+def parse_json(data: bytes) -> Any:
+    """``JSON.parse`` of a file read as UTF-8: a BOM, NaN or an empty file are errors."""
+    text = data.decode("utf-8", "replace")
+
+    def constant(name: str) -> Any:
+        raise ValueError(f"Unexpected token '{name[0]}'")
+
+    try:
+        return json.loads(text, parse_constant=constant)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{exc.msg} (line {exc.lineno} column {exc.colno})") from None
+
+
+def jest_version(view: RepoView, run_dir: str = ".") -> int:
+    """The Jest major version the repository pins (29 or 30); 30 when it says nothing."""
+    for rel in (posixpath.normpath(posixpath.join(run_dir, "package.json")), "package.json"):
+        try:
+            data = parse_json(view.read(rel))
+        except (FileSkipped, ValueError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        for section in ("devDependencies", "dependencies"):
+            spec = (
+                (data.get(section) or {}).get("jest")
+                if isinstance(data.get(section), dict)
+                else None
+            )
+            if isinstance(spec, str):
+                m = re.search(r"(\d+)", spec)
+                if m:
+                    return 29 if int(m.group(1)) <= 29 else 30
+    return 30
+
+
+def resolve_config_path(tree: Tree, start: str, version: int) -> str | None:
+    """``resolveConfigPath`` from an absolute folder; None when the walk leaves the repository."""
+    directory = start
+    while True:
+        candidates = [
+            f"{directory}/jest.config{ext}"
+            for ext in CONFIG_EXTS[version]
+            if tree.is_file(f"{directory}/jest.config{ext}")
+        ]
+        package = f"{directory}/package.json"
+        has_package = tree.is_file(package)
+        if has_package:
+            key = _package_jest_key(tree, package)
+            if isinstance(key, str):
+                target = key if key.startswith("/") else posixpath.normpath(f"{directory}/{key}")
+                if not tree.is_file(target):
+                    raise JestConfigError(
+                        f"Configuration in {tree.rel(package)} is not valid. Jest expects the "
+                        f"string configuration to point to a file, but {target} is not.",
+                        tree.rel(package),
+                    )
+                candidates.append(target)
+            elif js_truthy(key):
+                candidates.append(package)
+        if len(candidates) > 1:
+            names = ", ".join(tree.rel(c) for c in candidates)
+            raise JestConfigError(
+                f"Multiple configurations found: {names}. Jest 28+ refuses to pick one; "
+                "keep one configuration file and delete the others (or the `jest` key).",
+                tree.rel(candidates[0]),
+            )
+        if candidates:
+            return candidates[0]
+        if has_package:
+            return package
+        if directory == tree.root:
+            return None
+        directory = posixpath.dirname(directory)
+
+
+def js_truthy(value: Any) -> bool:
+    """JavaScript truthiness of a JSON value: ``{}`` and ``[]`` are true."""
+    if isinstance(value, dict | list):
+        return True
+    return bool(value)
+
+
+def _package_jest_key(tree: Tree, package: str) -> Any:
+    try:
+        data = parse_json(tree.read(package))
+    except (ValueError, Unpredictable):
+        return None  # Jest swallows the error here and reads the file again later
+    return data.get("jest") if isinstance(data, dict) else None
+
+
+def read_config(tree: Tree, path: str) -> tuple[dict[str, Any], str]:
+    """The options object in a config file with ``rootDir`` resolved, and its format."""
+    rel = tree.rel(path)
+    if path.endswith("/package.json") or path.endswith(".json"):
+        try:
+            value = parse_json(tree.read(path))
+        except ValueError as exc:
+            raise JestConfigError(f"Jest: Failed to parse config file {rel}: {exc}", rel) from None
+        fmt = "json"
+        if path.endswith("/package.json"):
+            value = (value.get("jest") if isinstance(value, dict) else None) or {}
+            fmt = "package.json"
+    else:
+        if tree.load_js is None:
+            raise Unpredictable(f"{rel} is JavaScript and no evaluator is available", rel)
+        value = tree.load_js(tree, path)
+        fmt = "js"
+    if not isinstance(value, dict):
+        raise JestConfigError(f"{rel} does not export a configuration object", rel)
+    directory = posixpath.dirname(path)
+    root_dir = value.get("rootDir")
+    if root_dir:
+        if not isinstance(root_dir, str):
+            raise JestConfigError(f'{rel}: Option "rootDir" must be a string', rel)
+        value = {**value, "rootDir": posixpath.normpath(posixpath.join(directory, root_dir))}
+    else:
+        value = {**value, "rootDir": directory}
+    return value, fmt
+
+
+def projects_for(tree: Tree, run_dir: str, version: int) -> Iterator[Project]:
+    """The projects Jest would build haste maps for when run in ``run_dir`` (repo-relative)."""
+    start = tree.root if run_dir in ("", ".") else f"{tree.root}/{run_dir.strip('/')}"
+    if start not in tree.dirs:
+        raise JestConfigError(
+            f"Can't find a root directory while resolving a config file path: {run_dir}"
+        )
+    path = resolve_config_path(tree, start, version)
+    if path is None:
+        return
+    options, fmt = read_config(tree, path)
+    projects = options.get("projects")
+    if not projects:
+        yield normalize(tree, options, path, fmt, version)
+        return
+    if not isinstance(projects, list):
+        raise JestConfigError(
+            f'{tree.rel(path)}: Option "projects" must be an array', tree.rel(path)
+        )
+    seen: dict[str, str] = {}
+    for entry in _expand_projects(tree, projects, options["rootDir"]):
+        if isinstance(entry, dict):
+            inline = dict(entry)
+            inline["rootDir"] = (
+                posixpath.normpath(
+                    posixpath.join(
+                        start, entry["rootDir"].replace("<rootDir>", posixpath.dirname(path))
+                    )
+                )
+                if isinstance(entry.get("rootDir"), str) and entry["rootDir"]
+                else posixpath.dirname(path)
+            )
+            yield normalize(tree, inline, None, "inline", version)
+            continue
+        if not isinstance(entry, str):
+            raise JestConfigError(
+                f"{tree.rel(path)}: a project must be a path or an object", tree.rel(path)
+            )
+        target = (
+            entry if entry.startswith("/") else posixpath.normpath(posixpath.join(start, entry))
+        )
+        if tree.is_file(target):
+            if not target.endswith(CONFIG_EXTS[version]) and not target.endswith("/package.json"):
+                continue  # readConfigs drops files that are not configs
+            config_path = target
+        elif target in tree.dirs:
+            found = resolve_config_path(tree, target, version)
+            if found is None:
+                raise JestConfigError(f"No Jest configuration found for project {tree.rel(target)}")
+            config_path = found
+        else:
+            raise JestConfigError(
+                f"Can't find a root directory while resolving a config file path.\n"
+                f"Provided path to resolve: {entry}",
+                tree.rel(path),
+            )
+        if config_path in seen:
+            raise JestConfigError(
+                f"Whoops! Two projects resolved to the same config path: {tree.rel(config_path)} "
+                f"(from {seen[config_path]} and {entry})",
+                tree.rel(path),
+            )
+        seen[config_path] = entry
+        project_options, project_fmt = read_config(tree, config_path)
+        yield normalize(tree, project_options, config_path, project_fmt, version)
+
+
+def _expand_projects(tree: Tree, projects: list[Any], root_dir: str) -> Iterator[Any]:
+    for project in projects:
+        if not isinstance(project, str):
+            yield project
+            continue
+        pattern = project.replace("<rootDir>", root_dir)
+        matches = sorted(glob(tree, pattern))
+        yield from matches or [pattern]
+
+
+def glob(tree: Tree, pattern: str) -> Iterator[str]:
+    """node-glob's ``sync`` over the repository: ``*``, ``?``, ``[..]``, ``**`` and ``{a,b}``.
+
+    Like glob's default, wildcards do not match names starting with a dot.
+    """
+    for expanded in _braces(pattern):
+        if not expanded.startswith("/"):
+            continue  # Jest resolves relative project globs against the process cwd
+        parts = expanded.strip("/").split("/")
+        yield from _glob_from("", parts, tree)
+
+
+def _braces(pattern: str) -> list[str]:
+    m = re.search(r"\{([^{}]*,[^{}]*)\}", pattern)
+    if not m:
+        return [pattern]
+    out = []
+    for alt in m.group(1).split(","):
+        out.extend(_braces(pattern[: m.start()] + alt + pattern[m.end() :]))
+    return out
+
+
+def _glob_from(base: str, parts: list[str], tree: Tree) -> Iterator[str]:
+    if not parts:
+        if tree.exists(base or "/"):
+            yield base
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "**":
+        yield from _glob_from(base, rest, tree)
+        for child in _children(tree, base):
+            if not child.rsplit("/", 1)[-1].startswith(".") and child in tree.dirs:
+                yield from _glob_from(child, parts, tree)
+        return
+    if not any(c in head for c in "*?["):
+        yield from _glob_from(f"{base}/{head}", rest, tree)
+        return
+    regex = re.compile(fnmatch.translate(head))
+    for child in _children(tree, base):
+        name = child.rsplit("/", 1)[-1]
+        if name.startswith(".") and not head.startswith("."):
+            continue
+        if regex.match(name):
+            yield from _glob_from(child, rest, tree)
+
+
+def _children(tree: Tree, base: str) -> set[str]:
+    prefix = base + "/"
+    out = set()
+    for path in (*tree.dirs, *tree.files):
+        if path.startswith(prefix):
+            out.add(prefix + path[len(prefix) :].split("/", 1)[0])
+    return out
+
+
+def _string_list(options: dict[str, Any], key: str, where: str | None) -> list[str]:
+    value = options.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise JestConfigError(
+            f'{where or "inline project"}: Option "{key}" must be an array of strings', where
+        )
+    return value
+
+
+def _apply_preset(
+    tree: Tree, options: dict[str, Any], where: str | None, version: int
+) -> dict[str, Any]:
+    preset_name = options.get("preset")
+    if not preset_name:
+        return options
+    if not isinstance(preset_name, str):
+        raise JestConfigError(f'{where}: Option "preset" must be a string', where)
+    root_dir = options["rootDir"]
+    preset_path = preset_name.replace("<rootDir>", root_dir)
+    preset: Any
+    if preset_path.startswith((".", "/")):
+        base = (
+            preset_path
+            if preset_path.startswith("/")
+            else posixpath.normpath(f"{root_dir}/{preset_path}")
+        )
+        candidates = [base] + [base + ext for ext in PRESET_EXTS]
+        found = next((c for c in candidates if tree.is_file(c)), None)
+        if found is None:
+            raise JestConfigError(
+                f"Preset {preset_name} not found relative to rootDir {tree.rel(root_dir)}.", where
+            )
+        preset = read_config(tree, found)[0] if found.endswith(".json") else _load_js(tree, found)
+        if found.endswith(".json") or isinstance(preset, dict):
+            preset = (
+                {k: v for k, v in preset.items() if k != "rootDir"}
+                if isinstance(preset, dict)
+                else preset
+            )
+    else:
+        preset = known_preset(preset_name, version)
+        if preset is None:
+            raise Unpredictable(
+                f"preset {preset_name!r} comes from node_modules, which is not in the checkout, "
+                "and prgate does not know its options (it knows ts-jest, jest-preset-angular "
+                "and @nx/jest/preset)",
+                where,
+            )
+    if not isinstance(preset, dict):
+        raise JestConfigError(f"Preset {preset_name} does not export an object", where)
+    merged = {**preset, **options}
+    if isinstance(options.get("modulePathIgnorePatterns"), list) and isinstance(
+        preset.get("modulePathIgnorePatterns"), list
+    ):
+        merged["modulePathIgnorePatterns"] = [
+            *preset["modulePathIgnorePatterns"],
+            *options["modulePathIgnorePatterns"],
+        ]
+    return merged
+
+
+def _load_js(tree: Tree, path: str) -> Any:
+    if tree.load_js is None:
+        raise Unpredictable(
+            f"{tree.rel(path)} is JavaScript and no evaluator is available", tree.rel(path)
+        )
+    return tree.load_js(tree, path)
+
+
+def normalize(
+    tree: Tree, options: dict[str, Any], path: str | None, fmt: str, version: int
+) -> Project:
+    where = tree.rel(path) if path else None
+    options = _apply_preset(tree, options, where, version)
+    root_dir = posixpath.normpath(options["rootDir"])
+    if root_dir not in tree.dirs:
+        raise JestConfigError(f"Directory {root_dir} in the rootDir option was not found.", where)
+
+    roots_raw = options.get("roots")
+    roots_raw = ["<rootDir>"] if roots_raw is None else _string_list(options, "roots", where)
+    roots = []
+    for i, raw in enumerate(roots_raw):
+        root = posixpath.normpath(posixpath.join(root_dir, raw.replace("<rootDir>", root_dir)))
+        if root not in tree.dirs:
+            if tree.is_file(root):
+                raise JestConfigError(f"{root} in the roots[{i}] option is not a directory.", where)
+            raise JestConfigError(
+                f"Directory {root} in the roots[{i}] option was not found.", where
+            )
+        roots.append(root)
+
+    extensions = options.get("moduleFileExtensions")
+    if extensions is None:
+        extensions = list(DEFAULT_EXTENSIONS[version])
+    elif not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions):
+        raise JestConfigError(
+            f'{where}: Option "moduleFileExtensions" must be an array of strings', where
+        )
+    elif "js" not in extensions and options.get("runner") in (None, "jest-runner"):
+        raise JestConfigError(
+            "moduleFileExtensions must include 'js': but instead received: "
+            + json.dumps(extensions),
+            where,
+        )
+
+    haste = options.get("haste") or {}
+    if not isinstance(haste, dict):
+        raise JestConfigError(f'{where}: Option "haste" must be an object', where)
+    if haste.get("hasteImplModulePath"):
+        raise Unpredictable(
+            "haste.hasteImplModulePath makes every file's haste name depend on the "
+            f"repository's code ({haste['hasteImplModulePath']}); prgate does not run it",
+            where,
+        )
+
+    parts = [
+        p.replace("<rootDir>", root_dir)
+        for p in _string_list(options, "modulePathIgnorePatterns", where)
+    ]
+    cache = options.get("cacheDirectory")
+    if isinstance(cache, str):
+        cache = posixpath.normpath(posixpath.join(root_dir, cache.replace("<rootDir>", root_dir)))
+        if cache.startswith(root_dir + "/"):
+            parts.append(cache)
+    source = "|".join([*parts, VCS_DIRECTORIES]) if parts else VCS_DIRECTORIES
+    try:
+        # Jest builds new RegExp(parts.join('|')) first, then appends the VCS part.
+        if parts:
+            translate("|".join(parts))
+        ignore = compile_js(source)
+    except JsRegexError as exc:
+        raise JestConfigError(f"modulePathIgnorePatterns: {exc}", where) from None
+
+    return Project(
+        haste=HasteProject(
+            root_dir=root_dir,
+            roots=tuple(roots),
+            extensions=frozenset(["snap", *extensions]),
+            ignore=ignore,
+            ignore_parts=tuple(parts),
+            files_only_ignore=haste.get("forceNodeFilesystemAPI", True) is False,
+            retain_all_files=bool(haste.get("retainAllFiles")),
+            throw_on_collision=bool(haste.get("throwOnModuleCollision")),
+        ),
+        config_path=where,
+        config_format=fmt,
+        label=tree.rel(root_dir),
+        test_path_ignore=tuple(
+            p.replace("<rootDir>", root_dir)
+            for p in _string_list(options, "testPathIgnorePatterns", where)
+        ),
+        watch_path_ignore=tuple(
+            p.replace("<rootDir>", root_dir)
+            for p in _string_list(options, "watchPathIgnorePatterns", where)
+        ),
+    )

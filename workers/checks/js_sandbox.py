@@ -1,0 +1,319 @@
+"""Evaluate a JavaScript/TypeScript config file in an isolated V8, never with Node.
+
+The file is code from a pull request. It runs in mini-racer's embedded V8
+isolate, which has no filesystem, network, process or timer APIs at all;
+prgate adds only what configs commonly use and nothing that reaches the host:
+
+* ``require``/``import`` of files inside the repository (read by prgate from
+  the checkout view before the run, never by the script), of JSON files, and of
+  the pure parts of ``path`` and ``url``; any other module throws "not
+  available", and the check reports the project as unpredictable;
+* ``__dirname``, ``__filename``, ``import.meta.url``; ``process.cwd()`` is the
+  folder Jest runs in and ``process.env`` is empty.
+
+Time and memory are capped (``PRGATE_JS_TIMEOUT`` seconds, default 2;
+64 MiB of V8 heap). TypeScript types are stripped and ES modules rewritten to
+CommonJS with tree-sitter first; V8 then only sees plain JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+from importlib import resources
+from typing import Any
+
+from tree_sitter import Node
+
+from workers.checks.jest_config import Tree, Unpredictable
+from workers.checks.js_static import JsSyntaxError, parse, text
+
+MAX_MODULES = 64
+HEAP_BYTES = 64 * 1024 * 1024
+JS_EXTS = (".js", ".ts", ".mjs", ".mts", ".cjs", ".cts", ".json")
+BUILTINS = ("path", "node:path", "url", "node:url")
+
+# Types only: these nodes vanish from the output.
+_REMOVE = {
+    "type_annotation",
+    "type_parameters",
+    "type_arguments",
+    "interface_declaration",
+    "type_alias_declaration",
+    "ambient_declaration",
+    "accessibility_modifier",
+    "override_modifier",
+    "abstract_class_declaration",
+}
+
+
+def timeout_seconds() -> float:
+    raw = os.environ.get("PRGATE_JS_TIMEOUT", "2")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise Unpredictable(f"PRGATE_JS_TIMEOUT must be a number of seconds, got {raw!r}") from None
+    return max(value, 0.1)
+
+
+class _Transpiler:
+    """Strip TypeScript and turn ES module syntax into CommonJS, node by node."""
+
+    def __init__(self, source: bytes, rel: str) -> None:
+        self.src = source
+        self.rel = rel
+        self.esm = False
+        self.requires: list[str] = []
+
+    def run(self) -> str:
+        try:
+            root = parse(self.src).root_node
+        except JsSyntaxError as exc:
+            raise Unpredictable(f"{self.rel}: {exc}", self.rel) from None
+        body = self.emit(root)
+        return ("exports.__esModule = true;\n" if self.esm else "") + body
+
+    def emit(self, node: Node) -> str:
+        kind = node.type
+        if kind in _REMOVE:
+            return ""
+        if kind == "enum_declaration":
+            raise Unpredictable(
+                f"{self.rel}:{node.start_point[0] + 1}: TypeScript enums are not supported",
+                self.rel,
+            )
+        if kind in ("as_expression", "satisfies_expression", "non_null_expression"):
+            return self.emit(node.named_children[0])
+        if kind == "import_statement":
+            return self.import_(node)
+        if kind == "export_statement":
+            return self.export(node)
+        if kind == "meta_property":  # import.meta
+            return "__import_meta"
+        if kind == "call_expression":
+            fn = node.child_by_field_name("function")
+            args = node.child_by_field_name("arguments")
+            if (
+                fn is not None
+                and text(fn) == "require"
+                and args is not None
+                and args.named_children
+            ):
+                first = args.named_children[0]
+                if first.type == "string":
+                    self.requires.append(text(first)[1:-1])
+        if node.child_count == 0:
+            return text(node)
+        pieces = []
+        pos = node.start_byte
+        for child in node.children:
+            pieces.append(self.src[pos : child.start_byte].decode("utf-8", "replace"))
+            if not (node.type == "optional_parameter" and child.type == "?"):
+                pieces.append(self.emit(child))
+            pos = child.end_byte
+        pieces.append(self.src[pos : node.end_byte].decode("utf-8", "replace"))
+        return "".join(pieces)
+
+    def import_(self, node: Node) -> str:
+        if any(c.type == "type" for c in node.children):
+            return ""  # import type {...}
+        source = node.child_by_field_name("source")
+        if source is None:  # import x = require('y')
+            clause = next(
+                (c for c in node.named_children if c.type == "import_require_clause"), None
+            )
+            if clause is None:
+                raise Unpredictable(f"{self.rel}: unsupported import form", self.rel)
+            binding = text(clause.named_children[0])
+            target = text(clause.named_children[1])[1:-1]
+            self.requires.append(target)
+            return f"const {binding} = require({json.dumps(target)});"
+        self.esm = True
+        module = text(source)[1:-1]
+        self.requires.append(module)
+        req = f"require({json.dumps(module)})"
+        clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+        if clause is None:
+            return f"{req};"
+        out = []
+        for part in clause.named_children:
+            if part.type == "identifier":
+                out.append(f"const {text(part)} = __default({req});")
+            elif part.type == "namespace_import":
+                out.append(f"const {text(part.named_children[-1])} = {req};")
+            elif part.type == "named_imports":
+                names = []
+                for spec in part.named_children:
+                    if spec.type != "import_specifier" or any(
+                        c.type == "type" for c in spec.children
+                    ):
+                        continue
+                    imported = spec.child_by_field_name("name")
+                    local = spec.child_by_field_name("alias")
+                    assert imported is not None
+                    names.append(
+                        f"{text(imported)}: {text(local)}" if local is not None else text(imported)
+                    )
+                if names:
+                    out.append(f"const {{ {', '.join(names)} }} = {req};")
+        return " ".join(out)
+
+    def export(self, node: Node) -> str:
+        self.esm = True
+        if any(c.type == "default" for c in node.children):
+            value = node.child_by_field_name("value") or node.child_by_field_name("declaration")
+            assert value is not None
+            emitted = self.emit(value)
+            if value.type in (
+                "function_declaration",
+                "class_declaration",
+            ) and value.child_by_field_name("name"):
+                name = text(value.child_by_field_name("name"))  # type: ignore[arg-type]
+                return f"{emitted}\nexports.default = {name};"
+            return f"exports.default = ({emitted});"
+        if any(c.type == "=" for c in node.children):  # TypeScript `export = value`
+            value = node.named_children[-1]
+            return f"module.exports = ({self.emit(value)});"
+        declaration = node.child_by_field_name("declaration")
+        if declaration is not None:
+            if declaration.type in _REMOVE:
+                return ""
+            emitted = self.emit(declaration)
+            names = [
+                text(d.child_by_field_name("name"))  # type: ignore[arg-type]
+                for d in declaration.named_children
+                if d.type == "variable_declarator" and d.child_by_field_name("name") is not None
+            ]
+            named = declaration.child_by_field_name("name")
+            if named is not None:
+                names.append(text(named))
+            return emitted + "".join(f"\nexports.{n} = {n};" for n in names)
+        source = node.child_by_field_name("source")
+        req = None
+        if source is not None:
+            module = text(source)[1:-1]
+            self.requires.append(module)
+            req = f"require({json.dumps(module)})"
+        export_clause = next((c for c in node.named_children if c.type == "export_clause"), None)
+        if export_clause is None:
+            return f"Object.assign(exports, {req});" if req else ""
+        out = []
+        for spec in export_clause.named_children:
+            local = spec.child_by_field_name("name")
+            exported = spec.child_by_field_name("alias")
+            if local is None:
+                continue
+            target = text(exported) if exported is not None else text(local)
+            rhs = f"{req}.{text(local)}" if req else text(local)
+            out.append(f"exports.{target} = {rhs};")
+        return " ".join(out)
+
+
+def _bootstrap() -> str:
+    return (resources.files("workers.checks") / "js_sandbox_bootstrap.js").read_text("utf-8")
+
+
+def evaluate(tree: Tree, path: str, cwd: str) -> Any:
+    """The config ``path`` (absolute) exports, evaluated the way Jest loads it, in V8."""
+    try:
+        from py_mini_racer import JSEvalException, JSPromise, JSPromiseError, MiniRacer
+    except ImportError as exc:  # a platform without a mini-racer wheel
+        raise Unpredictable(
+            f"no embedded V8 available to evaluate {tree.rel(path)}: {exc}"
+        ) from None
+
+    factories: dict[str, str] = {}
+    resolved: dict[str, str] = {}
+    missing: dict[str, str] = {}
+    pending = [path]
+    while pending:
+        file = pending.pop()
+        if file in factories:
+            continue
+        if len(factories) >= MAX_MODULES:
+            raise Unpredictable(
+                f"{tree.rel(path)} loads more than {MAX_MODULES} files", tree.rel(path)
+            )
+        rel = tree.rel(file)
+        data = tree.read(file)
+        if file.endswith(".json"):
+            try:
+                json.loads(data.decode("utf-8", "replace"))
+            except ValueError as exc:
+                raise Unpredictable(f"{rel} is not valid JSON: {exc}", rel) from None
+            factories[file] = data.decode("utf-8", "replace")
+            continue
+        transpiler = _Transpiler(data, rel)
+        body = transpiler.run()
+        factories[file] = (
+            "(function (module, exports, require, __filename, __dirname, __import_meta) {\n"
+            f"{body}\n}})"
+        )
+        for spec in transpiler.requires:
+            if spec in BUILTINS:
+                continue
+            key = f"{file}\0{spec}"
+            target = _resolve(tree, file, spec)
+            if target is None:
+                missing[key] = (
+                    "node_modules is not in the checkout"
+                    if not spec.startswith((".", "/"))
+                    else "no such file in the repository"
+                )
+            else:
+                resolved[key] = target
+                pending.append(target)
+
+    script = (
+        f"const __cwd = {json.dumps(cwd)};\n"
+        f"const __missing = {json.dumps(missing)};\n"
+        f"const __resolved = {json.dumps(resolved)};\n"
+    ) + _bootstrap()
+    for file, factory in factories.items():
+        script += f"__factories.set({json.dumps(file)}, {factory});\n"
+    script += (
+        "(async () => { let c = __default(__load(" + json.dumps(path) + "));"
+        " if (typeof c === 'function') c = await c(); else c = await c;"
+        " return __serialize(c); })()"
+    )
+    ctx = MiniRacer()
+    try:
+        ctx.set_hard_memory_limit(HEAP_BYTES)
+        limit = timeout_seconds()
+        try:
+            promise = ctx.eval(script, timeout_sec=limit)
+            raw = promise.get(timeout=limit) if isinstance(promise, JSPromise) else promise
+        except TimeoutError:  # JSTimeoutException is one
+            raise Unpredictable(
+                f"{tree.rel(path)} did not finish within {limit:g} s in the sandbox", tree.rel(path)
+            ) from None
+        except (JSEvalException, JSPromiseError) as exc:
+            lines = str(exc).strip().splitlines()
+            reason = next(
+                (ln for ln in lines if "Error" in ln), lines[0] if lines else type(exc).__name__
+            )
+            raise Unpredictable(
+                f"{tree.rel(path)} could not be evaluated in the sandbox: {reason.strip()}",
+                tree.rel(path),
+            ) from None
+    finally:
+        ctx.close()
+    if not isinstance(raw, str):  # JSON.stringify(undefined): the file exported nothing
+        return None
+    return json.loads(raw)
+
+
+def _resolve(tree: Tree, importer: str, spec: str) -> str | None:
+    """Node's resolution of a relative path inside the repository (node_modules is not there)."""
+    if not spec.startswith((".", "/")):
+        return None
+    base = (
+        spec
+        if spec.startswith("/")
+        else posixpath.normpath(posixpath.join(posixpath.dirname(importer), spec))
+    )
+    for candidate in (base, *(base + e for e in JS_EXTS), *(f"{base}/index{e}" for e in JS_EXTS)):
+        if tree.is_file(candidate):
+            return candidate
+    return None
