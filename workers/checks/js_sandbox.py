@@ -9,7 +9,8 @@ prgate adds only what configs commonly use and nothing that reaches the host:
   the pure parts of ``path`` and ``url``; any other module throws "not
   available", and the check reports the project as unpredictable;
 * ``__dirname``, ``__filename``, ``import.meta.url``; ``process.cwd()`` is the
-  folder Jest runs in and ``process.env`` is empty.
+  config's folder. Reading ``process.env`` makes the result unpredictable: the
+  values on the machine that runs Jest are unknown.
 
 Time and memory are capped (``PRGATE_JS_TIMEOUT`` seconds, default 2;
 64 MiB of V8 heap). TypeScript types are stripped and ES modules rewritten to
@@ -301,7 +302,15 @@ def evaluate(tree: Tree, path: str, cwd: str) -> Any:
         ctx.close()
     if not isinstance(raw, str):  # JSON.stringify(undefined): the file exported nothing
         return None
-    return json.loads(raw)
+    value = json.loads(raw)
+    if isinstance(value, dict) and "__prgate_env__" in value:
+        names = ", ".join("(all)" if n == "*" else n for n in value["__prgate_env__"])
+        raise Unpredictable(
+            f"{tree.rel(path)} reads environment variables ({names}); their values on the "
+            "machine that runs Jest are unknown to prgate",
+            tree.rel(path),
+        )
+    return value
 
 
 def _resolve(tree: Tree, importer: str, spec: str) -> str | None:

@@ -49,7 +49,15 @@ const __url = {
   pathToFileURL(p) { return { href: 'file://' + encodeURI(__path.resolve(p)), toString() { return this.href; } }; },
 };
 const __builtins = { 'path': __path, 'node:path': __path, 'url': __url, 'node:url': __url };
-const process = Object.freeze({ cwd: () => __cwd, env: Object.freeze({}), platform: 'linux', argv: [], versions: {} });
+// Environment variables are the CI machine's, which prgate cannot know: reads are
+// recorded and make the prediction unpredictable rather than silently wrong.
+const __envReads = [];
+const __env = new Proxy({}, {
+  get(_, key) { if (typeof key === 'string') __envReads.push(key); return undefined; },
+  has(_, key) { if (typeof key === 'string') __envReads.push(key); return false; },
+  ownKeys() { __envReads.push('*'); return []; },
+});
+const process = Object.freeze({ cwd: () => __cwd, env: __env, platform: 'linux', argv: [], versions: {} });
 function __require(from, spec) {
   if (Object.prototype.hasOwnProperty.call(__builtins, spec)) return __builtins[spec];
   const key = from + '\0' + spec;
@@ -71,6 +79,7 @@ function __load(file) {
   return module.exports;
 }
 function __serialize(value) {
+  if (__envReads.length) return JSON.stringify({ '__prgate_env__': [...new Set(__envReads)] });
   return JSON.stringify(value, (k, v) => {
     if (typeof v === 'function') return { '__prgate__': 'function' };
     if (v instanceof RegExp) return { '__prgate__': 'regexp', source: v.source };

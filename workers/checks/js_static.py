@@ -61,35 +61,57 @@ def static_value(source: bytes) -> Any:
     consts: dict[str, Node] = {}
     exported: Node | None = None
     for stmt in root.named_children:
-        if stmt.type == "lexical_declaration" and stmt.children[0].type == "const":
+        kind = stmt.type
+        if kind in _INERT:
+            continue
+        if kind == "import_statement" and any(c.type == "type" for c in stmt.children):
+            continue  # import type {...}: erased, runs nothing
+        if kind == "lexical_declaration" and stmt.children[0].type == "const":
             for decl in stmt.named_children:
                 name, value = decl.child_by_field_name("name"), decl.child_by_field_name("value")
-                if decl.type == "variable_declarator" and name is not None and value is not None:
-                    consts[text(name)] = value
-        elif stmt.type == "expression_statement":
+                if decl.type != "variable_declarator" or name is None or value is None:
+                    raise NotStatic(f"line {decl.start_point[0] + 1}: not a plain constant")
+                if name.type != "identifier":
+                    raise NotStatic(f"line {decl.start_point[0] + 1}: a destructuring declaration")
+                consts[text(name)] = value
+            continue
+        if kind == "expression_statement":
             expr = stmt.named_children[0]
-            if expr.type == "assignment_expression" and text(
-                expr.child_by_field_name("left") or expr
-            ) in (
-                "module.exports",
-                "exports",
+            left = (
+                expr.child_by_field_name("left") if expr.type == "assignment_expression" else None
+            )
+            if (
+                left is not None
+                and text(left) in ("module.exports", "exports")
+                and exported is None
             ):
                 exported = expr.child_by_field_name("right")
-            elif _mentions_exports(expr):
-                raise NotStatic("the file assigns exports piece by piece")
-        elif stmt.type == "export_statement":
+                continue
+            if expr.type == "string":  # a directive such as 'use strict'
+                continue
+        if kind == "export_statement" and exported is None:
             value = stmt.child_by_field_name("value") or stmt.child_by_field_name("declaration")
             if any(c.type == "default" for c in stmt.children) and value is not None:
                 exported = value
-            else:
-                raise NotStatic("the file has named exports")
+                continue
+        # Any other statement runs code that may change the exported value (or never
+        # finish): the sandbox has to run it.
+        raise NotStatic(f"line {stmt.start_point[0] + 1}: {kind.replace('_', ' ')} runs code")
     if exported is None:
         raise NotStatic("no `module.exports =` or `export default` of a value")
-    return _Evaluator(consts).value(exported)
+    evaluator = _Evaluator(consts)
+    for node in consts.values():  # a constant that is not a literal ran code at load time
+        evaluator.value(node)
+    return evaluator.value(exported)
 
 
-def _mentions_exports(node: Node) -> bool:
-    return "exports" in text(node)
+_INERT = {
+    "comment",
+    "empty_statement",
+    "interface_declaration",
+    "type_alias_declaration",
+    "hash_bang_line",
+}
 
 
 class _Evaluator:

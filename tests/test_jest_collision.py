@@ -1,0 +1,366 @@
+"""jest-collision alone: the seed scenario, configs and their sandbox, fixes, JS regexes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import SEED, check, make_repo, write_files
+from workers.checks.jest_collision import json_fix
+from workers.checks.js_regex import JsRegexError, compile_js
+from workers.engine.config import RepoConfig
+from workers.engine.findings import Level
+from workers.engine.runner import Report
+
+ONLY = ("jest-collision",)
+
+
+def pkg(name: str | None = None, **extra: object) -> str:
+    return json.dumps({**({"name": name} if name is not None else {}), **extra}, indent=2) + "\n"
+
+
+def run(path: Path, **settings_: object) -> Report:
+    config = RepoConfig.model_validate({"jest-collision": settings_}) if settings_ else None
+    return check(path, config, only=ONLY)
+
+
+def test_seed_one_finding_per_shared_name_with_the_fix(tmp_path: Path) -> None:
+    seed = make_repo(tmp_path / "seed", {})
+    shutil.rmtree(seed)
+    shutil.copytree(SEED, seed)
+    make_repo(seed, {})
+    report = run(seed)
+    [result] = report.results
+    assert result.error is None
+    by_path = {f.path: f for f in result.findings}
+    assert set(by_path) == {
+        "apps/copier-smoke-example/generators/api/package.json",
+        "apps/copier-smoke-example/generators/web/package.json",
+    }
+    for gen in ("api", "web"):
+        f = by_path[f"apps/copier-smoke-example/generators/{gen}/package.json"]
+        assert f.rule == "jest-collision/haste-module" and f.level is Level.ERROR
+        assert f.related == (f"templates/{{{{project_slug}}}}/generators/{gen}/package.json",)
+        assert f'"Haste module naming collision: @acme/generator-{gen}"' in f.message
+        assert "generated project" in f.message and "testPathIgnorePatterns" in f.message
+        assert f.start_line == 2  # the "name" line, where a review comment lands
+        assert (f.fix_path, f.fix_line) == ("package.json", 10)
+        assert f.fix == (
+            '  "jest": {\n    "modulePathIgnorePatterns": ["<rootDir>/apps/copier-smoke-example/"],'
+        )
+    assert report.exit_code == 1
+
+
+def test_no_jest_no_prediction(repo) -> None:  # type: ignore[no-untyped-def]
+    path = repo({"a/package.json": pkg("x"), "b/package.json": pkg("x")})
+    [result] = run(path).results
+    assert result.findings == [] and result.error is None
+    assert "Jest is not used here" in result.notes[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        (
+            "jest.config.ts",
+            "import type { Config } from 'jest';\n"
+            "interface Extra { x?: number }\n"
+            "const ignored: string[] = ['<rootDir>/apps/smoke/'];\n"
+            "const config: Config = {\n  modulePathIgnorePatterns: ignored as string[],\n}"
+            " satisfies Config;\n"
+            "export default config;\n",
+        ),
+        (
+            "jest.config.ts",
+            "import { join } from 'node:path';\n"
+            "function dirs<T extends string>(...names: T[]): string[] {\n"
+            "  return names.map((n): string => join('<rootDir>', n) + '/');\n}\n"
+            "export default { modulePathIgnorePatterns: dirs('apps/smoke') };\n",
+        ),
+        (
+            "jest.config.cjs",
+            "const { readFileSync } = (() => ({ readFileSync: null }))();\n"
+            "module.exports = () => ({ modulePathIgnorePatterns: ['<rootDir>/apps/smoke/'] });\n",
+        ),
+    ],
+)
+def test_js_and_ts_configs_are_evaluated(tmp_path: Path, name: str, source: str) -> None:
+    write_files(
+        tmp_path,
+        {
+            name: source,
+            "apps/smoke/x/package.json": pkg("x"),
+            "libs/x/package.json": pkg("x"),
+            "libs/y1/package.json": pkg("y"),
+            "libs/y2/package.json": pkg("y"),
+        },
+    )
+    [result] = run(tmp_path).results
+    assert result.error is None
+    assert [(f.rule, f.paths) for f in result.findings] == [
+        ("jest-collision/haste-module", ("libs/y2/package.json", "libs/y1/package.json"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (
+            "const fs = require('fs');\nmodule.exports = { roots: fs.readdirSync('.') };\n",
+            "Cannot find module 'fs'",
+        ),
+        (
+            "const cp = require('child_process');\ncp.execSync('touch /tmp/pwned');\n"
+            "module.exports = {};\n",
+            "Cannot find module 'child_process'",
+        ),
+        ("module.exports = { roots: [process.env.HOME] };\n", "reads environment variables (HOME)"),
+        ("fetch('http://127.0.0.1:9/');\nmodule.exports = {};\n", "fetch is not defined"),
+        ("while (true) {}\nmodule.exports = {};\n", "did not finish within"),
+        ("const a = []; while (true) a.push(new Array(1e6).fill(1));\n", "could not be evaluated"),
+        (
+            "module.exports = { haste: { hasteImplModulePath: '<rootDir>/h.js' } };\n",
+            "hasteImplModulePath",
+        ),
+        ("module.exports = { preset: 'some-private-preset' };\n", "node_modules"),
+        ("module.exports = {\n", "syntax error"),
+        (
+            "const { getJestProjectsAsync } = require('@nx/jest');\n"
+            "module.exports = async () => ({ projects: await getJestProjectsAsync() });\n",
+            "@nx/jest",
+        ),
+    ],
+)
+def test_configs_prgate_will_not_run_make_the_check_unpredictable(
+    tmp_path: Path, source: str, reason: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRGATE_JS_TIMEOUT", "0.5")
+    write_files(
+        tmp_path, {"jest.config.js": source, "a/package.json": pkg("x"), "b/package.json": pkg("x")}
+    )
+    report = run(tmp_path)
+    [result] = report.results
+    assert result.error is not None and reason in result.error, result.error
+    assert result.status == "could-not-run" and report.exit_code == 2  # never a pass
+    [finding] = result.findings
+    assert finding.rule == "jest-collision/unpredictable" and finding.level is Level.NOTE
+    assert not Path("/tmp/pwned").exists()
+
+
+def test_the_sandbox_cannot_read_the_host(tmp_path: Path) -> None:
+    """Only files inside the checkout can be required, and only those prgate read for it."""
+    secret = tmp_path / "outside.js"
+    secret.write_text("module.exports = { modulePathIgnorePatterns: ['leaked'] };\n")
+    repo = tmp_path / "repo"
+    write_files(
+        repo,
+        {
+            "jest.config.js": f"module.exports = require({json.dumps(str(secret))});\n",
+            "a/package.json": pkg("x"),
+        },
+    )
+    [result] = run(repo).results
+    assert result.error is not None and "Cannot find module" in result.error
+
+
+def test_symlinked_config_and_package_are_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    write_files(outside, {"package.json": pkg("x"), "jest.config.json": "{}"})
+    repo = tmp_path / "repo"
+    write_files(
+        repo,
+        {"package.json": pkg("root", devDependencies={"jest": "29"}), "a/package.json": pkg("x")},
+    )
+    (repo / "b").mkdir()
+    os.symlink(outside / "package.json", repo / "b" / "package.json")
+    [result] = run(repo).results
+    assert result.findings == [] and result.error is None  # Jest skips symlinks too
+    os.symlink(outside / "jest.config.json", repo / "jest.config.json")
+    [result] = run(repo).results
+    assert result.error is not None and "symlink" in result.error
+
+
+def test_invalid_package_json_gets_its_own_finding_and_others_still_count(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "jest.config.json": "{}",
+            "bad/package.json": "{ not json",
+            "null/package.json": "null",
+            "a/package.json": pkg("x"),
+            "b/package.json": pkg("x"),
+        },
+    )
+    [result] = run(tmp_path).results
+    rules = sorted((f.rule, f.path) for f in result.findings)
+    assert rules == [
+        ("jest-collision/haste-module", "b/package.json"),
+        ("jest-collision/invalid-package-json", "bad/package.json"),
+        ("jest-collision/invalid-package-json", "null/package.json"),
+    ]
+    null = next(f for f in result.findings if f.path == "null/package.json")
+    assert "Cannot read properties of null" in null.message
+
+
+def test_multiple_configurations_is_a_config_error(tmp_path: Path) -> None:
+    write_files(
+        tmp_path, {"jest.config.js": "module.exports = {};", "jest.config.ts": "export default {};"}
+    )
+    [result] = run(tmp_path).results
+    [finding] = result.findings
+    assert (
+        finding.rule == "jest-collision/config-error"
+        and "Multiple configurations" in finding.message
+    )
+
+
+def test_run_from_a_package_folder(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "package.json": pkg("root"),
+            "packages/web/jest.config.json": "{}",
+            "packages/web/a/package.json": pkg("x"),
+            "packages/web/b/package.json": pkg("x"),
+            "other/package.json": pkg("x"),
+        },
+    )
+    [result] = run(tmp_path, **{"run-from": ["packages/web"]}).results
+    [finding] = result.findings
+    assert finding.paths == ("packages/web/b/package.json", "packages/web/a/package.json")
+    assert "<rootDir>/b/" in (finding.fix or "")
+
+
+def test_jest_version_from_package_json_picks_the_default_extensions(tmp_path: Path) -> None:
+    # Jest 30 crawls .mts files by default, Jest 29 does not.
+    files = {"a/__mocks__/fs.mts": "", "b/__mocks__/fs.mts": ""}
+    write_files(
+        tmp_path / "v29", {"package.json": pkg("r", devDependencies={"jest": "^29.7.0"}), **files}
+    )
+    write_files(
+        tmp_path / "v30", {"package.json": pkg("r", devDependencies={"jest": "~30.1.0"}), **files}
+    )
+    assert run(tmp_path / "v29").findings == []
+    assert [f.rule for f in run(tmp_path / "v30").findings] == ["jest-collision/duplicate-mock"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "replacement"),
+    [
+        (
+            '{\n  "modulePathIgnorePatterns": ["<rootDir>/build/"],\n  "roots": ["<rootDir>"]\n}\n',
+            2,
+            '  "modulePathIgnorePatterns": ["<rootDir>/build/", "<rootDir>/x/"],',
+        ),
+        (
+            '{\n  "modulePathIgnorePatterns": [\n    "<rootDir>/build/"\n  ]\n}\n',
+            3,
+            '    "<rootDir>/build/",\n    "<rootDir>/x/"',
+        ),
+        (
+            '{\n  "modulePathIgnorePatterns": []\n}\n',
+            2,
+            '  "modulePathIgnorePatterns": ["<rootDir>/x/"]',
+        ),
+        (
+            '{\n  "roots": ["<rootDir>"]\n}\n',
+            1,
+            '{\n  "modulePathIgnorePatterns": ["<rootDir>/x/"],',
+        ),
+    ],
+)
+def test_json_fix_edits_one_line_and_keeps_the_file_valid(
+    text: str, line: int, replacement: str
+) -> None:
+    assert json_fix(text, ["<rootDir>/x/"], in_package=False) == (line, replacement)
+
+
+def test_json_fix_refuses_what_it_cannot_edit_safely() -> None:
+    assert (
+        json_fix('{"roots": ["<rootDir>"]}', ["<rootDir>/x/"], in_package=False) is None
+    )  # one line
+    assert (
+        json_fix("{}\n", ["<rootDir>/x/"], in_package=False) is None
+    )  # no member to put a comma before
+
+
+# --- JavaScript regex semantics -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matches"),
+    [
+        ("/templates$", "/r/templates", True),
+        ("/templates$", "/r/templates/a/package.json", False),
+        ("^/r/gen", "/r/gen1/package.json", True),
+        (r"\d", "/r/٣", False),  # \d is ASCII in JavaScript
+        (r"\s", "/r/a\u00a0b", True),  # \s is Unicode whitespace in JavaScript
+        (r"\A", "/r/A", True),  # an identity escape, not Python's anchor
+        ("[^]x", "/r/x", True),
+        ("(?<dir>apps)/\\k<dir>", "/r/apps/apps", True),
+    ],
+)
+def test_js_regex_semantics(pattern: str, path: str, matches: bool) -> None:
+    assert bool(compile_js(pattern).search(path)) is matches
+
+
+@pytest.mark.parametrize("pattern", ["(?P<x>a)", "(?i)a", "[a", "a\\"])
+def test_js_regex_rejects_what_javascript_rejects(pattern: str) -> None:
+    with pytest.raises(JsRegexError, match="Invalid regular expression"):
+        compile_js(pattern)
+
+
+_ATOMS = [
+    "a",
+    "b",
+    "/",
+    ".",
+    "\\.",
+    "\\d",
+    "\\w",
+    "\\s",
+    "\\S",
+    "\\b",
+    "[ab/]",
+    "[^a]",
+    "x*",
+    "(a|b)",
+    "^",
+    "$",
+    "\\/",
+    "-",
+    "_",
+    "[\\s]",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pattern=st.lists(st.sampled_from(_ATOMS), min_size=1, max_size=6).map("".join),
+    path=st.text(alphabet="ab/._-x1 \u00a0\t٣", max_size=12),
+)
+def test_js_regex_agrees_with_v8(pattern: str, path: str) -> None:
+    """The translated pattern matches exactly where V8's RegExp matches."""
+    from py_mini_racer import MiniRacer
+
+    ctx = _v8()
+    expected = ctx.eval(f"new RegExp({json.dumps(pattern)}).test({json.dumps(path)})")
+    assert bool(compile_js(pattern).search(path)) is expected, (pattern, path)
+    del MiniRacer
+
+
+_V8: list[object] = []
+
+
+def _v8():  # type: ignore[no-untyped-def]
+    from py_mini_racer import MiniRacer
+
+    if not _V8:
+        _V8.append(MiniRacer())
+    return _V8[0]
