@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 NODE_MODULES = "/node_modules/"
@@ -58,25 +58,22 @@ class HasteResult:
     )  # (abs path, why prgate could not read)
 
 
-class Unreadable(Exception):
-    """The reader could not give a file's content (too large, not a file)."""
-
-
 def build(
     project: HasteProject,
     files: Iterable[str],
-    read: Callable[[str], bytes],
+    read_many: Callable[[list[str]], Mapping[str, bytes | Exception]],
 ) -> HasteResult:
     """Register every relevant file of ``files`` (absolute paths) the way Jest would.
 
     Only ``package.json`` files and files under ``/__mocks__/`` can take part in a
     collision without a ``hasteImplModulePath`` (which ``jest_config`` refuses to
-    predict), so only those are looked at; every other file is irrelevant.
+    predict), so only those are looked at. ``read_many`` reads the crawled
+    ``package.json`` files in one batch; an exception in its answer means prgate
+    could not read that file.
     """
     pruned: dict[str, bool] = {}
     seen: set[str] = set()
-    result = HasteResult()
-    names: dict[object, tuple[str, list[str]]] = {}
+    packages: list[str] = []
     mocks: dict[str, list[str]] = {}
     for path in files:
         if path in seen:
@@ -91,21 +88,24 @@ def build(
         if project.retain_all_files and NODE_MODULES in path:
             continue  # retained in the file list, never processed
         if MOCKS in path:
-            mock = mock_name(path)
-            mocks.setdefault(mock, []).append(path)
+            mocks.setdefault(mock_name(path), []).append(path)
         if is_package:
-            try:
-                data = read(path)
-            except Unreadable as exc:
-                result.unread.append((path, str(exc)))
-                continue
-            try:
-                key, shown = package_name(data)
-            except ValueError as exc:
-                result.invalid.append((path, f"Cannot parse {path} as JSON: {exc}"))
-                continue
-            if key is not None:
-                names.setdefault(key, (shown, []))[1].append(path)
+            packages.append(path)
+    result = HasteResult()
+    names: dict[object, tuple[str, list[str]]] = {}
+    contents = read_many(packages)
+    for path in packages:
+        data = contents[path]
+        if isinstance(data, Exception):
+            result.unread.append((path, str(data)))
+            continue
+        try:
+            key, shown = package_name(data)
+        except ValueError as exc:
+            result.invalid.append((path, f"Cannot parse {path} as JSON: {exc}"))
+            continue
+        if key is not None:
+            names.setdefault(key, (shown, []))[1].append(path)
     result.packages = {shown: sorted(p) for shown, p in names.values() if len(p) > 1}
     result.mocks = {m: sorted(p) for m, p in mocks.items() if len(p) > 1}
     return result

@@ -31,6 +31,7 @@ from typing import Any
 
 from workers.checks import haste_map
 from workers.checks.jest_config import (
+    CONFIG_EXTS,
     JestConfigError,
     Project,
     Tree,
@@ -134,11 +135,14 @@ def _has_marker(value: Any) -> bool:
 
 def uses_jest(view: RepoView, tree: Tree, run_dir: str) -> bool:
     """Whether Jest is configured or depended on; a repository without it has nothing to predict."""
-    if any(
-        re.search(r"(^|/)jest\.config\.[cm]?[jt]s$|(^|/)jest\.config\.json$", rel)
-        for rel in tree.files.values()
-    ):
-        return True
+    folder = posixpath.normpath(run_dir)
+    while True:  # a jest.config.* on Jest's own lookup path from run_dir
+        prefix = tree.root if folder in (".", "") else f"{tree.root}/{folder}"
+        if any(tree.is_file(f"{prefix}/jest.config{ext}") for ext in CONFIG_EXTS[30]):
+            return True
+        if folder in (".", ""):
+            break
+        folder = posixpath.dirname(folder)
     for rel in {"package.json", posixpath.normpath(posixpath.join(run_dir, "package.json"))}:
         try:
             data = parse_json(view.read(rel))
@@ -205,7 +209,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
                 )
             )
         for project in projects:
-            result = haste_map.build(project.haste, regular, context.reader)
+            result = haste_map.build(project.haste, regular, context.read_many)
             findings.extend(context.findings(project, result, len(projects) > 1))
             for path, why in result.unread:
                 problems.append(f"{tree.rel(path)}: {why}")
@@ -231,24 +235,27 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return list(seen.values())
 
 
+_ANSWERS = re.compile(r"\.copier-answers[^/]*\.ya?ml")
+
+
 class _Context:
     def __init__(self, view: RepoView, tree: Tree, config: RepoConfig) -> None:
         self.view = view
         self.tree = tree
         self.config = config
         self._template_roots: list[str] | None = None
+        # Copier's answers file: .copier-answers.yml, or a custom name of that shape
         answers = [
             rel
             for rel in tree.files.values()
-            if re.fullmatch(r"(.*/)?\.copier-answers[^/]*\.ya?ml", rel)
+            if ".copier-answers" in rel and _ANSWERS.fullmatch(rel.rsplit("/", 1)[-1])
         ]
         self.generated = sorted({posixpath.dirname(a) for a in answers if "/" in a}, key=len)
 
-    def reader(self, path: str) -> bytes:
-        try:
-            return self.view.read(self.tree.rel(path))
-        except FileSkipped as exc:
-            raise haste_map.Unreadable(str(exc)) from None
+    def read_many(self, paths: list[str]) -> dict[str, bytes | Exception]:
+        rel = self.tree.rel
+        got = self.view.read_many(rel(p) for p in paths)
+        return {p: got[rel(p)] for p in paths}
 
     @property
     def template_roots(self) -> list[str]:

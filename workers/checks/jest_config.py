@@ -125,10 +125,11 @@ class Tree:
     @cached_property
     def dirs(self) -> set[str]:
         out = {self.root}
-        for rel in self.files.values():
-            parts = rel.split("/")[:-1]
-            for i in range(1, len(parts) + 1):
-                out.add(f"{self.root}/{'/'.join(parts[:i])}")
+        for path in self.files:
+            d = path[: path.rfind("/")]
+            while d not in out:  # stop at the first folder already known: its parents are too
+                out.add(d)
+                d = d[: d.rfind("/")]
         return out
 
     def rel(self, path: str) -> str:

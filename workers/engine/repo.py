@@ -23,6 +23,7 @@ import errno
 import os
 import stat
 import subprocess
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -148,6 +149,42 @@ class RepoView(ABC):
         if entry.size is not None and entry.size > self.max_bytes:
             raise FileSkipped(self.oversize_reason(entry))
         return self._read_unchecked(entry)
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | FileSkipped]:
+        """Read several files under the rules of ``read``; a file that is skipped maps to why.
+
+        Views override ``_read_many_unchecked`` to batch the work (one directory
+        descriptor per folder, one pipelined ``cat-file`` exchange).
+        """
+        out: dict[str, bytes | FileSkipped] = {}
+        ready: list[Entry] = []
+        for path in paths:
+            try:
+                check_relpath(path)
+                entry = self._entries.get(path)
+                if entry is None:
+                    raise FileSkipped(f"{path} is not part of {self.description}")
+                if entry.kind is Kind.SYMLINK:
+                    raise FileSkipped(f"{path} is a symlink; prgate never follows symlinks")
+                if entry.kind is not Kind.FILE:
+                    raise FileSkipped(f"{path} is a {entry.kind.value}")
+                if entry.size is not None and entry.size > self.max_bytes:
+                    raise FileSkipped(self.oversize_reason(entry))
+            except FileSkipped as exc:
+                out[path] = exc
+                continue
+            ready.append(entry)
+        out.update(self._read_many_unchecked(ready))
+        return out
+
+    def _read_many_unchecked(self, entries: list[Entry]) -> dict[str, bytes | FileSkipped]:
+        out: dict[str, bytes | FileSkipped] = {}
+        for entry in entries:
+            try:
+                out[entry.path] = self._read_unchecked(entry)
+            except FileSkipped as exc:
+                out[entry.path] = exc
+        return out
 
     def is_tracked(self, path: str) -> bool:
         """Whether git tracks ``path`` (views outside a work tree track everything they list)."""
@@ -291,6 +328,9 @@ class GitWorktreeView(RepoView):
     def _read_direct(self, path: str) -> bytes:
         return _read_nofollow(self.root, path, self.max_bytes, missing_ok=False)
 
+    def _read_many_unchecked(self, entries: list[Entry]) -> dict[str, bytes | FileSkipped]:
+        return _read_many_nofollow(self.root, [e.path for e in entries], self.max_bytes)
+
     def is_tracked(self, path: str) -> bool:
         return path in self._entries and path not in self._untracked
 
@@ -388,6 +428,40 @@ class GitCommitView(RepoView):
         self._reader.stdout.read(1)  # the newline after the contents
         return data
 
+    def _read_many_unchecked(self, entries: list[Entry]) -> dict[str, bytes | FileSkipped]:
+        # One pipelined exchange: a thread writes every blob id while this one reads the
+        # answers (writing all first could fill the output pipe and deadlock).
+        if not entries:
+            return {}
+        proc = start_git(self.root, ["cat-file", "--batch"], stdin=True)
+        assert proc.stdin is not None and proc.stdout is not None
+        stdin, stdout = proc.stdin, proc.stdout
+
+        def feed() -> None:
+            try:
+                stdin.write(b"".join(self._blobs[e.path].encode() + b"\n" for e in entries))
+            finally:
+                stdin.close()
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        out: dict[str, bytes | FileSkipped] = {}
+        try:
+            for entry in entries:
+                header = stdout.readline().split()
+                if len(header) != 3 or header[1] != b"blob":
+                    out[entry.path] = FileSkipped(
+                        f"{entry.path} could not be read from {self.description}"
+                    )
+                    continue
+                out[entry.path] = stdout.read(int(header[2]))
+                stdout.read(1)
+        finally:
+            writer.join()
+            proc.stdout.close()
+            proc.wait()
+        return out
+
     def start_grep(self, needles: Sequence[str]) -> Callable[[], list[GrepHit]]:
         # sizes come with the listing (ls-tree -l), so oversize blobs are excluded up front
         args = [*_grep_args(needles), self.rev, *_pathspec(self.oversized())]
@@ -430,6 +504,9 @@ class DirectoryView(RepoView):
 
     def _read_unchecked(self, entry: Entry) -> bytes:
         return _read_nofollow(self.root, entry.path, self.max_bytes)
+
+    def _read_many_unchecked(self, entries: list[Entry]) -> dict[str, bytes | FileSkipped]:
+        return _read_many_nofollow(self.root, [e.path for e in entries], self.max_bytes)
 
 
 def _lstat_all(root: Path, paths: list[str]) -> dict[str, Entry]:
@@ -504,6 +581,59 @@ def _read_nofollow(root: Path, path: str, limit: int, missing_ok: bool = True) -
             f"{path} was not read: it is over the {human_size(limit)} limit (PRGATE_MAX_FILE_BYTES)"
         )
     return data
+
+
+def _read_many_nofollow(root: Path, paths: list[str], limit: int) -> dict[str, bytes | FileSkipped]:
+    """``_read_nofollow`` for many files: each folder is opened once (O_NOFOLLOW), in path order.
+
+    Only the descriptors of the folders on the current path stay open, so a
+    deep or wide tree never runs into the descriptor limit.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    dir_flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    out: dict[str, bytes | FileSkipped] = {}
+    chain: list[tuple[str, int]] = [("", os.open(root, os.O_RDONLY | os.O_DIRECTORY))]
+    try:
+        for path in sorted(paths):
+            folder, _, name = path.rpartition("/")
+            while len(chain) > 1 and not (folder + "/").startswith(chain[-1][0] + "/"):
+                os.close(chain.pop()[1])
+            try:
+                have = chain[-1][0]
+                rest = folder[len(have) :].lstrip("/") if folder != have else ""
+                for part in rest.split("/") if rest else []:
+                    fd = os.open(part, dir_flags, dir_fd=chain[-1][1])
+                    chain.append((f"{chain[-1][0]}/{part}".lstrip("/"), fd))
+                fd = os.open(name, flags, dir_fd=chain[-1][1])
+            except OSError as exc:
+                why = "a symlink" if exc.errno == errno.ELOOP else (exc.strerror or "unreadable")
+                out[path] = FileSkipped(
+                    f"{path} could not be opened ({why}; prgate never follows symlinks)"
+                )
+                continue
+            try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    out[path] = FileSkipped(f"{path} is not a regular file")
+                    continue
+                data = b""
+                while len(data) <= limit:
+                    chunk = os.read(fd, limit + 1 - len(data))
+                    if not chunk:
+                        break
+                    data += chunk
+            finally:
+                os.close(fd)
+            if len(data) > limit:
+                out[path] = FileSkipped(
+                    f"{path} was not read: it is over the {human_size(limit)} limit "
+                    "(PRGATE_MAX_FILE_BYTES)"
+                )
+            else:
+                out[path] = data
+    finally:
+        for _, fd in chain:
+            os.close(fd)
+    return out
 
 
 def _merge_base(root: Path, base: str, head: str) -> str:

@@ -1,0 +1,163 @@
+"""Benchmark: jest-collision against real Jest on a generated 20k-file monorepo.
+
+The tree has 2,000 ``package.json``: packages with unique names, a Copier
+template's generators and a committed smoke example of that template whose
+generators repeat the template's names (the collisions), plus duplicate
+manual mocks. Prints, from one run on one tree:
+
+* the baseline: real Jest, ``jest --listTests --no-cache --no-watchman``
+  (builds the haste map from scratch and prints its collisions), installed
+  from npm into the test cache;
+* prgate: ``prgate check --only jest-collision`` as a user runs it (a new
+  process, interpreter start-up included) and the engine alone (in-process,
+  what a worker pays per job);
+
+and the ratio against the target (prgate at least 20x faster). Both must
+report the same (kind, name, files), so neither wins by doing less. Each
+timing is the median of ``--repeat`` runs.
+
+    python3 dev.py bench jest_collision [--files 20000] [--packages 2000] [--repeat 5] [--jest 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.contamination import GIT_ENV, timed  # noqa: E402
+
+COLLIDING = 20  # generator packages in the template, each repeated by the smoke example
+MOCK_PAIRS = 5
+
+
+def generate(dest: Path, files: int, packages: int, jest: int) -> None:
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    root_pkg = {
+        "name": "bench-monorepo",
+        "private": True,
+        "devDependencies": {"jest": f"^{jest}.0.0"},
+        "jest": {"testPathIgnorePatterns": ["/node_modules/", "<rootDir>/apps/"]},
+    }
+    (dest / "package.json").write_text(json.dumps(root_pkg, indent=2) + "\n")
+    (dest / "copier.yml").write_text("_subdirectory: templates\nproject_slug: {type: str}\n")
+    written = 2
+    template = dest / "templates" / "{{project_slug}}" / "generators"
+    smoke = dest / "apps" / "copier-smoke-example"
+    smoke.mkdir(parents=True)
+    (smoke / ".copier-answers.yml").write_text("_src_path: ../..\nproject_slug: smoke\n")
+    written += 1
+    folders = [template / f"g{i:02d}" for i in range(COLLIDING)]
+    folders += [smoke / "generators" / f"g{i:02d}" for i in range(COLLIDING)]
+    folders += [dest / "packages" / f"pkg{i:04d}" for i in range(packages - 2 * COLLIDING - 1)]
+    per_folder = max((files - written) // len(folders), 1)
+    for n, folder in enumerate(folders):
+        name = f"@bench/gen-{n % COLLIDING:02d}" if n < 2 * COLLIDING else f"@bench/{folder.name}"
+        (folder / "src" / "lib").mkdir(parents=True)
+        (folder / "__tests__").mkdir()
+        (folder / "package.json").write_text(json.dumps({"name": name, "version": "1.0.0"}) + "\n")
+        written += 1
+        for i in range(per_folder - 1):
+            if i == 0:
+                path = folder / "__tests__" / "index.test.js"
+            elif n < 2 * MOCK_PAIRS and i == 1:
+                (folder / "__mocks__").mkdir()
+                path = folder / "__mocks__" / f"mocked-{n % MOCK_PAIRS}.js"
+            else:
+                path = folder / "src" / ("lib" if i % 2 else "") / f"m{i:02d}.ts"
+            path.write_text(f"export const v{i} = {n * 100 + i};\n")
+            written += 1
+    for i in range(files - written):  # top up to the exact file count
+        (dest / "docs").mkdir(exist_ok=True)
+        (dest / "docs" / f"page{i:04d}.md").write_text("docs\n")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=dest, check=True, env=GIT_ENV)
+    subprocess.run(["git", "add", "-A"], cwd=dest, check=True, env=GIT_ENV)
+    subprocess.run(["git", "commit", "-q", "-m", "bench"], cwd=dest, check=True, env=GIT_ENV)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--files", type=int, default=20_000)
+    parser.add_argument("--packages", type=int, default=2_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--jest", type=int, choices=(29, 30), default=30)
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work" / "jest_collision")
+    args = parser.parse_args()
+
+    from bench.machine import StealMeter
+    from tests.jest_oracle import jest_bin, prgate_reports, run_jest
+    from workers.engine.config import RepoConfig
+    from workers.engine.repo import open_view
+    from workers.engine.runner import run_checks
+
+    print(f"generating {args.files} files in {args.work} ...", flush=True)
+    generate(args.work, args.files, args.packages, args.jest)
+    listed = subprocess.run(["git", "ls-files"], cwd=args.work, capture_output=True, check=True)
+    names = listed.stdout.decode().splitlines()
+    n_pkg = sum(1 for n in names if n.endswith("package.json"))
+    print(f"tree: {len(names)} files, {n_pkg} package.json")
+
+    binary = jest_bin(args.jest)
+    steal = StealMeter()
+    jest_cmd = ["node", str(binary), "--listTests", "--no-cache", "--no-watchman"]
+    jest_time, _ = timed(jest_cmd, args.work, args.repeat)
+    jest = run_jest(args.jest, args.work)
+
+    cmd = [str(Path(sys.executable).parent / "prgate"), "check", ".", "--only", "jest-collision"]
+    cli_time, proc = timed([*cmd, "--format", "json"], args.work, args.repeat)
+    doc = json.loads(proc.stdout)
+    config = RepoConfig()
+    engine_times = []
+    report = None
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        report = run_checks(open_view(args.work), config, only=["jest-collision"])
+        engine_times.append(time.perf_counter() - start)
+    engine_time = statistics.median(engine_times)
+    assert report is not None
+    commit_times = []
+    for _ in range(args.repeat):  # what a worker reads: the fetched commit, no checkout
+        start = time.perf_counter()
+        by_commit = run_checks(open_view(args.work, rev="HEAD"), config, only=["jest-collision"])
+        commit_times.append(time.perf_counter() - start)
+    commit_time = statistics.median(commit_times)
+    assert prgate_reports(by_commit.findings) == prgate_reports(report.findings)
+
+    ours = prgate_reports(report.findings)
+    assert report.results[0].error is None, report.results[0].error
+    assert ours == jest.reports, f"prgate and Jest disagree:\n{ours ^ jest.reports}"
+    assert len(doc["findings"]) == len(report.findings)
+    kinds = {k: sum(1 for r in ours if r[0] == k) for k in ("haste-module", "duplicate-mock")}
+
+    print()
+    print(
+        f"both report {kinds['haste-module']} haste collisions and "
+        f"{kinds['duplicate-mock']} duplicate mocks: identical"
+    )
+    print(f"baseline jest {args.jest} --listTests --no-cache       {jest_time * 1000:9.1f} ms")
+    print(f"prgate   prgate check (new process)        {cli_time * 1000:9.1f} ms")
+    print(f"         engine in-process, work tree      {engine_time * 1000:9.1f} ms")
+    print(f"         engine in-process, commit (HEAD)  {commit_time * 1000:9.1f} ms")
+    print(
+        f"ratio    jest / prgate check               {jest_time / cli_time:9.1f}x  (target >= 20x)"
+    )
+    print(f"         jest / engine, work tree          {jest_time / engine_time:9.1f}x")
+    print(f"         jest / engine, commit             {jest_time / commit_time:9.1f}x")
+    print(steal.report())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
