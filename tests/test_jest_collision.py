@@ -130,6 +130,8 @@ def test_js_and_ts_configs_are_evaluated(tmp_path: Path, name: str, source: str)
         ),
         ("module.exports = { preset: 'some-private-preset' };\n", "node_modules"),
         ("module.exports = {\n", "syntax error"),
+        ("module.exports = new Promise(() => {});\n", "never settles"),
+        ("module.exports = async () => { throw new Error('boom'); };\n", "Error: boom"),
         (
             "const { getJestProjectsAsync } = require('@nx/jest');\n"
             "module.exports = async () => ({ projects: await getJestProjectsAsync() });\n",

@@ -218,7 +218,7 @@ def _bootstrap() -> str:
 def evaluate(tree: Tree, path: str, cwd: str) -> Any:
     """The config ``path`` (absolute) exports, evaluated the way Jest loads it, in V8."""
     try:
-        from py_mini_racer import JSEvalException, JSPromise, JSPromiseError, MiniRacer
+        from py_mini_racer import JSEvalException, MiniRacer
     except ImportError as exc:  # a platform without a mini-racer wheel
         raise Unpredictable(
             f"no embedded V8 available to evaluate {tree.rel(path)}: {exc}"
@@ -273,23 +273,43 @@ def evaluate(tree: Tree, path: str, cwd: str) -> Any:
     ) + _bootstrap()
     for file, factory in factories.items():
         script += f"__factories.set({json.dumps(file)}, {factory});\n"
+    # An async config settles in V8's microtask queue, which runs when the script's
+    # evaluation ends; there are no timers or I/O, so a promise that has not settled by
+    # then never will. Reading the result in a second eval avoids mini-racer's promise
+    # bridge (and its event-loop thread) altogether.
     script += (
-        "(async () => { let c = __default(__load(" + json.dumps(path) + "));"
-        " if (typeof c === 'function') c = await c(); else c = await c;"
-        " return __serialize(c); })()"
+        "globalThis.__result = undefined; globalThis.__failure = undefined;"
+        "(() => { let c = __default(__load(" + json.dumps(path) + "));"
+        " if (typeof c === 'function') c = c();"
+        " if (c && typeof c.then === 'function') {"
+        "   c.then(v => { globalThis.__result = __serialize(v) ?? 'null'; },"
+        "          e => { globalThis.__failure = String(e && e.stack || e); });"
+        " } else { globalThis.__result = __serialize(c) ?? 'null'; } })();"
     )
     ctx = MiniRacer()
     try:
         ctx.set_hard_memory_limit(HEAP_BYTES)
         limit = timeout_seconds()
         try:
-            promise = ctx.eval(script, timeout_sec=limit)
-            raw = promise.get(timeout=limit) if isinstance(promise, JSPromise) else promise
+            ctx.eval(script, timeout_sec=limit)
+            raw = ctx.eval("globalThis.__result", timeout_sec=limit)
+            failure = ctx.eval("globalThis.__failure", timeout_sec=limit)
+            if isinstance(failure, str):
+                raise Unpredictable(
+                    f"{tree.rel(path)} could not be evaluated in the sandbox: "
+                    f"{failure.strip().splitlines()[0]}",
+                    tree.rel(path),
+                )
+            if not isinstance(raw, str):
+                raise Unpredictable(
+                    f"{tree.rel(path)} exports a promise that never settles without I/O or timers",
+                    tree.rel(path),
+                )
         except TimeoutError:  # JSTimeoutException is one
             raise Unpredictable(
                 f"{tree.rel(path)} did not finish within {limit:g} s in the sandbox", tree.rel(path)
             ) from None
-        except (JSEvalException, JSPromiseError) as exc:
+        except JSEvalException as exc:
             lines = str(exc).strip().splitlines()
             reason = next(
                 (ln for ln in lines if "Error" in ln), lines[0] if lines else type(exc).__name__
@@ -300,8 +320,6 @@ def evaluate(tree: Tree, path: str, cwd: str) -> Any:
             ) from None
     finally:
         ctx.close()
-    if not isinstance(raw, str):  # JSON.stringify(undefined): the file exported nothing
-        return None
     value = json.loads(raw)
     if isinstance(value, dict) and "__prgate_env__" in value:
         names = ", ".join("(all)" if n == "*" else n for n in value["__prgate_env__"])
