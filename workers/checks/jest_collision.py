@@ -37,7 +37,7 @@ from workers.checks.jest_config import (
     Tree,
     Unpredictable,
     jest_version,
-    parse_json,
+    package_manifests,
     projects_for,
 )
 from workers.checks.js_regex import JsRegexError, compile_js
@@ -143,13 +143,7 @@ def uses_jest(view: RepoView, tree: Tree, run_dir: str) -> bool:
         if folder in (".", ""):
             break
         folder = posixpath.dirname(folder)
-    for rel in {"package.json", posixpath.normpath(posixpath.join(run_dir, "package.json"))}:
-        try:
-            data = parse_json(view.read(rel))
-        except (FileSkipped, ValueError):
-            continue
-        if not isinstance(data, dict):
-            continue
+    for data in package_manifests(view, run_dir):
         if "jest" in data:
             return True
         for section in ("dependencies", "devDependencies"):

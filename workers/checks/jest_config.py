@@ -165,25 +165,25 @@ def parse_json(data: bytes) -> Any:
         raise ValueError(f"{exc.msg} (line {exc.lineno} column {exc.colno})") from None
 
 
-def jest_version(view: RepoView, run_dir: str = ".") -> int:
-    """The Jest major version the repository pins (29 or 30); 30 when it says nothing."""
-    for rel in (posixpath.normpath(posixpath.join(run_dir, "package.json")), "package.json"):
+def package_manifests(view: RepoView, run_dir: str = ".") -> Iterator[dict[str, Any]]:
+    """The parsed ``package.json`` of ``run_dir`` and of the repository root, when valid."""
+    for rel in dict.fromkeys((posixpath.normpath(f"{run_dir}/package.json"), "package.json")):
         try:
             data = parse_json(view.read(rel))
         except (FileSkipped, ValueError):
             continue
-        if not isinstance(data, dict):
-            continue
+        if isinstance(data, dict):
+            yield data
+
+
+def jest_version(view: RepoView, run_dir: str = ".") -> int:
+    """The Jest major version the repository pins (29 or 30); 30 when it says nothing."""
+    for data in package_manifests(view, run_dir):
         for section in ("devDependencies", "dependencies"):
-            spec = (
-                (data.get(section) or {}).get("jest")
-                if isinstance(data.get(section), dict)
-                else None
-            )
-            if isinstance(spec, str):
-                m = re.search(r"(\d+)", spec)
-                if m:
-                    return 29 if int(m.group(1)) <= 29 else 30
+            deps = data.get(section)
+            spec = deps.get("jest") if isinstance(deps, dict) else None
+            if isinstance(spec, str) and (m := re.search(r"(\d+)", spec)):
+                return 29 if int(m.group(1)) <= 29 else 30
     return 30
 
 

@@ -136,8 +136,8 @@ class RepoView(ABC):
     def entry(self, path: str) -> Entry | None:
         return self._entries.get(path)
 
-    def read(self, path: str) -> bytes:
-        """The file's bytes; raises FileSkipped for symlinks, missing or oversize files."""
+    def _readable(self, path: str) -> Entry:
+        """The entry of a file ``read`` may read; FileSkipped says why not."""
         check_relpath(path)
         entry = self._entries.get(path)
         if entry is None:
@@ -148,7 +148,11 @@ class RepoView(ABC):
             raise FileSkipped(f"{path} is a {entry.kind.value}")
         if entry.size is not None and entry.size > self.max_bytes:
             raise FileSkipped(self.oversize_reason(entry))
-        return self._read_unchecked(entry)
+        return entry
+
+    def read(self, path: str) -> bytes:
+        """The file's bytes; raises FileSkipped for symlinks, missing or oversize files."""
+        return self._read_unchecked(self._readable(path))
 
     def read_many(self, paths: Iterable[str]) -> dict[str, bytes | FileSkipped]:
         """Read several files under the rules of ``read``; a file that is skipped maps to why.
@@ -160,20 +164,9 @@ class RepoView(ABC):
         ready: list[Entry] = []
         for path in paths:
             try:
-                check_relpath(path)
-                entry = self._entries.get(path)
-                if entry is None:
-                    raise FileSkipped(f"{path} is not part of {self.description}")
-                if entry.kind is Kind.SYMLINK:
-                    raise FileSkipped(f"{path} is a symlink; prgate never follows symlinks")
-                if entry.kind is not Kind.FILE:
-                    raise FileSkipped(f"{path} is a {entry.kind.value}")
-                if entry.size is not None and entry.size > self.max_bytes:
-                    raise FileSkipped(self.oversize_reason(entry))
+                ready.append(self._readable(path))
             except FileSkipped as exc:
                 out[path] = exc
-                continue
-            ready.append(entry)
         out.update(self._read_many_unchecked(ready))
         return out
 
