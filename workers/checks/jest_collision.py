@@ -27,25 +27,28 @@ import json
 import posixpath
 import re
 from collections.abc import Iterator
+from functools import cached_property
 from typing import Any
 
 from workers.checks import haste_map
 from workers.checks.jest_config import (
-    CONFIG_EXTS,
     JestConfigError,
     Project,
     Tree,
     Unpredictable,
+    jest_key,
     jest_version,
+    js_truthy,
     package_manifests,
     projects_for,
+    resolve_config_path,
 )
 from workers.checks.js_regex import JsRegexError, compile_js
 from workers.checks.template_roots import find_template_roots
 from workers.engine.config import JestCollisionSettings, RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.registry import CheckSpec
-from workers.engine.repo import FileSkipped, Kind, RepoView
+from workers.engine.repo import FileSkipped, RepoView
 
 NAME = "jest-collision"
 HASTE_KEYS = (
@@ -135,14 +138,15 @@ def _has_marker(value: Any) -> bool:
 
 def uses_jest(view: RepoView, tree: Tree, run_dir: str) -> bool:
     """Whether Jest is configured or depended on; a repository without it has nothing to predict."""
-    folder = posixpath.normpath(run_dir)
-    while True:  # a jest.config.* on Jest's own lookup path from run_dir
-        prefix = tree.root if folder in (".", "") else f"{tree.root}/{folder}"
-        if any(tree.is_file(f"{prefix}/jest.config{ext}") for ext in CONFIG_EXTS[30]):
-            return True
-        if folder in (".", ""):
-            break
-        folder = posixpath.dirname(folder)
+    start = tree.folder(run_dir)
+    try:
+        found = resolve_config_path(tree, start, 30) if start in tree.dirs else None
+    except JestConfigError:
+        return True  # several configurations: Jest is configured (the run reports the error)
+    if found is not None and (
+        not found.endswith("/package.json") or js_truthy(jest_key(tree, found))
+    ):
+        return True
     for data in package_manifests(view, run_dir):
         if "jest" in data:
             return True
@@ -174,11 +178,6 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
         return CheckResult(check=NAME, notes=notes)
     version = settings.jest_version or jest_version(view)
     notes.append(Note(message=f"predicting Jest {version}'s haste map"))
-    regular = [
-        p
-        for p, rel in tree.files.items()
-        if (e := view.entry(rel)) is not None and e.kind is Kind.FILE
-    ]
     context = _Context(view, tree, config)
     for run_dir in settings.run_from:
         try:
@@ -203,7 +202,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
                 )
             )
         for project in projects:
-            result = haste_map.build(project.haste, regular, context.read_many)
+            result = haste_map.build(project.haste, tree.regular_files, context.read_many)
             findings.extend(context.findings(project, result, len(projects) > 1))
             for path, why in result.unread:
                 problems.append(f"{tree.rel(path)}: {why}")
@@ -237,7 +236,6 @@ class _Context:
         self.view = view
         self.tree = tree
         self.config = config
-        self._template_roots: list[str] | None = None
         # Copier's answers file: .copier-answers.yml, or a custom name of that shape
         answers = [
             rel
@@ -251,12 +249,10 @@ class _Context:
         got = self.view.read_many(rel(p) for p in paths)
         return {p: got[rel(p)] for p in paths}
 
-    @property
+    @cached_property
     def template_roots(self) -> list[str]:
-        if self._template_roots is None:
-            roots, _ = find_template_roots(self.view, self.config)
-            self._template_roots = [r.path for r in roots if r.path]
-        return self._template_roots
+        roots, _ = find_template_roots(self.view, self.config)
+        return [r.path for r in roots if r.path]
 
     def generated_folder(self, rel: str) -> str | None:
         return next((g for g in self.generated if rel.startswith(g + "/")), None)

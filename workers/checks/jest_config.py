@@ -132,6 +132,16 @@ class Tree:
                 d = d[: d.rfind("/")]
         return out
 
+    @cached_property
+    def regular_files(self) -> list[str]:
+        """Absolute paths of the regular files: what Jest's crawler lists (it skips symlinks)."""
+        return [f"{self.root}/{e.path}" for e in self.view.entries() if e.kind is Kind.FILE]
+
+    def folder(self, rel: str) -> str:
+        """Absolute path of a repo-relative folder (``.`` is the root)."""
+        rel = posixpath.normpath(rel).strip("/")
+        return self.root if rel in ("", ".") else f"{self.root}/{rel}"
+
     def rel(self, path: str) -> str:
         return "." if path == self.root else path[len(self.root) + 1 :]
 
@@ -199,7 +209,7 @@ def resolve_config_path(tree: Tree, start: str, version: int) -> str | None:
         package = f"{directory}/package.json"
         has_package = tree.is_file(package)
         if has_package:
-            key = _package_jest_key(tree, package)
+            key = jest_key(tree, package)
             if isinstance(key, str):
                 target = key if key.startswith("/") else posixpath.normpath(f"{directory}/{key}")
                 if not tree.is_file(target):
@@ -234,7 +244,7 @@ def js_truthy(value: Any) -> bool:
     return bool(value)
 
 
-def _package_jest_key(tree: Tree, package: str) -> Any:
+def jest_key(tree: Tree, package: str) -> Any:
     try:
         data = parse_json(tree.read(package))
     except (ValueError, Unpredictable):
@@ -255,9 +265,7 @@ def read_config(tree: Tree, path: str) -> tuple[dict[str, Any], str]:
             value = (value.get("jest") if isinstance(value, dict) else None) or {}
             fmt = "package.json"
     else:
-        if tree.load_js is None:
-            raise Unpredictable(f"{rel} is JavaScript and no evaluator is available", rel)
-        value = tree.load_js(tree, path)
+        value = _load_js(tree, path)
         fmt = "js"
     if not isinstance(value, dict):
         raise JestConfigError(f"{rel} does not export a configuration object", rel)
@@ -274,7 +282,7 @@ def read_config(tree: Tree, path: str) -> tuple[dict[str, Any], str]:
 
 def projects_for(tree: Tree, run_dir: str, version: int) -> Iterator[Project]:
     """The projects Jest would build haste maps for when run in ``run_dir`` (repo-relative)."""
-    start = tree.root if run_dir in ("", ".") else f"{tree.root}/{run_dir.strip('/')}"
+    start = tree.folder(run_dir)
     if start not in tree.dirs:
         raise JestConfigError(
             f"Can't find a root directory while resolving a config file path: {run_dir}"
@@ -438,13 +446,13 @@ def _apply_preset(
             raise JestConfigError(
                 f"Preset {preset_name} not found relative to rootDir {tree.rel(root_dir)}.", where
             )
-        preset = read_config(tree, found)[0] if found.endswith(".json") else _load_js(tree, found)
-        if found.endswith(".json") or isinstance(preset, dict):
-            preset = (
-                {k: v for k, v in preset.items() if k != "rootDir"}
-                if isinstance(preset, dict)
-                else preset
-            )
+        if found.endswith(".json"):  # Jest requires the preset as a whole object
+            try:
+                preset = parse_json(tree.read(found))
+            except ValueError as exc:
+                raise JestConfigError(f"Preset {preset_name}: {exc}", where) from None
+        else:
+            preset = _load_js(tree, found)
     else:
         preset = known_preset(preset_name, version)
         if preset is None:

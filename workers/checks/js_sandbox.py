@@ -45,7 +45,6 @@ _REMOVE = {
     "ambient_declaration",
     "accessibility_modifier",
     "override_modifier",
-    "abstract_class_declaration",
 }
 
 
