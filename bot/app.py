@@ -35,6 +35,7 @@ from bot.routing import PayloadError, Route, route
 from bot.settings import Settings
 from bot.signature import verify
 from workers.requests import CheckRequest
+from workers.stats import read_stats
 
 log = logging.getLogger("prgate.receiver")
 DELIVERY_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -66,7 +67,7 @@ def create_app(settings: Settings, redis: Redis) -> FastAPI:
         raise ValueError("WEBHOOK_SECRET is not set: prgate will not accept unsigned deliveries")
     secret = settings.webhook_secret
     enqueuer = Enqueuer(redis, settings)
-    metrics = Metrics(enqueuer.depth)
+    metrics = Metrics(enqueuer.depth, lambda: read_stats(redis, settings))
     app = FastAPI(title="prgate", docs_url=None, redoc_url=None)
     app.state.enqueuer = enqueuer
     app.state.metrics = metrics

@@ -29,6 +29,7 @@ class Installation(_Model):
 class Repository(_Model):
     id: int
     full_name: str
+    node_id: str | None = None
     clone_url: str | None = None
 
 

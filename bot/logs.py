@@ -12,7 +12,9 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-FIELDS = ("delivery", "event", "repo", "pr", "sha", "outcome", "status", "jobs", "reason", "ms")
+FIELDS = (
+    "delivery", "event", "repo", "pr", "sha", "outcome", "status", "jobs", "reason", "ms", "calls",
+)  # fmt: skip
 
 
 class JsonFormatter(logging.Formatter):

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 
@@ -35,8 +35,46 @@ class QueueCollector(Collector):
         yield age
 
 
+class WorkerCollector(Collector):
+    """What workers recorded in Redis (``workers.stats``): jobs, GitHub API calls per job."""
+
+    def __init__(self, stats: Callable[[], dict[str, float]], buckets: tuple[int, ...]) -> None:
+        self.stats = stats
+        self.buckets = buckets
+
+    def collect(self) -> Iterator[CounterMetricFamily | HistogramMetricFamily]:
+        try:
+            stats = self.stats()
+        except Exception:  # Redis down: /readyz says so; scraping must not fail
+            stats = {}
+        kinds = sorted({k.split(":")[1] for k in stats if k.startswith("jobs:")})
+        calls = CounterMetricFamily(
+            "prgate_github_api_calls", "GitHub API requests made by jobs", labels=["job"]
+        )
+        per_job = HistogramMetricFamily(
+            "prgate_github_api_calls_per_job", "GitHub API requests per job", labels=["job"]
+        )
+        seconds = CounterMetricFamily(
+            "prgate_job_seconds", "Time spent in jobs, by kind", labels=["job"]
+        )
+        for kind in kinds:
+            count = stats.get(f"jobs:{kind}", 0.0)
+            total = stats.get(f"calls:{kind}", 0.0)
+            calls.add_metric([kind], total)
+            seconds.add_metric([kind], stats.get(f"seconds:{kind}", 0.0))
+            buckets = [(str(b), stats.get(f"calls_le:{kind}:{b}", 0.0)) for b in self.buckets]
+            per_job.add_metric([kind], [*buckets, ("+Inf", count)], total)
+        yield calls
+        yield per_job
+        yield seconds
+
+
 class Metrics:
-    def __init__(self, depth: Callable[[], dict[str, tuple[int, float | None]]]) -> None:
+    def __init__(
+        self,
+        depth: Callable[[], dict[str, tuple[int, float | None]]],
+        stats: Callable[[], dict[str, float]] | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.deliveries = Counter(
             "prgate_deliveries",
@@ -51,3 +89,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(QueueCollector(depth))
+        if stats is not None:
+            from workers.stats import CALL_BUCKETS
+
+            self.registry.register(WorkerCollector(stats, CALL_BUCKETS))

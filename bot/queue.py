@@ -8,7 +8,10 @@
   request for the same work while the first is queued or running merges into
   it. Enqueueing is therefore idempotent, which is what makes "record the
   delivery after enqueueing" safe.
-* A newer head SHA for a PR cancels the PR's still-queued jobs for older SHAs.
+* A newer head SHA for a PR cancels the PR's still-queued jobs for older SHAs;
+  a job on the announce queue then concludes their check runs as skipped.
+* Each new check job comes with an announce job on its own, quick queue, so
+  the check runs show as ``queued`` on GitHub while the checks wait their turn.
 
 Jobs travel as JSON (RQ's JSONSerializer), never pickle.
 """
@@ -22,7 +25,7 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
@@ -38,6 +41,9 @@ JOB_FUNCTIONS = {
     InstallationRequest: "workers.jobs.installation_changed",
 }
 TIMEOUTS = {CheckRequest: 15 * 60, CommandRequest: 2 * 60, InstallationRequest: 60}
+# Ends a check job's runs when it fails for good, times out, or its worker dies (RQ calls it).
+ON_FAILURE = {"CheckRequest": "workers.jobs.on_check_failure"}
+ANNOUNCE_TIMEOUT = 2 * 60
 RETRY = Retry(max=3, interval=[10, 60, 300])  # transient failures: GitHub 5xx, network
 CLAIM_MS = 10_000  # how long a job id stays claimed by a request enqueueing it
 CLAIM_WAIT = 2.0  # seconds a request waits on another's claim before taking it over
@@ -89,6 +95,11 @@ def queue_names(settings: Settings) -> tuple[str, str]:
     return (f"{settings.queue}-commands", f"{settings.queue}-checks")
 
 
+def worker_queues(settings: Settings) -> tuple[str, str, str]:
+    """What a worker listens on, in order: announcements (one quick API call), commands, checks."""
+    return (f"{settings.queue}-announce", *queue_names(settings))
+
+
 def job_id(request: CheckRequest | CommandRequest | InstallationRequest) -> str:
     if isinstance(request, CheckRequest):
         return "checks-" + hashlib.sha256(request.merge_key.encode()).hexdigest()[:32]
@@ -103,6 +114,9 @@ class Enqueuer:
         commands, checks = queue_names(settings)
         self.commands = Queue(commands, connection=redis, serializer=JSONSerializer)
         self.checks = Queue(checks, connection=redis, serializer=JSONSerializer)
+        self.announce = Queue(
+            worker_queues(settings)[0], connection=redis, serializer=JSONSerializer
+        )
         self._admit_script = redis.register_script(ADMIT)
 
     def _key(self, *parts: str) -> str:
@@ -129,13 +143,19 @@ class Enqueuer:
                     continue
                 queue = self.checks if isinstance(request, CheckRequest) else self.commands
                 queue.enqueue_many([self._job_data(request, jid)], pipeline=pipe)
+                if isinstance(request, CheckRequest):
+                    self.announce.enqueue_many([_announce_data(request, jid)], pipeline=pipe)
                 pipe.delete(self._key("claim", jid))
                 outcome.queued.append(jid)
-                if old:
-                    to_cancel.append(old)
+                if old and isinstance(request, CheckRequest):
+                    to_cancel.append((old, request.head_sha))
             pipe.set(self._key("delivery", delivery_id), "1", ex=self.settings.dedupe_seconds)
             pipe.execute()
-            outcome.superseded = [jid for jid in to_cancel if self._cancel(jid)]
+            for old, new_sha in to_cancel:
+                canceled = self._cancel(old)
+                if canceled is not None:
+                    self.announce.enqueue_many([_superseded_data(canceled, old, new_sha)])
+                    outcome.superseded.append(old)
             return outcome
         except RedisError as exc:
             raise QueueUnavailable(f"Redis is unavailable: {type(exc).__name__}") from exc
@@ -182,6 +202,7 @@ class Enqueuer:
             failure_ttl=7 * 24 * 3600,
             description=f"{request.event} {request.delivery_id}",
             meta={"delivery_id": request.delivery_id},
+            on_failure=_on_failure(request),
         )
 
     def _fetch(self, jid: str) -> Job | None:
@@ -190,16 +211,17 @@ class Enqueuer:
         except NoSuchJobError:
             return None
 
-    def _cancel(self, jid: str) -> bool:
-        """Cancel a superseded job if it has not started; True when it was canceled."""
+    def _cancel(self, jid: str) -> dict[str, Any] | None:
+        """Cancel a superseded job if it has not started; its request when it was canceled."""
         job = self._fetch(jid)
         if job is None or job.get_status(refresh=False) not in CANCELABLE:
-            return False
+            return None
         try:
             job.cancel()
         except InvalidJobOperation:
-            return False
-        return True
+            return None
+        request = job.kwargs.get("request")
+        return request if isinstance(request, dict) else None
 
     def depth(self) -> dict[str, tuple[int, float | None]]:
         """Per queue: (jobs waiting, enqueued_at of the oldest as a UNIX time, or None)."""
@@ -214,6 +236,41 @@ class Enqueuer:
                     oldest = job.enqueued_at.timestamp()
             result[queue.name] = (count, oldest)
         return result
+
+
+def _announce_data(request: CheckRequest, jid: str) -> Any:
+    return Queue.prepare_data(
+        "workers.jobs.announce_checks",
+        kwargs={"request": request.model_dump(mode="json"), "job_id": jid},
+        job_id="announce-" + _digest(f"{jid}:{request.delivery_id}"),
+        timeout=ANNOUNCE_TIMEOUT,
+        retry=RETRY,
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+        description=f"announce {request.event} {request.delivery_id}",
+        meta={"delivery_id": request.delivery_id},
+    )
+
+
+def _superseded_data(request: dict[str, Any], jid: str, new_sha: str) -> Any:
+    return Queue.prepare_data(
+        "workers.jobs.conclude_superseded",
+        kwargs={"request": request, "job_id": jid, "new_sha": new_sha},
+        timeout=ANNOUNCE_TIMEOUT,
+        retry=RETRY,
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+        description=f"superseded {jid} by {new_sha[:12]}",
+    )
+
+
+def _on_failure(request: Request) -> Callback | None:
+    name = ON_FAILURE.get(type(request).__name__)
+    return Callback(name) if name else None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _text(value: bytes | str | None) -> str:

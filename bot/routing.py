@@ -87,6 +87,7 @@ def _pull_request(payload: dict[str, Any], delivery: str, settings: Settings) ->
     request = CheckRequest(
         **_common(ev, delivery, name),
         clone_url=ev.repository.clone_url,
+        repo_node_id=ev.repository.node_id,
         pr_number=pr.number,
         head_sha=pr.head.sha,
         base_ref=pr.base.ref,
@@ -136,6 +137,7 @@ def _per_pr(
         CheckRequest(
             **_common(ev, delivery, name),
             clone_url=ev.repository.clone_url,
+            repo_node_id=ev.repository.node_id,
             pr_number=number,
             head_sha=head_sha,
             checks=checks,

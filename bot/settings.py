@@ -22,6 +22,14 @@ class SettingsError(Exception):
 
 class Settings(BaseModel):
     app_id: int | None = Field(None, description="APP_ID: the GitHub App's id.")
+    private_key: str | None = Field(
+        None,
+        description="PRIVATE_KEY: the App's private key (PEM; `\\n` escapes are accepted).",
+        repr=False,
+    )
+    private_key_path: str | None = Field(
+        None, description="PRIVATE_KEY_PATH: file holding the App's private key."
+    )
     webhook_secret: str | None = Field(
         None, description="WEBHOOK_SECRET: the secret GitHub signs deliveries with."
     )
@@ -43,6 +51,21 @@ class Settings(BaseModel):
     dedupe_seconds: int = Field(
         3 * 24 * 3600, description="PRGATE_DEDUPE_SECONDS: how long a delivery id is remembered."
     )
+    cache_dir: str | None = Field(
+        None,
+        description="PRGATE_CACHE_DIR: where workers keep repository caches and job worktrees "
+        "(default: $XDG_CACHE_HOME/prgate, else ~/.cache/prgate).",
+    )
+    max_rate_wait: int = Field(
+        120,
+        description="PRGATE_MAX_RATE_WAIT: longest rate-limit wait (seconds) a job sits out "
+        "in place; longer ones fail the attempt and RQ retries it later.",
+    )
+    maintenance_seconds: int = Field(
+        60,
+        description="PRGATE_MAINTENANCE_SECONDS: how often a worker looks for jobs whose "
+        "worker died, so their check runs are concluded.",
+    )
 
     @property
     def api_url(self) -> str:
@@ -50,9 +73,31 @@ class Settings(BaseModel):
             return f"{self.ghe_protocol}://{self.ghe_host}/api/v3"
         return "https://api.github.com"
 
+    @property
+    def web_url(self) -> str:
+        if self.ghe_host:
+            return f"{self.ghe_protocol}://{self.ghe_host}"
+        return "https://github.com"
+
+    def app_private_key(self) -> str:
+        """The App's private key from PRIVATE_KEY or PRIVATE_KEY_PATH; SettingsError if neither."""
+        if self.private_key:
+            return self.private_key.replace("\\n", "\n")
+        if self.private_key_path:
+            try:
+                with open(self.private_key_path, encoding="utf-8") as fh:
+                    return fh.read()
+            except OSError as exc:
+                raise SettingsError(
+                    f"PRIVATE_KEY_PATH: cannot read {self.private_key_path}: {exc.strerror}"
+                ) from exc
+        raise SettingsError("PRIVATE_KEY or PRIVATE_KEY_PATH must be set: the App's private key")
+
 
 ENV_NAMES = {
     "app_id": "APP_ID",
+    "private_key": "PRIVATE_KEY",
+    "private_key_path": "PRIVATE_KEY_PATH",
     "webhook_secret": "WEBHOOK_SECRET",
     "webhook_path": "WEBHOOK_PATH",
     "ghe_host": "GHE_HOST",
@@ -64,6 +109,9 @@ ENV_NAMES = {
     "drafts": "PRGATE_DRAFTS",
     "queue": "PRGATE_QUEUE",
     "dedupe_seconds": "PRGATE_DEDUPE_SECONDS",
+    "cache_dir": "PRGATE_CACHE_DIR",
+    "max_rate_wait": "PRGATE_MAX_RATE_WAIT",
+    "maintenance_seconds": "PRGATE_MAINTENANCE_SECONDS",
 }
 
 

@@ -7,25 +7,19 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from redis import Redis
-from rq import Queue
-from rq.job import Job, JobStatus
-from rq.serializers import JSONSerializer
 
 from bot.app import create_app
 from bot.embedded_redis import EmbeddedRedis
-from bot.queue import connect, queue_names
+from bot.queue import connect
 from bot.signature import sign
 from tests.test_receiver import PATH, SECRET, Receiver, headers, load, settings
 
@@ -140,55 +134,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_and_worker_processes(redis_url: str, redis_client: Redis) -> None:
-    """`prgate serve` and `prgate worker --burst` as a user starts them, over real HTTP."""
-    port = _free_port()
-    env = {**os.environ, "WEBHOOK_SECRET": SECRET, "REDIS_URL": redis_url, "LOG_LEVEL": "info"}
-    serve = subprocess.Popen(
-        [PRGATE, "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        body = json.dumps(load("pull_request/opened.payload.json")).encode()
-        response = httpx.post(f"{base}{PATH}", content=body, headers=headers("pull_request", body))
-        assert response.status_code == 200 and response.json()["outcome"] == "queued"
-        job_id = response.json()["jobs"][0]
-        comment = load("issue_comment/created.with-installation.payload.json")
-        comment["issue"]["pull_request"] = {"url": "x"}
-        comment["comment"]["body"] = "/prgate help"
-        cbody = json.dumps(comment).encode()
-        assert (
-            httpx.post(
-                f"{base}{PATH}", content=cbody, headers=headers("issue_comment", cbody)
-            ).json()["outcome"]
-            == "queued"
-        )
-    finally:
-        serve.terminate()
-        _, serve_log = serve.communicate(timeout=30)
-
-    worker = subprocess.run(
-        [PRGATE, "worker", "--burst"], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert worker.returncode == 0, worker.stderr
-    job = Job.fetch(job_id, connection=redis_client, serializer=JSONSerializer)
-    assert job.get_status() == JobStatus.FINISHED
-    assert job.return_value()["status"] == "not-reported"  # reporting comes with the worker issue
-    for name in queue_names(settings()):
-        assert Queue(name, connection=redis_client, serializer=JSONSerializer).count == 0
-    records = [json.loads(line) for line in serve_log.splitlines() if line.startswith("{")]
-    delivered = [r for r in records if r.get("logger") == "prgate.receiver"]
-    assert {r["event"] for r in delivered} == {"pull_request", "issue_comment"}
-    assert SECRET not in serve_log
-
-
 def test_worker_without_redis_url_is_a_clear_error() -> None:
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     result = subprocess.run([PRGATE, "worker", "--burst"], env=env, capture_output=True, text=True)
@@ -199,51 +144,6 @@ def test_serve_without_secret_is_a_clear_error() -> None:
     env = {k: v for k, v in os.environ.items() if k != "WEBHOOK_SECRET"}
     result = subprocess.run([PRGATE, "serve"], env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "WEBHOOK_SECRET is not set" in result.stderr
-
-
-def test_serve_with_embedded_redis_runs_a_worker(tmp_path: Path) -> None:
-    """The README's run command: no REDIS_URL, so Redis and a worker come up with the receiver."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.update(WEBHOOK_SECRET=SECRET, PRGATE_DATA_DIR=str(tmp_path))
-    serve = subprocess.Popen(
-        [PRGATE, "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        ready = False
-        while time.monotonic() < deadline and not ready:
-            try:
-                ready = httpx.get(f"{base}/readyz").status_code == 200
-            except httpx.TransportError:
-                time.sleep(0.1)
-        assert ready
-        body = json.dumps(load("pull_request/opened.payload.json")).encode()
-        delivery = str(uuid.uuid4())
-        response = httpx.post(
-            f"{base}{PATH}", content=body, headers=headers("pull_request", body, delivery)
-        )
-        job_id = response.json()["jobs"][0]
-        redis_port = next(
-            int(line.split("127.0.0.1:")[1].split("/")[0])
-            for line in _lines_until(serve, "embedded Redis at")
-        )
-        redis = Redis(port=redis_port)
-        deadline = time.monotonic() + 60
-        status = None
-        while time.monotonic() < deadline:
-            status = Job.fetch(job_id, connection=redis, serializer=JSONSerializer).get_status()
-            if status == JobStatus.FINISHED:
-                break
-            time.sleep(0.2)
-        assert status == JobStatus.FINISHED  # the worker started by serve took the job
-    finally:
-        serve.terminate()
-        serve.communicate(timeout=30)
-    assert (tmp_path / "redis" / "appendonly.aof").exists() or any(
-        (tmp_path / "redis").glob("appendonly*")
-    )
 
 
 def _lines_until(proc: subprocess.Popen[str], marker: str) -> list[str]:

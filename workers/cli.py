@@ -174,6 +174,7 @@ def serve(host: str, port: int | None) -> None:
     worker: subprocess.Popen[bytes] | None = None
     url = settings.redis_url
     if url is None:
+        _require_app(settings)  # the embedded worker below acts as the App
         embedded = EmbeddedRedis()
         try:
             url = embedded.start()
@@ -223,6 +224,18 @@ def _load_settings() -> Settings:
         _fail(str(exc))
 
 
+def _require_app(settings: Settings) -> None:
+    """Workers act as the GitHub App: without its id and key every job would fail later."""
+    from bot.settings import SettingsError
+
+    if settings.app_id is None:
+        _fail("APP_ID is not set: the GitHub App's id (the App's settings page shows it)")
+    try:
+        settings.app_private_key()
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
@@ -230,13 +243,18 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 @main.command()
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 def worker(burst: bool) -> None:
-    """Run an RQ worker on prgate's queues (commands first, then checks)."""
+    """Run an RQ worker on prgate's queues (announcements, commands, then checks).
+
+    Every PRGATE_MAINTENANCE_SECONDS the worker sweeps for jobs whose worker
+    died; RQ retries them or, after the last attempt, prgate concludes their
+    check runs neutral.
+    """
     from redis.exceptions import RedisError
     from rq import Worker
     from rq.serializers import JSONSerializer
 
     from bot.logs import setup_logging
-    from bot.queue import connect, queue_names
+    from bot.queue import connect, worker_queues
 
     settings = _load_settings()
     if not settings.redis_url:
@@ -244,13 +262,19 @@ def worker(burst: bool) -> None:
             "REDIS_URL is not set: point it at the Redis the receiver uses "
             "(`prgate serve` without REDIS_URL starts its own worker)"
         )
+    _require_app(settings)
     setup_logging(settings.log_level)
     redis = connect(settings.redis_url)
     try:
         redis.ping()
     except RedisError as exc:
         _fail(f"cannot reach Redis at REDIS_URL: {type(exc).__name__}: {exc}")
-    w = Worker(list(queue_names(settings)), connection=redis, serializer=JSONSerializer)
+    w = Worker(
+        list(worker_queues(settings)),
+        connection=redis,
+        serializer=JSONSerializer,
+        maintenance_interval=settings.maintenance_seconds,
+    )
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
 
 

@@ -1,30 +1,319 @@
 """RQ job functions. The receiver enqueues them by dotted name with a JSON request.
 
 Each job validates its request model first, so a malformed job fails loudly
-in RQ's failed registry instead of doing half the work. What the jobs post to
-GitHub (checkout, check runs, reviews, command replies) is built on this by the
-worker issue; until then they record the request and report it was not acted
-on — never a pass.
+in RQ's failed registry instead of doing half the work.
+
+A pull request's life in the worker:
+
+1. ``announce_checks`` (fast queue): the three check runs appear as
+   ``queued`` on the head SHA as soon as the delivery is accepted.
+2. ``run_checks``: runs go ``in_progress``; the PR's head and base are fetched
+   into the repository cache and the head checked out in a worktree of its
+   own; ``.github/prgate.yml`` is read from the **base**; the checks run; the PR
+   is re-read — if its head moved, the runs end ``skipped`` ("superseded by")
+   and no review is posted — else the runs are completed and one review
+   carries the inline comments; threads of fixed findings are resolved.
+3. Failures never leave a run hanging: an error GitHub or git may get over
+   (5xx, rate limit, network) fails the attempt and RQ retries it; the last
+   attempt, a timeout, or a worker killed mid-job (RQ's abandoned-job sweep)
+   ends in ``on_check_failure``, which concludes the runs ``neutral`` with
+   the reason. A newer push cancels queued work; ``conclude_superseded`` then
+   ends its runs.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
+from redis import Redis
+from rq.exceptions import AbandonedJobError
+from rq.job import Job
+from rq.timeouts import JobTimeoutException
+
+from bot.queue import connect
+from bot.settings import Settings, load_settings
+from workers.checkout import CheckoutError, RepoCache, default_cache_dir, pull_refspecs
+from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
+from workers.engine.registry import CHECK_NAMES, all_rules
+from workers.github import App, GitHubError, Installation, PullState, RunRef, RunUpdate
+from workers.report import Outcome, completion_requests, neutral, outcome, run_name, skipped
 from workers.requests import CheckRequest, CommandRequest, InstallationRequest
+from workers.review import Diff, fixed_reply, plan_review, review_body
+from workers.runs import RunBook
+from workers.stats import record_job
 
 log = logging.getLogger("prgate.worker")
 
 
+@dataclass
+class Work:
+    """What one check job works with: settings, Redis, GitHub as the installation, its runs."""
+
+    req: CheckRequest
+    job_id: str
+    settings: Settings
+    redis: Redis
+
+    @classmethod
+    def open(cls, req: CheckRequest, job_id: str) -> Work:
+        settings = load_settings()
+        if not settings.redis_url:
+            raise RuntimeError("REDIS_URL is not set in the worker's environment")
+        return cls(req, job_id, settings, connect(settings.redis_url))
+
+    @cached_property
+    def app(self) -> App:
+        return App(self.settings, self.redis)
+
+    @cached_property
+    def inst(self) -> Installation:
+        installation = self.req.installation_id or self.app.installation_id(self.req.repo_full_name)
+        return self.app.installation(installation)
+
+    @cached_property
+    def book(self) -> RunBook:
+        return RunBook(self.redis, self.settings)
+
+    @property
+    def key(self) -> str:
+        return self.book.key(self.job_id, self.req.delivery_id)
+
+    @property
+    def owner_name(self) -> tuple[str, str]:
+        owner, name = self.req.repo_full_name.split("/", 1)
+        return owner, name
+
+    @property
+    def checks(self) -> list[str]:
+        return list(self.req.checks or CHECK_NAMES)
+
+    @cached_property
+    def repo_node_id(self) -> str:
+        if self.req.repo_node_id:
+            return self.req.repo_node_id
+        return self.inst.repo_node_id(*self.owner_name)
+
+    def details_url(self) -> str:
+        base = f"{self.settings.web_url}/{self.req.repo_full_name}"
+        if self.req.pr_number is not None:
+            return f"{base}/pull/{self.req.pr_number}/files"
+        return f"{base}/commit/{self.req.head_sha}"
+
+    def runs(self) -> dict[str, RunRef]:
+        """This work's runs, created (queued) by whichever job gets here first."""
+
+        def create(missing: list[str]) -> dict[str, RunRef]:
+            made = self.inst.create_runs(
+                self.repo_node_id,
+                self.req.head_sha,
+                [run_name(c) for c in missing],
+                external_id=self.key.removeprefix(self.book.prefix + ":"),
+                details_url=self.details_url(),
+            )
+            return {c: made[run_name(c)] for c in missing}
+
+        return self.book.create_once(self.key, self.checks, create)
+
+    def conclude(self, ends: list[tuple[RunRef, Outcome]]) -> None:
+        for updates in completion_requests(ends):
+            self.inst.update_runs(self.repo_node_id, updates)
+        self.book.mark_concluded(self.key)
+
+    def conclude_all(self, make: Any) -> None:
+        """End every run of this work with ``make(check)`` unless they were already ended."""
+        if self.book.concluded(self.key):
+            return
+        runs = self.runs()
+        self.conclude([(runs[c], make(c)) for c in self.checks])
+
+
+def _current_job_id(default: str) -> str:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return job.id if job is not None else default
+
+
+def _log(message: str, req: CheckRequest, **fields: Any) -> None:
+    log.info(
+        message,
+        extra={"delivery": req.delivery_id, "event": req.event, "repo": req.repo_full_name,
+               "pr": req.pr_number, "sha": req.head_sha, **fields},
+    )  # fmt: skip
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+def announce_checks(request: dict[str, Any], job_id: str) -> dict[str, Any]:
+    """Show the work as accepted: the check runs appear as ``queued``."""
+    req = CheckRequest.model_validate(request)
+    work = Work.open(req, job_id)
+    start = time.monotonic()
+    try:
+        runs = work.runs()
+    finally:
+        record_job(work.redis, work.settings, "announce", work.inst.calls, time.monotonic() - start)
+    _log("check runs queued", req, calls=work.inst.calls)
+    return {"status": "announced", "runs": sorted(runs), "calls": work.inst.calls}
+
+
 def run_checks(request: dict[str, Any]) -> dict[str, Any]:
     req = CheckRequest.model_validate(request)
-    log.info(
-        "checks requested",
-        extra={"delivery": req.delivery_id, "repo": req.repo_full_name, "pr": req.pr_number,
-               "sha": req.head_sha, "event": req.event},
-    )  # fmt: skip
-    return {"status": "not-reported", "detail": "GitHub reporting is not built yet", **_ids(req)}
+    work = Work.open(req, _current_job_id("local"))
+    start = time.monotonic()
+    status = "failed"
+    try:
+        status = _run(work)
+        return {"status": status, "calls": work.inst.calls, "sha": req.head_sha}
+    finally:
+        seconds = time.monotonic() - start
+        record_job(work.redis, work.settings, "checks", work.inst.calls, seconds)
+        _log("checks job ended", req, outcome=status, calls=work.inst.calls, ms=int(seconds * 1000))
+
+
+def _run(work: Work) -> str:
+    req = work.req
+    runs = work.runs()
+    work.inst.update_runs(work.repo_node_id, [RunUpdate(r, "IN_PROGRESS") for r in runs.values()])
+    cache = RepoCache(
+        Path(work.settings.cache_dir) if work.settings.cache_dir else default_cache_dir(),
+        req.repo_id,
+        req.clone_url or f"{work.settings.web_url}/{req.repo_full_name}.git",
+        work.inst.token(),
+    )
+    cache.fetch(pull_refspecs(req.pr_number, req.head_sha, req.base_ref))
+    if not cache.has_commit(req.head_sha):
+        cache.fetch([req.head_sha])  # the PR moved on since; its old head is still reachable
+    base_sha = cache.rev(f"refs/prgate/base/{req.base_ref}") if req.base_ref else None
+    try:
+        config = _base_config(cache, base_sha, req.base_ref)
+    except ConfigError as exc:
+        reason = f"`{CONFIG_PATH}` on the base branch is invalid:\n\n```\n{exc}\n```"
+        work.conclude([(runs[c], neutral(c, reason)) for c in work.checks])
+        return "config-error"
+    enabled = [c for c in work.checks if config.settings(c).enabled]
+    with cache.worktree(req.head_sha) as path:
+        report = _engine(path, config, enabled, base_sha)
+    state = _pull_state(work)
+    if state is not None and state.head_sha != req.head_sha:
+        why = f"superseded by {state.head_sha[:12]}: the pull request's head moved"
+        work.conclude([(runs[c], skipped(c, why)) for c in work.checks])
+        return "superseded"
+    base_label = req.base_ref if base_sha else None
+    results = {r.check: r for r in report.results} if report else {}
+    ends = []
+    for check in work.checks:
+        if check in results:
+            ends.append((runs[check], outcome(results[check], report.files, base_label)))
+        else:
+            ends.append((runs[check], skipped(check, f"switched off in `{CONFIG_PATH}`")))
+    work.conclude(ends)
+    if state is not None and state.state == "OPEN" and report is not None:
+        _review(work, state, report.findings, enabled)
+    return "completed"
+
+
+def _base_config(cache: RepoCache, base_sha: str | None, base_ref: str | None) -> RepoConfig:
+    """``.github/prgate.yml`` as it is on the base branch: a PR cannot switch off its own gate."""
+    if base_sha is None:
+        return RepoConfig()
+    data = cache.show(base_sha, CONFIG_PATH)
+    if data is None:
+        return RepoConfig()
+    known = [r.id for r in all_rules()]
+    return parse_config(data.decode("utf-8-sig", "replace"), f"{base_ref}:{CONFIG_PATH}", known)
+
+
+def _engine(path: Path, config: RepoConfig, enabled: list[str], base: str | None) -> Any:
+    from workers.engine.repo import open_view
+    from workers.engine.runner import run_checks as engine_run
+
+    if not enabled:
+        return None
+    return engine_run(open_view(path), config, only=enabled, base=base)
+
+
+def _pull_state(work: Work) -> PullState | None:
+    if work.req.pr_number is None:
+        return None
+    return work.inst.pull_state(*work.owner_name, work.req.pr_number)
+
+
+def _review(work: Work, state: PullState, findings: list[Any], ran: list[str]) -> None:
+    owner, name = work.owner_name
+    number, sha = state.number, work.req.head_sha
+    commentable = [f for f in findings if not f.pre_existing and f.suppressed is None]
+    files = work.inst.pull_files(owner, name, number) if commentable else []
+    plan = plan_review(findings, Diff.from_files(files), state.threads, ran)
+    if plan.comments:
+        work.inst.create_review(owner, name, number, sha, review_body(plan, sha), plan.comments)
+    for path, body in plan.file_comments:
+        work.inst.file_comment(owner, name, number, sha, path, body)
+    refused = work.inst.resolve_threads(plan.resolve)
+    first_comment = {t.id: t.comments[0].database_id for t in state.threads if t.comments}
+    for comment_id in [first_comment[t] for t in plan.resolve if t in refused] + plan.fixed_replies:
+        work.inst.reply(owner, name, number, comment_id, fixed_reply(sha))
+
+
+# --- when work ends badly -------------------------------------------------------------------
+
+
+def on_check_failure(
+    job: Job,
+    connection: Redis,
+    exc_type: type[BaseException] | None,
+    exc_value: BaseException | None,
+    tb: TracebackType | None,
+) -> None:
+    """RQ's failure callback for ``run_checks``: exceptions, timeouts, and abandoned jobs.
+
+    While RQ will retry, the runs stay as they are; after the last attempt they
+    are concluded ``neutral`` with the reason, so a required check never hangs.
+    """
+    if job.should_retry:
+        return
+    req = CheckRequest.model_validate(job.kwargs["request"])
+    reason = failure_reason(job, exc_value)
+    try:
+        work = Work.open(req, job.id)
+        work.conclude_all(lambda check: neutral(check, reason))
+    except Exception as exc:  # nothing more can be done here; say so in the log
+        log.error("could not conclude check runs after a failure: %s", _safe(exc))
+        return
+    _log("check runs concluded neutral after a failure", req, outcome="neutral", reason=reason)
+
+
+def failure_reason(job: Job, exc: BaseException | None) -> str:
+    if isinstance(exc, AbandonedJobError):
+        return "the worker running this check stopped (killed or lost) before it finished"
+    if isinstance(exc, JobTimeoutException):
+        return f"the check took longer than its {job.timeout} s limit"
+    return _safe(exc)
+
+
+def _safe(exc: BaseException | None) -> str:
+    if isinstance(exc, GitHubError | CheckoutError):
+        return str(exc)
+    if exc is None:
+        return "the job failed"
+    return f"prgate failed: {type(exc).__name__}"
+
+
+def conclude_superseded(request: dict[str, Any], job_id: str, new_sha: str) -> dict[str, Any]:
+    """A newer push canceled this queued work: end its runs as skipped."""
+    req = CheckRequest.model_validate(request)
+    work = Work.open(req, job_id)
+    why = f"superseded by {new_sha[:12]}: a newer commit was pushed before this one was checked"
+    if work.book.get(work.key):
+        work.conclude_all(lambda check: skipped(check, why))
+    return {"status": "superseded", "by": new_sha}
 
 
 def run_command(request: dict[str, Any]) -> dict[str, Any]:
@@ -37,10 +326,17 @@ def run_command(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def installation_changed(request: dict[str, Any]) -> dict[str, Any]:
+    """An installation changed: forget which installation covers which repository."""
     req = InstallationRequest.model_validate(request)
+    settings = load_settings()
+    if settings.redis_url:
+        redis = connect(settings.redis_url)
+        keys = list(redis.scan_iter(f"{settings.queue}:installation:*", count=500))
+        if keys:
+            redis.delete(*keys)
     log.info("installation changed", extra={"delivery": req.delivery_id, "event": req.event})
     return {"status": "recorded", "installation_id": req.installation_id}
 
 
-def _ids(req: CheckRequest | CommandRequest) -> dict[str, Any]:
+def _ids(req: CommandRequest) -> dict[str, Any]:
     return {"delivery_id": req.delivery_id, "repo": req.repo_full_name, "pr": req.pr_number}

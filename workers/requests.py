@@ -25,6 +25,7 @@ class CheckRequest(_Request):
     """Run checks for one head SHA (of one PR when known)."""
 
     clone_url: str | None = None
+    repo_node_id: str | None = None  # GraphQL id, for check-run mutations
     pr_number: int | None = None  # check_suite/check_run events for fork PRs carry none
     head_sha: str
     base_ref: str | None = None

@@ -1,0 +1,307 @@
+"""End to end: `prgate serve` and `prgate worker` as separate processes, real Redis, a local
+stand-in for GitHub's REST and GraphQL API reached through GHE_HOST, and the repository served
+over HTTP by `git http-backend`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from redis import Redis
+from rq import Queue
+from rq.job import Job
+from rq.registry import StartedJobRegistry
+from rq.serializers import JSONSerializer
+
+from bot.signature import sign
+from tests.conftest import WEBHOOKS, Tokens, git, write_files
+from tests.fake_github import (
+    APP_ID,
+    INSTALLATION_ID,
+    OWNER,
+    REPO,
+    FakeGitHub,
+    FakeServer,
+    make_private_key,
+    wait_for,
+)
+
+PRGATE = str(Path(sys.executable).parent / "prgate")
+SECRET = "end-to-end secret"
+RUNS = ("prgate/contamination", "prgate/jest-collision", "prgate/hook-validation")
+
+
+@dataclass
+class World:
+    tmp: Path
+    fake: FakeGitHub
+    server: FakeServer
+    bare: Path
+    env: dict[str, str]
+    redis: Redis
+
+    def start_serve(self) -> tuple[subprocess.Popen[str], str]:
+        port = _free_port()
+        proc = subprocess.Popen(
+            [PRGATE, "serve", "--port", str(port)],
+            env=self.env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+
+        def ready() -> bool:
+            try:
+                return httpx.get(f"{base}/readyz").status_code == 200
+            except httpx.TransportError:
+                return False
+
+        assert wait_for(ready, 30), "prgate serve did not become ready"
+        return proc, base
+
+    def deliver(self, base: str, sha: str, action: str = "opened") -> httpx.Response:
+        payload = json.loads((WEBHOOKS / "pull_request" / f"{action}.payload.json").read_text())
+        pr = payload["pull_request"]
+        payload["number"] = pr["number"] = 1
+        pr.update(state="open", draft=False)
+        pr["head"]["sha"] = sha
+        pr["base"]["ref"] = "main"
+        payload["repository"]["clone_url"] = self.server.clone_url()
+        payload["repository"]["full_name"] = f"{OWNER}/{REPO}"
+        payload["installation"] = {"id": INSTALLATION_ID}
+        body = json.dumps(payload).encode()
+        headers = {
+            "X-GitHub-Event": "pull_request",
+            "X-GitHub-Delivery": f"e2e-{time.monotonic_ns()}",
+            "X-Hub-Signature-256": sign(SECRET, body),
+            "Content-Type": "application/json",
+        }
+        return httpx.post(f"{base}/api/github/webhooks", content=body, headers=headers)
+
+    def worker(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PRGATE, "worker", *args], env=self.env, capture_output=True, text=True,
+            timeout=timeout,
+        )  # fmt: skip
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found.extend(int(p) for p in text)
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def world(tmp_path: Path, redis_url: str, redis_client: Redis) -> Iterator[World]:
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    git(origin, "init", "-q", "-b", "main")
+    write_files(
+        origin,
+        {
+            "README.md": "# templates\n",
+            "copier.yml": "_subdirectory: tpl\nname:\n  type: str\n  default: demo\n",
+            "tpl/README.md.jinja": "# {{ name }}\n",
+        },
+    )
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "base")
+    git_root = tmp_path / "served"
+    bare = git_root / OWNER / f"{REPO}.git"
+    bare.parent.mkdir(parents=True)
+    git(tmp_path, "clone", "-q", "--bare", str(origin), str(bare))
+    git(bare, "config", "uploadpack.allowFilter", "true")
+    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
+    git(bare, "config", "http.receivepack", "false")
+    pem, public = make_private_key()
+    fake = FakeGitHub(bare, public)
+    with FakeServer(fake, git_root) as server:
+        env = {
+            **os.environ,
+            "APP_ID": str(APP_ID),
+            "PRIVATE_KEY": pem,
+            "WEBHOOK_SECRET": SECRET,
+            "REDIS_URL": redis_url,
+            "GHE_HOST": server.host,
+            "GHE_PROTOCOL": "http",
+            "PRGATE_CACHE_DIR": str(tmp_path / "cache"),
+            "LOG_LEVEL": "info",
+        }
+        yield World(tmp_path, fake, server, bare, env, redis_client)
+
+
+def push_pr(world: World, files: dict[str, str]) -> str:
+    work = world.tmp / "work"
+    if not work.exists():
+        git(world.tmp, "clone", "-q", str(world.bare), str(work))
+    git(work, "checkout", "-q", "-B", "feature", "origin/main")
+    write_files(work, files)
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "change")
+    sha = git(work, "rev-parse", "HEAD").strip()
+    git(work, "push", "-q", "-f", "origin", "HEAD:refs/pull/1/head")
+    world.fake.add_pull(1, sha)
+    return sha
+
+
+def test_pull_request_opened_end_to_end(world: World) -> None:
+    token_value = Tokens.github()
+    sha = push_pr(world, {"tpl/.env": f"GITHUB_TOKEN={token_value}\n", "docs/a.md": "a\n"})
+    serve, base = world.start_serve()
+    try:
+        response = world.deliver(base, sha)
+        assert response.status_code == 200 and response.json()["outcome"] == "queued"
+    finally:
+        serve.terminate()
+        _, serve_log = serve.communicate(timeout=30)
+    result = world.worker("--burst")
+    assert result.returncode == 0, result.stderr
+
+    for name in RUNS:
+        run = world.fake.run(name)
+        assert run.head_sha == sha and run.status == "COMPLETED", (name, run.history)
+        assert run.history[0] == "QUEUED" and "IN_PROGRESS" in run.history
+    contamination = world.fake.run("prgate/contamination")
+    assert contamination.conclusion == "FAILURE"
+    assert {a["path"] for a in contamination.annotations} == {"tpl/.env"}
+    assert world.fake.run("prgate/hook-validation").conclusion == "SUCCESS"
+    review = world.fake.reviews[0]
+    assert review["commit_id"] == sha and [c["path"] for c in review["comments"]] == ["tpl/.env"]
+    assert [t.path for t in world.fake.threads if t.line is None] == ["tpl/.env"]
+
+    # git went over HTTP with the installation token in a header, never in a URL or on disk
+    git_requests = world.server.git_requests
+    assert git_requests and all(auth.startswith("Basic ") for _, _, auth in git_requests)
+    tokens = world.fake.tokens
+    assert all(t not in path for _, path, _ in git_requests for t in tokens)
+    cache = world.tmp / "cache"
+    on_disk = b"".join(p.read_bytes() for p in cache.rglob("config") if p.is_file())
+    assert on_disk and not any(t.encode() in on_disk for t in tokens)
+    assert not any(t in result.stderr or t in serve_log for t in tokens)
+    assert token_value not in result.stderr  # the finding's secret is never logged either
+    # the job's worktree is gone
+    assert not any((cache / "worktrees").rglob("*.md"))
+    logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    ended = [r for r in logged if r.get("message") == "checks job ended"]
+    assert ended and ended[0]["sha"] == sha and ended[0]["calls"] >= 3
+    received = [json.loads(line) for line in serve_log.splitlines() if line.startswith("{")]
+    delivered = [r for r in received if r.get("logger") == "prgate.receiver"]
+    assert [(r["event"], r["sha"]) for r in delivered] == [("pull_request", sha)]
+    assert SECRET not in serve_log and SECRET not in result.stderr
+
+
+def test_serve_with_embedded_redis_runs_the_whole_app(world: World) -> None:
+    """The README's run command: no REDIS_URL, so Redis and a worker come up with the receiver."""
+    sha = push_pr(world, {"docs/a.md": "a\n"})
+    world.env.pop("REDIS_URL")
+    world.env["PRGATE_DATA_DIR"] = str(world.tmp / "data")
+    serve, base = world.start_serve()
+    try:
+        assert world.deliver(base, sha).json()["outcome"] == "queued"
+        assert wait_for(
+            lambda: (
+                all(r.status == "COMPLETED" for r in world.fake.runs.values())
+                and len(world.fake.runs) == 3
+            ),
+            120,
+        ), [r.history for r in world.fake.runs.values()]
+    finally:
+        serve.terminate()
+        _, log = serve.communicate(timeout=30)
+    assert "embedded Redis at" in log and "one worker started" in log
+    assert {r.conclusion for r in world.fake.runs.values()} == {"SUCCESS"}
+    assert any((world.tmp / "data" / "redis").glob("appendonly*"))
+
+
+def test_worker_without_app_credentials_is_a_clear_error(world: World) -> None:
+    env = {k: v for k, v in world.env.items() if k != "PRIVATE_KEY"}
+    result = subprocess.run(
+        [PRGATE, "worker", "--burst"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2 and "PRIVATE_KEY or PRIVATE_KEY_PATH" in result.stderr
+
+
+def test_a_worker_killed_mid_job_never_leaves_a_run_in_progress(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sha = push_pr(world, {"docs/a.md": "a\n"})
+    release = threading.Event()
+    world.fake.fail("POST", r"/graphql$", 200, stall=release)  # armed on the PR re-read below
+    world.fake.faults[-1].times = 0
+    reached = threading.Event()
+
+    def stall_pr_read(method: str, path: str, body: Any) -> None:
+        if body and "pullRequest(number" in body.get("query", ""):
+            world.fake.faults[-1].times = 1
+            reached.set()
+
+    world.fake.on_request = stall_pr_read
+    serve, base = world.start_serve()
+    try:
+        assert world.deliver(base, sha).status_code == 200
+    finally:
+        serve.terminate()
+        serve.communicate(timeout=30)
+    worker = subprocess.Popen(
+        [PRGATE, "worker"], env=world.env, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        assert reached.wait(120), "the job never reached the PR re-read"
+        assert all(world.fake.run(n).status == "IN_PROGRESS" for n in RUNS)
+    finally:
+        # the worker and its work horse (RQ starts the horse in a session of its own), as
+        # when a machine or container goes away mid-job
+        horses = _children(worker.pid)
+        os.killpg(worker.pid, signal.SIGKILL)
+        for pid in horses:
+            os.kill(pid, signal.SIGKILL)
+        worker.wait(30)
+        release.set()
+    checks = Queue("prgate-checks", connection=world.redis, serializer=JSONSerializer)
+    registry = StartedJobRegistry(queue=checks)
+    [job_id] = [entry.split(":")[0] for entry in registry.get_job_ids()]
+    job = Job.fetch(job_id, connection=world.redis, serializer=JSONSerializer)
+    job.retries_left = 0  # its last attempt
+    job.save()
+    # RQ's maintenance finds the job abandoned once its heartbeat expires (60 s and more
+    # after the kill); sweeping with a cutoff in the future stands for that wait.
+    for key, value in world.env.items():
+        monkeypatch.setenv(key, value)
+    registry.cleanup(timestamp=time.time() + 3600)
+
+    for name in RUNS:
+        run = world.fake.run(name)
+        assert run.history[-1] == "COMPLETED:NEUTRAL", (name, run.history)
+        assert "stopped (killed or lost)" in (run.summary or "")
+    # the killed job's worktree is swept by the next job on the repository
+    sha2 = push_pr(world, {"docs/b.md": "b\n"})
+    world.fake.on_request = None
+    serve, base = world.start_serve()
+    try:
+        assert world.deliver(base, sha2, "synchronize").status_code == 200
+    finally:
+        serve.terminate()
+        serve.communicate(timeout=30)
+    assert world.worker("--burst").returncode == 0
+    leftovers = list((world.tmp / "cache" / "worktrees").glob("*/*"))
+    assert leftovers == []

@@ -1,0 +1,378 @@
+"""The worker against GitHub faked at the HTTP level (respx), with real Redis, git and RQ.
+
+Each test delivers a real payload through the receiver's routing and queue,
+runs the jobs in an in-process RQ worker, and asserts the requests githubkit
+sent and the state the fake GitHub ended in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import respx
+from redis import Redis
+from rq import SimpleWorker
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from bot.queue import Enqueuer, worker_queues
+from bot.routing import route
+from bot.settings import load_settings
+from tests.conftest import WEBHOOKS, Tokens, git, write_files
+from tests.fake_github import APP_ID, FakeGitHub, make_private_key
+
+HOST = "github.example"
+RUNS = ("prgate/contamination", "prgate/jest-collision", "prgate/hook-validation")
+NUMBER = 1
+
+BASE_FILES = {
+    "README.md": "# templates\n",
+    "copier.yml": "_subdirectory: tpl\nname:\n  type: str\n  default: demo\n",
+    "tpl/README.md.jinja": "# {{ name }}\n",
+    "tpl/app.py": f"API_TOKEN = '{Tokens.github()}'\n"
+    + "".join(f"x{i} = {i}\n" for i in range(40)),
+}
+
+
+@dataclass
+class Harness:
+    origin: Path
+    fake: FakeGitHub
+    redis: Redis
+    enqueuer: Enqueuer
+    deliveries: int = 0
+
+    def commit(self, files: Mapping[str, str | None], message: str) -> str:
+        for rel, content in files.items():
+            path = self.origin / rel
+            if content is None:
+                path.unlink()
+            else:
+                write_files(self.origin, {rel: content})
+        git(self.origin, "add", "-A")
+        git(self.origin, "commit", "-q", "-m", message)
+        return git(self.origin, "rev-parse", "HEAD").strip()
+
+    def open_pr(self, files: Mapping[str, str | None]) -> str:
+        git(self.origin, "checkout", "-q", "-B", "feature")
+        sha = self.commit(files, "change")
+        git(self.origin, "checkout", "-q", "main")
+        self.push_pr(sha)
+        return sha
+
+    def push_pr(self, sha: str) -> None:
+        git(self.origin, "update-ref", f"refs/pull/{NUMBER}/head", sha)
+        self.fake.add_pull(NUMBER, sha)
+
+    def deliver(self, sha: str, action: str = "opened") -> None:
+        payload = json.loads((WEBHOOKS / "pull_request" / f"{action}.payload.json").read_text())
+        payload["number"] = NUMBER
+        pr = payload["pull_request"]
+        pr.update(number=NUMBER, state="open", draft=False)
+        pr["head"]["sha"] = sha
+        pr["base"]["ref"] = "main"
+        payload["repository"]["clone_url"] = self.origin.as_uri()
+        payload["installation"] = {"id": 77}
+        self.deliveries += 1
+        routed = route("pull_request", payload, f"delivery-{self.deliveries}", load_settings())
+        assert routed.jobs, routed.reason
+        self.enqueuer.submit(f"delivery-{self.deliveries}", routed)
+
+    def work(self) -> None:
+        worker = SimpleWorker(
+            list(worker_queues(load_settings())), connection=self.redis, serializer=JSONSerializer
+        )
+        worker.work(burst=True)
+
+    def check_job(self) -> Job:
+        ids = self.enqueuer.checks.finished_job_registry.get_job_ids()
+        ids += self.enqueuer.checks.failed_job_registry.get_job_ids()
+        assert len(ids) == 1, ids
+        return Job.fetch(ids[0], connection=self.redis, serializer=JSONSerializer)
+
+
+@pytest.fixture
+def gh(
+    tmp_path: Path, redis_url: str, redis_client: Redis, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Harness]:
+    pem, public = make_private_key()
+    for key, value in {
+        "APP_ID": str(APP_ID),
+        "PRIVATE_KEY": pem.replace("\n", "\\n"),  # as a one-line environment value
+        "REDIS_URL": redis_url,
+        "GHE_HOST": HOST,
+        "GHE_PROTOCOL": "https",
+        "PRGATE_CACHE_DIR": str(tmp_path / "cache"),
+        "WEBHOOK_SECRET": "s",
+    }.items():
+        monkeypatch.setenv(key, value)
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    git(origin, "init", "-q", "-b", "main")
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    fake = FakeGitHub(origin, public)
+    harness = Harness(origin, fake, redis_client, Enqueuer(redis_client, load_settings()))
+    harness.commit(BASE_FILES, "base")
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
+        mock.route(host=HOST).mock(side_effect=fake.handle)
+        yield harness
+
+
+# --- a clean pull request ---------------------------------------------------------------------
+
+
+def test_clean_pr_costs_at_most_8_calls_and_ends_success(gh: Harness) -> None:
+    sha = gh.open_pr({"docs/guide.md": "# guide\n"})
+    gh.deliver(sha)
+    gh.work()
+
+    assert gh.fake.calls() == [
+        "POST /api/v3/app/installations/77/access_tokens",
+        "graphql createCheckRun",  # all three runs, queued, in one request
+        "graphql updateCheckRun",  # in progress
+        "graphql pullRequest",  # the head, re-read before posting
+        "graphql updateCheckRun",  # completed
+    ]
+    _, _, create = gh.fake.requests[1]
+    names = sorted(v["name"] for v in create["variables"].values())
+    assert names == ["prgate/contamination", "prgate/hook-validation", "prgate/jest-collision"]
+    assert {v["headSha"] for v in create["variables"].values()} == {sha}
+    assert all(v["status"] == "QUEUED" for v in create["variables"].values())
+    assert all(
+        v["detailsUrl"].endswith(f"/pull/{NUMBER}/files") for v in create["variables"].values()
+    )
+    for name in names:
+        run = gh.fake.run(name)
+        assert run.history == ["QUEUED", "IN_PROGRESS", "COMPLETED:SUCCESS"], name
+        assert run.external_id
+    # the base's pre-existing token in tpl/app.py is reported, as a note, not a failure
+    contamination = gh.fake.run("prgate/contamination")
+    assert "1 pre-existing finding" in (contamination.summary or "")
+    assert [(a["path"], a["annotationLevel"]) for a in contamination.annotations] == [
+        ("tpl/app.py", "NOTICE")
+    ]
+    assert gh.fake.run("prgate/jest-collision").annotations == []
+    assert gh.fake.reviews == [] and gh.fake.threads == []
+    job = gh.check_job()
+    assert job.get_status() == JobStatus.FINISHED
+    assert job.return_value()["calls"] <= 8 - 1  # the announce job made the create call
+    assert len(gh.fake.requests) <= 8
+
+
+# --- findings on diff lines, outside the diff, and fixes as suggestions ------------------------
+
+JEST_ROOT = """{
+  "name": "monorepo",
+  "private": true,
+  "devDependencies": {
+    "jest": "^29.7.0"
+  },
+  "jest": {
+    "testPathIgnorePatterns": ["/node_modules/"]
+  }
+}
+"""
+
+
+def test_findings_in_and_outside_the_diff(gh: Harness) -> None:
+    sha = gh.open_pr(
+        {
+            "tpl/.env": "API_KEY=abc123\n",  # new file: whole-file and line findings
+            "tpl/app.py": (gh.origin / "tpl/app.py").read_text() + "y = 1\n",  # token on line 1
+            "package.json": JEST_ROOT,
+            "packages/web/package.json": '{"name": "web"}\n',
+            "apps/web-smoke/package.json": '{"name": "web"}\n',
+        }
+    )
+    gh.deliver(sha)
+    gh.work()
+
+    calls = gh.fake.calls()
+    assert calls.count("POST /api/v3/repos/Codertocat/Hello-World/pulls/1/reviews") == 1
+    review = gh.fake.reviews[0]
+    assert review["event"] == "COMMENT" and review["commit_id"] == sha
+    by_path = {c["path"]: c for c in review["comments"]}
+    # line 1 of the new .env is in the diff: an inline comment with the fix as prose
+    assert by_path["tpl/.env"]["line"] == 1 and by_path["tpl/.env"]["side"] == "RIGHT"
+    assert "contamination/secret" in by_path["tpl/.env"]["body"]
+    # the haste collision's fix is a line of the new root package.json: a suggestion
+    suggestion = by_path["package.json"]
+    assert (
+        "```suggestion\n" in suggestion["body"] and "modulePathIgnorePatterns" in suggestion["body"]
+    )
+    # the token on line 1 of tpl/app.py is outside the hunk (line 42 changed): no comment
+    assert "tpl/app.py" not in by_path
+    app_py = [
+        a for a in gh.fake.run("prgate/contamination").annotations if a["path"] == "tpl/app.py"
+    ]
+    assert app_py and app_py[0]["location"]["startLine"] == 1
+    # the whole-file finding (an env file in a template) is a file-level comment
+    file_level = [t for t in gh.fake.threads if t.line is None]
+    assert [t.path for t in file_level] == ["tpl/.env"]
+    assert "contamination/env-file" in file_level[0].comments[0].body
+    # every comment carries its hidden fingerprint marker
+    assert all(re.search(r"<!-- prgate:finding [a-z-]+ [0-9a-f]{32} -->", t.comments[0].body)
+               for t in gh.fake.threads)  # fmt: skip
+    assert gh.fake.run("prgate/contamination").conclusion == "FAILURE"
+    assert gh.fake.run("prgate/jest-collision").conclusion == "FAILURE"
+    assert gh.fake.run("prgate/hook-validation").conclusion == "SUCCESS"
+    assert not any(r[1].endswith("/comments") and r[2] and r[2].get("subject_type") != "file"
+                   for r in gh.fake.requests)  # fmt: skip
+
+
+def test_120_findings_go_in_three_annotation_batches(gh: Harness) -> None:
+    files = {f"tpl/svc{i:03}/.env.local": f"TOKEN=value{i}\n" for i in range(60)}
+    sha = gh.open_pr(files)  # 60 env files x (env-file + secret) = 120 findings
+    gh.deliver(sha)
+    gh.work()
+
+    updates = [
+        body for _, path, body in gh.fake.requests
+        if path.endswith("/graphql") and "updateCheckRun" in body["query"]
+    ]  # fmt: skip
+    sizes = [
+        sum(
+            len((v.get("output") or {}).get("annotations") or [])
+            for v in body["variables"].values()
+        )
+        for body in updates
+    ]
+    contamination = gh.fake.run("prgate/contamination")
+    total = len(contamination.annotations)
+    assert total == 121  # 120 new + the base's pre-existing token
+    assert sizes == [0, 50, 50, 21]  # in progress, two batches, then the completion with the rest
+    completion = updates[-1]["variables"]
+    assert {v["status"] for v in completion.values()} == {"COMPLETED"}
+    assert contamination.history[-1] == "COMPLETED:FAILURE"
+    assert contamination.history[-2] == "IN_PROGRESS"  # annotations landed before completion
+    assert len(contamination.summary or "") <= 65_535 and len(contamination.text or "") <= 65_535
+
+
+# --- reruns: no duplicate comments; fixed findings' threads resolved ---------------------------
+
+
+def test_rerun_does_not_repeat_comments_and_resolves_fixed_threads(gh: Harness) -> None:
+    sha = gh.open_pr({"tpl/.env": "API_KEY=abc123\n", "tpl/.env.local": "SECRET=zzz\n"})
+    gh.deliver(sha)
+    gh.work()
+    first = len(gh.fake.threads)
+    assert first == 4  # two files x (file-level env-file + line-1 secret)
+
+    gh.deliver(sha, "reopened")  # same head: same findings
+    gh.work()
+    assert len(gh.fake.threads) == first
+    assert len(gh.fake.reviews) == 1
+
+    # the author deletes .env.local; one of its threads may not be resolved by the App
+    local = [t for t in gh.fake.threads if t.path == "tpl/.env.local"]
+    local[0].can_resolve = False
+    git(gh.origin, "checkout", "-q", "feature")
+    fixed = gh.commit({"tpl/.env.local": None}, "drop env file")
+    git(gh.origin, "checkout", "-q", "main")
+    gh.push_pr(fixed)
+    gh.deliver(fixed, "synchronize")
+    gh.work()
+
+    assert len(gh.fake.threads) == first  # nothing new posted
+    assert local[1].resolved and not local[0].resolved
+    replies = [c.body for c in local[0].comments[1:]]
+    assert len(replies) == 1 and replies[0].startswith(f"Fixed in {fixed[:12]}")
+    assert not any(t.resolved for t in gh.fake.threads if t.path == "tpl/.env")
+
+    gh.deliver(fixed, "reopened")  # once more: the reply is not repeated
+    gh.work()
+    assert len(local[0].comments) == 2
+
+
+# --- the head moves while the job runs ---------------------------------------------------------
+
+
+def test_head_moved_mid_job_skips_runs_and_posts_no_review(gh: Harness) -> None:
+    sha = gh.open_pr({"tpl/.env": "API_KEY=abc123\n"})
+    gh.deliver(sha)
+    newer = "f" * 40
+
+    def move_head(method: str, path: str, body: Any) -> None:
+        if path.endswith("/graphql") and body and "pullRequest(number" in body["query"]:
+            gh.fake.pulls[NUMBER].head_sha = newer  # a push landed while the checks ran
+
+    gh.fake.on_request = move_head
+    gh.work()
+
+    for name in RUNS:
+        run = gh.fake.run(name)
+        assert run.history[-1] == "COMPLETED:SKIPPED"
+        assert f"superseded by {newer[:12]}" in (run.summary or "")
+    assert gh.fake.reviews == [] and gh.fake.threads == []
+
+
+# --- GitHub failing -----------------------------------------------------------------------------
+
+
+def test_502_then_success_is_retried(gh: Harness) -> None:
+    sha = gh.open_pr({"docs/a.md": "a\n"})
+    gh.fake.fail("POST", r"/graphql$", 502, times=1)
+    gh.deliver(sha)
+    gh.work()
+    calls = gh.fake.calls()
+    assert calls[1:3] == ["graphql createCheckRun", "graphql createCheckRun"]  # 502, then again
+    assert all(gh.fake.run(n).conclusion == "SUCCESS" for n in RUNS)
+
+
+def test_403_with_retry_after_waits_and_retries(gh: Harness) -> None:
+    sha = gh.open_pr({"docs/a.md": "a\n"})
+    gh.fake.fail(
+        "POST", r"/graphql$", 403, times=1, headers={"retry-after": "1"},
+        body={"message": "You have exceeded a secondary rate limit"},
+    )  # fmt: skip
+    gh.deliver(sha)
+    gh.work()
+    assert gh.fake.calls()[1:3] == ["graphql createCheckRun", "graphql createCheckRun"]
+    assert gh.fake.run("prgate/contamination").conclusion == "SUCCESS"
+
+
+def test_long_rate_limit_fails_the_attempt_and_the_last_one_ends_neutral(
+    gh: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRGATE_MAX_RATE_WAIT", "5")
+    sha = gh.open_pr({"docs/a.md": "a\n"})
+    gh.deliver(sha)
+    # the in-progress update meets a rate limit reset an hour away, on every attempt
+    gh.fake.fail(
+        "POST", r"/graphql$", 403, times=100,
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "9999999999"},
+        body={"message": "API rate limit exceeded"},
+    )  # fmt: skip
+    gh.fake.faults[-1].times = 0  # armed below, after the announce job
+
+    def arm(method: str, path: str, body: Any) -> None:
+        in_progress = body and all(
+            v.get("status") == "IN_PROGRESS" for v in body.get("variables", {}).values()
+        )
+        if in_progress and "updateCheckRun" in body["query"] and not gh.fake.faults[-1].times:
+            gh.fake.faults[-1].times = 1
+
+    gh.fake.on_request = arm
+    gh.work()
+    job = gh.check_job() if gh.enqueuer.checks.failed_job_registry.count else None
+    scheduled = gh.enqueuer.checks.scheduled_job_registry.get_job_ids()
+    assert job is None and len(scheduled) == 1  # RQ retries later; nothing concluded yet
+    assert gh.fake.run("prgate/contamination").conclusion is None
+
+    # the last attempt: RQ has no retries left, so its failure callback concludes the runs
+    retried = Job.fetch(scheduled[0], connection=gh.redis, serializer=JSONSerializer)
+    retried.retries_left = 0
+    retried.save()
+    gh.enqueuer.checks.enqueue_job(retried)
+    gh.work()
+    for name in RUNS:
+        run = gh.fake.run(name)
+        assert run.conclusion == "NEUTRAL", run.history
+        assert "rate limit" in (run.summary or "")

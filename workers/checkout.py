@@ -1,0 +1,181 @@
+"""Getting a pull request's code onto the worker: a cached partial clone and one worktree per job.
+
+* One bare repository per GitHub repository under ``PRGATE_CACHE_DIR/repos``,
+  fetched with ``--filter=blob:none``: commits and trees come down once, blobs
+  only when a worktree needs them. A file lock serialises the worker
+  processes of one machine on one repository.
+* The token travels in an ``http.extraHeader`` given through git's
+  ``GIT_CONFIG_*`` environment variables: never in a URL, never on a command
+  line, never in ``.git/config`` (the cached repository's remote URL is the
+  plain ``clone_url``). git's error output is scrubbed of it anyway.
+* Each job gets its own worktree, removed when the job ends, even on failure.
+  Worktree folders are named after the host and process that made them; one
+  whose process is gone (a killed worker) is removed by the next job on that
+  repository (the folder, then ``git worktree prune``).
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from workers.engine.git import RepoError
+
+GIT_TIMEOUT = 600  # seconds for one git command; a job's own timeout is the backstop
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "prgate"
+
+
+class CheckoutError(Exception):
+    """git could not fetch or check out; the message never contains the token."""
+
+
+class RepoCache:
+    def __init__(self, root: Path, repo_id: int, clone_url: str, token: str) -> None:
+        self.root = root
+        self.dir = root / "repos" / f"{repo_id}.git"
+        self.worktrees = root / "worktrees" / str(repo_id)
+        self.clone_url = clone_url
+        self._token = token
+        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        self._secrets = (token, basic)
+        self._env = {
+            **os.environ,
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_ASKPASS": "true",  # never prompt; a missing credential is an error
+            "GIT_LFS_SKIP_SMUDGE": "1",
+            "GIT_OPTIONAL_LOCKS": "0",
+            "LC_ALL": "C",
+            "GIT_CONFIG_COUNT": "2",
+            "GIT_CONFIG_KEY_0": "http.extraHeader",
+            "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
+            "GIT_CONFIG_KEY_1": "credential.helper",
+            "GIT_CONFIG_VALUE_1": "",
+        }
+
+    def git(self, args: Sequence[str], cwd: Path | None = None) -> bytes:
+        try:
+            proc = subprocess.run(
+                ["git", *args],
+                cwd=cwd or self.dir,
+                env=self._env,
+                capture_output=True,
+                timeout=GIT_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise CheckoutError(f"git {args[0]} took longer than {GIT_TIMEOUT} s") from None
+        except FileNotFoundError:
+            raise CheckoutError("git is not installed or not on PATH") from None
+        if proc.returncode != 0:
+            detail = self.scrub(proc.stderr.decode("utf-8", "replace").strip())
+            raise CheckoutError(f"git {args[0]} failed: {detail[-800:] or proc.returncode}")
+        return proc.stdout
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.dir.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.dir.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _ensure(self) -> None:
+        if not (self.dir / "HEAD").exists():
+            tmp = self.dir.with_name(self.dir.name + f".tmp{os.getpid()}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            self.git(["init", "-q", "--bare", str(tmp)], cwd=self.root)
+            tmp.rename(self.dir)
+        self.git(["config", "remote.origin.url", self.clone_url])
+
+    def fetch(self, refspecs: Sequence[str]) -> None:
+        """Fetch refspecs from origin (blobs left out until a worktree needs them)."""
+        with self._locked():
+            self._ensure()
+            self.git(
+                ["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--filter=blob:none",
+                 "origin", *refspecs]
+            )  # fmt: skip
+
+    def has_commit(self, sha: str) -> bool:
+        try:
+            self.git(["cat-file", "-e", f"{sha}^{{commit}}"])
+        except CheckoutError:
+            return False
+        return True
+
+    def rev(self, ref: str) -> str:
+        return self.git(["rev-parse", "--verify", f"{ref}^{{commit}}"]).decode().strip()
+
+    def show(self, rev: str, path: str) -> bytes | None:
+        """A file's bytes at a revision (fetching its blob), or None when it is not there."""
+        try:
+            self.git(["cat-file", "-e", f"{rev}:{path}"])
+        except CheckoutError:
+            return None
+        return self.git(["cat-file", "blob", f"{rev}:{path}"])
+
+    @contextmanager
+    def worktree(self, sha: str) -> Iterator[Path]:
+        """A detached worktree of ``sha`` for one job; removed afterwards, whatever happens."""
+        path = self.worktrees / f"{socket.gethostname()}-{os.getpid()}-{sha[:12]}"
+        with self._locked():
+            self._sweep()
+            self.worktrees.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(path, ignore_errors=True)
+            self.git(["worktree", "add", "-q", "--detach", str(path), sha])
+        try:
+            yield path
+        finally:
+            with self._locked():
+                shutil.rmtree(path, ignore_errors=True)
+                with suppress(CheckoutError):  # the next job's sweep prunes again
+                    self.git(["worktree", "prune"])
+
+    def _sweep(self) -> None:
+        """Remove worktrees of this host's dead processes (killed workers); prune git's list."""
+        if self.worktrees.is_dir():
+            host = socket.gethostname()
+            for child in self.worktrees.iterdir():
+                owner, _, rest = child.name.rpartition("-")[0].rpartition("-")
+                if owner == host and rest.isdigit() and not _alive(int(rest)):
+                    shutil.rmtree(child, ignore_errors=True)
+        self.git(["worktree", "prune"])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def pull_refspecs(pr_number: int | None, head_sha: str, base_ref: str | None) -> list[str]:
+    """What to fetch: the PR head (works for forks) or the bare SHA, and the base branch."""
+    specs = [f"+refs/pull/{pr_number}/head:refs/prgate/pull/{pr_number}" if pr_number else head_sha]
+    if base_ref:
+        specs.append(f"+refs/heads/{base_ref}:refs/prgate/base/{base_ref}")
+    return specs
+
+
+__all__ = ["CheckoutError", "RepoCache", "RepoError", "default_cache_dir", "pull_refspecs"]

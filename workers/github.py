@@ -1,0 +1,519 @@
+"""Every call prgate makes to GitHub, through githubkit. Nothing else imports githubkit.
+
+* Auth: the App's JWT and installation tokens come from githubkit's own auth
+  flow; its cache strategy keeps them in Redis, so every worker process shares
+  one token per installation until a minute before it expires. git gets the
+  same token (``Installation.token``), never a second one.
+* Retries: githubkit retries 5xx (1 s, 4 s, 9 s) and rate limits after their
+  ``retry-after`` / ``x-ratelimit-reset``; a rate-limit wait longer than
+  ``PRGATE_MAX_RATE_WAIT`` is not sat out inside a job — the error goes up and
+  RQ retries the job later.
+* Check runs go through GraphQL: one request carries the mutation for all
+  three runs, so queued -> in_progress -> completed costs three requests, not
+  nine (a clean pull request has a budget of 8 calls in all). Reviews, file
+  comments and replies use REST; thread resolution is GraphQL (REST has none).
+* Every request is counted (``Installation.calls``), retries included: the
+  budget is about what GitHub sees.
+
+Error messages never carry a token: githubkit's errors hold the request, and
+prgate only ever formats the method, path and status from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from githubkit import AppAuthStrategy, GitHub
+from githubkit.cache import RedisCacheStrategy
+from githubkit.exception import (
+    GitHubException,
+    GraphQLFailed,
+    RateLimitExceeded,
+    RequestError,
+    RequestFailed,
+)
+from githubkit.retry import RETRY_SERVER_ERROR
+from githubkit.typing import RetryOption
+from redis import Redis
+
+from bot.settings import Settings
+
+USER_AGENT = "prgate"
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+class GitHubError(Exception):
+    """A GitHub call failed; the message names the call and status, never a credential."""
+
+    def __init__(self, message: str, *, status: int | None = None, transient: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.transient = transient  # worth retrying the job later
+
+
+def describe(exc: BaseException) -> GitHubError:
+    """A safe, short GitHubError for any githubkit exception."""
+    if isinstance(exc, GitHubError):
+        return exc
+    if isinstance(exc, RateLimitExceeded):
+        wait = int(exc.retry_after.total_seconds())
+        return GitHubError(
+            f"GitHub rate limit on {_where(exc.request)}; retry in {wait} s",
+            status=exc.response.status_code,
+            transient=True,
+        )
+    if isinstance(exc, RequestFailed):
+        status = exc.response.status_code
+        message = ""
+        try:
+            body = exc.response.json()
+            if isinstance(body, dict):
+                message = str(body.get("message", ""))[:200]
+        except Exception:  # a 502 page is not JSON
+            message = ""
+        said = f": {message}" if message else ""
+        return GitHubError(
+            f"GitHub answered {status} to {_where(exc.request)}{said}",
+            status=status,
+            transient=status >= 500 or status == 429,
+        )
+    if isinstance(exc, GraphQLFailed):
+        errors = exc.response.errors or []
+        text = "; ".join(f"{e.type or 'ERROR'}: {e.message}" for e in errors)[:300]
+        transient = any(e.type == "RATE_LIMITED" for e in errors)
+        return GitHubError(f"GitHub GraphQL error: {text}", transient=transient)
+    if isinstance(exc, RequestError):
+        return GitHubError(f"could not reach GitHub: {type(exc.exc).__name__}", transient=True)
+    return GitHubError(f"GitHub call failed: {type(exc).__name__}")
+
+
+def _where(request: httpx.Request) -> str:
+    return f"{request.method} {request.url.path}"
+
+
+class _Retry:
+    """githubkit's decisions (5xx thrice; rate limits after their wait), with the wait capped."""
+
+    def __init__(self, max_wait: int) -> None:
+        self.max_wait = timedelta(seconds=max_wait)
+
+    def __call__(self, exc: GitHubException, retry_count: int) -> RetryOption:
+        if isinstance(exc, RateLimitExceeded):
+            if retry_count < 2 and exc.retry_after <= self.max_wait:
+                return RetryOption(True, exc.retry_after)
+            return RetryOption(False)
+        return RETRY_SERVER_ERROR(exc, retry_count)
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """A check run prgate created: its GraphQL node id (for updates) and REST id."""
+
+    name: str
+    node_id: str
+    database_id: int
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    run: RunRef
+    status: str  # QUEUED | IN_PROGRESS | COMPLETED
+    conclusion: str | None = None  # SUCCESS | FAILURE | NEUTRAL | SKIPPED
+    title: str | None = None
+    summary: str | None = None
+    text: str | None = None
+    annotations: Sequence[dict[str, Any]] = ()
+
+
+@dataclass(frozen=True)
+class ThreadComment:
+    database_id: int
+    body: str
+    mine: bool  # written by this App
+
+
+@dataclass(frozen=True)
+class Thread:
+    id: str
+    resolved: bool
+    can_resolve: bool
+    path: str
+    comments: tuple[ThreadComment, ...]
+
+
+@dataclass(frozen=True)
+class PullState:
+    repo_node_id: str
+    number: int
+    state: str  # OPEN | CLOSED | MERGED
+    head_sha: str
+    base_sha: str
+    base_ref: str
+    url: str
+    threads: tuple[Thread, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    path: str
+    status: str  # added | modified | removed | renamed | copied | changed | unchanged
+    patch: str | None  # absent for binary files and very large diffs
+
+
+@dataclass(frozen=True)
+class ReviewComment:
+    path: str
+    body: str
+    line: int
+    start_line: int | None = None
+
+
+# --- the client -----------------------------------------------------------------------------
+
+
+class App:
+    """The App itself (JWT): finds installations, hands out installation clients."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        redis: Redis,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.redis = redis
+        self.transport = transport
+        self.cache = RedisCacheStrategy(redis, prefix=f"{settings.queue}:githubkit")
+        self._auth = AppAuthStrategy(settings.app_id, settings.app_private_key())
+
+    def _github(self, auth: Any, counter: list[int]) -> GitHub[Any]:
+        def count(request: httpx.Request) -> None:
+            counter[0] += 1
+
+        return GitHub(
+            auth,
+            base_url=self.settings.api_url,
+            user_agent=USER_AGENT,
+            timeout=TIMEOUT,
+            transport=self.transport,
+            event_hooks={"request": [count]},
+            cache_strategy=self.cache,
+            http_cache=False,  # the worker must see current state, never a cached PR head
+            auto_retry=_Retry(self.settings.max_rate_wait),
+        )
+
+    def installation_id(self, full_name: str) -> int:
+        """The installation that covers a repository (deliveries do not always say)."""
+        key = f"{self.settings.queue}:installation:{full_name.lower()}"
+        cached = self.redis.get(key)
+        if cached is not None:
+            return int(cached)
+        owner, repo = full_name.split("/", 1)
+        counter = [0]
+        try:
+            resp = self._github(self._auth, counter).rest.apps.get_repo_installation(owner, repo)
+        except GitHubException as exc:
+            raise describe(exc) from None
+        installation = int(resp.json()["id"])  # only the id: no need to validate the whole model
+        self.redis.set(key, installation, ex=24 * 3600)
+        return installation
+
+    def forget_installation(self, full_names: Sequence[str]) -> None:
+        keys = [f"{self.settings.queue}:installation:{n.lower()}" for n in full_names]
+        if keys:
+            self.redis.delete(*keys)
+
+    def installation(self, installation_id: int) -> Installation:
+        counter = [0]
+        gh = self._github(self._auth.as_installation(installation_id), counter)
+        return Installation(gh, counter, self.settings)
+
+
+@dataclass
+class Installation:
+    """Calls made as one installation. ``calls`` counts every HTTP request, retries included."""
+
+    gh: GitHub[Any]
+    counter: list[int]
+    settings: Settings
+    _token: str | None = field(default=None, repr=False)
+
+    @property
+    def calls(self) -> int:
+        return self.counter[0]
+
+    def token(self) -> str:
+        """The installation token for git, from githubkit's auth flow and its Redis cache.
+
+        The flow is driven with a probe request that is never sent: it either
+        finds the cached token or sends the one token request, exactly as an
+        API call would, so git and the API share one token.
+        """
+        if self._token is None:
+            flow = self.gh.auth.get_auth_flow(self.gh)
+            probe = httpx.Request("GET", f"{self.settings.api_url}/rate_limit")
+            steps = flow.sync_auth_flow(probe)
+            try:
+                with self.gh.get_sync_client() as client:
+                    request = next(steps)
+                    while request is not probe:
+                        request = steps.send(client.send(request))
+            except GitHubException as exc:
+                raise describe(exc) from None
+            except httpx.HTTPError as exc:
+                raise GitHubError(
+                    f"could not reach GitHub for a token: {type(exc).__name__}", transient=True
+                ) from None
+            value = probe.headers.get("authorization", "")
+            self._token = value.split(" ", 1)[1] if " " in value else value
+        return self._token
+
+    # --- GraphQL ----------------------------------------------------------------------------
+
+    def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        try:
+            data = self.gh.graphql.request(query, variables)
+        except GitHubException as exc:
+            raise describe(exc) from None
+        return dict(data)
+
+    def create_runs(
+        self,
+        repo_node_id: str,
+        head_sha: str,
+        names: Sequence[str],
+        *,
+        external_id: str,
+        details_url: str | None,
+    ) -> dict[str, RunRef]:
+        """Create one queued check run per name, in one request."""
+        inputs = []
+        for name in names:
+            item: dict[str, Any] = {
+                "repositoryId": repo_node_id,
+                "headSha": head_sha,
+                "name": name,
+                "status": "QUEUED",
+                "externalId": external_id,
+            }
+            if details_url:
+                item["detailsUrl"] = details_url
+            inputs.append(item)
+        data = self._graphql(*_batch("createCheckRun", "CreateCheckRunInput", inputs))
+        runs = {}
+        for n, name in enumerate(names):
+            run = data[f"m{n}"]["checkRun"]
+            runs[name] = RunRef(name, run["id"], int(run["databaseId"]))
+        return runs
+
+    def update_runs(self, repo_node_id: str, updates: Sequence[RunUpdate]) -> None:
+        """Apply several check-run updates in one request (annotations are appended)."""
+        if not updates:
+            return
+        inputs = [_update_input(repo_node_id, u) for u in updates]
+        self._graphql(*_batch("updateCheckRun", "UpdateCheckRunInput", inputs))
+
+    def repo_node_id(self, owner: str, name: str) -> str:
+        data = self._graphql(REPO_QUERY, {"owner": owner, "name": name})
+        return str(data["repository"]["id"])
+
+    def pull_state(self, owner: str, name: str, number: int) -> PullState:
+        """The PR as it is now: head, base, and the review threads (all pages)."""
+        threads: list[Thread] = []
+        cursor: str | None = None
+        while True:
+            data = self._graphql(
+                PULL_QUERY, {"owner": owner, "name": name, "number": number, "cursor": cursor}
+            )
+            repo = data["repository"]
+            pr = repo["pullRequest"]
+            if pr is None:
+                raise GitHubError(f"pull request #{number} of {owner}/{name} does not exist")
+            page = pr["reviewThreads"]
+            threads.extend(_thread(t) for t in page["nodes"])
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            cursor = page["pageInfo"]["endCursor"]
+        return PullState(
+            repo_node_id=repo["id"],
+            number=number,
+            state=pr["state"],
+            head_sha=pr["headRefOid"],
+            base_sha=pr["baseRefOid"],
+            base_ref=pr["baseRefName"],
+            url=pr["url"],
+            threads=tuple(threads),
+        )
+
+    def resolve_threads(self, thread_ids: Sequence[str]) -> set[str]:
+        """Resolve threads in one request; the ids GitHub refused to resolve are returned."""
+        if not thread_ids:
+            return set()
+        query, variables = _batch(
+            "resolveReviewThread",
+            "ResolveReviewThreadInput",
+            [{"threadId": t} for t in thread_ids],
+            returns="thread { id isResolved }",
+        )
+        try:
+            data = self.gh.graphql.request(query, variables)
+        except GraphQLFailed as exc:
+            # Partial success is normal here (a thread we may not resolve): keep what worked.
+            data = exc.response.data or {}
+        except GitHubException as exc:
+            raise describe(exc) from None
+        return {t for n, t in enumerate(thread_ids) if not (data.get(f"m{n}") or {}).get("thread")}
+
+    # --- REST -------------------------------------------------------------------------------
+
+    def pull_files(self, owner: str, repo: str, number: int) -> list[ChangedFile]:
+        """The PR's files with their patches, as GitHub itself diffs them (up to 3000 files)."""
+        files = []
+        try:
+            # Raw JSON, not githubkit's models: only three fields are read, and GHES versions
+            # differ in the others.
+            pages: Any = self.gh.rest.paginate(
+                self.gh.rest.pulls.list_files,
+                map_func=lambda resp: resp.json(),
+                owner=owner,
+                repo=repo,
+                pull_number=number,
+                per_page=100,
+            )
+            for item in pages:
+                patch = item.get("patch")
+                files.append(
+                    ChangedFile(
+                        item["filename"], item["status"], patch if isinstance(patch, str) else None
+                    )
+                )
+        except GitHubException as exc:
+            raise describe(exc) from None
+        return files
+
+    def create_review(
+        self,
+        owner: str,
+        repo: str,
+        number: int,
+        commit_id: str,
+        body: str,
+        comments: Sequence[ReviewComment],
+    ) -> None:
+        items: list[dict[str, Any]] = []
+        for c in comments:
+            item: dict[str, Any] = {"path": c.path, "body": c.body, "line": c.line, "side": "RIGHT"}
+            if c.start_line is not None and c.start_line < c.line:
+                item["start_line"] = c.start_line
+                item["start_side"] = "RIGHT"
+            items.append(item)
+        try:
+            self.gh.rest.pulls.create_review(
+                owner,
+                repo,
+                number,
+                data={"commit_id": commit_id, "body": body, "event": "COMMENT", "comments": items},  # type: ignore[call-overload]
+            )
+        except GitHubException as exc:
+            raise describe(exc) from None
+
+    def file_comment(
+        self, owner: str, repo: str, number: int, commit_id: str, path: str, body: str
+    ) -> None:
+        """A comment on a whole file of the diff (REST reviews cannot carry these)."""
+        try:
+            self.gh.rest.pulls.create_review_comment(
+                owner,
+                repo,
+                number,
+                data={"commit_id": commit_id, "path": path, "body": body, "subject_type": "file"},
+            )
+        except GitHubException as exc:
+            raise describe(exc) from None
+
+    def reply(self, owner: str, repo: str, number: int, comment_id: int, body: str) -> None:
+        try:
+            self.gh.rest.pulls.create_reply_for_review_comment(
+                owner, repo, number, comment_id, data={"body": body}
+            )
+        except GitHubException as exc:
+            raise describe(exc) from None
+
+
+# --- GraphQL documents ----------------------------------------------------------------------
+
+REPO_QUERY = (
+    "query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { id } }"
+)
+
+PULL_QUERY = """
+query($owner: String!, $name: String!, $number: Int!, $cursor: String) {
+  repository(owner: $owner, name: $name) {
+    id
+    pullRequest(number: $number) {
+      state headRefOid baseRefOid baseRefName url
+      reviewThreads(first: 100, after: $cursor) {
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          id isResolved viewerCanResolve path
+          comments(first: 50) { nodes { databaseId body viewerDidAuthor } }
+        }
+      }
+    }
+  }
+}
+""".strip()
+
+
+def _batch(
+    op: str,
+    input_type: str,
+    inputs: Sequence[dict[str, Any]],
+    returns: str = "checkRun { id databaseId }",
+) -> tuple[str, dict[str, Any]]:
+    """One GraphQL document running ``op`` once per input, aliased m0, m1, ..."""
+    decl = ", ".join(f"$i{n}: {input_type}!" for n in range(len(inputs)))
+    body = " ".join(f"m{n}: {op}(input: $i{n}) {{ {returns} }}" for n in range(len(inputs)))
+    return f"mutation({decl}) {{ {body} }}", {f"i{n}": item for n, item in enumerate(inputs)}
+
+
+def _update_input(repo_node_id: str, u: RunUpdate) -> dict[str, Any]:
+    item: dict[str, Any] = {"repositoryId": repo_node_id, "checkRunId": u.run.node_id}
+    item["status"] = u.status
+    if u.conclusion is not None:
+        item["conclusion"] = u.conclusion
+    if u.title is not None and u.summary is not None:
+        output: dict[str, Any] = {"title": u.title, "summary": u.summary}
+        if u.text:
+            output["text"] = u.text
+        if u.annotations:
+            output["annotations"] = list(u.annotations)
+        item["output"] = output
+    return item
+
+
+def _thread(node: dict[str, Any]) -> Thread:
+    comments = tuple(
+        ThreadComment(int(c["databaseId"]), c["body"] or "", bool(c["viewerDidAuthor"]))
+        for c in node["comments"]["nodes"]
+    )
+    return Thread(
+        id=node["id"],
+        resolved=bool(node["isResolved"]),
+        can_resolve=bool(node["viewerCanResolve"]),
+        path=node["path"],
+        comments=comments,
+    )
+
+
+def iter_batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,217 @@
+"""What a check run says: conclusion, title, summary table, text and annotations. Pure.
+
+GitHub's limits shape this module: a check run's ``summary`` and ``text`` hold
+at most 65,535 characters each, and one request may carry at most 50
+annotations. Everything is cut to fit with a note saying so, never dropped
+silently: annotations beyond the first request go in further requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from workers.engine.findings import CheckResult, Finding, Level
+from workers.github import RunRef, RunUpdate
+
+MAX_CHARS = 65_535
+ANNOTATIONS_PER_REQUEST = 50
+CHECK_RUN_PREFIX = "prgate/"
+ANNOTATION_LEVEL = {Level.ERROR: "FAILURE", Level.WARNING: "WARNING", Level.NOTE: "NOTICE"}
+ICON = {Level.ERROR: "❌ error", Level.WARNING: "⚠️ warning", Level.NOTE: "ℹ️ note"}
+
+
+def run_name(check: str) -> str:
+    """The check run's name; branch protection requires these (DESIGN.md: never rename)."""
+    return CHECK_RUN_PREFIX + check
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one check run ends."""
+
+    conclusion: str  # SUCCESS | FAILURE | NEUTRAL | SKIPPED
+    title: str
+    summary: str
+    text: str = ""
+    annotations: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+
+
+def outcome(result: CheckResult, files: int, base: str | None) -> Outcome:
+    """The outcome of a check that ran (or could not run: ``result.error``)."""
+    shown = [f for f in result.findings if f.suppressed is None]
+    if result.error is not None:
+        return Outcome(
+            "NEUTRAL",
+            "Could not run",
+            fit(f"**{run_name(result.check)} could not run**: {result.error}\n\n"
+                "Nothing was checked, so this is not a pass. Fix the cause and rerun.")
+            + _notes(result),
+        )  # fmt: skip
+    new = [f for f in shown if not f.pre_existing]
+    pre = len(shown) - len(new)
+    counts = {level: sum(1 for f in new if f.level == level) for level in Level}
+    title = _title(counts, pre)
+    conclusion = "FAILURE" if result.failed else "SUCCESS"
+    lines = [f"**{title}** in {files} files checked" + (f" against `{base}`" if base else "")]
+    if pre:
+        lines.append(
+            f"{pre} pre-existing finding{'s' if pre != 1 else ''} (not changed by this pull "
+            "request) listed as notes."
+        )
+    allowed = len(result.findings) - len(shown)
+    if allowed:
+        lines.append(f"{allowed} allowed by `.github/prgate.yml`.")
+    summary = "\n\n".join(lines) + "\n\n" + _table(shown) + _notes(result)
+    return Outcome(
+        conclusion,
+        title,
+        fit(summary),
+        fit(_details(shown)),
+        tuple(annotation(f) for f in shown),
+    )
+
+
+def skipped(check: str, reason: str) -> Outcome:
+    return Outcome("SKIPPED", "Skipped", fit(f"**{run_name(check)} did not run**: {reason}"))
+
+
+def neutral(check: str, reason: str) -> Outcome:
+    """The check could not give an answer (config error, crash, worker lost)."""
+    return Outcome(
+        "NEUTRAL",
+        "Could not run",
+        fit(f"**{run_name(check)} could not run**: {reason}\n\n"
+            "Nothing was checked, so this is not a pass. Rerun with `/prgate rerun` once the "
+            "cause is fixed."),
+    )  # fmt: skip
+
+
+def _title(counts: dict[Level, int], pre: int) -> str:
+    parts = [f"{n} {level.value}{'s' if n != 1 else ''}" for level, n in counts.items() if n]
+    if not parts:
+        return "No new findings" if pre else "No findings"
+    return ", ".join(parts)
+
+
+def _cell(text: str) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first.replace("|", "\\|")
+
+
+def _where(f: Finding) -> str:
+    where = f"{f.path}:{f.start_line}" if f.start_line else f.path
+    return f"`{where}`" + (f" (+{len(f.related)} more)" if f.related else "")
+
+
+def _table(findings: Sequence[Finding]) -> str:
+    if not findings:
+        return ""
+    rows = ["| Level | Rule | Where | What |", "|---|---|---|---|"]
+    for f in findings:
+        tag = " (pre-existing)" if f.pre_existing else ""
+        rows.append(f"| {ICON[f.level]}{tag} | `{f.rule}` | {_where(f)} | {_cell(f.message)} |")
+    return "\n".join(rows) + "\n"
+
+
+def _notes(result: CheckResult) -> str:
+    if not result.notes:
+        return ""
+    lines = [f"- {n.path + ': ' if n.path else ''}{n.message}" for n in result.notes]
+    return "\n**Notes**\n\n" + "\n".join(lines) + "\n"
+
+
+def _details(findings: Sequence[Finding]) -> str:
+    out = []
+    for f in findings:
+        out.append(f"### `{f.rule}` — {_where(f)}\n\n{f.message}\n")
+        for other in f.related:
+            out.append(f"- also `{other}`")
+        if f.fix and f.fix_path:
+            out.append(f"\nFix: replace line {f.fix_line} of `{f.fix_path}` with\n\n"
+                       f"```\n{f.fix}\n```\n")  # fmt: skip
+        elif f.fix:
+            out.append(f"\nFix: {f.fix}\n")
+    return "\n".join(out)
+
+
+def fit(text: str, limit: int = MAX_CHARS) -> str:
+    """``text`` cut at a line end to fit ``limit`` characters, with a note when cut."""
+    if len(text) <= limit:
+        return text
+    note = (
+        "\n\n_Cut to fit GitHub's 65,535-character limit; the annotations and "
+        "`prgate check` locally list every finding._"
+    )
+    keep = text[: limit - len(note)]
+    cut = keep.rfind("\n")
+    return (keep[:cut] if cut > 0 else keep) + note
+
+
+def annotation(f: Finding) -> dict[str, Any]:
+    """A GraphQL ``CheckAnnotationData`` for a finding; whole-file findings sit on line 1."""
+    start = f.start_line or 1
+    end = f.end_line or start
+    item: dict[str, Any] = {
+        "path": f.path.rstrip("/") or ".",
+        "location": {"startLine": start, "endLine": max(end, start)},
+        "annotationLevel": ANNOTATION_LEVEL[f.level],
+        "message": fit(f.message + "".join(f"\nalso: {p}" for p in f.related), 64_000),
+        "title": f.rule + (" (pre-existing)" if f.pre_existing else ""),
+    }
+    if f.fix:
+        item["rawDetails"] = fit(f.fix, 64_000)
+    return item
+
+
+def completion_requests(ends: Sequence[tuple[RunRef, Outcome]]) -> list[list[RunUpdate]]:
+    """The requests that complete these runs, each with at most 50 annotations in all.
+
+    Annotations beyond the last 50 go first, in in-progress updates, so that a
+    run shows as completed only once all its annotations are there. The last
+    request completes every run at once.
+    """
+    flat = [(run, a) for run, out in ends for a in out.annotations]
+    cut = len(flat) - (len(flat) % ANNOTATIONS_PER_REQUEST or ANNOTATIONS_PER_REQUEST)
+    cut = max(cut, 0)
+    by_ref = {run.node_id: out for run, out in ends}
+    requests: list[list[RunUpdate]] = []
+    for start in range(0, cut, ANNOTATIONS_PER_REQUEST):
+        chunk = flat[start : start + ANNOTATIONS_PER_REQUEST]
+        updates = []
+        for run in _runs_in(chunk):
+            out = by_ref[run.node_id]
+            updates.append(
+                RunUpdate(
+                    run,
+                    "IN_PROGRESS",
+                    title=out.title,
+                    summary=out.summary,
+                    annotations=[a for r, a in chunk if r.node_id == run.node_id],
+                )
+            )
+        requests.append(updates)
+    last = flat[cut:]
+    requests.append(
+        [
+            RunUpdate(
+                run,
+                "COMPLETED",
+                conclusion=out.conclusion,
+                title=out.title,
+                summary=out.summary,
+                text=out.text or None,
+                annotations=[a for r, a in last if r.node_id == run.node_id],
+            )
+            for run, out in ends
+        ]
+    )
+    return requests
+
+
+def _runs_in(chunk: Sequence[tuple[RunRef, dict[str, Any]]]) -> list[RunRef]:
+    seen: dict[str, RunRef] = {}
+    for run, _ in chunk:
+        seen.setdefault(run.node_id, run)
+    return list(seen.values())
