@@ -376,3 +376,46 @@ def test_long_rate_limit_fails_the_attempt_and_the_last_one_ends_neutral(
         run = gh.fake.run(name)
         assert run.conclusion == "NEUTRAL", run.history
         assert "rate limit" in (run.summary or "")
+
+
+# --- a newer push while the older work is still queued ------------------------------------------
+
+
+def test_newer_push_cancels_queued_work_and_its_runs_end_skipped(gh: Harness) -> None:
+    old = gh.open_pr({"docs/a.md": "a\n"})
+    gh.deliver(old)
+    git(gh.origin, "checkout", "-q", "feature")
+    new = gh.commit({"docs/b.md": "b\n"}, "more")
+    git(gh.origin, "checkout", "-q", "main")
+    gh.push_pr(new)
+    gh.deliver(new, "synchronize")  # the older job is still queued: it is canceled
+    gh.work()
+
+    old_runs = [r for r in gh.fake.runs.values() if r.head_sha == old]
+    new_runs = [r for r in gh.fake.runs.values() if r.head_sha == new]
+    assert len(old_runs) == 3 and len(new_runs) == 3
+    for run in old_runs:
+        assert run.history == ["QUEUED", "COMPLETED:SKIPPED"], run.history
+        assert f"superseded by {new[:12]}" in (run.summary or "")
+    assert {r.conclusion for r in new_runs} == {"SUCCESS"}
+
+
+# --- GitHub's size limits, without the network -------------------------------------------------
+
+
+def test_summary_and_text_are_cut_to_65535_characters_with_a_note() -> None:
+    from workers.engine.findings import CheckResult, Finding, Level
+    from workers.report import MAX_CHARS, outcome
+
+    findings = [
+        Finding(rule="contamination/env-file", level=Level.ERROR, path=f"tpl/{i:05}/.env",
+                message="Plaintext env file " + "x" * 300, fix="git rm --cached it")
+        for i in range(600)
+    ]  # fmt: skip
+    result = CheckResult(check="contamination", findings=findings)
+    out = outcome(result, files=600, base="main")
+    assert len(out.summary) <= MAX_CHARS and len(out.text) <= MAX_CHARS
+    assert out.summary.endswith("list every finding._") and out.text.endswith("finding._")
+    assert out.summary.count("| ❌ error |") < 600  # rows were cut, at a line end
+    assert len(out.annotations) == 600  # annotations are never cut: they go in batches
+    assert out.conclusion == "FAILURE" and out.title == "600 errors"
