@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 FIELDS = (
     "delivery", "event", "repo", "pr", "sha", "outcome", "status", "jobs", "reason", "ms", "calls",
+    "phases",
 )  # fmt: skip
 
 

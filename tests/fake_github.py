@@ -568,6 +568,33 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+WEBHOOKS = Path(__file__).resolve().parents[2] / "shared" / "github-webhooks"
+
+
+def pull_request_delivery(
+    secret: str, clone_url: str, sha: str, number: int = 1, action: str = "opened"
+) -> tuple[bytes, dict[str, str]]:
+    """A real ``pull_request`` payload for the served repository, signed: (body, headers)."""
+    from bot.signature import sign
+
+    payload = json.loads((WEBHOOKS / "pull_request" / f"{action}.payload.json").read_text())
+    pr = payload["pull_request"]
+    payload["number"] = pr["number"] = number
+    pr.update(state="open", draft=False)
+    pr["head"]["sha"] = sha
+    pr["base"]["ref"] = "main"
+    payload["repository"].update(clone_url=clone_url, full_name=f"{OWNER}/{REPO}")
+    payload["installation"] = {"id": INSTALLATION_ID}
+    body = json.dumps(payload).encode()
+    headers = {
+        "X-GitHub-Event": "pull_request",
+        "X-GitHub-Delivery": f"delivery-{number}-{time.monotonic_ns()}",
+        "X-Hub-Signature-256": sign(secret, body),
+        "Content-Type": "application/json",
+    }
+    return body, headers
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, step: float = 0.1) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

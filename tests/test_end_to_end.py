@@ -25,16 +25,15 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from bot.signature import sign
-from tests.conftest import WEBHOOKS, Tokens, git, write_files
+from tests.conftest import Tokens, git, write_files
 from tests.fake_github import (
     APP_ID,
-    INSTALLATION_ID,
     OWNER,
     REPO,
     FakeGitHub,
     FakeServer,
     make_private_key,
+    pull_request_delivery,
     wait_for,
 )
 
@@ -72,22 +71,7 @@ class World:
         return proc, base
 
     def deliver(self, base: str, sha: str, action: str = "opened") -> httpx.Response:
-        payload = json.loads((WEBHOOKS / "pull_request" / f"{action}.payload.json").read_text())
-        pr = payload["pull_request"]
-        payload["number"] = pr["number"] = 1
-        pr.update(state="open", draft=False)
-        pr["head"]["sha"] = sha
-        pr["base"]["ref"] = "main"
-        payload["repository"]["clone_url"] = self.server.clone_url()
-        payload["repository"]["full_name"] = f"{OWNER}/{REPO}"
-        payload["installation"] = {"id": INSTALLATION_ID}
-        body = json.dumps(payload).encode()
-        headers = {
-            "X-GitHub-Event": "pull_request",
-            "X-GitHub-Delivery": f"e2e-{time.monotonic_ns()}",
-            "X-Hub-Signature-256": sign(SECRET, body),
-            "Content-Type": "application/json",
-        }
+        body, headers = pull_request_delivery(SECRET, self.server.clone_url(), sha, 1, action)
         return httpx.post(f"{base}/api/github/webhooks", content=body, headers=headers)
 
     def worker(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:

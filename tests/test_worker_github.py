@@ -419,3 +419,26 @@ def test_summary_and_text_are_cut_to_65535_characters_with_a_note() -> None:
     assert out.summary.count("| ❌ error |") < 600  # rows were cut, at a line end
     assert len(out.annotations) == 600  # annotations are never cut: they go in batches
     assert out.conclusion == "FAILURE" and out.title == "600 errors"
+
+
+def test_check_suite_without_a_pr_checks_the_sha_against_the_default_branch(gh: Harness) -> None:
+    """GitHub lists no pull requests in check_suite events for forks: no review, config and
+    pre-existing findings from the default branch."""
+    sha = gh.open_pr({"tpl/.env": "API_KEY=abc123\n"})
+    payload = json.loads((WEBHOOKS / "check_suite" / "requested.payload.json").read_text())
+    payload["check_suite"].update(head_sha=sha, pull_requests=[], app={"id": APP_ID})
+    payload["repository"]["clone_url"] = gh.origin.as_uri()
+    routed = route("check_suite", payload, "suite-1", load_settings())
+    assert [r.pr_number for r in routed.jobs] == [None]  # type: ignore[union-attr]
+    gh.enqueuer.submit("suite-1", routed)
+    gh.work()
+
+    assert "graphql pullRequest" not in gh.fake.calls()
+    assert gh.fake.reviews == [] and gh.fake.threads == []
+    contamination = gh.fake.run("prgate/contamination")
+    assert contamination.conclusion == "FAILURE"
+    assert "against `the default branch`" in (contamination.summary or "")
+    assert "1 pre-existing finding" in (contamination.summary or "")
+    assert {r.details_url for r in gh.fake.runs.values()} == {
+        f"https://{HOST}/Codertocat/Hello-World/commit/{sha}"
+    }

@@ -170,12 +170,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def base_ref_name(base_ref: str | None) -> str:
+    """Where the base is kept locally; without a PR, the default branch (the remote's HEAD)."""
+    return f"refs/prgate/base/{base_ref}" if base_ref else "refs/prgate/default"
+
+
 def pull_refspecs(pr_number: int | None, head_sha: str, base_ref: str | None) -> list[str]:
     """What to fetch: the PR head (works for forks) or the bare SHA, and the base branch."""
     specs = [f"+refs/pull/{pr_number}/head:refs/prgate/pull/{pr_number}" if pr_number else head_sha]
-    if base_ref:
-        specs.append(f"+refs/heads/{base_ref}:refs/prgate/base/{base_ref}")
+    source = f"refs/heads/{base_ref}" if base_ref else "HEAD"
+    specs.append(f"+{source}:{base_ref_name(base_ref)}")
     return specs
 
 
-__all__ = ["CheckoutError", "RepoCache", "RepoError", "default_cache_dir", "pull_refspecs"]
+__all__ = [
+    "CheckoutError",
+    "RepoCache",
+    "RepoError",
+    "base_ref_name",
+    "default_cache_dir",
+    "pull_refspecs",
+]

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -38,7 +40,13 @@ from rq.timeouts import JobTimeoutException
 
 from bot.queue import connect
 from bot.settings import Settings, load_settings
-from workers.checkout import CheckoutError, RepoCache, default_cache_dir, pull_refspecs
+from workers.checkout import (
+    CheckoutError,
+    RepoCache,
+    base_ref_name,
+    default_cache_dir,
+    pull_refspecs,
+)
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.registry import CHECK_NAMES, all_rules
 from workers.github import App, GitHubError, Installation, PullState, RunRef, RunUpdate
@@ -59,6 +67,15 @@ class Work:
     job_id: str
     settings: Settings
     redis: Redis
+    phases: dict[str, int] = field(default_factory=dict)  # milliseconds, for the job's log line
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.phases[name] = int((time.monotonic() - start) * 1000)
 
     @classmethod
     def open(cls, req: CheckRequest, job_id: str) -> Work:
@@ -79,6 +96,12 @@ class Work:
     @cached_property
     def book(self) -> RunBook:
         return RunBook(self.redis, self.settings)
+
+    @property
+    def calls(self) -> int:
+        """GitHub requests made so far (0 when the installation was never reached)."""
+        inst = self.__dict__.get("inst")
+        return inst.calls if isinstance(inst, Installation) else 0
 
     @property
     def key(self) -> str:
@@ -159,9 +182,9 @@ def announce_checks(request: dict[str, Any], job_id: str) -> dict[str, Any]:
     try:
         runs = work.runs()
     finally:
-        record_job(work.redis, work.settings, "announce", work.inst.calls, time.monotonic() - start)
-    _log("check runs queued", req, calls=work.inst.calls)
-    return {"status": "announced", "runs": sorted(runs), "calls": work.inst.calls}
+        record_job(work.redis, work.settings, "announce", work.calls, time.monotonic() - start)
+    _log("check runs queued", req, calls=work.calls)
+    return {"status": "announced", "runs": sorted(runs), "calls": work.calls}
 
 
 def run_checks(request: dict[str, Any]) -> dict[str, Any]:
@@ -171,42 +194,55 @@ def run_checks(request: dict[str, Any]) -> dict[str, Any]:
     status = "failed"
     try:
         status = _run(work)
-        return {"status": status, "calls": work.inst.calls, "sha": req.head_sha}
+        return {"status": status, "calls": work.calls, "sha": req.head_sha}
     finally:
         seconds = time.monotonic() - start
-        record_job(work.redis, work.settings, "checks", work.inst.calls, seconds)
-        _log("checks job ended", req, outcome=status, calls=work.inst.calls, ms=int(seconds * 1000))
+        record_job(work.redis, work.settings, "checks", work.calls, seconds)
+        _log("checks job ended", req, outcome=status, calls=work.calls,
+             ms=int(seconds * 1000), phases=work.phases)  # fmt: skip
 
 
 def _run(work: Work) -> str:
     req = work.req
-    runs = work.runs()
-    work.inst.update_runs(work.repo_node_id, [RunUpdate(r, "IN_PROGRESS") for r in runs.values()])
+    with work.phase("start"):
+        runs = work.runs()
+        work.inst.update_runs(
+            work.repo_node_id, [RunUpdate(r, "IN_PROGRESS") for r in runs.values()]
+        )
     cache = RepoCache(
         Path(work.settings.cache_dir) if work.settings.cache_dir else default_cache_dir(),
         req.repo_id,
         req.clone_url or f"{work.settings.web_url}/{req.repo_full_name}.git",
         work.inst.token(),
     )
-    cache.fetch(pull_refspecs(req.pr_number, req.head_sha, req.base_ref))
-    if not cache.has_commit(req.head_sha):
-        cache.fetch([req.head_sha])  # the PR moved on since; its old head is still reachable
-    base_sha = cache.rev(f"refs/prgate/base/{req.base_ref}") if req.base_ref else None
+    with work.phase("fetch"):
+        cache.fetch(pull_refspecs(req.pr_number, req.head_sha, req.base_ref))
+        if not cache.has_commit(req.head_sha):
+            cache.fetch([req.head_sha])  # the PR moved on since; its old head is still reachable
+        base_sha = cache.rev(base_ref_name(req.base_ref))
     try:
-        config = _base_config(cache, base_sha, req.base_ref)
+        config = _base_config(cache, base_sha, req.base_ref or "the default branch")
     except ConfigError as exc:
         reason = f"`{CONFIG_PATH}` on the base branch is invalid:\n\n```\n{exc}\n```"
         work.conclude([(runs[c], neutral(c, reason)) for c in work.checks])
         return "config-error"
     enabled = [c for c in work.checks if config.settings(c).enabled]
-    with cache.worktree(req.head_sha) as path:
+    with work.phase("checkout"), cache.worktree(req.head_sha) as path, work.phase("checks"):
         report = _engine(path, config, enabled, base_sha)
+    with work.phase("report"):
+        return _report(work, runs, report, base_sha, enabled)
+
+
+def _report(
+    work: Work, runs: dict[str, RunRef], report: Any, base_sha: str | None, enabled: list[str]
+) -> str:
+    req = work.req
     state = _pull_state(work)
     if state is not None and state.head_sha != req.head_sha:
         why = f"superseded by {state.head_sha[:12]}: the pull request's head moved"
         work.conclude([(runs[c], skipped(c, why)) for c in work.checks])
         return "superseded"
-    base_label = req.base_ref if base_sha else None
+    base_label = req.base_ref or "the default branch"
     results = {r.check: r for r in report.results} if report else {}
     ends = []
     for check in work.checks:
@@ -220,10 +256,8 @@ def _run(work: Work) -> str:
     return "completed"
 
 
-def _base_config(cache: RepoCache, base_sha: str | None, base_ref: str | None) -> RepoConfig:
+def _base_config(cache: RepoCache, base_sha: str, base_ref: str) -> RepoConfig:
     """``.github/prgate.yml`` as it is on the base branch: a PR cannot switch off its own gate."""
-    if base_sha is None:
-        return RepoConfig()
     data = cache.show(base_sha, CONFIG_PATH)
     if data is None:
         return RepoConfig()

@@ -1,0 +1,218 @@
+"""Benchmark: from a delivery to the last check run completed, on a 10k-file repository.
+
+Real parts as in production: ``prgate serve`` and a long-running ``prgate worker``
+(separate processes), Redis (REDIS_URL, else the embedded server), git over
+HTTP (``git http-backend``) and the tests' local stand-in for GitHub's API.
+The repository is the jest-collision benchmark's generated monorepo (10,000
+files, 1,000 package.json, real haste collisions), and the pull request adds
+one file — a clean PR whose repository has pre-existing findings.
+
+Measured, each the median of ``--repeat`` pull requests:
+
+* cold: the worker's repository cache is empty (first PR on the repository);
+* warm: the cache holds the repository; only the new commits are fetched;
+* baseline, in the same run: ``git clone --filter=blob:none`` plus checkout of
+  the same head over the same server — the least any CI job pays to look at
+  the code;
+
+and prints the ratios against the baseline and the GitHub API calls per PR.
+
+    python3 dev.py bench worker_e2e [--files 10000] [--packages 1000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from bench.contamination import GIT_ENV  # noqa: E402
+from bench.jest_collision import generate  # noqa: E402
+from tests.fake_github import (  # noqa: E402
+    APP_ID,
+    OWNER,
+    REPO,
+    FakeGitHub,
+    FakeServer,
+    make_private_key,
+    pull_request_delivery,
+    wait_for,
+)
+
+PRGATE = str(Path(sys.executable).parent / "prgate")
+SECRET = "bench"
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, **GIT_ENV}
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def deliver(base: str, clone_url: str, sha: str, n: int) -> None:
+    body, headers = pull_request_delivery(SECRET, clone_url, sha, n, "synchronize")
+    r = httpx.post(f"{base}/api/github/webhooks", content=body, headers=headers, timeout=30)
+    r.raise_for_status()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--files", type=int, default=10_000)
+    ap.add_argument("--packages", type=int, default=1_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="prgate-bench-e2e-"))
+    work = tmp / "work"
+    generate(work, args.files, args.packages, 30)  # a git repository with one commit
+    served = tmp / "served"
+    bare = served / OWNER / f"{REPO}.git"
+    bare.parent.mkdir(parents=True)
+    git(tmp, "clone", "-q", "--bare", str(work), str(bare))
+    for key in ("uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant"):
+        git(bare, "config", key, "true")
+    files = int(git(work, "ls-files", "-z").count("\0"))
+
+    pem, public = make_private_key()
+    fake = FakeGitHub(bare, public)
+    embedded = None
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        from bot.embedded_redis import EmbeddedRedis
+
+        embedded = EmbeddedRedis(tmp / "redis")
+        redis_url = embedded.start()
+    with FakeServer(fake, served) as server:
+        env = {
+            **os.environ,
+            "APP_ID": str(APP_ID),
+            "PRIVATE_KEY": pem,
+            "WEBHOOK_SECRET": SECRET,
+            "REDIS_URL": redis_url,
+            "GHE_HOST": server.host,
+            "GHE_PROTOCOL": "http",
+            "PRGATE_QUEUE": f"bench{os.getpid()}",
+            "LOG_LEVEL": "info",
+        }
+        port = 3900 + os.getpid() % 1000
+        serve = subprocess.Popen([PRGATE, "serve", "--port", str(port)], env=env,
+                                 stderr=subprocess.DEVNULL)  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        assert wait_for(lambda: _ready(base), 30), "prgate serve did not start"
+        cold: list[float] = []
+        warm: list[float] = []
+        calls: list[int] = []
+        baseline: list[float] = []
+        phases: list[dict[str, int]] = []
+        n = 0
+        try:
+            for round_ in range(args.repeat):
+                cache = tmp / f"cache{round_}"
+                worker_env = {**env, "PRGATE_CACHE_DIR": str(cache)}
+                log = (tmp / f"worker{round_}.log").open("w")
+                worker = subprocess.Popen([PRGATE, "worker"], env=worker_env, stderr=log)
+                try:
+                    for kind in ("cold", "warm"):
+                        n += 1
+                        sha = _push(work, bare, n)
+                        fake.add_pull(n, sha)
+                        before = len(fake.requests)
+                        start = time.perf_counter()
+                        deliver(base, server.clone_url(), sha, n)
+                        assert wait_for(lambda s=sha: _completed(fake, s), 600, 0.01)
+                        seconds = time.perf_counter() - start
+                        (cold if kind == "cold" else warm).append(seconds)
+                        calls.append(len(fake.requests) - before)
+                finally:
+                    worker.terminate()
+                    worker.wait(30)
+                    log.close()
+                phases.extend(_phases(tmp / f"worker{round_}.log"))
+                baseline.append(_clone(tmp, server, fake, sha))
+        finally:
+            serve.terminate()
+            serve.wait(30)
+            if embedded is not None:
+                embedded.stop()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    b, c, w = (statistics.median(x) for x in (baseline, cold, warm))
+    print(f"repository: {files} files, {args.packages} package.json; clean PR adding one file")
+    print(f"baseline  git clone --filter=blob:none + checkout over HTTP: {b * 1000:8.0f} ms")
+    print(f"cold      delivery -> last check run completed:             {c * 1000:8.0f} ms  "
+          f"({c / b:.2f}x baseline)")  # fmt: skip
+    print(f"warm      delivery -> last check run completed:             {w * 1000:8.0f} ms  "
+          f"({w / b:.2f}x baseline)")  # fmt: skip
+    for kind, runs in (("cold", phases[0::2]), ("warm", phases[1::2])):
+        names = runs[0].keys() if runs else ()
+        print(
+            f"  worker phases, {kind} (median ms): "
+            + ", ".join(f"{k} {statistics.median(r[k] for r in runs):.0f}" for k in names)
+        )
+    print(f"GitHub API calls per clean PR: {sorted(set(calls))} (budget 8); runs: {args.repeat}")
+    return 0 if max(calls) <= 8 else 1
+
+
+def _phases(log: Path) -> list[dict[str, int]]:
+    found = []
+    for line in log.read_text().splitlines():
+        if line.startswith("{") and '"checks job ended"' in line:
+            found.append(json.loads(line)["phases"])
+    return found
+
+
+def _ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/readyz").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _push(work: Path, bare: Path, n: int) -> str:
+    git(work, "checkout", "-q", "-B", f"pr{n}", "main")
+    (work / "docs").mkdir(exist_ok=True)
+    (work / "docs" / f"change{n}.md").write_text(f"change {n}\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", f"change {n}")
+    sha = git(work, "rev-parse", "HEAD").strip()
+    git(work, "push", "-q", "-f", str(bare), f"HEAD:refs/pull/{n}/head")
+    git(work, "checkout", "-q", "main")
+    return sha
+
+
+def _completed(fake: FakeGitHub, sha: str) -> bool:
+    runs = [r for r in fake.runs.values() if r.head_sha == sha]
+    return len(runs) == 3 and all(r.status == "COMPLETED" for r in runs)
+
+
+def _clone(tmp: Path, server: FakeServer, fake: FakeGitHub, sha: str) -> float:
+    token = next(iter(fake.tokens))
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    dest = tmp / "baseline"
+    shutil.rmtree(dest, ignore_errors=True)
+    env = {**os.environ, "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
+           "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"}  # fmt: skip
+    start = time.perf_counter()
+    subprocess.run(["git", "clone", "-q", "--filter=blob:none", "--no-checkout",
+                    server.clone_url(), str(dest)], env=env, check=True)  # fmt: skip
+    subprocess.run(["git", "-C", str(dest), "fetch", "-q", "origin", sha], env=env, check=True)
+    subprocess.run(["git", "-C", str(dest), "checkout", "-q", sha], env=env, check=True)
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    sys.exit(main())
