@@ -442,3 +442,32 @@ def test_check_suite_without_a_pr_checks_the_sha_against_the_default_branch(gh: 
     assert {r.details_url for r in gh.fake.runs.values()} == {
         f"https://{HOST}/Codertocat/Hello-World/commit/{sha}"
     }
+
+
+# --- repository config: from the base branch only -----------------------------------------------
+
+
+def test_a_pr_cannot_switch_off_its_own_gate(gh: Harness) -> None:
+    sha = gh.open_pr(
+        {
+            "tpl/.env": "API_KEY=abc123\n",
+            ".github/prgate.yml": "contamination:\n  enabled: false\n",
+        }
+    )
+    gh.deliver(sha)
+    gh.work()
+    assert gh.fake.run("prgate/contamination").conclusion == "FAILURE"
+
+
+def test_invalid_base_config_ends_every_run_neutral_with_the_error(gh: Harness) -> None:
+    gh.commit({".github/prgate.yml": "contamination:\n  enabeld: true\n"}, "typo in config")
+    sha = gh.open_pr({"docs/a.md": "a\n"})
+    gh.deliver(sha)
+    gh.work()
+    for name in RUNS:
+        run = gh.fake.run(name)
+        assert run.conclusion == "NEUTRAL", run.history
+        assert "main:.github/prgate.yml:2: contamination.enabeld: unknown key" in (
+            run.summary or ""
+        )
+    assert gh.fake.reviews == []
