@@ -42,7 +42,7 @@ JOB_FUNCTIONS = {
 }
 TIMEOUTS = {CheckRequest: 15 * 60, CommandRequest: 2 * 60, InstallationRequest: 60}
 # Ends a check job's runs when it fails for good, times out, or its worker dies (RQ calls it).
-ON_FAILURE = {"CheckRequest": "workers.jobs.on_check_failure"}
+ON_FAILURE: dict[type[Request], str] = {CheckRequest: "workers.jobs.on_check_failure"}
 ANNOUNCE_TIMEOUT = 2 * 60
 RETRY = Retry(max=3, interval=[10, 60, 300])  # transient failures: GitHub 5xx, network
 CLAIM_MS = 10_000  # how long a job id stays claimed by a request enqueueing it
@@ -239,33 +239,46 @@ class Enqueuer:
 
 
 def _announce_data(request: CheckRequest, jid: str) -> Any:
-    return Queue.prepare_data(
+    return _quick_job(
         "workers.jobs.announce_checks",
-        kwargs={"request": request.model_dump(mode="json"), "job_id": jid},
+        {"request": request.model_dump(mode="json"), "job_id": jid},
+        f"announce {request.event} {request.delivery_id}",
         job_id="announce-" + _digest(f"{jid}:{request.delivery_id}"),
-        timeout=ANNOUNCE_TIMEOUT,
-        retry=RETRY,
-        result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
-        description=f"announce {request.event} {request.delivery_id}",
         meta={"delivery_id": request.delivery_id},
     )
 
 
 def _superseded_data(request: dict[str, Any], jid: str, new_sha: str) -> Any:
-    return Queue.prepare_data(
+    return _quick_job(
         "workers.jobs.conclude_superseded",
-        kwargs={"request": request, "job_id": jid, "new_sha": new_sha},
+        {"request": request, "job_id": jid, "new_sha": new_sha},
+        f"superseded {jid} by {new_sha[:12]}",
+    )
+
+
+def _quick_job(
+    func: str,
+    kwargs: dict[str, Any],
+    description: str,
+    job_id: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Any:
+    """A job for the announce queue: one or two GitHub calls about a check job's runs."""
+    return Queue.prepare_data(
+        func,
+        kwargs=kwargs,
+        job_id=job_id,
+        meta=meta,
         timeout=ANNOUNCE_TIMEOUT,
         retry=RETRY,
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
-        description=f"superseded {jid} by {new_sha[:12]}",
+        description=description,
     )
 
 
 def _on_failure(request: Request) -> Callback | None:
-    name = ON_FAILURE.get(type(request).__name__)
+    name = ON_FAILURE.get(type(request))
     return Callback(name) if name else None
 
 

@@ -22,11 +22,10 @@ from bot.events import (
     RepositoryEvent,
 )
 from bot.settings import Settings
-from workers.engine.registry import CHECK_NAMES
+from workers.engine.registry import CHECK_NAMES, CHECK_RUN_PREFIX
 from workers.requests import CheckRequest, CommandRequest, InstallationRequest
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
-CHECK_RUN_PREFIX = "prgate/"
 
 
 class PayloadError(Exception):

@@ -230,8 +230,8 @@ def test_a_worker_killed_mid_job_never_leaves_a_run_in_progress(
 ) -> None:
     sha = push_pr(world, {"docs/a.md": "a\n"})
     release = threading.Event()
-    world.fake.fail("POST", r"/graphql$", 200, stall=release)  # armed on the PR re-read below
-    world.fake.faults[-1].times = 0
+    # a stall, armed by stall_pr_read on the PR re-read
+    world.fake.fail("POST", r"/graphql$", 200, times=0, stall=release)
     reached = threading.Event()
 
     def stall_pr_read(method: str, path: str, body: Any) -> None:

@@ -26,8 +26,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from workers.engine.git import RepoError
-
 GIT_TIMEOUT = 600  # seconds for one git command; a job's own timeout is the backstop
 
 
@@ -46,7 +44,6 @@ class RepoCache:
         self.dir = root / "repos" / f"{repo_id}.git"
         self.worktrees = root / "worktrees" / str(repo_id)
         self.clone_url = clone_url
-        self._token = token
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
         self._secrets = (token, basic)
         self._env = {
@@ -186,7 +183,6 @@ def pull_refspecs(pr_number: int | None, head_sha: str, base_ref: str | None) ->
 __all__ = [
     "CheckoutError",
     "RepoCache",
-    "RepoError",
     "base_ref_name",
     "default_cache_dir",
     "pull_refspecs",

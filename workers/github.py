@@ -21,7 +21,7 @@ prgate only ever formats the method, path and status from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -512,8 +512,3 @@ def _thread(node: dict[str, Any]) -> Thread:
         path=node["path"],
         comments=comments,
     )
-
-
-def iter_batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

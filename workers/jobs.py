@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from rq.exceptions import AbandonedJobError
@@ -55,6 +55,10 @@ from workers.requests import CheckRequest, CommandRequest, InstallationRequest
 from workers.review import Diff, fixed_reply, plan_review, review_body
 from workers.runs import RunBook
 from workers.stats import record_job
+
+if TYPE_CHECKING:
+    from workers.engine.findings import Finding
+    from workers.engine.runner import Report
 
 log = logging.getLogger("prgate.worker")
 
@@ -113,6 +117,10 @@ class Work:
         return owner, name
 
     @property
+    def base_label(self) -> str:
+        return self.req.base_ref or "the default branch"
+
+    @property
     def checks(self) -> list[str]:
         return list(self.req.checks or CHECK_NAMES)
 
@@ -148,7 +156,7 @@ class Work:
             self.inst.update_runs(self.repo_node_id, updates)
         self.book.mark_concluded(self.key)
 
-    def conclude_all(self, make: Any) -> None:
+    def conclude_all(self, make: Callable[[str], Outcome]) -> None:
         """End every run of this work with ``make(check)`` unless they were already ended."""
         if self.book.concluded(self.key):
             return
@@ -221,7 +229,7 @@ def _run(work: Work) -> str:
             cache.fetch([req.head_sha])  # the PR moved on since; its old head is still reachable
         base_sha = cache.rev(base_ref_name(req.base_ref))
     try:
-        config = _base_config(cache, base_sha, req.base_ref or "the default branch")
+        config = _base_config(cache, base_sha, work.base_label)
     except ConfigError as exc:
         reason = f"`{CONFIG_PATH}` on the base branch is invalid:\n\n```\n{exc}\n```"
         work.conclude([(runs[c], neutral(c, reason)) for c in work.checks])
@@ -230,24 +238,21 @@ def _run(work: Work) -> str:
     with work.phase("checkout"), cache.worktree(req.head_sha) as path, work.phase("checks"):
         report = _engine(path, config, enabled, base_sha)
     with work.phase("report"):
-        return _report(work, runs, report, base_sha, enabled)
+        return _report(work, runs, report, enabled)
 
 
-def _report(
-    work: Work, runs: dict[str, RunRef], report: Any, base_sha: str | None, enabled: list[str]
-) -> str:
+def _report(work: Work, runs: dict[str, RunRef], report: Report | None, enabled: list[str]) -> str:
     req = work.req
     state = _pull_state(work)
     if state is not None and state.head_sha != req.head_sha:
         why = f"superseded by {state.head_sha[:12]}: the pull request's head moved"
         work.conclude([(runs[c], skipped(c, why)) for c in work.checks])
         return "superseded"
-    base_label = req.base_ref or "the default branch"
     results = {r.check: r for r in report.results} if report else {}
     ends = []
     for check in work.checks:
-        if check in results:
-            ends.append((runs[check], outcome(results[check], report.files, base_label)))
+        if report is not None and check in results:
+            ends.append((runs[check], outcome(results[check], report.files, work.base_label)))
         else:
             ends.append((runs[check], skipped(check, f"switched off in `{CONFIG_PATH}`")))
     work.conclude(ends)
@@ -265,7 +270,7 @@ def _base_config(cache: RepoCache, base_sha: str, base_ref: str) -> RepoConfig:
     return parse_config(data.decode("utf-8-sig", "replace"), f"{base_ref}:{CONFIG_PATH}", known)
 
 
-def _engine(path: Path, config: RepoConfig, enabled: list[str], base: str | None) -> Any:
+def _engine(path: Path, config: RepoConfig, enabled: list[str], base: str) -> Report | None:
     from workers.engine.repo import open_view
     from workers.engine.runner import run_checks as engine_run
 
@@ -280,7 +285,7 @@ def _pull_state(work: Work) -> PullState | None:
     return work.inst.pull_state(*work.owner_name, work.req.pr_number)
 
 
-def _review(work: Work, state: PullState, findings: list[Any], ran: list[str]) -> None:
+def _review(work: Work, state: PullState, findings: list[Finding], ran: list[str]) -> None:
     owner, name = work.owner_name
     number, sha = state.number, work.req.head_sha
     commentable = [f for f in findings if not f.pre_existing and f.suppressed is None]

@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from workers.engine.config import CONFIG_PATH
 from workers.engine.findings import CheckResult, Finding, Level
+from workers.engine.registry import CHECK_RUN_PREFIX
 from workers.github import RunRef, RunUpdate
 
 MAX_CHARS = 65_535
 ANNOTATIONS_PER_REQUEST = 50
-CHECK_RUN_PREFIX = "prgate/"
 ANNOTATION_LEVEL = {Level.ERROR: "FAILURE", Level.WARNING: "WARNING", Level.NOTE: "NOTICE"}
 ICON = {Level.ERROR: "❌ error", Level.WARNING: "⚠️ warning", Level.NOTE: "ℹ️ note"}
 
@@ -42,13 +43,7 @@ def outcome(result: CheckResult, files: int, base: str | None) -> Outcome:
     """The outcome of a check that ran (or could not run: ``result.error``)."""
     shown = [f for f in result.findings if f.suppressed is None]
     if result.error is not None:
-        return Outcome(
-            "NEUTRAL",
-            "Could not run",
-            fit(f"**{run_name(result.check)} could not run**: {result.error}\n\n"
-                "Nothing was checked, so this is not a pass. Fix the cause and rerun.")
-            + _notes(result),
-        )  # fmt: skip
+        return neutral(result.check, result.error, _notes(result))
     new = [f for f in shown if not f.pre_existing]
     pre = len(shown) - len(new)
     counts = {level: sum(1 for f in new if f.level == level) for level in Level}
@@ -62,7 +57,7 @@ def outcome(result: CheckResult, files: int, base: str | None) -> Outcome:
         )
     allowed = len(result.findings) - len(shown)
     if allowed:
-        lines.append(f"{allowed} allowed by `.github/prgate.yml`.")
+        lines.append(f"{allowed} allowed by `{CONFIG_PATH}`.")
     summary = "\n\n".join(lines) + "\n\n" + _table(shown) + _notes(result)
     return Outcome(
         conclusion,
@@ -77,14 +72,14 @@ def skipped(check: str, reason: str) -> Outcome:
     return Outcome("SKIPPED", "Skipped", fit(f"**{run_name(check)} did not run**: {reason}"))
 
 
-def neutral(check: str, reason: str) -> Outcome:
+def neutral(check: str, reason: str, notes: str = "") -> Outcome:
     """The check could not give an answer (config error, crash, worker lost)."""
     return Outcome(
         "NEUTRAL",
         "Could not run",
         fit(f"**{run_name(check)} could not run**: {reason}\n\n"
-            "Nothing was checked, so this is not a pass. Rerun with `/prgate rerun` once the "
-            "cause is fixed."),
+            "Nothing was checked, so this is not a pass. Rerun once the cause is fixed."
+            + notes),
     )  # fmt: skip
 
 

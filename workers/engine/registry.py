@@ -10,6 +10,7 @@ from workers.engine.findings import CheckResult, RuleInfo
 from workers.engine.repo import RepoView
 
 CHECK_NAMES = ("contamination", "jest-collision", "hook-validation")
+CHECK_RUN_PREFIX = "prgate/"  # check runs are "prgate/<check>"; branch protection requires them
 
 
 @dataclass(frozen=True)
