@@ -48,6 +48,7 @@ class PullRequest(_Model):
 
 class PullRequestRef(_Model):
     number: int
+    base: Ref | None = None
 
 
 class Changes(_Model):
@@ -84,8 +85,13 @@ class CheckRun(_Model):
     pull_requests: list[PullRequestRef] = []
 
 
+class RequestedAction(_Model):
+    identifier: str
+
+
 class CheckRunEvent(RepositoryEvent):
     check_run: CheckRun
+    requested_action: RequestedAction | None = None
 
 
 class Issue(_Model):
@@ -108,3 +114,12 @@ class IssueCommentEvent(RepositoryEvent):
 class InstallationEvent(_Model):
     action: str
     installation: Installation
+
+
+class AccessEvent(_Model):
+    """``member``, ``membership``, ``team``, ``team_add``, ``organization``: who may do what
+    changed (delivered only when the App was granted the members permission)."""
+
+    action: str | None = None  # team_add has none
+    installation: Installation
+    repository: Repository | None = None  # absent for organization-wide changes

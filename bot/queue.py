@@ -37,7 +37,7 @@ from workers.requests import CheckRequest, CommandRequest, InstallationRequest
 CANCELABLE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 JOB_FUNCTIONS = {
     CheckRequest: "workers.jobs.run_checks",
-    CommandRequest: "workers.jobs.run_command",
+    CommandRequest: "workers.command_job.run_command",
     InstallationRequest: "workers.jobs.installation_changed",
 }
 TIMEOUTS = {CheckRequest: 15 * 60, CommandRequest: 2 * 60, InstallationRequest: 60}

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.events import (
+    AccessEvent,
     CheckRunEvent,
     CheckSuiteEvent,
     InstallationEvent,
@@ -22,10 +23,19 @@ from bot.events import (
     RepositoryEvent,
 )
 from bot.settings import Settings
+from workers.commands import parse_commands
 from workers.engine.registry import CHECK_NAMES, CHECK_RUN_PREFIX
-from workers.requests import CheckRequest, CommandRequest, InstallationRequest
+from workers.requests import (
+    ACTION_RERUN,
+    ACTION_RERUN_ALL,
+    CheckRequest,
+    CommandRequest,
+    InstallationRequest,
+)
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
+# Who may do what changed; they drop the cached collaborator permissions.
+ACCESS_EVENTS = {"member", "membership", "team", "team_add", "organization"}
 
 
 class PayloadError(Exception):
@@ -66,6 +76,16 @@ def route(event: str, payload: dict[str, Any], delivery_id: str, settings: Setti
             installation_id=ev.installation.id,
         )
         return Route((request,), f"{event}.{ev.action}: bookkeeping queued")
+    if event in ACCESS_EVENTS:
+        access = _parse(AccessEvent, payload)
+        name = f"{event}.{access.action}" if access.action else event
+        request = InstallationRequest(
+            delivery_id=delivery_id,
+            event=name,
+            installation_id=access.installation.id,
+            repo_id=access.repository.id if access.repository and event == "member" else None,
+        )
+        return Route((request,), f"{name}: cached permissions dropped")
     handler = _HANDLERS.get(event)
     if handler is None:
         return _ignore(f"prgate does not handle {event} events")
@@ -131,7 +151,9 @@ def _per_pr(
 ) -> tuple[CheckRequest, ...]:
     """One request per PR of a check suite or run; one without a PR when GitHub lists none
     (it lists none for pull requests from forks)."""
-    numbers: list[int | None] = [p.number for p in prs] or [None]
+    pairs: list[tuple[int | None, str | None]] = [
+        (p.number, p.base.ref if p.base else None) for p in prs
+    ] or [(None, None)]
     return tuple(
         CheckRequest(
             **_common(ev, delivery, name),
@@ -139,9 +161,10 @@ def _per_pr(
             repo_node_id=ev.repository.node_id,
             pr_number=number,
             head_sha=head_sha,
+            base_ref=base_ref,
             checks=checks,
         )
-        for number in numbers
+        for number, base_ref in pairs
     )
 
 
@@ -156,8 +179,15 @@ def _check_run(payload: dict[str, Any], delivery: str, settings: Settings) -> Ro
     check = run.name.removeprefix(CHECK_RUN_PREFIX)
     if not run.name.startswith(CHECK_RUN_PREFIX) or check not in CHECK_NAMES:
         return _ignore(f"{name}: {run.name!r} is not a prgate check run")
-    jobs = _per_pr(ev, delivery, name, run.head_sha, run.pull_requests, (check,))
-    return Route(jobs, f"{name}: {run.name} queued for {run.head_sha[:12]}")
+    checks: tuple[str, ...] = (check,)
+    if ev.action == "requested_action":
+        action = ev.requested_action.identifier if ev.requested_action else ""
+        if action not in (ACTION_RERUN, ACTION_RERUN_ALL):
+            return _ignore(f"{name}: prgate has no action {action!r}")
+        checks = (check,) if action == ACTION_RERUN else ()
+    jobs = _per_pr(ev, delivery, name, run.head_sha, run.pull_requests, checks)
+    what = run.name if checks else "every check"
+    return Route(jobs, f"{name}: {what} queued for {run.head_sha[:12]}")
 
 
 def _issue_comment(payload: dict[str, Any], delivery: str, settings: Settings) -> Route:
@@ -170,10 +200,11 @@ def _issue_comment(payload: dict[str, Any], delivery: str, settings: Settings) -
     if ev.comment.user.type == "Bot":
         return _ignore(f"{name}: comments by bots are never commands")
     body = ev.comment.body or ""
-    if "/prgate" not in body:
-        return _ignore(f"{name}: no /prgate command")
+    if "/prgate" not in body or not parse_commands(body):
+        return _ignore(f"{name}: no /prgate command (code blocks and quotes do not count)")
     request = CommandRequest(
         **_common(ev, delivery, name),
+        clone_url=ev.repository.clone_url,
         pr_number=ev.issue.number,
         comment_id=ev.comment.id,
         body=body,

@@ -66,6 +66,11 @@ class Settings(BaseModel):
         description="PRGATE_MAINTENANCE_SECONDS: how often a worker looks for jobs whose "
         "worker died, so their check runs are concluded.",
     )
+    permission_ttl: int = Field(
+        60,
+        description="PRGATE_PERMISSION_TTL: how long (seconds) a user's role on a repository "
+        "is cached for `/prgate rerun`; `ok-to-test` always asks GitHub afresh.",
+    )
 
     @property
     def api_url(self) -> str:
@@ -112,6 +117,7 @@ ENV_NAMES = {
     "cache_dir": "PRGATE_CACHE_DIR",
     "max_rate_wait": "PRGATE_MAX_RATE_WAIT",
     "maintenance_seconds": "PRGATE_MAINTENANCE_SECONDS",
+    "permission_ttl": "PRGATE_PERMISSION_TTL",
 }
 
 

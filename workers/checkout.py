@@ -121,6 +121,13 @@ class RepoCache:
     def rev(self, ref: str) -> str:
         return self.git(["rev-parse", "--verify", f"{ref}^{{commit}}"]).decode().strip()
 
+    def merge_base(self, a: str, b: str) -> str | None:
+        """Where ``b`` branched from ``a`` (commits and trees are local); None if unrelated."""
+        try:
+            return self.git(["merge-base", a, b]).decode().strip() or None
+        except CheckoutError:
+            return None
+
     def show(self, rev: str, path: str) -> bytes | None:
         """A file's bytes at a revision (fetching its blob), or None when it is not there."""
         try:

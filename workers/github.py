@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from githubkit import AppAuthStrategy, GitHub
@@ -130,6 +130,16 @@ class RunUpdate:
     summary: str | None = None
     text: str | None = None
     annotations: Sequence[dict[str, Any]] = ()
+    actions: Sequence[RunAction] = ()  # buttons on the run; GitHub allows at most 3
+
+
+@dataclass(frozen=True)
+class RunAction:
+    """A button on a check run; a click arrives as ``check_run.requested_action``."""
+
+    label: str  # at most 20 characters
+    identifier: str  # at most 20 characters
+    description: str  # at most 40 characters
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,8 @@ class PullState:
     base_sha: str
     base_ref: str
     url: str
+    author: str = ""  # login; empty when the account is gone ("ghost")
+    author_association: str = "NONE"  # OWNER | MEMBER | COLLABORATOR | CONTRIBUTOR | ...
     threads: tuple[Thread, ...] = ()
 
 
@@ -350,6 +362,8 @@ class Installation:
             base_sha=pr["baseRefOid"],
             base_ref=pr["baseRefName"],
             url=pr["url"],
+            author=(pr.get("author") or {}).get("login", ""),
+            author_association=pr.get("authorAssociation") or "NONE",
             threads=tuple(threads),
         )
 
@@ -447,6 +461,58 @@ class Installation:
         except GitHubException as exc:
             raise describe(exc) from None
 
+    def comment(self, owner: str, repo: str, number: int, body: str) -> None:
+        """A comment on the pull request's conversation."""
+        try:
+            self.gh.rest.issues.create_comment(owner, repo, number, data={"body": body})
+        except GitHubException as exc:
+            raise describe(exc) from None
+
+    def react(self, owner: str, repo: str, comment_id: int, content: Reaction) -> None:
+        """A reaction on a conversation comment (GitHub keeps one per user and content)."""
+        try:
+            self.gh.rest.reactions.create_for_issue_comment(
+                owner, repo, comment_id, data={"content": content}
+            )
+        except GitHubException as exc:
+            raise describe(exc) from None
+
+    def permission(self, owner: str, repo: str, login: str) -> str:
+        """The user's role on the repository: admin, maintain, write, triage, read or none.
+
+        ``role_name`` is read because the legacy ``permission`` field maps maintain
+        to write and triage to read; a custom role falls back to that mapping.
+        """
+        try:
+            resp = self.gh.rest.repos.get_collaborator_permission_level(owner, repo, login)
+        except RequestFailed as exc:
+            if exc.response.status_code == 404:  # not a user GitHub knows
+                return "none"
+            raise describe(exc) from None
+        except GitHubException as exc:
+            raise describe(exc) from None
+        body = resp.json()  # two fields read; the model differs between GHES versions
+        role = str(body.get("role_name") or "")
+        return role if role in ROLES else str(body.get("permission") or "none")
+
+    def file_at(self, owner: str, repo: str, path: str, ref: str) -> str | None:
+        """A file's text at a ref (contents API, raw), or None when it does not exist."""
+        try:
+            resp = self.gh.rest.repos.get_content(
+                owner, repo, path, ref=ref, headers={"Accept": "application/vnd.github.raw+json"}
+            )
+        except RequestFailed as exc:
+            if exc.response.status_code == 404:
+                return None
+            raise describe(exc) from None
+        except GitHubException as exc:
+            raise describe(exc) from None
+        return resp.content.decode("utf-8-sig", "replace")
+
+
+ROLES = ("admin", "maintain", "write", "triage", "read", "none")
+Reaction = Literal["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"]
+
 
 # --- GraphQL documents ----------------------------------------------------------------------
 
@@ -459,7 +525,7 @@ query($owner: String!, $name: String!, $number: Int!, $cursor: String) {
   repository(owner: $owner, name: $name) {
     id
     pullRequest(number: $number) {
-      state headRefOid baseRefOid baseRefName url
+      state headRefOid baseRefOid baseRefName url authorAssociation author { login }
       reviewThreads(first: 100, after: $cursor) {
         pageInfo { hasNextPage endCursor }
         nodes {
@@ -497,6 +563,13 @@ def _update_input(repo_node_id: str, u: RunUpdate) -> dict[str, Any]:
         if u.annotations:
             output["annotations"] = list(u.annotations)
         item["output"] = output
+    if u.actions:
+        if len(u.actions) > 3:
+            raise ValueError("GitHub allows at most 3 actions on a check run")
+        item["actions"] = [
+            {"label": a.label, "identifier": a.identifier, "description": a.description}
+            for a in u.actions
+        ]
     return item
 
 

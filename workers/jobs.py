@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from redis import Redis
 from rq.exceptions import AbandonedJobError
@@ -48,13 +48,25 @@ from workers.checkout import (
     pull_refspecs,
 )
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
+from workers.engine.findings import Note
 from workers.engine.registry import CHECK_NAMES, all_rules
 from workers.github import App, GitHubError, Installation, PullState, RunRef, RunUpdate
-from workers.report import Outcome, completion_requests, neutral, outcome, run_name, skipped
+from workers.report import (
+    ConfigNote,
+    Outcome,
+    completion_requests,
+    config_note,
+    neutral,
+    outcome,
+    run_name,
+    skipped,
+    with_note,
+)
 from workers.requests import CheckRequest, CommandRequest, InstallationRequest
 from workers.review import Diff, fixed_reply, plan_review, review_body
 from workers.runs import RunBook
 from workers.stats import record_job
+from workers.trust import Repo, Trust, render_refusal
 
 if TYPE_CHECKING:
     from workers.engine.findings import Finding
@@ -63,14 +75,60 @@ if TYPE_CHECKING:
 log = logging.getLogger("prgate.worker")
 
 
-@dataclass
-class Work:
-    """What one check job works with: settings, Redis, GitHub as the installation, its runs."""
+R = TypeVar("R", CheckRequest, CommandRequest)
 
-    req: CheckRequest
-    job_id: str
+
+@dataclass
+class Session(Generic[R]):
+    """What a job works with: settings, Redis, and GitHub as the repository's installation."""
+
+    req: R
     settings: Settings
     redis: Redis
+
+    @staticmethod
+    def connect() -> tuple[Settings, Redis]:
+        settings = load_settings()
+        if not settings.redis_url:
+            raise RuntimeError("REDIS_URL is not set in the worker's environment")
+        return settings, connect(settings.redis_url)
+
+    @cached_property
+    def app(self) -> App:
+        return App(self.settings, self.redis)
+
+    @cached_property
+    def installation_id(self) -> int:
+        return self.req.installation_id or self.app.installation_id(self.req.repo_full_name)
+
+    @cached_property
+    def inst(self) -> Installation:
+        return self.app.installation(self.installation_id)
+
+    @property
+    def calls(self) -> int:
+        """GitHub requests made so far (0 when the installation was never reached)."""
+        inst = self.__dict__.get("inst")
+        return inst.calls if isinstance(inst, Installation) else 0
+
+    @property
+    def owner_name(self) -> tuple[str, str]:
+        owner, name = self.req.repo_full_name.split("/", 1)
+        return owner, name
+
+    @cached_property
+    def trust(self) -> Trust:
+        return Trust(self.redis, self.settings)
+
+    def repo(self) -> Repo:
+        return Repo(self.installation_id, self.req.repo_id, *self.owner_name)
+
+
+@dataclass
+class Work(Session[CheckRequest]):
+    """A check job: a Session plus its check runs."""
+
+    job_id: str = ""
     phases: dict[str, int] = field(default_factory=dict)  # milliseconds, for the job's log line
 
     @contextmanager
@@ -83,38 +141,16 @@ class Work:
 
     @classmethod
     def open(cls, req: CheckRequest, job_id: str) -> Work:
-        settings = load_settings()
-        if not settings.redis_url:
-            raise RuntimeError("REDIS_URL is not set in the worker's environment")
-        return cls(req, job_id, settings, connect(settings.redis_url))
-
-    @cached_property
-    def app(self) -> App:
-        return App(self.settings, self.redis)
-
-    @cached_property
-    def inst(self) -> Installation:
-        installation = self.req.installation_id or self.app.installation_id(self.req.repo_full_name)
-        return self.app.installation(installation)
+        settings, redis = cls.connect()
+        return cls(req, settings, redis, job_id)
 
     @cached_property
     def book(self) -> RunBook:
         return RunBook(self.redis, self.settings)
 
     @property
-    def calls(self) -> int:
-        """GitHub requests made so far (0 when the installation was never reached)."""
-        inst = self.__dict__.get("inst")
-        return inst.calls if isinstance(inst, Installation) else 0
-
-    @property
     def key(self) -> str:
         return self.book.key(self.job_id, self.req.delivery_id)
-
-    @property
-    def owner_name(self) -> tuple[str, str]:
-        owner, name = self.req.repo_full_name.split("/", 1)
-        return owner, name
 
     @property
     def base_label(self) -> str:
@@ -228,20 +264,80 @@ def _run(work: Work) -> str:
         if not cache.has_commit(req.head_sha):
             cache.fetch([req.head_sha])  # the PR moved on since; its old head is still reachable
         base_sha = cache.rev(base_ref_name(req.base_ref))
+    note = _config_change(cache, base_sha, req.head_sha, work.base_label)
     try:
         config = _base_config(cache, base_sha, work.base_label)
     except ConfigError as exc:
         reason = f"`{CONFIG_PATH}` on the base branch is invalid:\n\n```\n{exc}\n```"
-        work.conclude([(runs[c], neutral(c, reason)) for c in work.checks])
+        work.conclude(_noted([(runs[c], neutral(c, reason)) for c in work.checks], note))
         return "config-error"
     enabled = [c for c in work.checks if config.settings(c).enabled]
+    withheld = None
+    if "hook-validation" in enabled and config.hook_validation.render:
+        withheld = _render_withheld(work)
+        if withheld is not None:
+            off = config.hook_validation.model_copy(update={"render": False})
+            config = config.model_copy(update={"hook_validation": off})
     with work.phase("checkout"), cache.worktree(req.head_sha) as path, work.phase("checks"):
         report = _engine(path, config, enabled, base_sha)
+    if report is not None and withheld is not None:
+        _add_note(report, "hook-validation", withheld)
     with work.phase("report"):
-        return _report(work, runs, report, enabled)
+        return _report(work, runs, report, enabled, note)
 
 
-def _report(work: Work, runs: dict[str, RunRef], report: Report | None, enabled: list[str]) -> str:
+def _config_change(cache: RepoCache, base_sha: str, head_sha: str, base: str) -> ConfigNote | None:
+    """The note for a pull request that changes ``.github/prgate.yml`` (None when it does not).
+
+    Compared with where the head branched from the base, so a change made on the
+    base branch since is not taken for the pull request's.
+    """
+    fork_point = cache.merge_base(base_sha, head_sha) or base_sha
+    before, after = cache.show(fork_point, CONFIG_PATH), cache.show(head_sha, CONFIG_PATH)
+    if before == after:
+        return None
+    return config_note(after.decode("utf-8-sig", "replace") if after is not None else None, base)
+
+
+def _noted(
+    ends: list[tuple[RunRef, Outcome]], note: ConfigNote | None
+) -> list[tuple[RunRef, Outcome]]:
+    """Every run gets the config note; only the first carries its line annotations."""
+    if note is None:
+        return ends
+    return [(run, with_note(out, note, annotate=i == 0)) for i, (run, out) in enumerate(ends)]
+
+
+def _render_withheld(work: Work) -> str | None:
+    """Why the sandboxed render may not run for this head (None: it may): the author must be
+    trusted, or someone with write access must have approved this SHA (``/prgate ok-to-test``)."""
+    req = work.req
+    if req.pr_number is None:
+        return (
+            "the sandboxed render did not run: without a pull request prgate cannot tell who "
+            "wrote this commit (GitHub names no pull request for commits from forks)."
+        )
+    state = work.inst.pull_state(*work.owner_name, req.pr_number)
+    approved = work.trust.approved_by(req.repo_id, req.pr_number, req.head_sha)
+    if approved:
+        _log("render approved by ok-to-test", req, approved_by=approved)
+    return render_refusal(state.author, state.author_association, approved, req.head_sha)
+
+
+def _add_note(report: Report, check: str, message: str) -> None:
+    for n, result in enumerate(report.results):
+        if result.check == check:
+            notes = [*result.notes, Note(message=message)]
+            report.results[n] = result.model_copy(update={"notes": notes})
+
+
+def _report(
+    work: Work,
+    runs: dict[str, RunRef],
+    report: Report | None,
+    enabled: list[str],
+    note: ConfigNote | None,
+) -> str:
     req = work.req
     state = _pull_state(work)
     if state is not None and state.head_sha != req.head_sha:
@@ -255,7 +351,7 @@ def _report(work: Work, runs: dict[str, RunRef], report: Report | None, enabled:
             ends.append((runs[check], outcome(results[check], report.files, work.base_label)))
         else:
             ends.append((runs[check], skipped(check, f"switched off in `{CONFIG_PATH}`")))
-    work.conclude(ends)
+    work.conclude(_noted(ends, note))
     if state is not None and state.state == "OPEN" and report is not None:
         _review(work, state, report.findings, enabled)
     return "completed"
@@ -355,27 +451,19 @@ def conclude_superseded(request: dict[str, Any], job_id: str, new_sha: str) -> d
     return {"status": "superseded", "by": new_sha}
 
 
-def run_command(request: dict[str, Any]) -> dict[str, Any]:
-    req = CommandRequest.model_validate(request)
-    log.info(
-        "command requested",
-        extra={"delivery": req.delivery_id, "repo": req.repo_full_name, "pr": req.pr_number},
-    )
-    return {"status": "not-reported", "detail": "commands are not built yet", **_ids(req)}
-
-
 def installation_changed(request: dict[str, Any]) -> dict[str, Any]:
-    """An installation changed: forget which installation covers which repository."""
+    """An installation, or who may do what in it, changed: drop what was cached about it.
+
+    Installation events drop the repository -> installation map and the
+    installation's cached roles; member/team/organization events drop the roles
+    (of one repository for ``member``).
+    """
     req = InstallationRequest.model_validate(request)
-    settings = load_settings()
-    if settings.redis_url:
-        redis = connect(settings.redis_url)
+    settings, redis = Session.connect()
+    dropped = Trust(redis, settings).forget_roles(req.installation_id, req.repo_id)
+    if req.event.startswith("installation"):
         keys = list(redis.scan_iter(f"{settings.queue}:installation:*", count=500))
-        if keys:
-            redis.delete(*keys)
-    log.info("installation changed", extra={"delivery": req.delivery_id, "event": req.event})
-    return {"status": "recorded", "installation_id": req.installation_id}
-
-
-def _ids(req: CommandRequest) -> dict[str, Any]:
-    return {"delivery_id": req.delivery_id, "repo": req.repo_full_name, "pr": req.pr_number}
+        dropped += int(redis.delete(*keys)) if keys else 0
+    log.info("installation changed", extra={"delivery": req.delivery_id, "event": req.event,
+                                            "dropped": dropped})  # fmt: skip
+    return {"status": "recorded", "installation_id": req.installation_id, "dropped": dropped}

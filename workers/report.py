@@ -9,18 +9,24 @@ silently: annotations beyond the first request go in further requests.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from workers.engine.config import CONFIG_PATH
+from workers.engine.config import CONFIG_PATH, ConfigError, parse_config
 from workers.engine.findings import CheckResult, Finding, Level
-from workers.engine.registry import CHECK_RUN_PREFIX
-from workers.github import RunRef, RunUpdate
+from workers.engine.registry import CHECK_RUN_PREFIX, all_rules
+from workers.github import RunAction, RunRef, RunUpdate
+from workers.requests import ACTION_RERUN, ACTION_RERUN_ALL
 
 MAX_CHARS = 65_535
 ANNOTATIONS_PER_REQUEST = 50
 ANNOTATION_LEVEL = {Level.ERROR: "FAILURE", Level.WARNING: "WARNING", Level.NOTE: "NOTICE"}
 ICON = {Level.ERROR: "❌ error", Level.WARNING: "⚠️ warning", Level.NOTE: "ℹ️ note"}
+# Buttons on every completed run (GitHub allows 3); clicks arrive as check_run.requested_action.
+RUN_ACTIONS = (
+    RunAction("Re-run", ACTION_RERUN, "Run this check again on this commit"),
+    RunAction("Re-run all", ACTION_RERUN_ALL, "Run every prgate check again"),
+)
 
 
 def run_name(check: str) -> str:
@@ -81,6 +87,59 @@ def neutral(check: str, reason: str, notes: str = "") -> Outcome:
             "Nothing was checked, so this is not a pass. Rerun once the cause is fixed."
             + notes),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ConfigNote:
+    """What a pull request that changes ``.github/prgate.yml`` is told on its runs."""
+
+    text: str  # for every run's summary
+    annotations: tuple[dict[str, Any], ...] = ()  # on the new file's lines; for one run only
+
+
+def config_note(new_text: str | None, base: str) -> ConfigNote:
+    """The note for a pull request whose ``.github/prgate.yml`` differs from where it branched.
+
+    The new file is validated as the App will read it after merge; its errors
+    are listed with line numbers and annotated on those lines.
+    """
+    head = (
+        f"\n\n**This pull request changes `{CONFIG_PATH}`.** It takes effect after merge; "
+        f"this run used the file as it is on `{base}`, so a pull request cannot switch off "
+        "its own gate.\n\n"
+    )
+    if new_text is None:
+        return ConfigNote(head + "The pull request deletes it: after merge every check runs "
+                          "with the defaults.")  # fmt: skip
+    try:
+        parse_config(new_text, CONFIG_PATH, [r.id for r in all_rules()])
+    except ConfigError as exc:
+        problems = exc.problems or [(1, str(exc))]
+        text = (
+            head + f"The new file is **invalid** ({len(problems)} "
+            f"problem{'s' if len(problems) != 1 else ''}); merged as it is, it would end every "
+            f"prgate run neutral until fixed:\n\n```\n{exc}\n```"
+        )
+        notes = tuple(
+            {
+                "path": CONFIG_PATH,
+                "location": {"startLine": line, "endLine": line},
+                "annotationLevel": "WARNING",
+                "message": message,
+                "title": "prgate config (takes effect after merge)",
+            }
+            for line, message in problems
+        )
+        return ConfigNote(text, notes)
+    return ConfigNote(head + "The new file is valid.")
+
+
+def with_note(out: Outcome, note: ConfigNote, annotate: bool) -> Outcome:
+    """``out`` with the config note in its summary (and its annotations when ``annotate``)."""
+    extra = note.annotations if annotate else ()
+    text = fit(note.text, MAX_CHARS // 4)
+    summary = fit(out.summary, MAX_CHARS - len(text)) + text
+    return replace(out, summary=summary, annotations=out.annotations + extra)
 
 
 def _title(counts: dict[Level, int], pre: int) -> str:
@@ -198,6 +257,7 @@ def completion_requests(ends: Sequence[tuple[RunRef, Outcome]]) -> list[list[Run
                 summary=out.summary,
                 text=out.text or None,
                 annotations=[a for r, a in last if r.node_id == run.node_id],
+                actions=RUN_ACTIONS,
             )
             for run, out in ends
         ]

@@ -44,8 +44,9 @@ class CheckRequest(_Request):
 
 
 class CommandRequest(_Request):
-    """A PR comment that mentions ``/prgate``; parsed and authorised by the worker."""
+    """A PR comment with a ``/prgate`` command; authorised and carried out by the worker."""
 
+    clone_url: str | None = None
     pr_number: int
     comment_id: int
     body: str
@@ -54,10 +55,16 @@ class CommandRequest(_Request):
 
 
 class InstallationRequest(BaseModel):
-    """An App installation changed: bookkeeping (token cache, repository list)."""
+    """An App installation, or who may do what in it, changed: caches to drop."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     delivery_id: str
     event: str
     installation_id: int
+    repo_id: int | None = None  # a change to one repository's collaborators
+
+
+# The buttons prgate puts on its check runs (``check_run.requested_action`` identifiers).
+ACTION_RERUN = "rerun"
+ACTION_RERUN_ALL = "rerun-all"

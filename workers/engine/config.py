@@ -51,7 +51,19 @@ RuleSetting = Annotated[Literal["error", "warning", "note", "off"], BeforeValida
 
 
 class ConfigError(Exception):
-    """The configuration is invalid; the message names the file, line and key."""
+    """The configuration is invalid; the message names the file, line and key.
+
+    ``problems`` holds the same as (1-based line, message without the source)
+    pairs, for annotations on the file.
+    """
+
+    def __init__(self, message: str, problems: Sequence[tuple[int, str]] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+    @classmethod
+    def at(cls, source: str, problems: Sequence[tuple[int, str]]) -> ConfigError:
+        return cls("\n".join(f"{source}:{line}: {msg}" for line, msg in problems), problems)
 
 
 class _Strict(BaseModel):
@@ -161,14 +173,14 @@ def parse_config(
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{where}: not valid YAML: {problem}") from exc
+        line = mark.line + 1 if mark is not None else 1
+        raise ConfigError.at(source, [(line, f"not valid YAML: {problem}")]) from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(
-            f"{source}:1: the file must be a mapping of settings, not {type(data).__name__}"
+        raise ConfigError.at(
+            source, [(1, f"the file must be a mapping of settings, not {type(data).__name__}")]
         )
     try:
         config = RepoConfig.model_validate(data)
@@ -181,8 +193,8 @@ def parse_config(
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 msg = f"unknown key; allowed here: {', '.join(_allowed_keys(loc))}"
-            problems.append(f"{source}:{line}: {key}: {msg}")
-        raise ConfigError("\n".join(problems)) from exc
+            problems.append((line, f"{key}: {msg}"))
+        raise ConfigError.at(source, problems) from exc
     _check_rules(config, node, source, known_rules)
     return config
 
@@ -194,31 +206,31 @@ def _check_rules(
         return
     import pathspec
 
-    problems = []
+    problems: list[tuple[int, str]] = []
     for check in ("contamination", "jest-collision", "hook-validation"):
         names = sorted(r.split("/", 1)[1] for r in known if r.startswith(f"{check}/"))
         for name in config.settings(check).rules:
             if name not in names:
                 line = _line_of(node, (check, "rules", name))
                 problems.append(
-                    f"{source}:{line}: {check}.rules.{name}: unknown rule; "
-                    f"{check} has: {', '.join(names) or '(none yet)'}"
-                )
+                    (line, f"{check}.rules.{name}: unknown rule; "
+                           f"{check} has: {', '.join(names) or '(none yet)'}")
+                )  # fmt: skip
     for i, entry in enumerate(config.allow):
         if entry.rule not in known:
             line = _line_of(node, ("allow", i, "rule"))
             problems.append(
-                f"{source}:{line}: allow.{i}.rule: unknown rule id {entry.rule!r} "
-                "(use the full id, e.g. contamination/env-file)"
-            )
+                (line, f"allow.{i}.rule: unknown rule id {entry.rule!r} "
+                       "(use the full id, e.g. contamination/env-file)")
+            )  # fmt: skip
     for key, patterns in (("paths-ignore", config.paths_ignore),):
         for i, pattern in enumerate(patterns):
             try:
                 pathspec.PathSpec.from_lines("gitignore", [pattern])
             except ValueError as exc:
-                problems.append(f"{source}:{_line_of(node, (key, i))}: {key}.{i}: {exc}")
+                problems.append((_line_of(node, (key, i)), f"{key}.{i}: {exc}"))
     if problems:
-        raise ConfigError("\n".join(problems))
+        raise ConfigError.at(source, problems)
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
