@@ -20,6 +20,8 @@ from workers.engine.findings import Finding
 from workers.engine.repo import open_view
 from workers.engine.runner import Report, run_checks
 
+pytest_plugins = ["tests.worker_harness"]  # the ``gh`` fixture: worker against a fake GitHub
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed-template-repo"
 

@@ -65,6 +65,7 @@ class Run:
     summary: str | None = None
     text: str | None = None
     annotations: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
     history: list[str] = field(default_factory=list)
 
 
@@ -91,6 +92,8 @@ class Pull:
     head_sha: str
     base_ref: str
     state: str = "OPEN"
+    author: str = "contributor"
+    association: str = "CONTRIBUTOR"
 
 
 @dataclass
@@ -116,6 +119,9 @@ class FakeGitHub:
         self.reviews: list[dict[str, Any]] = []
         self.pulls: dict[int, Pull] = {}
         self.tokens: set[str] = set()
+        self.roles: dict[str, str] = {}  # login -> role_name; others read (a public repo)
+        self.reactions: list[tuple[int, str]] = []  # (issue comment id, content)
+        self.issue_comments: list[tuple[int, str]] = []  # (PR number, body)
         self.faults: list[Fault] = []
         self.on_request: Callable[[str, str, Any], None] | None = None
         self._ids = iter(range(1000, 10**9))
@@ -123,7 +129,10 @@ class FakeGitHub:
     # --- test helpers ------------------------------------------------------------------
 
     def add_pull(self, number: int, head_sha: str, base_ref: str = "main") -> None:
+        old = self.pulls.get(number)
         self.pulls[number] = Pull(number, head_sha, base_ref)
+        if old is not None:  # a push: same author
+            self.pulls[number].author, self.pulls[number].association = old.author, old.association
 
     def fail(
         self,
@@ -140,6 +149,10 @@ class FakeGitHub:
             Fault(method, re.compile(path), status, headers or {}, times, stall,
                   body or {"message": "Server Error"})
         )  # fmt: skip
+
+    def runs_named(self, name: str) -> list[Run]:
+        """Every run of that name, oldest first (a rerun adds one; GitHub shows the newest)."""
+        return sorted((r for r in self.runs.values() if r.name == name), key=lambda r: r.id)
 
     def run(self, name: str) -> Run:
         found = [r for r in self.runs.values() if r.name == name]
@@ -194,6 +207,16 @@ class FakeGitHub:
             return httpx.Response(200, json={"id": INSTALLATION_ID, "app_id": APP_ID})
         if not self._authorized(auth):
             return httpx.Response(401, json={"message": "Bad credentials"})
+        if m := re.fullmatch(r"/repos/[^/]+/[^/]+/collaborators/([^/]+)/permission", rest):
+            return self._permission(m.group(1))
+        if m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)/reactions", rest):
+            return self._react(int(m.group(1)), body or {})
+        if m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/(\d+)/comments", rest):
+            with self.lock:
+                self.issue_comments.append((int(m.group(1)), (body or {})["body"]))
+            return httpx.Response(201, json={"id": next(self._ids)})
+        if m := re.fullmatch(r"/repos/[^/]+/[^/]+/contents/(.+)", rest):
+            return self._contents(m.group(1), request)
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/(\d+)/files", rest):
             return self._files(int(m.group(1)), request)
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/(\d+)/reviews", rest):
@@ -223,6 +246,31 @@ class FakeGitHub:
         self.tokens.add(token)
         expires = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         return httpx.Response(201, json={"token": token, "expires_at": expires})
+
+    def _permission(self, login: str) -> httpx.Response:
+        role = self.roles.get(login, "read")
+        legacy = {"maintain": "write", "triage": "read"}.get(role, role)
+        return httpx.Response(
+            200, json={"permission": legacy, "role_name": role, "user": {"login": login}}
+        )
+
+    def _react(self, comment_id: int, body: dict[str, Any]) -> httpx.Response:
+        with self.lock:
+            pair = (comment_id, body["content"])
+            if pair in self.reactions:  # GitHub answers 200 for a reaction that exists
+                return httpx.Response(200, json={"id": 1, "content": pair[1]})
+            self.reactions.append(pair)
+        return httpx.Response(201, json={"id": 1, "content": pair[1]})
+
+    def _contents(self, path: str, request: httpx.Request) -> httpx.Response:
+        ref = request.url.params.get("ref", "HEAD")
+        proc = subprocess.run(
+            ["git", "show", f"{ref}:{path}"], cwd=self.repo, capture_output=True, check=False
+        )
+        if proc.returncode != 0:
+            return httpx.Response(404, json={"message": "Not Found"})
+        assert "raw" in request.headers.get("accept", ""), "prgate asks for raw content"
+        return httpx.Response(200, content=proc.stdout)
 
     # --- GraphQL -----------------------------------------------------------------------
 
@@ -257,9 +305,12 @@ class FakeGitHub:
         )
         if total > 50:  # GitHub's limit is per check run and request; prgate keeps it per request
             return httpx.Response(200, json={"errors": [{"message": "too many annotations"}]})
+        if any(len(v.get("actions") or []) > 3 for _, v in _inputs(variables)):
+            return httpx.Response(200, json={"errors": [{"message": "at most 3 actions"}]})
         out = {}
         for alias, v in _inputs(variables):
             run = self.runs[v["checkRunId"]]
+            run.actions = v.get("actions") or run.actions
             if v.get("status"):
                 run.status = v["status"]
             if v.get("conclusion"):
@@ -320,6 +371,8 @@ class FakeGitHub:
                         "headRefOid": pr.head_sha,
                         "baseRefOid": base_sha,
                         "baseRefName": pr.base_ref,
+                        "author": {"login": pr.author},
+                        "authorAssociation": pr.association,
                         "url": f"https://github.example/{OWNER}/{REPO}/pull/{pr.number}",
                         "reviewThreads": {
                             "pageInfo": {"hasNextPage": False, "endCursor": None},

@@ -128,6 +128,13 @@ class RepoCache:
         except CheckoutError:
             return None
 
+    def blob_id(self, rev: str, path: str) -> str | None:
+        """The id of a file's blob at a revision, from the tree alone (no blob is fetched)."""
+        try:
+            return self.git(["rev-parse", "--verify", "-q", f"{rev}:{path}"]).decode().strip()
+        except CheckoutError:
+            return None
+
     def show(self, rev: str, path: str) -> bytes | None:
         """A file's bytes at a revision (fetching its blob), or None when it is not there."""
         try:

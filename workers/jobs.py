@@ -293,9 +293,9 @@ def _config_change(cache: RepoCache, base_sha: str, head_sha: str, base: str) ->
     base branch since is not taken for the pull request's.
     """
     fork_point = cache.merge_base(base_sha, head_sha) or base_sha
-    before, after = cache.show(fork_point, CONFIG_PATH), cache.show(head_sha, CONFIG_PATH)
-    if before == after:
+    if cache.blob_id(fork_point, CONFIG_PATH) == cache.blob_id(head_sha, CONFIG_PATH):
         return None
+    after = cache.show(head_sha, CONFIG_PATH)
     return config_note(after.decode("utf-8-sig", "replace") if after is not None else None, base)
 
 

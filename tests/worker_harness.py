@@ -1,0 +1,147 @@
+"""The worker's test harness: a real git origin, real Redis and RQ, GitHub faked by respx.
+
+``gh`` delivers real payloads through the receiver's routing and queue and
+runs the jobs in an in-process RQ worker; tests assert the requests githubkit
+sent and the state the fake GitHub ended in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import respx
+from redis import Redis
+from rq import SimpleWorker
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from bot.queue import Enqueuer, worker_queues
+from bot.routing import Route, route
+from bot.settings import load_settings
+from tests.conftest import WEBHOOKS, Tokens, git, write_files
+from tests.fake_github import APP_ID, FakeGitHub, make_private_key
+
+HOST = "github.example"
+RUNS = ("prgate/contamination", "prgate/jest-collision", "prgate/hook-validation")
+NUMBER = 1
+
+BASE_FILES = {
+    "README.md": "# templates\n",
+    "copier.yml": "_subdirectory: tpl\nname:\n  type: str\n  default: demo\n",
+    "tpl/README.md.jinja": "# {{ name }}\n",
+    "tpl/app.py": f"API_TOKEN = '{Tokens.github()}'\n"
+    + "".join(f"x{i} = {i}\n" for i in range(40)),
+}
+
+
+@dataclass
+class Harness:
+    origin: Path
+    fake: FakeGitHub
+    redis: Redis
+    enqueuer: Enqueuer
+    deliveries: int = 0
+
+    def commit(self, files: Mapping[str, str | None], message: str) -> str:
+        for rel, content in files.items():
+            path = self.origin / rel
+            if content is None:
+                path.unlink()
+            else:
+                write_files(self.origin, {rel: content})
+        git(self.origin, "add", "-A")
+        git(self.origin, "commit", "-q", "-m", message)
+        return git(self.origin, "rev-parse", "HEAD").strip()
+
+    def open_pr(self, files: Mapping[str, str | None]) -> str:
+        git(self.origin, "checkout", "-q", "-B", "feature")
+        sha = self.commit(files, "change")
+        git(self.origin, "checkout", "-q", "main")
+        self.push_pr(sha)
+        return sha
+
+    def push_pr(self, sha: str) -> None:
+        git(self.origin, "update-ref", f"refs/pull/{NUMBER}/head", sha)
+        self.fake.add_pull(NUMBER, sha)
+
+    def deliver(self, sha: str, action: str = "opened") -> None:
+        payload = json.loads((WEBHOOKS / "pull_request" / f"{action}.payload.json").read_text())
+        payload["number"] = NUMBER
+        pr = payload["pull_request"]
+        pr.update(number=NUMBER, state="open", draft=False)
+        pr["head"]["sha"] = sha
+        pr["base"]["ref"] = "main"
+        payload["repository"]["clone_url"] = self.origin.as_uri()
+        payload["installation"] = {"id": 77}
+        self.deliveries += 1
+        routed = route("pull_request", payload, f"delivery-{self.deliveries}", load_settings())
+        assert routed.jobs, routed.reason
+        self.enqueuer.submit(f"delivery-{self.deliveries}", routed)
+
+    def send(self, event: str, payload: dict[str, Any]) -> Route:
+        """Route and enqueue a delivery as the receiver does; the route says what happened."""
+        payload["repository"]["clone_url"] = self.origin.as_uri()
+        payload["repository"]["full_name"] = "Codertocat/Hello-World"
+        payload["installation"] = {"id": 77}
+        self.deliveries += 1
+        delivery = f"delivery-{self.deliveries}"
+        routed = route(event, payload, delivery, load_settings())
+        if routed.jobs:
+            self.enqueuer.submit(delivery, routed)
+        return routed
+
+    def comment(
+        self, body: str, login: str, *, action: str = "created", user_type: str = "User"
+    ) -> Route:
+        """A real issue_comment delivery on the PR."""
+        payload = json.loads((WEBHOOKS / "issue_comment" / f"{action}.payload.json").read_text())
+        payload["issue"]["number"] = NUMBER
+        payload["issue"]["pull_request"] = {"url": f"https://{HOST}/api/v3/pulls/{NUMBER}"}
+        payload["comment"].update(body=body, id=5000 + self.deliveries)
+        payload["comment"]["user"].update(login=login, type=user_type)
+        return self.send("issue_comment", payload)
+
+    def work(self) -> None:
+        worker = SimpleWorker(
+            list(worker_queues(load_settings())), connection=self.redis, serializer=JSONSerializer
+        )
+        worker.work(burst=True)
+
+    def check_job(self) -> Job:
+        ids = self.enqueuer.checks.finished_job_registry.get_job_ids()
+        ids += self.enqueuer.checks.failed_job_registry.get_job_ids()
+        assert len(ids) == 1, ids
+        return Job.fetch(ids[0], connection=self.redis, serializer=JSONSerializer)
+
+
+@pytest.fixture
+def gh(
+    tmp_path: Path, redis_url: str, redis_client: Redis, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Harness]:
+    pem, public = make_private_key()
+    for key, value in {
+        "APP_ID": str(APP_ID),
+        "PRIVATE_KEY": pem.replace("\n", "\\n"),  # as a one-line environment value
+        "REDIS_URL": redis_url,
+        "GHE_HOST": HOST,
+        "GHE_PROTOCOL": "https",
+        "PRGATE_CACHE_DIR": str(tmp_path / "cache"),
+        "WEBHOOK_SECRET": "s",
+    }.items():
+        monkeypatch.setenv(key, value)
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    git(origin, "init", "-q", "-b", "main")
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    fake = FakeGitHub(origin, public)
+    harness = Harness(origin, fake, redis_client, Enqueuer(redis_client, load_settings()))
+    harness.commit(BASE_FILES, "base")
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
+        mock.route(host=HOST).mock(side_effect=fake.handle)
+        yield harness
