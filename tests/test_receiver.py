@@ -387,3 +387,29 @@ def test_a_claim_left_by_a_crash_is_taken_over_not_merged_into_nothing(
     assert response.json()["outcome"] == "queued"
     assert 2.0 <= time.monotonic() - started < 5
     assert [j.meta["delivery_id"] for j in receiver.jobs()] == ["after-crash"]
+
+
+def test_check_run_for_a_pr_carries_its_base_branch(receiver: Receiver) -> None:
+    payload = load("check_run/requested_action.payload.json")  # a PR onto "master"
+    payload["check_run"]["name"] = "prgate/contamination"
+    payload["requested_action"] = {"identifier": "rerun"}
+    assert receiver.send("check_run", payload).json()["outcome"] == "queued"
+    (job,) = receiver.jobs()
+    request = job.kwargs["request"]
+    assert (request["pr_number"], request["base_ref"]) == (26764, "master")
+    assert request["checks"] == ["contamination"]
+
+
+def test_access_changes_are_bookkeeping(receiver: Receiver) -> None:
+    repo = load("pull_request/opened.payload.json")["repository"]
+    cases = {
+        "member": {"action": "removed", "member": {"login": "x"}, "repository": repo},
+        "team": {"action": "removed_from_repository", "team": {"slug": "t"}, "repository": repo},
+        "organization": {"action": "member_removed", "membership": {}},
+    }
+    for event, payload in cases.items():
+        payload["installation"] = {"id": 7}
+        response = receiver.send(event, payload)
+        assert response.status_code == 200, response.text
+        assert response.json()["outcome"] == "queued"
+        assert "cached permissions dropped" in response.json()["detail"]
