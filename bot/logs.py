@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 FIELDS = (
     "delivery", "event", "repo", "pr", "sha", "outcome", "status", "jobs", "reason", "ms", "calls",
-    "phases",
+    "phases", "commands", "approved_by", "dropped",
 )  # fmt: skip
 
 

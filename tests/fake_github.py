@@ -648,6 +648,29 @@ def pull_request_delivery(
     return body, headers
 
 
+def comment_delivery(
+    secret: str, clone_url: str, body: str, login: str, number: int = 1
+) -> tuple[bytes, dict[str, str]]:
+    """A real ``issue_comment.created`` payload on PR ``number``, signed: (body, headers)."""
+    from bot.signature import sign
+
+    payload = json.loads((WEBHOOKS / "issue_comment" / "created.payload.json").read_text())
+    payload["issue"]["number"] = number
+    payload["issue"]["pull_request"] = {"url": f"{clone_url}/pulls/{number}"}
+    payload["comment"].update(body=body, id=9000 + number)
+    payload["comment"]["user"]["login"] = login
+    payload["repository"].update(clone_url=clone_url, full_name=f"{OWNER}/{REPO}")
+    payload["installation"] = {"id": INSTALLATION_ID}
+    data = json.dumps(payload).encode()
+    headers = {
+        "X-GitHub-Event": "issue_comment",
+        "X-GitHub-Delivery": f"comment-{number}-{time.monotonic_ns()}",
+        "X-Hub-Signature-256": sign(secret, data),
+        "Content-Type": "application/json",
+    }
+    return data, headers
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, step: float = 0.1) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -32,6 +32,7 @@ from tests.fake_github import (
     REPO,
     FakeGitHub,
     FakeServer,
+    comment_delivery,
     make_private_key,
     pull_request_delivery,
     wait_for,
@@ -73,6 +74,10 @@ class World:
     def deliver(self, base: str, sha: str, action: str = "opened") -> httpx.Response:
         body, headers = pull_request_delivery(SECRET, self.server.clone_url(), sha, 1, action)
         return httpx.post(f"{base}/api/github/webhooks", content=body, headers=headers)
+
+    def comment(self, base: str, body: str, login: str) -> httpx.Response:
+        data, headers = comment_delivery(SECRET, self.server.clone_url(), body, login)
+        return httpx.post(f"{base}/api/github/webhooks", content=data, headers=headers)
 
     def worker(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -192,6 +197,33 @@ def test_pull_request_opened_end_to_end(world: World) -> None:
     delivered = [r for r in received if r.get("logger") == "prgate.receiver"]
     assert [(r["event"], r["sha"]) for r in delivered] == [("pull_request", sha)]
     assert SECRET not in serve_log and SECRET not in result.stderr
+
+
+def test_a_rerun_command_end_to_end(world: World) -> None:
+    """A maintainer's `/prgate rerun` over real HTTP: the receiver queues a command job; the
+    worker checks the role, reacts, and runs the named check again on the current head."""
+    sha = push_pr(world, {"docs/a.md": "a\n"})
+    world.fake.roles["maint"] = "maintain"
+    serve, base = world.start_serve()
+    try:
+        assert world.deliver(base, sha).json()["outcome"] == "queued"
+        assert world.worker("--burst").returncode == 0
+        response = world.comment(base, "Flaky?\n/prgate rerun contamination", "maint")
+        assert response.status_code == 200 and response.json()["outcome"] == "queued"
+    finally:
+        serve.terminate()
+        serve.communicate(timeout=30)
+    result = world.worker("--burst")
+    assert result.returncode == 0, result.stderr
+
+    assert world.fake.reactions == [(9001, "+1")]
+    assert world.fake.issue_comments == []
+    runs = world.fake.runs_named("prgate/contamination")
+    assert len(runs) == 2 and runs[1].head_sha == sha and runs[1].conclusion == "SUCCESS"
+    assert [len(world.fake.runs_named(n)) for n in RUNS[1:]] == [1, 1]
+    logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    handled = [r for r in logged if r.get("message") == "command handled"]
+    assert handled and handled[0]["commands"] == {"rerun": "accepted"}
 
 
 def test_serve_with_embedded_redis_runs_the_whole_app(world: World) -> None:
