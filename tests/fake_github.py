@@ -628,43 +628,39 @@ def pull_request_delivery(
     secret: str, clone_url: str, sha: str, number: int = 1, action: str = "opened"
 ) -> tuple[bytes, dict[str, str]]:
     """A real ``pull_request`` payload for the served repository, signed: (body, headers)."""
-    from bot.signature import sign
-
     payload = json.loads((WEBHOOKS / "pull_request" / f"{action}.payload.json").read_text())
     pr = payload["pull_request"]
     payload["number"] = pr["number"] = number
     pr.update(state="open", draft=False)
     pr["head"]["sha"] = sha
     pr["base"]["ref"] = "main"
-    payload["repository"].update(clone_url=clone_url, full_name=f"{OWNER}/{REPO}")
-    payload["installation"] = {"id": INSTALLATION_ID}
-    body = json.dumps(payload).encode()
-    headers = {
-        "X-GitHub-Event": "pull_request",
-        "X-GitHub-Delivery": f"delivery-{number}-{time.monotonic_ns()}",
-        "X-Hub-Signature-256": sign(secret, body),
-        "Content-Type": "application/json",
-    }
-    return body, headers
+    return _signed("pull_request", payload, secret, clone_url)
 
 
 def comment_delivery(
     secret: str, clone_url: str, body: str, login: str, number: int = 1
 ) -> tuple[bytes, dict[str, str]]:
     """A real ``issue_comment.created`` payload on PR ``number``, signed: (body, headers)."""
-    from bot.signature import sign
-
     payload = json.loads((WEBHOOKS / "issue_comment" / "created.payload.json").read_text())
     payload["issue"]["number"] = number
     payload["issue"]["pull_request"] = {"url": f"{clone_url}/pulls/{number}"}
     payload["comment"].update(body=body, id=9000 + number)
     payload["comment"]["user"]["login"] = login
+    return _signed("issue_comment", payload, secret, clone_url)
+
+
+def _signed(
+    event: str, payload: dict[str, Any], secret: str, clone_url: str
+) -> tuple[bytes, dict[str, str]]:
+    """The payload for the served repository and installation, as GitHub signs it."""
+    from bot.signature import sign
+
     payload["repository"].update(clone_url=clone_url, full_name=f"{OWNER}/{REPO}")
     payload["installation"] = {"id": INSTALLATION_ID}
     data = json.dumps(payload).encode()
     headers = {
-        "X-GitHub-Event": "issue_comment",
-        "X-GitHub-Delivery": f"comment-{number}-{time.monotonic_ns()}",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": f"{event}-{time.monotonic_ns()}",
         "X-Hub-Signature-256": sign(secret, data),
         "Content-Type": "application/json",
     }
