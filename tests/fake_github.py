@@ -124,6 +124,7 @@ class FakeGitHub:
         self.issue_comments: list[tuple[int, str]] = []  # (PR number, body)
         self.faults: list[Fault] = []
         self.on_request: Callable[[str, str, Any], None] | None = None
+        self.manifest_codes: dict[str, dict[str, Any]] = {}  # code -> the App it creates
         self._ids = iter(range(1000, 10**9))
 
     # --- test helpers ------------------------------------------------------------------
@@ -192,6 +193,8 @@ class FakeGitHub:
                     continue
                 return httpx.Response(fault.status, json=fault.body, headers=fault.headers)
         auth = request.headers.get("authorization", "")
+        if m := re.fullmatch(rf"{self.api_prefix}/app-manifests/([^/]+)/conversions", path):
+            return self._convert(m.group(1), request.method)
         if path.endswith("/access_tokens"):
             return self._token(auth)
         if path == "/api/graphql" or path == "/graphql":
@@ -246,6 +249,14 @@ class FakeGitHub:
         self.tokens.add(token)
         expires = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         return httpx.Response(201, json={"token": token, "expires_at": expires})
+
+    def _convert(self, code: str, method: str) -> httpx.Response:
+        """The manifest flow's last step: needs no credentials; a code works once."""
+        with self.lock:
+            app = self.manifest_codes.pop(code, None)
+        if method != "POST" or app is None:
+            return httpx.Response(404, json={"message": "Not Found"})
+        return httpx.Response(201, json=app)
 
     def _permission(self, login: str) -> httpx.Response:
         role = self.roles.get(login, "read")

@@ -216,8 +216,13 @@ def serve(host: str, port: int | None) -> None:
 
 
 def _load_settings() -> Settings:
+    """Settings from the environment; a ``.env`` file in the current folder (as written by
+    ``prgate app create``) fills in what the environment does not set."""
+    from dotenv import load_dotenv
+
     from bot.settings import SettingsError, load_settings
 
+    load_dotenv(Path.cwd() / ".env", override=False)
     try:
         return load_settings()
     except SettingsError as exc:
@@ -276,6 +281,107 @@ def worker(burst: bool) -> None:
         maintenance_interval=settings.maintenance_seconds,
     )
     w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
+
+
+@main.group()
+def app() -> None:
+    """Register and manage the GitHub App."""
+
+
+@app.command("create")
+@click.option(
+    "--webhook-url",
+    required=True,
+    help="Where GitHub will deliver webhooks: https://<your host>/api/github/webhooks.",
+)
+@click.option("--org", default=None, help="Register the App for this organization.")
+@click.option("--name", default=None, help="The App's name (default: app.yml's; must be unique).")
+@click.option(
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The manifest (default: ./app.yml, else the one shipped with prgate).",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path(".env"),
+    show_default=True,
+    help="Where to write APP_ID, PRIVATE_KEY and WEBHOOK_SECRET.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Local interface.")
+@click.option("--port", type=int, default=3000, show_default=True, help="Local port (0: any).")
+@click.option("--force", is_flag=True, help="Replace the credentials already in --env-file.")
+@click.option("--no-browser", is_flag=True, help="Only print the URL to open.")
+@click.option("--timeout", type=int, default=3600, show_default=True, help="Seconds to wait.")
+def app_create(
+    webhook_url: str,
+    org: str | None,
+    name: str | None,
+    manifest: Path | None,
+    env_file: Path,
+    host: str,
+    port: int,
+    force: bool,
+    no_browser: bool,
+    timeout: int,
+) -> None:
+    """Register prgate's GitHub App from app.yml through GitHub's manifest flow.
+
+    Serves a page on HOST:PORT that hands the manifest to GitHub; after you
+    confirm there, GitHub redirects back and the App's id, private key and
+    webhook secret are written to --env-file (mode 0600, ignored by git), which
+    `prgate serve` and `prgate worker` read. GHE_HOST selects GitHub Enterprise
+    Server.
+    """
+    import webbrowser
+
+    from workers.app_manifest import Flow, ManifestError, ensure_ignored, holds_app, load_manifest
+    from workers.github import convert_manifest
+
+    settings = _load_settings()
+    if not webhook_url.startswith(("https://", "http://")):
+        _fail("--webhook-url must be a full http(s) URL GitHub can reach")
+    if holds_app(env_file) and not force:
+        _fail(f"{env_file} already holds an App's credentials (APP_ID); --force replaces them")
+    source = manifest or _default_manifest()
+
+    def listening() -> None:
+        click.echo(f"prgate: open {flow.local_url}/ to register the App on "
+                   f"{settings.web_url} (manifest: {source})", err=True)  # fmt: skip
+        if not no_browser:
+            webbrowser.open(f"{flow.local_url}/")
+
+    try:
+        flow = Flow(
+            settings,
+            load_manifest(source),
+            webhook_url,
+            env_file.resolve(),
+            lambda code: convert_manifest(settings, code),
+            org=org,
+            name=name,
+            host=host,
+            port=port,
+            on_listening=listening,
+        )
+        flow.serve(timeout)
+    except (ManifestError, OSError) as exc:
+        _fail(str(exc))
+    assert flow.result is not None
+    note = ensure_ignored(env_file.resolve())
+    html_url = flow.result.get("html_url") or f"{settings.web_url}/apps/{flow.result.get('slug')}"
+    click.echo(
+        f"prgate: registered {flow.result.get('slug')} (App id {flow.result['id']}); credentials "
+        f"written to {env_file}{f' ({note})' if note else ''}.\n"
+        f"Install it on the repositories to gate: {html_url}/installations/new",
+        err=True,
+    )
+
+
+def _default_manifest() -> Path:
+    here = Path("app.yml")
+    return here if here.is_file() else Path(__file__).resolve().parents[1] / "app.yml"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import httpx
-from githubkit import AppAuthStrategy, GitHub
+from githubkit import AppAuthStrategy, GitHub, UnauthAuthStrategy
 from githubkit.cache import RedisCacheStrategy
 from githubkit.exception import (
     GitHubException,
@@ -512,6 +512,28 @@ class Installation:
 
 ROLES = ("admin", "maintain", "write", "triage", "read", "none")
 Reaction = Literal["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"]
+
+
+def convert_manifest(
+    settings: Settings, code: str, *, transport: httpx.BaseTransport | None = None
+) -> dict[str, Any]:
+    """The last step of GitHub's manifest flow: trade the one-time ``code`` for the new App's
+    id, slug, private key and webhook secret (no credentials needed; the code expires in
+    an hour and works once)."""
+    gh: GitHub[Any] = GitHub(
+        UnauthAuthStrategy(),
+        base_url=settings.api_url,
+        user_agent=USER_AGENT,
+        timeout=TIMEOUT,
+        transport=transport,
+        http_cache=False,
+    )
+    try:
+        resp = gh.rest.apps.create_from_manifest(code)
+    except GitHubException as exc:
+        raise describe(exc) from None
+    data = resp.json()  # the fields used are read by name; the model differs on GHES
+    return dict(data) if isinstance(data, dict) else {}
 
 
 # --- GraphQL documents ----------------------------------------------------------------------
