@@ -7,20 +7,16 @@ the same shape as prgate's findings so tests can compare the two sets.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
+from tests.npm_cache import npm_install
 from workers.engine.findings import Finding
 
 VERSIONS = {29: "29.7.0", 30: "30"}
-CACHE = Path(os.environ.get("PRGATE_TEST_CACHE", Path.home() / ".cache" / "prgate-tests"))
 
 BLOCK = re.compile(
     r"jest-haste-map: (Haste module naming collision|duplicate manual mock found): (.+)\n"
@@ -30,34 +26,11 @@ CANNOT_PARSE = re.compile(r"Cannot parse (/\S+) as JSON")
 
 
 def jest_bin(major: int) -> Path:
-    """Jest's CLI, installed once per machine (a lock keeps xdist workers from racing)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        if os.environ.get("CI"):
-            pytest.fail("node and npm are needed to compare with real Jest and are not on PATH")
-        pytest.skip("node/npm not on PATH: cannot compare with real Jest")
-    home = CACHE / f"jest{major}"
-    binary = home / "node_modules" / "jest" / "bin" / "jest.js"
-    home.mkdir(parents=True, exist_ok=True)
-    with open(home / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not binary.exists():
-            (home / "package.json").write_text('{"name": "prgate-jest-oracle", "private": true}\n')
-            proc = subprocess.run(
-                [
-                    "npm",
-                    "install",
-                    "--no-audit",
-                    "--no-fund",
-                    "--ignore-scripts",
-                    f"jest@{VERSIONS[major]}",
-                ],
-                cwd=home,
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-            assert proc.returncode == 0, f"npm install jest@{major} failed:\n{proc.stderr[-2000:]}"
-    return binary
+    """Jest's CLI, installed once per machine."""
+    home = npm_install(
+        f"jest{major}", f"jest@{VERSIONS[major]}", "jest/bin/jest.js", "to compare with real Jest"
+    )
+    return home / "node_modules" / "jest" / "bin" / "jest.js"
 
 
 @dataclass

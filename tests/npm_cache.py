@@ -1,0 +1,41 @@
+"""npm packages the tests compare prgate with, installed once per machine into a cache.
+
+node and npm come from the machine: without them a test is skipped locally and
+fails on CI (``CI`` set), where they are part of the image.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+CACHE = Path(os.environ.get("PRGATE_TEST_CACHE", Path.home() / ".cache" / "prgate-tests"))
+
+
+def npm_install(folder: str, spec: str, marker: str, why: str) -> Path:
+    """``spec`` installed under ``CACHE/folder`` (a lock keeps xdist workers from racing);
+    ``marker`` is a path under node_modules that exists once it is installed."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"node and npm are needed {why} and are not on PATH")
+        pytest.skip(f"node/npm not on PATH: cannot {why.removeprefix('to ')}")
+    home = CACHE / folder
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (home / "node_modules" / marker).exists():
+            (home / "package.json").write_text(f'{{"name": "prgate-{folder}", "private": true}}\n')
+            proc = subprocess.run(
+                ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", spec],
+                cwd=home,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert proc.returncode == 0, f"npm install {spec} failed:\n{proc.stderr[-2000:]}"
+    return home

@@ -1,0 +1,269 @@
+"""deploy/: the container image, the compose file and the Kubernetes manifests.
+
+Kubernetes objects are validated against Kubernetes' own schemas (the
+kubernetes-validate package carries them: offline, strict, so an unknown field
+is an error); KEDA's ScaledObject against KEDA's schema as published in
+@kubernetes-models/keda, run in node. Beyond the schemas, the files must agree
+with the code: the queue names KEDA watches, the webhook path, the commands the
+image runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from bot.queue import queue_names
+from bot.settings import DEFAULT_WEBHOOK_PATH, ENV_NAMES, Settings
+from tests.npm_cache import npm_install
+from workers.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+K8S = ROOT / "deploy" / "k8s"
+KEDA_MODELS = "@kubernetes-models/keda@2.0.0"
+
+
+def k8s_docs() -> list[tuple[str, dict[str, Any]]]:
+    docs = []
+    for path in sorted(K8S.glob("*.yaml")):
+        if path.name == "kustomization.yaml":
+            continue
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc:
+                docs.append((path.name, doc))
+    return docs
+
+
+def find(kind: str, name: str) -> dict[str, Any]:
+    found = [d for _, d in k8s_docs() if d["kind"] == kind and d["metadata"]["name"] == name]
+    assert len(found) == 1, (kind, name)
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "doc"),
+    [(f, d) for f, d in k8s_docs() if d["apiVersion"] != "keda.sh/v1alpha1"],
+    ids=lambda v: v if isinstance(v, str) else f"{v['kind']}/{v['metadata']['name']}",
+)
+def test_manifest_is_valid_kubernetes(source: str, doc: dict[str, Any]) -> None:
+    version = kubernetes_validate.latest_version()
+    try:
+        kubernetes_validate.validate(doc, version, strict=True)
+    except kubernetes_validate.ValidationError as exc:
+        pytest.fail(f"{source}: {doc['kind']} {doc['metadata']['name']}: {exc.message}")
+
+
+def test_the_validator_catches_a_typo() -> None:
+    """The check above can fail: a misspelt field is refused."""
+    deployment = json.loads(json.dumps(find("Deployment", "prgate-worker")))
+    deployment["spec"]["template"]["spec"]["containers"][0]["resoures"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, kubernetes_validate.latest_version(), strict=True)
+
+
+KEDA_CHECK = """
+import { ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject";
+import { readFileSync } from "node:fs";
+try { new ScaledObject(JSON.parse(readFileSync(0, "utf8"))).validate(); console.log("valid"); }
+catch (e) { console.log(e.message); process.exit(1); }
+"""
+
+
+def keda_validate(doc: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    home = npm_install(
+        "keda-models",
+        KEDA_MODELS,
+        "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject.js",
+        "to validate KEDA's ScaledObject",
+    )
+    return subprocess.run(
+        ["node", "--input-type=module", "-e", KEDA_CHECK],
+        input=json.dumps(doc), cwd=home, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_keda_scales_workers_on_prgates_queues() -> None:
+    scaled = find("ScaledObject", "prgate-worker")
+    result = keda_validate(scaled)
+    assert result.returncode == 0, result.stdout + result.stderr
+    broken = {**scaled, "spec": {**scaled["spec"], "maxReplicaCount": "many"}}
+    assert keda_validate(broken).returncode == 1  # the schema check can fail
+
+    worker = find("Deployment", "prgate-worker")
+    assert scaled["spec"]["scaleTargetRef"]["name"] == worker["metadata"]["name"]
+    commands, checks = queue_names(Settings())
+    lists = {t["metadata"]["listName"] for t in scaled["spec"]["triggers"]}
+    assert lists == {f"rq:queue:{checks}", f"rq:queue:{commands}"}  # RQ's key for a queue
+    # KEDA reads the address from the worker's environment, which comes from the Secret
+    secret = find("Secret", "prgate")
+    for trigger in scaled["spec"]["triggers"]:
+        assert trigger["type"] == "redis"
+        assert trigger["metadata"]["addressFromEnv"] in secret["stringData"]
+    assert worker["spec"]["template"]["spec"]["containers"][0]["envFrom"] == [
+        {"secretRef": {"name": "prgate"}}
+    ]
+
+
+def containers() -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    out = []
+    for _, doc in k8s_docs():
+        if doc["kind"] == "Deployment":
+            pod = doc["spec"]["template"]["spec"]
+            out += [(doc["metadata"]["name"], pod, c) for c in pod["containers"]]
+    return out
+
+
+def test_every_container_is_limited_and_unprivileged() -> None:
+    for name, pod, container in containers():
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False, name
+        assert container["securityContext"]["capabilities"]["drop"] == ["ALL"], name
+        assert container["resources"]["limits"]["memory"], name
+        assert container["resources"]["requests"]["cpu"], name
+
+
+def test_receiver_probes_service_and_ingress_agree() -> None:
+    receiver = find("Deployment", "prgate-receiver")
+    (container,) = receiver["spec"]["template"]["spec"]["containers"]
+    assert container["args"][0] == "serve"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    service = find("Service", "prgate-receiver")
+    labels = receiver["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= labels.items()
+    ingress = find("Ingress", "prgate")
+    (path,) = ingress["spec"]["rules"][0]["http"]["paths"]
+    assert path["path"] == DEFAULT_WEBHOOK_PATH
+    assert path["backend"]["service"]["name"] == "prgate-receiver"
+    worker = find("Deployment", "prgate-worker")
+    assert worker["spec"]["template"]["spec"]["containers"][0]["args"] == ["worker"]
+
+
+def test_network_policy_covers_prgate_and_redis() -> None:
+    prgate = find("NetworkPolicy", "prgate")
+    assert prgate["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "prgate"}
+    assert set(prgate["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    redis = find("NetworkPolicy", "redis")
+    assert redis["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "prgate"
+    }
+
+
+def test_kustomization_lists_every_manifest_but_the_secret_example() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    files = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml", "secret.example.yaml"}
+    assert set(kustomization["resources"]) == files
+
+
+# --- the image and compose ---------------------------------------------------------------------
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    text = (ROOT / "deploy" / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def test_image_is_multi_stage_non_root_with_git_and_a_health_check() -> None:
+    steps = dockerfile()
+    assert sum(1 for op, _ in steps if op == "FROM") >= 2
+    assert any(op == "COPY" and arg.startswith("--from=build") for op, arg in steps)
+    users = [arg for op, arg in steps if op == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    runs = " ".join(arg for op, arg in steps if op == "RUN")
+    assert re.search(r"apt-get install[^&]* git\b", runs)
+    assert any(op == "HEALTHCHECK" and "/healthz" in arg for op, arg in steps)
+    entry = json.loads(next(arg for op, arg in steps if op == "ENTRYPOINT"))
+    cmd = json.loads(next(arg for op, arg in steps if op == "CMD"))
+    assert entry[-1] == "prgate" and cmd[0] == "serve"
+
+
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_compose_runs_redis_receiver_and_scalable_workers() -> None:
+    services = compose()["services"]
+    assert set(services) == {"redis", "receiver", "worker"}
+    receiver, worker = services["receiver"], services["worker"]
+    assert receiver["command"][0] == "serve" and worker["command"] == ["worker"]
+    assert "ports" not in worker and "container_name" not in worker  # --scale worker=N works
+    for service in (receiver, worker):
+        env = service["environment"]
+        assert env["REDIS_URL"].startswith("redis://redis:")
+        for name in ("APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET"):
+            assert env[name].startswith("${" + name), name  # from the environment, never inline
+        assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert service["build"]["dockerfile"] == "deploy/Dockerfile"
+    assert set(receiver["environment"]) <= set(ENV_NAMES.values())
+
+
+@pytest.mark.skipif(shutil.which("docker") is None, reason="docker is not installed")
+def test_compose_file_passes_docker_compose_config() -> None:
+    probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("the docker compose plugin is not installed")
+    env = {"APP_ID": "1", "PRIVATE_KEY": "k", "WEBHOOK_SECRET": "s", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        ["docker", "compose", "-f", str(ROOT / "deploy" / "compose.yaml"), "config", "-q"],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_image_runs_the_commands_the_tests_run() -> None:
+    """ENTRYPOINT prgate + serve/worker: the same click commands the process tests start."""
+    commands = set(main.commands)  # type: ignore[attr-defined]
+    for _, _, container in containers():
+        if container["name"] in ("receiver", "worker"):
+            assert container["args"][0] in commands
+    for service in ("receiver", "worker"):
+        assert compose()["services"][service]["command"][0] in commands
+    cmd = json.loads(next(a for op, a in dockerfile() if op == "CMD"))
+    assert cmd[0] in commands
+
+
+# --- pre-commit ----------------------------------------------------------------------------------
+
+PRE_COMMIT_KEYS = {  # pre-commit's manifest schema: required, then optional keys
+    "id", "name", "entry", "language", "alias", "files", "exclude", "types", "types_or",
+    "exclude_types", "additional_dependencies", "args", "always_run", "fail_fast",
+    "pass_filenames", "description", "language_version", "log_file", "minimum_pre_commit_version",
+    "require_serial", "stages", "verbose",
+}  # fmt: skip
+
+
+def test_pre_commit_hooks_run_prgate_check(tmp_path: Path) -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [h["id"] for h in hooks] == [
+        "prgate", "prgate-contamination", "prgate-jest-collision", "prgate-hook-validation"
+    ]  # fmt: skip
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=clean, check=True)
+    (clean / "README.md").write_text("# hi\n")
+    dirty = ROOT / "examples" / "seed-template-repo"
+    for hook in hooks:
+        assert {"id", "name", "entry", "language"} <= set(hook) <= PRE_COMMIT_KEYS
+        assert hook["language"] == "python" and hook["pass_filenames"] is False
+        argv = [str(Path(sys.executable).parent / "prgate"), *hook["entry"].split()[1:]]
+        assert hook["entry"].split()[:2] == ["prgate", "check"]
+        assert subprocess.run(argv, cwd=clean, capture_output=True).returncode == 0, hook["id"]
+    # the whole-gate hook fails a commit of the broken seed repository
+    argv = [str(Path(sys.executable).parent / "prgate"), "check", str(dirty)]
+    assert subprocess.run(argv, capture_output=True).returncode == 1
