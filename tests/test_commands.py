@@ -61,43 +61,30 @@ def cmd(text: str) -> Command:
     return parse_commands(text)[0]
 
 
-@pytest.mark.parametrize(
-    ("role", "author", "accepted"),
-    [
-        ("admin", False, True),
-        ("maintain", False, True),
-        ("write", False, True),
-        ("triage", False, False),
-        ("read", False, False),
-        ("none", False, False),
-        ("read", True, True),  # the PR's author may rerun their own checks
-        ("none", True, True),
-    ],
-)
-def test_who_may_rerun(role: str, author: bool, accepted: bool) -> None:
-    verdict = decide(cmd("/prgate rerun"), role, author)
-    assert verdict.accepted is accepted
-    if not accepted:
-        assert f"your role here is {role}" in verdict.why
-        assert "write access" in verdict.why
+# (role, is the PR's author) -> may rerun, may ok-to-test
+WHO_MAY = {
+    ("admin", False): (True, True),
+    ("maintain", False): (True, True),
+    ("write", False): (True, True),
+    ("triage", False): (False, False),
+    ("read", False): (False, False),
+    ("none", False): (False, False),
+    ("read", True): (True, False),  # authors rerun their own checks, never approve their code
+    ("none", True): (True, False),
+}
 
 
-@pytest.mark.parametrize(
-    ("role", "author", "accepted"),
-    [
-        ("admin", False, True),
-        ("maintain", False, True),
-        ("write", False, True),
-        ("triage", False, False),
-        ("read", True, False),  # an author cannot approve their own code for the sandbox
-        ("none", False, False),
-    ],
-)
-def test_who_may_approve_the_render(role: str, author: bool, accepted: bool) -> None:
-    verdict = decide(cmd("/prgate ok-to-test"), role, author)
-    assert verdict.accepted is accepted
-    if not accepted:
-        assert "needs write access" in verdict.why
+@pytest.mark.parametrize(("role", "author"), list(WHO_MAY))
+def test_who_may_rerun_and_approve_the_render(role: str, author: bool) -> None:
+    may_rerun, may_approve = WHO_MAY[(role, author)]
+    rerun = decide(cmd("/prgate rerun"), role, author)
+    assert rerun.accepted is may_rerun
+    if not may_rerun:
+        assert f"your role here is {role}" in rerun.why and "write access" in rerun.why
+    approve = decide(cmd("/prgate ok-to-test"), role, author)
+    assert approve.accepted is may_approve
+    if not may_approve:
+        assert "needs write access" in approve.why
 
 
 def test_rerun_names_checks_and_refuses_unknown_ones() -> None:
