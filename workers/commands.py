@@ -134,11 +134,6 @@ def _checks(args: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
     return tuple(c for c in CHECK_NAMES if c in named), unknown
 
 
-def needs_permission(commands: Sequence[Command]) -> bool:
-    """Whether deciding these commands needs the author's role (``help`` alone does not)."""
-    return any(c.name in ("rerun", "ok-to-test") for c in commands)
-
-
 def help_text(config_yaml: str, source: str) -> str:
     lines = ["**prgate commands** (a line of their own in a pull-request comment)", ""]
     lines += [f"- {USAGE[name]}" for name in ("rerun", "ok-to-test", "help")]
