@@ -317,11 +317,12 @@ def _render_withheld(work: Work) -> str | None:
             "the sandboxed render did not run: without a pull request prgate cannot tell who "
             "wrote this commit (GitHub names no pull request for commits from forks)."
         )
-    state = work.inst.pull_state(*work.owner_name, req.pr_number)
     approved = work.trust.approved_by(req.repo_id, req.pr_number, req.head_sha)
-    if approved:
+    if approved:  # no need to ask GitHub who the author is
         _log("render approved by ok-to-test", req, approved_by=approved)
-    return render_refusal(state.author, state.author_association, approved, req.head_sha)
+        return None
+    state = work.inst.pull_state(*work.owner_name, req.pr_number)
+    return render_refusal(state.author, state.author_association, None, req.head_sha)
 
 
 def _add_note(report: Report, check: str, message: str) -> None:
