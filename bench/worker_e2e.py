@@ -42,13 +42,12 @@ import httpx  # noqa: E402
 from bench.contamination import GIT_ENV  # noqa: E402
 from bench.jest_collision import generate  # noqa: E402
 from tests.fake_github import (  # noqa: E402
-    APP_ID,
-    OWNER,
-    REPO,
     FakeGitHub,
     FakeServer,
+    app_env,
     make_private_key,
     pull_request_delivery,
+    serve_bare,
     wait_for,
 )
 
@@ -80,11 +79,7 @@ def main() -> int:
     work = tmp / "work"
     generate(work, args.files, args.packages, 30)  # a git repository with one commit
     served = tmp / "served"
-    bare = served / OWNER / f"{REPO}.git"
-    bare.parent.mkdir(parents=True)
-    git(tmp, "clone", "-q", "--bare", str(work), str(bare))
-    for key in ("uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant"):
-        git(bare, "config", key, "true")
+    bare = serve_bare(work, served)
     files = int(git(work, "ls-files", "-z").count("\0"))
 
     pem, public = make_private_key()
@@ -97,17 +92,7 @@ def main() -> int:
         embedded = EmbeddedRedis(tmp / "redis")
         redis_url = embedded.start()
     with FakeServer(fake, served) as server:
-        env = {
-            **os.environ,
-            "APP_ID": str(APP_ID),
-            "PRIVATE_KEY": pem,
-            "WEBHOOK_SECRET": SECRET,
-            "REDIS_URL": redis_url,
-            "GHE_HOST": server.host,
-            "GHE_PROTOCOL": "http",
-            "PRGATE_QUEUE": f"bench{os.getpid()}",
-            "LOG_LEVEL": "info",
-        }
+        env = app_env(server, pem, SECRET, redis_url, PRGATE_QUEUE=f"bench{os.getpid()}")
         port = 3900 + os.getpid() % 1000
         serve = subprocess.Popen([PRGATE, "serve", "--port", str(port)], env=env,
                                  stderr=subprocess.DEVNULL)  # fmt: skip

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import secrets
 import subprocess
@@ -676,6 +677,38 @@ def _signed(
         "Content-Type": "application/json",
     }
     return data, headers
+
+
+def serve_bare(origin: Path, root: Path) -> Path:
+    """A bare copy of ``origin`` at ``root/<owner>/<repo>.git``, where FakeServer serves it:
+    partial clones and fetching any SHA allowed, pushes over HTTP refused."""
+    bare = root / OWNER / f"{REPO}.git"
+    bare.parent.mkdir(parents=True)
+    _git(root, "clone", "-q", "--bare", str(origin), str(bare))
+    for key, value in (
+        ("uploadpack.allowFilter", "true"),
+        ("uploadpack.allowAnySHA1InWant", "true"),
+        ("http.receivepack", "false"),
+    ):
+        _git(bare, "config", key, value)
+    return bare
+
+
+def app_env(
+    server: FakeServer, pem: str, secret: str, redis_url: str, **extra: str
+) -> dict[str, str]:
+    """The environment of `prgate serve`/`worker` processes acting as the App on ``server``."""
+    return {
+        **os.environ,
+        "APP_ID": str(APP_ID),
+        "PRIVATE_KEY": pem,
+        "WEBHOOK_SECRET": secret,
+        "REDIS_URL": redis_url,
+        "GHE_HOST": server.host,
+        "GHE_PROTOCOL": "http",
+        "LOG_LEVEL": "info",
+        **extra,
+    }
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, step: float = 0.1) -> bool:

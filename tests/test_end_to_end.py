@@ -27,14 +27,13 @@ from rq.serializers import JSONSerializer
 
 from tests.conftest import Tokens, git, write_files
 from tests.fake_github import (
-    APP_ID,
-    OWNER,
-    REPO,
     FakeGitHub,
     FakeServer,
+    app_env,
     comment_delivery,
     make_private_key,
     pull_request_delivery,
+    serve_bare,
     wait_for,
 )
 
@@ -116,26 +115,11 @@ def world(tmp_path: Path, redis_url: str, redis_client: Redis) -> Iterator[World
     git(origin, "add", "-A")
     git(origin, "commit", "-q", "-m", "base")
     git_root = tmp_path / "served"
-    bare = git_root / OWNER / f"{REPO}.git"
-    bare.parent.mkdir(parents=True)
-    git(tmp_path, "clone", "-q", "--bare", str(origin), str(bare))
-    git(bare, "config", "uploadpack.allowFilter", "true")
-    git(bare, "config", "uploadpack.allowAnySHA1InWant", "true")
-    git(bare, "config", "http.receivepack", "false")
+    bare = serve_bare(origin, git_root)
     pem, public = make_private_key()
     fake = FakeGitHub(bare, public)
     with FakeServer(fake, git_root) as server:
-        env = {
-            **os.environ,
-            "APP_ID": str(APP_ID),
-            "PRIVATE_KEY": pem,
-            "WEBHOOK_SECRET": SECRET,
-            "REDIS_URL": redis_url,
-            "GHE_HOST": server.host,
-            "GHE_PROTOCOL": "http",
-            "PRGATE_CACHE_DIR": str(tmp_path / "cache"),
-            "LOG_LEVEL": "info",
-        }
+        env = app_env(server, pem, SECRET, redis_url, PRGATE_CACHE_DIR=str(tmp_path / "cache"))
         yield World(tmp_path, fake, server, bare, env, redis_client)
 
 
