@@ -4,6 +4,7 @@
     python3 dev.py run [PRGATE ARGS...]   # run prgate (default: `prgate serve`, the App)
     python3 dev.py test [PYTEST ARGS...]  # ruff, mypy and the whole pytest suite
     python3 dev.py bench NAME             # run bench/NAME.py
+    python3 dev.py docs                   # regenerate the README's configuration reference
 
 Each command first makes sure `.venv/` exists and holds exactly what
 `pyproject.toml` and `constraints.txt` ask for; it reinstalls only when one of
@@ -94,8 +95,13 @@ def cmd_bench(args: list[str]) -> int:
     return _run([py, str(ROOT / "bench" / f"{args[0]}.py"), *args[1:]])
 
 
+def cmd_docs(args: list[str]) -> int:
+    py = str(ensure_env(EXTRAS))
+    return _run([py, "-m", "workers.reference", *args])
+
+
 def main(argv: list[str]) -> int:
-    commands = {"test": cmd_test, "run": cmd_run, "bench": cmd_bench}
+    commands = {"test": cmd_test, "run": cmd_run, "bench": cmd_bench, "docs": cmd_docs}
     if not argv or argv[0] not in commands:
         print(__doc__, file=sys.stderr)
         return 2

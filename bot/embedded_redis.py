@@ -22,9 +22,10 @@ class EmbeddedRedisError(Exception):
     pass
 
 
-def default_data_dir() -> Path:
-    if os.environ.get("PRGATE_DATA_DIR"):
-        return Path(os.environ["PRGATE_DATA_DIR"])
+def default_data_dir(configured: str | None = None) -> Path:
+    """``PRGATE_DATA_DIR`` (``Settings.data_dir``) if set, else the XDG state folder."""
+    if configured:
+        return Path(configured)
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(state) / "prgate"
 

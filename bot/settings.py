@@ -1,17 +1,24 @@
 """Settings from the environment, with the names Probot apps use (DESIGN.md).
 
-prgate-specific settings are prefixed ``PRGATE_``. Values are read once, at
-start-up; an invalid value stops the process with a message naming the
-variable rather than failing later inside a request.
+prgate-specific settings are prefixed ``PRGATE_``. Each field of ``Settings``
+carries its variable name (``validation_alias``), its meaning and its default;
+the README's settings table is generated from them (``python3 dev.py docs``),
+so the documentation cannot drift from the code.
+
+The App reads every value once, at start-up; an invalid value stops the process
+with a message naming the variable rather than failing later inside a request.
+Check code that also runs as ``prgate check`` (no App settings needed) reads its
+few settings one at a time with ``setting()``, validated by the same field.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Literal
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 DEFAULT_WEBHOOK_PATH = "/api/github/webhooks"
 
@@ -20,56 +27,119 @@ class SettingsError(Exception):
     """An environment variable has a value prgate cannot use."""
 
 
+def _env(name: str, default: Any, description: str, *, shown: str | None = None, **kw: Any) -> Any:
+    """A field read from the variable ``name``; ``shown`` is the default as the docs show
+    it when the value is worked out at run time (``None`` in the model)."""
+    extra: dict[str, Any] | None = {"shown_default": shown} if shown is not None else None
+    return Field(
+        default, validation_alias=name, description=description, json_schema_extra=extra, **kw
+    )
+
+
 class Settings(BaseModel):
-    app_id: int | None = Field(None, description="APP_ID: the GitHub App's id.")
-    private_key: str | None = Field(
+    model_config = ConfigDict(populate_by_name=True)
+
+    webhook_secret: str | None = _env(
+        "WEBHOOK_SECRET",
         None,
-        description="PRIVATE_KEY: the App's private key (PEM; `\\n` escapes are accepted).",
+        "the App's webhook secret; deliveries are verified with it (required by `serve`)",
         repr=False,
     )
-    private_key_path: str | None = Field(
-        None, description="PRIVATE_KEY_PATH: file holding the App's private key."
+    webhook_path: str = _env(
+        "WEBHOOK_PATH", DEFAULT_WEBHOOK_PATH, "where the receiver accepts deliveries"
     )
-    webhook_secret: str | None = Field(
-        None, description="WEBHOOK_SECRET: the secret GitHub signs deliveries with."
+    app_id: int | None = _env(
+        "APP_ID", None, "the App's id; check events of other apps are ignored"
     )
-    webhook_path: str = Field(DEFAULT_WEBHOOK_PATH, description="WEBHOOK_PATH")
-    ghe_host: str | None = Field(None, description="GHE_HOST: GitHub Enterprise Server host.")
-    ghe_protocol: Literal["https", "http"] = Field("https", description="GHE_PROTOCOL")
-    redis_url: str | None = Field(
-        None, description="REDIS_URL; unset: an embedded Redis-compatible server is started."
-    )
-    port: int = Field(3000, description="PORT the receiver listens on.")
-    log_level: str = Field("info", description="LOG_LEVEL")
-    max_body_bytes: int = Field(
-        25 * 1024 * 1024, description="PRGATE_MAX_BODY_BYTES: larger deliveries get 413."
-    )
-    drafts: Literal["skip", "run"] = Field(
-        "skip", description="PRGATE_DRAFTS: `run` checks draft pull requests too."
-    )
-    queue: str = Field("prgate", description="PRGATE_QUEUE: RQ queue name prefix.")
-    dedupe_seconds: int = Field(
-        3 * 24 * 3600, description="PRGATE_DEDUPE_SECONDS: how long a delivery id is remembered."
-    )
-    cache_dir: str | None = Field(
+    private_key: str | None = _env(
+        "PRIVATE_KEY",
         None,
-        description="PRGATE_CACHE_DIR: where workers keep repository caches and job worktrees "
-        "(default: $XDG_CACHE_HOME/prgate, else ~/.cache/prgate).",
+        "the App's private key, PEM (`\\n` escapes work); this or `PRIVATE_KEY_PATH` is "
+        "required by `worker` and by `serve` without `REDIS_URL`",
+        repr=False,
     )
-    max_rate_wait: int = Field(
+    private_key_path: str | None = _env(
+        "PRIVATE_KEY_PATH", None, "a file holding the App's private key, instead of `PRIVATE_KEY`"
+    )
+    ghe_host: str | None = _env(
+        "GHE_HOST",
+        None,
+        "GitHub Enterprise Server host: the API is then `{protocol}://{host}/api/v3`",
+        shown="github.com",
+    )
+    ghe_protocol: Literal["https", "http"] = _env(
+        "GHE_PROTOCOL", "https", "protocol for `GHE_HOST`"
+    )
+    redis_url: str | None = _env(
+        "REDIS_URL",
+        None,
+        "Redis for the queue; unset: `serve` starts an embedded Redis and one worker",
+    )
+    port: int = _env("PORT", 3000, "receiver port (`prgate serve --port` overrides)")
+    log_level: Literal["debug", "info", "warning", "error"] = _env(
+        "LOG_LEVEL", "info", "log level of the JSON logs"
+    )
+    max_body_bytes: int = _env(
+        "PRGATE_MAX_BODY_BYTES", 25 * 1024 * 1024, "larger deliveries get 413", gt=0
+    )
+    drafts: Literal["skip", "run"] = _env(
+        "PRGATE_DRAFTS", "skip", "`run` checks draft pull requests too"
+    )
+    queue: str = _env(
+        "PRGATE_QUEUE",
+        "prgate",
+        "prefix of the RQ queues (`-announce`, `-commands`, `-checks`) and of prgate's Redis keys",
+    )
+    dedupe_seconds: int = _env(
+        "PRGATE_DEDUPE_SECONDS", 3 * 24 * 3600, "how long (s) a delivery id is remembered", gt=0
+    )
+    data_dir: str | None = _env(
+        "PRGATE_DATA_DIR",
+        None,
+        "where the embedded Redis keeps its data (append-only file)",
+        shown="`$XDG_STATE_HOME/prgate` or `~/.local/state/prgate`",
+    )
+    cache_dir: str | None = _env(
+        "PRGATE_CACHE_DIR",
+        None,
+        "where workers keep repository caches and job worktrees",
+        shown="`$XDG_CACHE_HOME/prgate` or `~/.cache/prgate`",
+    )
+    max_rate_wait: int = _env(
+        "PRGATE_MAX_RATE_WAIT",
         120,
-        description="PRGATE_MAX_RATE_WAIT: longest rate-limit wait (seconds) a job sits out "
-        "in place; longer ones fail the attempt and RQ retries it later.",
+        "longest rate-limit wait (s) a job sits out in place; longer ones fail the attempt "
+        "and RQ retries it later",
+        ge=0,
     )
-    maintenance_seconds: int = Field(
+    maintenance_seconds: int = _env(
+        "PRGATE_MAINTENANCE_SECONDS",
         60,
-        description="PRGATE_MAINTENANCE_SECONDS: how often a worker looks for jobs whose "
-        "worker died, so their check runs are concluded.",
+        "how often (s) a worker sweeps for jobs whose worker died, so their check runs "
+        "are concluded",
+        gt=0,
     )
-    permission_ttl: int = Field(
+    permission_ttl: int = _env(
+        "PRGATE_PERMISSION_TTL",
         60,
-        description="PRGATE_PERMISSION_TTL: how long (seconds) a user's role on a repository "
-        "is cached for `/prgate rerun`; `ok-to-test` always asks GitHub afresh.",
+        "how long (s) a user's role on a repository is cached for `/prgate rerun`; "
+        "`ok-to-test` always asks GitHub afresh",
+        ge=0,
+    )
+    max_file_bytes: int = _env(
+        "PRGATE_MAX_FILE_BYTES",
+        2 * 1024 * 1024,
+        "largest file a check reads; larger files are skipped with a note",
+        gt=0,
+    )
+    render_timeout: float = _env(
+        "PRGATE_RENDER_TIMEOUT", 60.0, "seconds one render may take in render mode", gt=0
+    )
+    js_timeout: float = _env(
+        "PRGATE_JS_TIMEOUT",
+        2.0,
+        "seconds a JS/TS Jest config may run in the embedded JS engine",
+        ge=0.1,
     )
 
     @property
@@ -99,36 +169,43 @@ class Settings(BaseModel):
         raise SettingsError("PRIVATE_KEY or PRIVATE_KEY_PATH must be set: the App's private key")
 
 
-ENV_NAMES = {
-    "app_id": "APP_ID",
-    "private_key": "PRIVATE_KEY",
-    "private_key_path": "PRIVATE_KEY_PATH",
-    "webhook_secret": "WEBHOOK_SECRET",
-    "webhook_path": "WEBHOOK_PATH",
-    "ghe_host": "GHE_HOST",
-    "ghe_protocol": "GHE_PROTOCOL",
-    "redis_url": "REDIS_URL",
-    "port": "PORT",
-    "log_level": "LOG_LEVEL",
-    "max_body_bytes": "PRGATE_MAX_BODY_BYTES",
-    "drafts": "PRGATE_DRAFTS",
-    "queue": "PRGATE_QUEUE",
-    "dedupe_seconds": "PRGATE_DEDUPE_SECONDS",
-    "cache_dir": "PRGATE_CACHE_DIR",
-    "max_rate_wait": "PRGATE_MAX_RATE_WAIT",
-    "maintenance_seconds": "PRGATE_MAINTENANCE_SECONDS",
-    "permission_ttl": "PRGATE_PERMISSION_TTL",
+ENV_NAMES: dict[str, str] = {
+    name: str(field.validation_alias) for name, field in Settings.model_fields.items()
 }
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{ENV_NAMES.get(str(err['loc'][0]), err['loc'][0]) if err['loc'] else ''}: {err['msg']}"
+        for err in exc.errors()
+    )
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     source = os.environ if env is None else env
-    values = {field: source[name] for field, name in ENV_NAMES.items() if source.get(name)}
+    values = {name: source[name] for name in ENV_NAMES.values() if source.get(name)}
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:
-        problems = [
-            f"{ENV_NAMES.get(str(err['loc'][0]), err['loc'][0])}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise SettingsError("invalid settings: " + "; ".join(problems)) from exc
+        raise SettingsError("invalid settings: " + _problems(exc)) from exc
+
+
+@cache
+def _adapter(name: str) -> TypeAdapter[Any]:
+    field = Settings.model_fields[name]
+    form: Any = Annotated[(field.annotation, *field.metadata)]  # the type and its constraints
+    return TypeAdapter(form)
+
+
+def setting(name: str, env: Mapping[str, str] | None = None) -> Any:
+    """One setting, validated by its ``Settings`` field: for code that runs without the
+    App's settings (``prgate check``), where an unrelated bad variable must not matter."""
+    field = Settings.model_fields[name]
+    raw = (os.environ if env is None else env).get(ENV_NAMES[name])
+    if not raw:
+        return field.default
+    try:
+        return _adapter(name).validate_python(raw)
+    except ValidationError as exc:
+        msg = "; ".join(str(err["msg"]) for err in exc.errors())
+        raise SettingsError(f"{ENV_NAMES[name]}: {msg}, got {raw!r}") from exc

@@ -141,7 +141,7 @@ def test_max_bytes_setting(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     report = check(path)
     assert report.findings == [] and "not scanned" in report.results[0].notes[-1].message
     monkeypatch.setenv("PRGATE_MAX_FILE_BYTES", "lots")
-    with pytest.raises(Exception, match="whole number"):
+    with pytest.raises(Exception, match="PRGATE_MAX_FILE_BYTES: Input should be a valid integer"):
         check(path)
 
 

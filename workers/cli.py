@@ -162,7 +162,7 @@ def serve(host: str, port: int | None) -> None:
     import uvicorn
 
     from bot.app import create_app
-    from bot.embedded_redis import EmbeddedRedis, EmbeddedRedisError
+    from bot.embedded_redis import EmbeddedRedis, EmbeddedRedisError, default_data_dir
     from bot.logs import setup_logging
     from bot.queue import connect
 
@@ -175,7 +175,7 @@ def serve(host: str, port: int | None) -> None:
     url = settings.redis_url
     if url is None:
         _require_app(settings)  # the embedded worker below acts as the App
-        embedded = EmbeddedRedis()
+        embedded = EmbeddedRedis(default_data_dir(settings.data_dir))
         try:
             url = embedded.start()
         except EmbeddedRedisError as exc:

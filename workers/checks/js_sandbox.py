@@ -20,7 +20,6 @@ CommonJS with tree-sitter first; V8 then only sees plain JavaScript.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 from importlib import resources
 from typing import Any
@@ -49,12 +48,12 @@ _REMOVE = {
 
 
 def timeout_seconds() -> float:
-    raw = os.environ.get("PRGATE_JS_TIMEOUT", "2")
+    from bot.settings import SettingsError, setting
+
     try:
-        value = float(raw)
-    except ValueError:
-        raise Unpredictable(f"PRGATE_JS_TIMEOUT must be a number of seconds, got {raw!r}") from None
-    return max(value, 0.1)
+        return float(setting("js_timeout"))
+    except SettingsError as exc:
+        raise Unpredictable(str(exc)) from None
 
 
 class _Transpiler:

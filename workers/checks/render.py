@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-TIMEOUT = 60.0  # seconds of wall time per render (PRGATE_RENDER_TIMEOUT)
+from bot.settings import SettingsError, setting
+
 MEMORY = 1024 * 1024 * 1024  # address space, bytes
 FILE_SIZE = 64 * 1024 * 1024  # largest file the render may write, bytes
 CPU = 60  # seconds
@@ -43,6 +44,10 @@ def _limits() -> None:  # runs in the child between fork and exec
 def render_template(
     src: Path, dest: Path, data: dict[str, Any], vcs_ref: str | None, scratch: Path
 ) -> RenderResult:
+    try:
+        timeout = float(setting("render_timeout"))  # wall time; CPU has its own limit
+    except SettingsError as exc:
+        return RenderResult(ok=False, error=str(exc))
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
@@ -57,7 +62,6 @@ def render_template(
         cmd, env=env, cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         preexec_fn=_limits, start_new_session=True,
     )  # fmt: skip
-    timeout = float(os.environ.get("PRGATE_RENDER_TIMEOUT", TIMEOUT))
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -71,7 +71,7 @@ class _Strict(BaseModel):
 
 
 class CheckSettings(_Strict):
-    enabled: bool = Field(True, description="Run this check.")
+    enabled: bool = Field(True, description="Run this check; `false` concludes its run as skipped.")
     rules: dict[str, RuleSetting] = Field(
         default_factory=dict,
         description="Per-rule level override by rule name (without the check prefix), or `off`.",
@@ -81,7 +81,8 @@ class CheckSettings(_Strict):
 class HookValidationSettings(CheckSettings):
     render: bool = Field(
         False,
-        description="Render the template (defaults and unsafe answers) and check what comes out.",
+        description="Render the template (defaults and unsafe answers) in a sandbox and check "
+        "what comes out; on the App only for trusted authors or an approved head.",
     )
 
 
@@ -107,12 +108,18 @@ class AllowEntry(_Strict):
 
 
 class RepoConfig(_Strict):
-    contamination: CheckSettings = Field(default_factory=CheckSettings)
+    contamination: CheckSettings = Field(
+        default_factory=CheckSettings, description="The contamination check."
+    )
     jest_collision: JestCollisionSettings = Field(
-        default_factory=JestCollisionSettings, alias="jest-collision"
+        default_factory=JestCollisionSettings,
+        alias="jest-collision",
+        description="The jest-collision check.",
     )
     hook_validation: HookValidationSettings = Field(
-        default_factory=HookValidationSettings, alias="hook-validation"
+        default_factory=HookValidationSettings,
+        alias="hook-validation",
+        description="The hook-validation check.",
     )
     paths_ignore: list[str] = Field(
         default_factory=list,

@@ -41,23 +41,16 @@ from workers.engine.git import (
     toplevel,
 )
 
-DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 BINARY_SNIFF = 8000  # bytes git looks at to decide "binary"; we use the same
 
 
 def max_bytes_from_env() -> int:
-    raw = os.environ.get("PRGATE_MAX_FILE_BYTES")
-    if raw is None:
-        return DEFAULT_MAX_BYTES
+    from bot.settings import SettingsError, setting
+
     try:
-        value = int(raw)
-    except ValueError:
-        raise RepoError(
-            f"PRGATE_MAX_FILE_BYTES must be a whole number of bytes, got {raw!r}"
-        ) from None
-    if value <= 0:
-        raise RepoError("PRGATE_MAX_FILE_BYTES must be positive")
-    return value
+        return int(setting("max_file_bytes"))
+    except SettingsError as exc:
+        raise RepoError(str(exc)) from None
 
 
 class Kind(StrEnum):

@@ -1,0 +1,105 @@
+"""The configuration reference: generated from the code's models, and the README holds it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.logs import FIELDS
+from bot.settings import ENV_NAMES, Settings, SettingsError, load_settings, setting
+from tests.conftest import run_cli
+from workers import reference
+from workers.engine.config import parse_config
+from workers.engine.registry import all_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+Repo = Callable[..., Path]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_reference_is_what_the_code_generates() -> None:
+    assert reference.render(README) == README, "README is out of date: run python3 dev.py docs"
+
+
+def test_check_mode_fails_on_a_stale_readme(tmp_path: Path) -> None:
+    stale = tmp_path / "README.md"
+    stale.write_text(README.replace("| `PRGATE_JS_TIMEOUT` |", "| `PRGATE_JS_TIMEOUT_OLD` |"))
+    assert reference.main(["--check", str(stale)]) == 1
+    assert reference.main([str(stale)]) == 0  # rewrites it
+    assert stale.read_text() == README
+    assert reference.main(["--check", str(stale)]) == 0
+
+
+def test_a_readme_without_the_markers_is_an_error() -> None:
+    with pytest.raises(ValueError, match="generated:settings"):
+        reference.render("# no markers\n")
+
+
+def test_every_setting_and_config_key_is_in_the_readme() -> None:
+    for name in ENV_NAMES.values():
+        assert f"| `{name}` |" in README
+    for key in ("jest-collision.run-from", "hook-validation.render", "allow[].reason"):
+        assert f"| `{key}` |" in README
+    for rule in all_rules():
+        check, _, name = rule.id.partition("/")
+        assert f"| `{check}` | `{name}` | {rule.level} |" in README
+
+
+def test_every_log_field_is_documented() -> None:
+    logs = README.split("Logs are JSON lines on stderr, one object per event", 1)[1]
+    logs = logs.split("\n\n", 1)[0]
+    for name in ("time", "level", "logger", "message", "error", *FIELDS):
+        assert f"`{name}`" in logs, name
+
+
+def test_every_variable_the_code_reads_is_a_documented_setting() -> None:
+    """A ``PRGATE_*`` name in bot/ or workers/ that is not a Settings field would be read
+    behind the model's back and be missing from the generated reference."""
+    names: set[str] = set()
+    for folder in ("bot", "workers"):
+        for path in (ROOT / folder).rglob("*.py"):
+            names |= set(re.findall(r"\bPRGATE_[A-Z_]+\b", path.read_text(encoding="utf-8")))
+    assert names and names <= set(ENV_NAMES.values())
+
+
+def test_hand_written_rule_tables_agree_with_the_code() -> None:
+    levels = {rule.id: str(rule.level) for rule in all_rules()}
+    rows = re.findall(r"^\| `([a-z-]+/[a-z-]+)` \| (error|warning|note) \|", README, re.M)
+    assert len(rows) >= 20
+    for rule_id, level in rows:
+        assert levels.get(rule_id) == level, rule_id
+
+
+def test_the_readme_example_config_is_valid() -> None:
+    section = README.split("## Configuration: `.github/prgate.yml`", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = parse_config(example, known_rules=[r.id for r in all_rules()])
+    assert config.jest_collision.run_from == [".", "packages/web"]
+    assert config.allow[0].rule == "contamination/env-file"
+
+
+def test_settings_name_the_variable_on_a_bad_value() -> None:
+    with pytest.raises(SettingsError, match="PRGATE_MAX_BODY_BYTES: Input should be greater"):
+        load_settings({"PRGATE_MAX_BODY_BYTES": "0"})
+    with pytest.raises(SettingsError, match="LOG_LEVEL"):
+        load_settings({"LOG_LEVEL": "verbose"})
+    settings = load_settings({"PRGATE_DATA_DIR": "/srv/prgate", "PRGATE_JS_TIMEOUT": "0.5"})
+    assert settings.data_dir == "/srv/prgate" and settings.js_timeout == 0.5
+    assert Settings().render_timeout == 60
+
+
+def test_one_setting_is_read_without_the_rest() -> None:
+    env = {"APP_ID": "not a number", "PRGATE_RENDER_TIMEOUT": "5"}
+    assert setting("render_timeout", env) == 5.0  # a bad APP_ID does not matter here
+    assert setting("max_file_bytes", env) == Settings().max_file_bytes
+    with pytest.raises(SettingsError, match=r"PRGATE_JS_TIMEOUT: .*got '0'"):
+        setting("js_timeout", {"PRGATE_JS_TIMEOUT": "0"})
+
+
+def test_prgate_check_reports_a_bad_setting(repo: Repo) -> None:
+    path = repo({"copier.yml": "a: 1\n", "t/main.py": "print(1)\n"})
+    result = run_cli("check", str(path), env={"PRGATE_MAX_FILE_BYTES": "lots"})
+    assert result.code == 2 and "PRGATE_MAX_FILE_BYTES" in result.stderr + result.stdout
