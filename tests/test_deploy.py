@@ -11,7 +11,9 @@ image runs.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -24,6 +26,8 @@ import yaml
 
 from bot.queue import queue_names
 from bot.settings import DEFAULT_WEBHOOK_PATH, ENV_NAMES, Settings
+from tests.conftest import write_files
+from tests.fake_github import free_port, wait_for
 from tests.npm_cache import npm_install
 from workers.cli import main
 
@@ -236,6 +240,88 @@ def test_the_image_runs_the_commands_the_tests_run() -> None:
         assert compose()["services"][service]["command"][0] in commands
     cmd = json.loads(next(a for op, a in dockerfile() if op == "CMD"))
     assert cmd[0] in commands
+
+
+def stages() -> list[list[tuple[str, str]]]:
+    found: list[list[tuple[str, str]]] = []
+    for op, arg in dockerfile():
+        if op == "FROM":
+            found.append([])
+        found[-1].append((op, arg))
+    return found
+
+
+def test_the_image_steps_replayed_without_docker_give_a_working_prgate(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """No Docker engine runs where the suite runs, so the Dockerfile's own steps are
+    replayed in a folder: the build stage's COPY and RUN lines (a non-editable install,
+    unlike the suite's, which catches files missing from the package), then the runtime
+    stage's ENTRYPOINT/CMD and HEALTHCHECK. Only apt-get and tini are left out."""
+    build, runtime = stages()
+    opt, src = tmp_path / "opt", tmp_path / "src"
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    cwd = tmp_path  # "/" before the first WORKDIR
+    for op, arg in build:
+        if op == "ENV":
+            env.update(dict(kv.split("=", 1) for kv in arg.split()))
+        elif op == "WORKDIR":
+            assert arg == "/src"
+            src.mkdir()
+            cwd = src
+        elif op == "COPY":
+            *sources, dest = arg.split()
+            for name in sources:
+                target = src / dest / name if dest.endswith("/") else src / dest
+                copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+                copy(ROOT / name, target)
+        elif op == "RUN":
+            assert "&&" not in arg and "|" not in arg  # a build step the replay can run
+            command = shlex.split(arg.replace("/opt/prgate", str(opt)))
+            command[0] = sys.executable if command[0] == "python" else command[0]
+            run = subprocess.run(command, cwd=cwd, env=env, capture_output=True)
+            assert run.returncode == 0, run.stderr.decode()[-2000:]
+    prgate = opt / "bin" / "prgate"
+    assert prgate.exists()
+    entry = json.loads(next(a for op, a in runtime if op == "ENTRYPOINT"))
+    cmd = json.loads(next(a for op, a in runtime if op == "CMD"))
+    assert entry[:2] == ["tini", "--"]
+    argv = [str(opt / "bin" / entry[2]), *cmd]
+
+    # prgate check from the installed package: the JS engine's bootstrap must be in it
+    repo = tmp_path / "repo"
+    write_files(repo, {
+        "jest.config.js": "module.exports = { roots: ['<rootDir>'] };\n",
+        "package.json": '{"name": "root"}', "a/package.json": '{"name": "x"}',
+        "b/package.json": '{"name": "x"}',
+    })  # fmt: skip
+    check = subprocess.run(
+        [str(prgate), "check", str(repo), "--only", "jest-collision", "--format", "json"],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert check.returncode == 1, check.stderr
+    rules = [f["rule"] for f in json.loads(check.stdout)["findings"]]
+    assert rules == ["jest-collision/haste-module"]
+
+    # the receiver as the image starts it, and the image's health check against it
+    port = free_port()
+    serve_env = {**env, "PORT": str(port), "REDIS_URL": redis_url, "WEBHOOK_SECRET": "s"}
+    argv[argv.index("--host") + 1] = "127.0.0.1"  # the image listens on every interface
+    proc = subprocess.Popen(argv, env=serve_env, stderr=subprocess.PIPE)
+    try:
+        health = json.loads(next(a for op, a in runtime if op == "HEALTHCHECK").split("CMD", 1)[1])
+        assert health[0] == "python"
+        probe = [str(opt / "bin" / "python"), *health[1:]]
+        assert wait_for(
+            lambda: subprocess.run(probe, env=serve_env, capture_output=True).returncode == 0,
+            timeout=30,
+            step=0.3,
+        ), "the image's health check never passed"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    dead = subprocess.run(probe, env=serve_env, capture_output=True)
+    assert dead.returncode != 0  # the health check fails when the receiver is down
 
 
 # --- pre-commit ----------------------------------------------------------------------------------

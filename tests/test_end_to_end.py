@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +30,7 @@ from tests.fake_github import (
     FakeServer,
     app_env,
     comment_delivery,
+    free_port,
     make_private_key,
     pull_request_delivery,
     serve_bare,
@@ -52,7 +52,7 @@ class World:
     redis: Redis
 
     def start_serve(self) -> tuple[subprocess.Popen[str], str]:
-        port = _free_port()
+        port = free_port()
         proc = subprocess.Popen(
             [PRGATE, "serve", "--port", str(port)],
             env=self.env,
@@ -91,12 +91,6 @@ def _children(pid: int) -> list[int]:
         text = (task / "children").read_text().split()
         found.extend(int(p) for p in text)
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

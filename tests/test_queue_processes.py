@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -126,12 +125,6 @@ def test_fuzz_real_payloads_with_broken_fields(
     body = json.dumps(payload).encode()
     response = fuzz_client.post(PATH, content=body, headers=headers(event, body))
     assert response.status_code in (200, 202, 400), response.text
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_worker_without_redis_url_is_a_clear_error() -> None:
