@@ -135,6 +135,13 @@ class Settings(BaseModel):
     render_timeout: float = _env(
         "PRGATE_RENDER_TIMEOUT", 60.0, "seconds one render may take in render mode", gt=0
     )
+    sandbox: Literal["auto", "off"] = _env(
+        "PRGATE_SANDBOX",
+        "auto",
+        "`auto` runs template tasks and Jinja extensions in render mode inside an OS sandbox "
+        "(Linux namespaces through util-linux's `unshare`) where one can start; `off` "
+        "always renders with tasks skipped",
+    )
     js_timeout: float = _env(
         "PRGATE_JS_TIMEOUT",
         2.0,
@@ -193,7 +200,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 @cache
 def _adapter(name: str) -> TypeAdapter[Any]:
     field = Settings.model_fields[name]
-    form: Any = Annotated[(field.annotation, *field.metadata)]  # the type and its constraints
+    form: Any = (
+        Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    )  # the type and its constraints
     return TypeAdapter(form)
 
 

@@ -143,6 +143,8 @@ def test_pull_request_opened_end_to_end(world: World) -> None:
         _, serve_log = serve.communicate(timeout=30)
     result = world.worker("--burst")
     assert result.returncode == 0, result.stderr
+    started = [json.loads(line) for line in result.stderr.splitlines() if "render mode" in line]
+    assert len(started) == 1 and started[0]["logger"] == "prgate.worker"  # says if tasks can run
 
     for name in RUNS:
         run = world.fake.run(name)

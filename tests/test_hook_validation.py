@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import copier
 import pytest
 
 from tests.conftest import check
+from workers import sandbox
 from workers.checks.hook_ast import analyse
+from workers.engine.findings import CheckResult
 
 Repo = Callable[..., Path]
 
@@ -390,19 +394,121 @@ def test_render_stops_a_template_that_hangs(repo: Repo, monkeypatch: pytest.Monk
     ]
 
 
-def test_render_refuses_jinja_extensions_and_says_so(repo: Repo) -> None:
+@pytest.fixture
+def no_sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A machine where the OS sandbox cannot run (PRGATE_SANDBOX=off: the same code path)."""
+    monkeypatch.setenv("PRGATE_SANDBOX", "off")
+    sandbox.unavailable.cache_clear()
+    yield
+    sandbox.unavailable.cache_clear()
+
+
+def render_report(path: Path) -> CheckResult:
     from workers.engine.config import parse_config
 
-    files = {
-        "copier.yml": "_jinja_extensions: [evil.Ext]\nname:\n  type: str\n  default: x\n",
-        "a.txt": "a",
-    }
     config = parse_config("hook-validation:\n  render: true\n")
-    report = check(repo(files), config, only=["hook-validation"])
-    assert any("uses _jinja_extensions" in n.message for n in report.results[0].notes)
-    assert not any(
-        f.rule.endswith(("render-failed", "unsafe-answer-accepted")) for f in report.findings
+    return check(path, config, only=["hook-validation"]).results[0]
+
+
+EXTENSION = {
+    "copier.yml": "_jinja_extensions: [evil.Ext]\nname:\n  type: str\n  default: x\n",
+    "a.txt": "a",
+}
+
+
+def test_without_a_sandbox_extensions_are_refused_and_tasks_skipped(
+    repo: Repo, no_sandbox: None
+) -> None:
+    result = render_report(repo(EXTENSION))
+    assert any(
+        "uses _jinja_extensions" in n.message and "PRGATE_SANDBOX=off" in n.message
+        for n in result.notes
     )
+    assert not any(
+        f.rule.endswith(("render-failed", "unsafe-answer-accepted")) for f in result.findings
+    )
+    touched = repo({**TASK_TEMPLATE, "copier.yml": TASK_TEMPLATE["copier.yml"].format(
+        task='["touch", "task-ran"]')})  # fmt: skip
+    result = render_report(touched)
+    assert [n.message for n in result.notes if "rendered" in n.message] == [
+        "rendered with tasks skipped: the sandbox is switched off (PRGATE_SANDBOX=off)"
+    ]
+
+
+TASK_TEMPLATE = {
+    "copier.yml": "_subdirectory: t\nname:\n  type: str\n  default: x\n  validator: "
+    "\"{{% if not (name | regex_search('^[a-z]+\\\\Z')) %}}bad{{% endif %}}\"\n"
+    "_tasks:\n  - {task}\n",
+    "t/README.md.jinja": "# {{ name }}\n",
+}
+
+
+def task_template(repo: Repo, task: str) -> Path:
+    return repo({**TASK_TEMPLATE, "copier.yml": TASK_TEMPLATE["copier.yml"].format(task=task)})
+
+
+needs_sandbox = pytest.mark.skipif(
+    sandbox.unavailable() is not None and not os.environ.get("CI"),
+    reason=f"no OS sandbox here: {sandbox.unavailable()}",
+)
+
+
+@needs_sandbox
+def test_in_the_sandbox_tasks_run_and_the_run_says_so(repo: Repo) -> None:
+    result = render_report(task_template(repo, '["touch", "task-ran"]'))
+    assert result.findings == []
+    assert any(n.message.startswith("rendered in the sandbox with the template's tasks")
+               for n in result.notes)  # fmt: skip
+
+
+@needs_sandbox
+def test_in_the_sandbox_an_unknown_extension_fails_the_render(repo: Repo) -> None:
+    result = render_report(repo(EXTENSION))
+    failed = [f.message for f in result.findings if f.rule.endswith("render-failed")]
+    assert failed and "evil" in failed[0]
+
+
+@needs_sandbox
+def test_a_task_that_tries_the_network_is_contained_and_reported(repo: Repo) -> None:
+    task = ('["{{ _copier_python }}", "-c", "import socket; '
+            "socket.create_connection(('1.1.1.1', 443), timeout=5)\"]")  # fmt: skip
+    found = render_rules(task_template(repo, task))
+    assert [rule for rule, _, _ in found] == ["render-failed"]
+    assert "Network is unreachable" in found[0][2], found[0][2]
+
+
+@needs_sandbox
+def test_a_task_that_reads_home_sees_only_the_sandbox(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "worker-home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_ed25519").write_text("PRIVATE KEY OF THE WORKER\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PRIVATE_KEY", "the App's key")
+    # The task looks in $HOME, at the worker's real home by absolute path, and in its env.
+    script = (f"cat $HOME/.ssh/id_ed25519 || cat {home}/.ssh/id_ed25519 || true; "
+              "env | grep -c PRIVATE_KEY; cat /proc/1/environ | tr '\\\\0' '\\\\n' | "
+              "grep -c PRIVATE_KEY; exit 3")  # fmt: skip
+    found = render_rules(task_template(repo, f'["sh", "-c", "{script}"]'))
+    assert [rule for rule, _, _ in found] == ["render-failed"]
+    message = found[0][2]
+    assert "No such file or directory" in message and "PRIVATE KEY OF THE WORKER" not in message
+
+
+@needs_sandbox
+def test_a_task_that_sleeps_forever_is_stopped_and_leaves_nothing_running(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PRGATE_RENDER_TIMEOUT", "4")
+    marker = f"sleep {os.getpid() % 1000 + 3000}"
+    started = time.monotonic()
+    found = render_rules(task_template(repo, f'["sh", "-c", "{marker} & {marker}"]'))
+    assert time.monotonic() - started < 30
+    assert found == [("render-failed", "copier.yml",
+                      "rendering the template: the render did not finish in 4 s and was stopped")]  # fmt: skip
+    alive = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    assert alive.stdout == "", "a process the task started outlived the sandbox"
 
 
 def test_render_failure_of_the_defaults(repo: Repo) -> None:

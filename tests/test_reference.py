@@ -97,6 +97,9 @@ def test_one_setting_is_read_without_the_rest() -> None:
     assert setting("max_file_bytes", env) == Settings().max_file_bytes
     with pytest.raises(SettingsError, match=r"PRGATE_JS_TIMEOUT: .*got '0'"):
         setting("js_timeout", {"PRGATE_JS_TIMEOUT": "0"})
+    assert setting("sandbox", {"PRGATE_SANDBOX": "off"}) == "off"  # no constraints, a Literal
+    with pytest.raises(SettingsError, match="PRGATE_SANDBOX"):
+        setting("sandbox", {"PRGATE_SANDBOX": "maybe"})
 
 
 def test_prgate_check_reports_a_bad_setting(repo: Repo) -> None:

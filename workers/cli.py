@@ -274,6 +274,17 @@ def worker(burst: bool) -> None:
         redis.ping()
     except RedisError as exc:
         _fail(f"cannot reach Redis at REDIS_URL: {type(exc).__name__}: {exc}")
+    import logging
+
+    from workers.sandbox import unavailable
+
+    no_sandbox = unavailable()
+    logging.getLogger("prgate.worker").log(
+        logging.WARNING if no_sandbox else logging.INFO,
+        f"render mode: {no_sandbox}; template tasks will be skipped"
+        if no_sandbox
+        else "render mode: the OS sandbox works here; template tasks run inside it",
+    )
     w = Worker(
         list(worker_queues(settings)),
         connection=redis,

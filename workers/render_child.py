@@ -1,8 +1,14 @@
 """Child process of ``workers.checks.render``: one Copier render, result as JSON on stdout.
 
-Run only by ``render.render_template``, which applies the limits. Tasks are
-skipped and Copier's ``unsafe=False`` refuses ``_jinja_extensions``, so no
-code from the template runs here but Copier's own sandboxed Jinja.
+Run only by ``render.render_template``. Arguments: source, destination, answers
+(JSON), VCS ref (or empty) and ``tasks``, ``no-tasks`` or ``unsafe-no-tasks``.
+
+- ``tasks`` / ``unsafe-no-tasks``: only ever inside the OS sandbox
+  (``workers.sandbox``); Copier runs with ``unsafe=True``, so
+  ``_jinja_extensions`` load and, for ``tasks``, the template's tasks run.
+- ``no-tasks``: outside a sandbox; tasks are skipped and Copier's
+  ``unsafe=False`` refuses ``_jinja_extensions``, so no code from the template
+  runs but Copier's own sandboxed Jinja.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import sys
 
 
 def main() -> int:
-    src, dest, data_json, vcs_ref = sys.argv[1:5]
+    src, dest, data_json, vcs_ref, mode = sys.argv[1:6]
     import copier
     from copier.errors import UnsafeTemplateError
 
@@ -22,8 +28,8 @@ def main() -> int:
             dest,
             data=json.loads(data_json),
             defaults=True,
-            skip_tasks=True,
-            unsafe=False,
+            skip_tasks=mode != "tasks",
+            unsafe=mode != "no-tasks",
             quiet=True,
             overwrite=True,
             vcs_ref=vcs_ref or None,

@@ -7,8 +7,11 @@
 * Every question rendered into a path is answered with each unsafe value; each
   render must fail. One that renders is ``unsafe-answer-accepted``.
 
-Renders run in a limited child process (``render``) with tasks skipped and
-``_jinja_extensions`` refused; running tasks needs an OS sandbox (not built).
+Renders run in a child process (``render``): inside the OS sandbox
+(``workers.sandbox``) where one can start, with the template's tasks (defaults
+render only: an unsafe answer must be refused before any task) and
+``_jinja_extensions``; elsewhere with tasks skipped and extensions refused, and
+a note says which.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from workers import sandbox
 from workers.checks import contamination
 from workers.checks.copier_questions import UNSAFE_ANSWERS, jinja_env
 from workers.checks.render import render_template
@@ -46,16 +51,17 @@ def render_findings(
     root = posixpath.dirname(copier_yml)
     src = view.root / root if root else view.root
     vcs_ref = "HEAD" if isinstance(view, GitWorktreeView) else None
+    readonly = [view.root, *(_git_dirs(view.root) if vcs_ref else [])]
     findings: list[Finding] = []
     notes: list[Note] = []
     scratch = Path(tempfile.mkdtemp(prefix="prgate-render-"))
     try:
         out = scratch / "defaults"
-        result = render_template(src, out, {}, vcs_ref, scratch)
+        result = render_template(src, out, {}, vcs_ref, scratch, readonly=readonly)
         if result.refused_unsafe:
             notes.append(Note(path=copier_yml, message=(
                 "not rendered: the template uses _jinja_extensions, which run its own Python "
-                "code; that needs the sandbox prgate does not have yet")))  # fmt: skip
+                f"code; that needs the sandbox, and {sandbox.unavailable()}")))  # fmt: skip
             return findings, notes
         if result.timed_out:  # a template that hangs would hang on every answer: stop here
             findings.append(
@@ -70,7 +76,9 @@ def render_findings(
         for name in path_questions:
             for i, answer in enumerate(UNSAFE_ANSWERS):
                 dest = scratch / f"bad-{name}-{i}"
-                bad = render_template(src, dest, {name: answer}, vcs_ref, scratch)
+                bad = render_template(
+                    src, dest, {name: answer}, vcs_ref, scratch, tasks=False, readonly=readonly
+                )
                 if bad.ok:
                     written = sorted(
                         str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()
@@ -82,8 +90,26 @@ def render_findings(
                         "Copier should have refused it. Tighten the question's validator."))  # fmt: skip
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    notes.append(Note(path=copier_yml, message="rendered with tasks skipped (no task sandbox yet)"))
+    if result.sandboxed:
+        message = (
+            "rendered in the sandbox with the template's tasks: no network, the checkout "
+            "read-only, writes only to a scratch tmpfs, limits on time, memory and processes"
+        )
+    else:
+        message = f"rendered with tasks skipped: {sandbox.unavailable()}"
+    notes.append(Note(path=copier_yml, message=message))
     return findings, notes
+
+
+def _git_dirs(root: Path) -> list[Path]:
+    """The git folders a checkout needs besides itself (a worktree's lie elsewhere)."""
+    proc = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--absolute-git-dir", "--git-common-dir"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        return []
+    return [(root / line).resolve() for line in proc.stdout.split() if line]
 
 
 def _defaults(settings: dict[str, Any]) -> dict[str, Any]:

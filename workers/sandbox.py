@@ -1,0 +1,237 @@
+"""Run code from a pull request in an OS sandbox: Linux namespaces, a read-only root, limits.
+
+The command runs under util-linux's ``unshare`` (on every Debian-based image,
+including ``python:*-slim``; no package to install) in new mount, network, PID,
+IPC and UTS namespaces, plus a user namespace when the worker is not root, so
+no privilege is needed. ``workers.sandbox_init`` builds its root there. What the
+command gets:
+
+- no network: its network namespace has only a loopback interface, down;
+- a root holding only the system folders, the Python installation, prgate's
+  packages and the given read-only paths (the checkout), all read-only;
+  writable are only the given folders, on a tmpfs of ``Limits.disk`` bytes;
+- only the environment it is given (no tokens, no App key, a scratch ``HOME``);
+- limits on address space, file size, CPU seconds, processes (as uid 65534 when
+  the worker is root, since the kernel never limits root's processes) and wall
+  time; at the wall limit the whole PID namespace is killed, so nothing it
+  started lives on.
+
+Its output folder comes back as a tar stream on a pipe, capped at
+``Limits.output`` bytes and unpacked with tarfile's ``data`` filter (no
+absolute paths, no links out, no devices): the host gives it no writable path.
+
+Why not bubblewrap: it would be a system package every machine that runs
+prgate must install, while ``unshare`` already ships with util-linux; the mount
+work bwrap does is the ~100 lines of ``sandbox_init``. Where the sandbox cannot
+start (not Linux, no ``unshare``, user namespaces disabled, or
+``PRGATE_SANDBOX=off``), ``unavailable()`` says why and callers skip the code
+they would have run, saying so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+
+SYSTEM_PATHS = (
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+    "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
+    "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group",
+    "/etc/ssl", "/etc/ca-certificates",
+)  # fmt: skip
+HOME = "/home/sandbox"
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall: float = 60.0  # seconds, for the whole sandbox
+    memory: int = 1024 * 1024 * 1024  # address space per process, bytes
+    file_size: int = 64 * 1024 * 1024  # largest file written, bytes
+    cpu: int = 60  # CPU seconds per process
+    processes: int = 64  # processes beyond those its uid already has
+    disk: int = 512 * 1024 * 1024  # the writable tmpfs, bytes
+    output: int = 256 * 1024 * 1024  # largest output tar accepted, bytes
+
+
+@dataclass(frozen=True)
+class Result:
+    returncode: int | None
+    stdout: bytes = b""
+    stderr: bytes = b""
+    timed_out: bool = False
+    output_error: str | None = None
+    skipped: tuple[str, ...] = ()  # output members not unpacked, and why
+
+
+class SandboxError(Exception):
+    """The sandbox itself could not start (not the command failing)."""
+
+
+def _python_paths() -> list[str]:
+    import workers
+
+    paths = {sys.base_prefix, sys.prefix, str(Path(workers.__file__).resolve().parent)}
+    exe = Path(sys.executable)
+    paths.add(str(exe.resolve().parent.parent))  # the interpreter's own prefix
+    return sorted(paths)
+
+
+def _processes_of(uid: int) -> int:
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+def _command(spec: dict[str, object]) -> list[str]:
+    unshare = shutil.which("unshare") or "unshare"
+    argv = [unshare, "--mount", "--net", "--pid", "--ipc", "--uts", "--fork", "--kill-child"]
+    if os.geteuid() != 0:
+        argv += ["--user", "--map-root-user"]
+    return [*argv, sys.executable, "-I", "-m", "workers.sandbox_init", json.dumps(spec)]
+
+
+def _receive(fd: int, dest: Path | None, cap: int, errors: list[str], skipped: list[str]) -> None:
+    """Unpack the output tar from ``fd`` into ``dest``, never more than ``cap`` bytes; members
+    the ``data`` filter refuses (links out of ``dest``, devices) are skipped and listed."""
+
+    class Capped:
+        def __init__(self) -> None:
+            self.seen = 0
+
+        def read(self, n: int = -1) -> bytes:
+            chunk = os.read(fd, n if n > 0 else 65536)
+            self.seen += len(chunk)
+            if self.seen > cap:
+                raise OverflowError(f"the output is over {cap // (1024 * 1024)} MiB")
+            return chunk
+
+    try:
+        if dest is None:
+            while os.read(fd, 65536):
+                pass
+            return
+        dest.mkdir(parents=True, exist_ok=True)
+
+        def data_only(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+            try:
+                return tarfile.data_filter(member, path)
+            except tarfile.FilterError as exc:  # skip it, keep the rest
+                skipped.append(str(exc).strip())
+                return None
+
+        with tarfile.open(fileobj=Capped(), mode="r|") as tar:  # type: ignore[call-overload]
+            tar.extractall(dest, filter=data_only)  # noqa: S202 - the data filter is applied
+    except (OverflowError, tarfile.TarError, OSError) as exc:
+        errors.append(str(exc) or type(exc).__name__)
+    finally:
+        os.close(fd)
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    readonly: Sequence[str | Path] = (),
+    writable: Sequence[str] = ("/tmp", HOME),  # noqa: S108 - the sandbox's own tmpfs
+    cwd: str = HOME,
+    output: str | None = None,
+    dest: Path | None = None,
+    limits: Limits = Limits(),
+) -> Result:
+    """Run ``argv`` (an absolute program path inside the sandbox) and return its result;
+    the sandbox folder ``output`` (writable) is unpacked into ``dest`` on the host."""
+    drop = os.geteuid() == 0
+    processes = limits.processes + _processes_of(65534 if drop else os.geteuid())
+    mountpoint = tempfile.mkdtemp(prefix="prgate-sandbox-")
+    read_fd, write_fd = os.pipe()
+    spec = {
+        "root": mountpoint,
+        "disk": limits.disk,
+        "readonly": [*SYSTEM_PATHS, *_python_paths(), *(str(p) for p in readonly)],
+        "writable": sorted({*writable, *([output] if output else [])}),
+        "cwd": cwd,
+        "argv": list(argv),
+        "env": dict(env),
+        "output": output or "/nonexistent",
+        "out_fd": write_fd,
+        "drop_to_nobody": drop,
+        "limits": {**asdict(limits), "processes": processes},
+    }
+    errors: list[str] = []
+    skipped: list[str] = []
+    receiver = threading.Thread(
+        target=_receive, args=(read_fd, dest, limits.output, errors, skipped)
+    )
+    try:
+        proc = subprocess.Popen(
+            _command(spec), env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            pass_fds=(write_fd,), start_new_session=True,
+        )  # fmt: skip
+    except OSError as exc:
+        os.close(read_fd)
+        raise SandboxError(f"cannot start unshare: {exc}") from exc
+    finally:
+        os.close(write_fd)
+    receiver.start()
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=limits.wall)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        os.killpg(proc.pid, signal.SIGKILL)  # unshare --kill-child takes the namespace down
+        out, err = proc.communicate()
+    receiver.join(30)
+    with contextlib.suppress(OSError):
+        os.rmdir(mountpoint)  # the tmpfs was mounted only inside the namespace
+    if proc.returncode == 125 and b"prgate sandbox:" in err:
+        raise SandboxError(err.decode("utf-8", "replace").strip().splitlines()[-1])
+    return Result(
+        None if timed_out else proc.returncode,
+        out[-1_000_000:],
+        err[-100_000:],
+        timed_out=timed_out,
+        output_error=errors[0] if errors else None,
+        skipped=tuple(skipped),
+    )
+
+
+@cache
+def unavailable() -> str | None:
+    """Why no sandbox can run on this machine, or None when it can (probed once)."""
+    from bot.settings import setting
+
+    if setting("sandbox") == "off":
+        return "the sandbox is switched off (PRGATE_SANDBOX=off)"
+    if not sys.platform.startswith("linux"):
+        return f"the sandbox needs Linux namespaces; this is {sys.platform}"
+    if shutil.which("unshare") is None:
+        return "the sandbox needs util-linux's unshare, which is not on PATH"
+    if not hasattr(tarfile, "data_filter"):
+        return "the sandbox needs Python 3.11.4 or newer (tarfile's data filter)"
+    try:
+        result = run(["/bin/sh", "-c", "exit 0"], env={}, limits=Limits(wall=20))
+    except SandboxError as exc:
+        return f"the sandbox cannot start here: {exc}"
+    if result.returncode != 0:
+        tail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        return f"the sandbox cannot start here: {' '.join(tail) or result.returncode}"
+    return None
