@@ -518,3 +518,18 @@ def test_render_failure_of_the_defaults(repo: Repo) -> None:
     }
     found = render_rules(repo(files))
     assert any(rule == "render-failed" and "bad slug" in m for rule, _, m in found)
+
+
+def test_a_refused_unsafe_answer_writes_nothing(repo: Repo, tmp_path: Path) -> None:
+    from workers.checks.render import render_template
+
+    src = task_template(repo, '["touch", "task-ran"]')
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    for answer in ("../x", "a/b", "/abs"):
+        dest = scratch / "out" / "project"
+        result = render_template(src, dest, {"name": answer}, "HEAD", scratch, tasks=False,
+                                 readonly=[src, src / ".git"])  # fmt: skip
+        assert not result.ok and "bad" in (result.error or ""), result
+        assert not [p for p in scratch.rglob("*") if p.is_file() and p.suffix != ".gitconfig"]
+        assert not (tmp_path / "x").exists() and not Path("/abs").exists()
