@@ -90,13 +90,14 @@ def render_findings(
                         "Copier should have refused it. Tighten the question's validator."))  # fmt: skip
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    if result.sandboxed:
+    reason = sandbox.unavailable()
+    if reason is None:
         message = (
             "rendered in the sandbox with the template's tasks: no network, the checkout "
             "read-only, writes only to a scratch tmpfs, limits on time, memory and processes"
         )
     else:
-        message = f"rendered with tasks skipped: {sandbox.unavailable()}"
+        message = f"rendered with tasks skipped: {reason}"
     notes.append(Note(path=copier_yml, message=message))
     return findings, notes
 

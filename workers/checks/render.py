@@ -42,7 +42,6 @@ class RenderResult:
     error: str | None = None
     refused_unsafe: bool = False
     timed_out: bool = False
-    sandboxed: bool = False  # tasks and extensions could run (inside the sandbox)
 
 
 def _limits() -> None:  # runs in the child between fork and exec
@@ -56,14 +55,15 @@ def _timeout_message(timeout: float) -> str:
     return f"the render did not finish in {timeout:g} s and was stopped"
 
 
-def _parse(out: bytes, err: bytes, sandboxed: bool) -> RenderResult:
+def _parse(out: bytes, err: bytes) -> RenderResult:
     try:
         doc = json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
         ok, error, unsafe = bool(doc["ok"]), doc.get("error"), bool(doc.get("unsafe"))
     except (ValueError, IndexError, KeyError, TypeError):
         tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
-        return RenderResult(ok=False, error="the render crashed: " + " | ".join(tail))
-    return RenderResult(ok=ok, error=error, refused_unsafe=unsafe, sandboxed=sandboxed)
+        error = "the render crashed: " + " | ".join(tail)
+        return RenderResult(ok=False, error=error)
+    return RenderResult(ok=ok, error=error, refused_unsafe=unsafe)
 
 
 def render_template(
@@ -122,7 +122,7 @@ def _render_sandboxed(
         return RenderResult(ok=False, error=f"the sandbox did not start: {exc}")
     if result.timed_out:
         return RenderResult(ok=False, error=_timeout_message(timeout), timed_out=True)
-    parsed = _parse(result.stdout, result.stderr, sandboxed=True)
+    parsed = _parse(result.stdout, result.stderr)
     if result.output_error:
         return RenderResult(ok=False, error=f"the rendered output: {result.output_error}")
     if not parsed.ok and parsed.error and not parsed.error.startswith("the render crashed"):
@@ -130,7 +130,7 @@ def _render_sandboxed(
         tail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-2:]
         if tail:
             error = f"{parsed.error} (stderr: {' | '.join(t[:300] for t in tail)})"
-            return RenderResult(ok=False, error=error, sandboxed=True)
+            return RenderResult(ok=False, error=error)
     return parsed
 
 
@@ -156,4 +156,4 @@ def _render_limited(
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         return RenderResult(ok=False, error=_timeout_message(timeout), timed_out=True)
-    return _parse(out, err, sandboxed=False)
+    return _parse(out, err)
