@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from workers import sandbox
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Finding
 from workers.engine.repo import open_view
@@ -184,3 +185,10 @@ def redis_client(redis_url: str) -> Iterator[Any]:
     client.flushdb()
     yield client
     client.close()
+
+
+# Tests of the OS sandbox: skipped on a machine that cannot run it, never on CI.
+needs_sandbox = pytest.mark.skipif(
+    sandbox.unavailable() is not None and not os.environ.get("CI"),
+    reason=f"no OS sandbox here: {sandbox.unavailable()}",
+)

@@ -11,7 +11,7 @@ from pathlib import Path
 import copier
 import pytest
 
-from tests.conftest import check
+from tests.conftest import check, needs_sandbox
 from workers import sandbox
 from workers.checks.hook_ast import analyse
 from workers.engine.findings import CheckResult
@@ -445,12 +445,6 @@ TASK_TEMPLATE = {
 
 def task_template(repo: Repo, task: str) -> Path:
     return repo({**TASK_TEMPLATE, "copier.yml": TASK_TEMPLATE["copier.yml"].format(task=task)})
-
-
-needs_sandbox = pytest.mark.skipif(
-    sandbox.unavailable() is not None and not os.environ.get("CI"),
-    reason=f"no OS sandbox here: {sandbox.unavailable()}",
-)
 
 
 @needs_sandbox

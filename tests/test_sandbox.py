@@ -12,14 +12,10 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
+from tests.conftest import needs_sandbox
 from workers import sandbox
 
-pytestmark = pytest.mark.skipif(
-    sandbox.unavailable() is not None and not os.environ.get("CI"),
-    reason=f"no OS sandbox here: {sandbox.unavailable()}",
-)
+pytestmark = needs_sandbox
 ENV = {"PATH": "/usr/bin:/bin", "HOME": sandbox.HOME}
 
 
@@ -103,6 +99,6 @@ def test_no_privilege_inside() -> None:
     assert lines["NoNewPrivs"].strip() == "1"
 
 
-def test_a_sandbox_that_cannot_start_is_an_error_not_a_result(tmp_path: Path) -> None:
+def test_a_command_that_cannot_start_exits_126(tmp_path: Path) -> None:
     result = sandbox.run([str(tmp_path / "missing")], env=ENV)
     assert result.returncode == 126 and b"cannot start" in result.stderr

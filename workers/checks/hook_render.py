@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +30,7 @@ from workers.checks.copier_questions import UNSAFE_ANSWERS, jinja_env
 from workers.checks.render import render_template
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Finding, Note
+from workers.engine.git import RepoError, run_git
 from workers.engine.repo import DirectoryView, GitWorktreeView, RepoView
 
 MACHINERY = ("copier.yml", "copier.yaml", ".copierignore")
@@ -104,13 +104,11 @@ def render_findings(
 
 def _git_dirs(root: Path) -> list[Path]:
     """The git folders a checkout needs besides itself (a worktree's lie elsewhere)."""
-    proc = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--absolute-git-dir", "--git-common-dir"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if proc.returncode != 0:
+    try:
+        out = run_git(root, ["rev-parse", "--absolute-git-dir", "--git-common-dir"])
+    except RepoError:
         return []
-    return [(root / line).resolve() for line in proc.stdout.split() if line]
+    return [(root / line).resolve() for line in out.decode().split() if line]
 
 
 def _defaults(settings: dict[str, Any]) -> dict[str, Any]:
