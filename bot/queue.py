@@ -1,76 +1,98 @@
-"""Putting routed work on RQ: de-duplication, merging, superseding. The bot's only Redis code.
+"""Admitting routed work: de-duplication, merging, superseding. The bot's only Redis code.
+
+A delivery is admitted by one Lua script, atomically and in one round trip:
 
 * A delivery id seen within ``dedupe_seconds`` (GitHub's 3-day manual
-  redelivery window) is acknowledged and not enqueued again. The id is
-  recorded only after its jobs are safely queued, so a delivery that failed
-  half-way (Redis went away) is retried in full when GitHub redelivers it.
-* Check jobs have deterministic ids from (repo, PR, head SHA, checks): a second
-  request for the same work while the first is queued or running merges into
-  it. Enqueueing is therefore idempotent, which is what makes "record the
-  delivery after enqueueing" safe.
-* A newer head SHA for a PR cancels the PR's still-queued jobs for older SHAs;
-  a job on the announce queue then concludes their check runs as skipped.
-* Each new check job comes with an announce job on its own, quick queue, so
-  the check runs show as ``queued`` on GitHub while the checks wait their turn.
+  redelivery window) is acknowledged and not admitted again.
+* Check jobs have deterministic ids from (repo, PR, head SHA, checks): work
+  whose job is already queued or running, or already waiting in the inbox,
+  merges into it.
+* A newer head SHA for a PR supersedes the PR's older work that has not
+  started; the dispatcher cancels it and concludes its check runs as skipped.
+* New work is appended to the **inbox**, a Redis stream, and the delivery id is
+  recorded in the same script: either all of it happens or none does, so a
+  delivery answered 2xx is always in Redis, and one answered 503 is retried in
+  full when GitHub redelivers it.
 
-Jobs travel as JSON (RQ's JSONSerializer), never pickle.
+The dispatcher (``workers.dispatch``, run by every ``prgate worker``) turns
+inbox entries into RQ jobs. The receiver does not create RQ jobs itself: RQ's
+enqueue costs about 0.5 ms of CPU per job in Python, which capped the receiver
+near 500 deliveries/s; one script call costs a few microseconds of Redis time.
+
+The receiver admits from its event loop with ``Admitter``, which sends the
+deliveries that arrive while a round trip is in flight together, in one
+pipeline. ``submit`` is the same admission for synchronous callers (the
+command job, tests). The script's reply is decoded by ``_outcome``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import redis.asyncio as aredis
 from redis import Redis
-from redis.exceptions import RedisError
-from rq import Callback, Queue, Retry
-from rq.exceptions import InvalidJobOperation, NoSuchJobError
-from rq.job import Job, JobStatus
+from redis.exceptions import NoScriptError, RedisError
+from rq import Queue
 from rq.serializers import JSONSerializer
 
 from bot.routing import Route
 from bot.settings import Settings
 from workers.requests import CheckRequest, CommandRequest, InstallationRequest
 
-CANCELABLE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
-JOB_FUNCTIONS = {
-    CheckRequest: "workers.jobs.run_checks",
-    CommandRequest: "workers.command_job.run_command",
-    InstallationRequest: "workers.jobs.installation_changed",
-}
-TIMEOUTS = {CheckRequest: 15 * 60, CommandRequest: 2 * 60, InstallationRequest: 60}
-# Ends a check job's runs when it fails for good, times out, or its worker dies (RQ calls it).
-ON_FAILURE: dict[type[Request], str] = {CheckRequest: "workers.jobs.on_check_failure"}
-ANNOUNCE_TIMEOUT = 2 * 60
-RETRY = Retry(max=3, interval=[10, 60, 300])  # transient failures: GitHub 5xx, network
-CLAIM_MS = 10_000  # how long a job id stays claimed by a request enqueueing it
-CLAIM_WAIT = 2.0  # seconds a request waits on another's claim before taking it over
-
-
 Request = CheckRequest | CommandRequest | InstallationRequest
+KINDS: dict[type[Request], str] = {
+    CheckRequest: "check",
+    CommandRequest: "command",
+    InstallationRequest: "installation",
+}
+PR_HEAD_TTL = 7 * 24 * 3600
+INBOX_GROUP = "dispatchers"
 
-# Decides a job atomically. KEYS: delivery, rq job hash, claim, PR head hash.
-# ARGV: job id, head SHA, has-PR flag, claim ms, PR head TTL s.
-# Returns {state, job id to supersede}; state is duplicate | merged | claimed | new.
-# "claimed": another request is enqueueing this job id right now (or died doing so).
+# KEYS: delivery, inbox, then per job: rq job hash, pending marker, PR head hash.
+# ARGV: dedupe TTL, PR head TTL, pending TTL, delivery id, key prefix,
+#       then per job: job id, kind, head SHA, has-PR flag, request JSON.
+# Returns {'duplicate'} or {'admitted', state1, old1, state2, old2, ...}, where a
+# state is 'queued' or 'merged' and old is the job id this one supersedes ('' if none).
+# The old job's keys are built here (not passed in): fine on one Redis, which is
+# all RQ supports anyway.
 ADMIT = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return {'duplicate', ''} end
-local status = redis.call('HGET', KEYS[2], 'status')
-if status == 'queued' or status == 'scheduled' or status == 'deferred' or status == 'started' then
-  return {'merged', ''}
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'duplicate'} end
+local function waiting(job)
+  if redis.call('EXISTS', ARGV[5] .. ':pending:' .. job) == 1 then return true end
+  local s = redis.call('HGET', 'rq:job:' .. job, 'status')
+  return s == 'queued' or s == 'scheduled' or s == 'deferred'
 end
-if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) then return {'claimed', ''} end
-local old = ''
-if ARGV[3] == '1' then
-  local prev = redis.call('HMGET', KEYS[4], 'sha', 'job')
-  if prev[1] and prev[1] ~= ARGV[2] and prev[2] then old = prev[2] end
-  redis.call('HSET', KEYS[4], 'sha', ARGV[2], 'job', ARGV[1])
-  redis.call('EXPIRE', KEYS[4], ARGV[5])
+local reply = {'admitted'}
+local n = (#KEYS - 2) / 3
+for i = 0, n - 1 do
+  local jobkey, pending, prhead = KEYS[3 + 3 * i], KEYS[4 + 3 * i], KEYS[5 + 3 * i]
+  local jid, kind, sha, haspr, request = ARGV[6 + 5 * i], ARGV[7 + 5 * i], ARGV[8 + 5 * i],
+    ARGV[9 + 5 * i], ARGV[10 + 5 * i]
+  local status = redis.call('HGET', jobkey, 'status')
+  if redis.call('EXISTS', pending) == 1 or status == 'queued' or status == 'scheduled'
+      or status == 'deferred' or status == 'started' then
+    table.insert(reply, 'merged'); table.insert(reply, '')
+  else
+    local old = ''
+    if haspr == '1' then
+      local prev = redis.call('HMGET', prhead, 'sha', 'job')
+      if prev[1] and prev[1] ~= sha and prev[2] and waiting(prev[2]) then old = prev[2] end
+      redis.call('HSET', prhead, 'sha', sha, 'job', jid)
+      redis.call('EXPIRE', prhead, ARGV[2])
+    end
+    redis.call('XADD', KEYS[2], '*', 'job', jid, 'kind', kind, 'delivery', ARGV[4],
+      'supersedes', old, 'request', request)
+    redis.call('SET', pending, '1', 'EX', ARGV[3])
+    table.insert(reply, 'queued'); table.insert(reply, old)
+  end
 end
-return {'new', old}
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+return reply
 """
+ADMIT_SHA = hashlib.sha1(ADMIT.encode(), usedforsecurity=False).hexdigest()  # EVALSHA name
 
 
 class QueueUnavailable(Exception):
@@ -81,13 +103,34 @@ class QueueUnavailable(Exception):
 class Outcome:
     queued: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
-    superseded: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)  # older work this delivery cancels
     duplicate: bool = False
 
 
 def connect(url: str) -> Redis:
     # Short timeouts: GitHub gives a delivery 10 s, and a hung Redis must become a 503.
     return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=3, health_check_interval=30)
+
+
+_ASYNC_CONNECTIONS = {
+    "Connection": aredis.Connection,
+    "SSLConnection": aredis.SSLConnection,
+    "UnixDomainSocketConnection": aredis.UnixDomainSocketConnection,
+}
+_SHARED_OPTIONS = {"host", "port", "db", "path", "username", "password", "client_name",
+                   "socket_timeout", "socket_connect_timeout", "health_check_interval"}  # fmt: skip
+
+
+def async_twin(redis: Redis) -> aredis.Redis:
+    """An asyncio client for the server ``redis`` talks to, with the same timeouts."""
+    pool = redis.connection_pool
+    options = {
+        k: v
+        for k, v in pool.connection_kwargs.items()
+        if k in _SHARED_OPTIONS or k.startswith("ssl_")
+    }
+    connection = _ASYNC_CONNECTIONS.get(pool.connection_class.__name__, aredis.Connection)
+    return aredis.Redis(connection_pool=aredis.ConnectionPool(connection, **options))
 
 
 def queue_names(settings: Settings) -> tuple[str, str]:
@@ -100,190 +143,181 @@ def worker_queues(settings: Settings) -> tuple[str, str, str]:
     return (f"{settings.queue}-announce", *queue_names(settings))
 
 
-def job_id(request: CheckRequest | CommandRequest | InstallationRequest) -> str:
+def inbox_key(settings: Settings) -> str:
+    return f"{settings.queue}:inbox"
+
+
+def pending_key(settings: Settings, jid: str) -> str:
+    """Set while a job's inbox entry waits for the dispatcher; deleted when it is an RQ job."""
+    return f"{settings.queue}:pending:{jid}"
+
+
+def job_id(request: Request) -> str:
     if isinstance(request, CheckRequest):
         return "checks-" + hashlib.sha256(request.merge_key.encode()).hexdigest()[:32]
     kind = "command" if isinstance(request, CommandRequest) else "installation"
     return f"{kind}-" + hashlib.sha256(request.delivery_id.encode()).hexdigest()[:32]
 
 
-class Enqueuer:
+@dataclass(frozen=True)
+class _Call:
+    """One admission: the script's keys and arguments, and the job ids in order."""
+
+    keys: list[str]
+    args: list[str | int]
+    jids: list[str]
+
+
+def _call(settings: Settings, delivery_id: str, route: Route) -> _Call:
+    prefix = settings.queue
+    keys = [f"{prefix}:delivery:{delivery_id}", inbox_key(settings)]
+    args: list[str | int] = [
+        settings.dedupe_seconds, PR_HEAD_TTL, settings.dedupe_seconds, delivery_id, prefix
+    ]  # fmt: skip
+    jids = []
+    for request in route.jobs:
+        jid = job_id(request)
+        pr_key = request.pr_key if isinstance(request, CheckRequest) else None
+        keys += [f"rq:job:{jid}", pending_key(settings, jid), f"{prefix}:pr-head:{pr_key or '-'}"]
+        args += [
+            jid,
+            KINDS[type(request)],
+            request.head_sha if isinstance(request, CheckRequest) else "",
+            "1" if pr_key else "0",
+            request.model_dump_json(),
+        ]
+        jids.append(jid)
+    return _Call(keys, args, jids)
+
+
+def _outcome(call: _Call, reply: list[Any]) -> Outcome:
+    states = [_text(v) for v in reply]
+    if states[0] == "duplicate":
+        return Outcome(duplicate=True)
+    outcome = Outcome()
+    for jid, state, old in zip(call.jids, states[1::2], states[2::2], strict=True):
+        (outcome.queued if state == "queued" else outcome.merged).append(jid)
+        if old:
+            outcome.superseded.append(old)
+    return outcome
+
+
+def submit(redis: Redis, settings: Settings, delivery_id: str, route: Route) -> Outcome:
+    """Admit a routed delivery from synchronous code; raise QueueUnavailable without Redis."""
+    call = _call(settings, delivery_id, route)
+    try:
+        try:
+            reply = redis.evalsha(ADMIT_SHA, len(call.keys), *call.keys, *call.args)
+        except NoScriptError:
+            reply = redis.eval(ADMIT, len(call.keys), *call.keys, *call.args)
+    except RedisError as exc:
+        raise QueueUnavailable(f"Redis is unavailable: {type(exc).__name__}") from exc
+    return _outcome(call, list(reply))
+
+
+class Admitter:
+    """Admits deliveries from the receiver's event loop, many per round trip.
+
+    A delivery waits for the batch in flight to return, then goes with every
+    delivery that arrived meanwhile in one pipeline (group commit): one round
+    trip at low rates, and Redis time per delivery shrinking as the rate grows.
+    Each delivery still gets its own script call and its own answer.
+    """
+
     def __init__(self, redis: Redis, settings: Settings) -> None:
         self.redis = redis
         self.settings = settings
-        commands, checks = queue_names(settings)
-        self.commands = Queue(commands, connection=redis, serializer=JSONSerializer)
-        self.checks = Queue(checks, connection=redis, serializer=JSONSerializer)
-        self.announce = Queue(
-            worker_queues(settings)[0], connection=redis, serializer=JSONSerializer
-        )
-        self._admit_script = redis.register_script(ADMIT)
+        self._client: aredis.Redis | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiting: list[tuple[_Call, asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
-    def _key(self, *parts: str) -> str:
-        return ":".join((self.settings.queue, *parts))
+    def _bind(self) -> aredis.Redis:
+        """The asyncio client of the running loop (a test client may run several loops)."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._client, self._loop = async_twin(self.redis), loop
+            self._waiting, self._flusher = [], None
+        return self._client
 
-    def submit(self, delivery_id: str, route: Route) -> Outcome:
-        """Enqueue a routed delivery; raise QueueUnavailable when Redis is not there.
+    async def submit(self, delivery_id: str, route: Route) -> Outcome:
+        self._bind()
+        call = _call(self.settings, delivery_id, route)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append((call, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return _outcome(call, await future)
 
-        Two round trips per job: one atomic script decides (duplicate, merged,
-        or new: it claims the job id and records the PR's newest head), one
-        pipeline enqueues and records the delivery.
-        """
-        try:
-            outcome = Outcome()
-            pipe = self.redis.pipeline()
-            to_cancel = []
-            for request in route.jobs:
-                jid = job_id(request)
-                state, old = self._admit(delivery_id, request, jid)
-                if state == "duplicate":
-                    return Outcome(duplicate=True)
-                if state == "merged":
-                    outcome.merged.append(jid)
+    async def _flush(self) -> None:
+        client = self._bind()
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                replies = await self._run(client, [call for call, _ in batch])
+            except (RedisError, OSError) as exc:
+                failed = QueueUnavailable(f"Redis is unavailable: {type(exc).__name__}")
+                replies = [failed] * len(batch)
+            for (_, future), reply in zip(batch, replies, strict=True):
+                if future.done():
                     continue
-                queue = self.checks if isinstance(request, CheckRequest) else self.commands
-                queue.enqueue_many([self._job_data(request, jid)], pipeline=pipe)
-                if isinstance(request, CheckRequest):
-                    self.announce.enqueue_many([_announce_data(request, jid)], pipeline=pipe)
-                pipe.delete(self._key("claim", jid))
-                outcome.queued.append(jid)
-                if old and isinstance(request, CheckRequest):
-                    to_cancel.append((old, request.head_sha))
-            pipe.set(self._key("delivery", delivery_id), "1", ex=self.settings.dedupe_seconds)
-            pipe.execute()
-            for old, new_sha in to_cancel:
-                canceled = self._cancel(old)
-                if canceled is not None:
-                    self.announce.enqueue_many([_superseded_data(canceled, old, new_sha)])
-                    outcome.superseded.append(old)
-            return outcome
-        except RedisError as exc:
-            raise QueueUnavailable(f"Redis is unavailable: {type(exc).__name__}") from exc
-
-    def _admit(self, delivery_id: str, request: Request, jid: str) -> tuple[str, str]:
-        """Admit one job; wait out a concurrent claim, take over one left by a crash.
-
-        Reporting "merged" while the claim holder's job does not exist yet could
-        acknowledge a delivery whose work is never queued, so a claim is waited
-        on until the job appears; a claim older than CLAIM_WAIT is taken over.
-        """
-        deadline = time.monotonic() + CLAIM_WAIT
-        while True:
-            state, old = self._try_admit(delivery_id, request, jid)
-            if state != "claimed":
-                return state, old
-            if time.monotonic() > deadline:
-                self.redis.delete(self._key("claim", jid))  # its holder died: take over
-                deadline = float("inf")
-            time.sleep(0.02)
-
-    def _try_admit(self, delivery_id: str, request: Request, jid: str) -> tuple[str, str]:
-        pr_key = request.pr_key if isinstance(request, CheckRequest) else None
-        head = request.head_sha if isinstance(request, CheckRequest) else ""
-        keys = [
-            self._key("delivery", delivery_id),
-            f"rq:job:{jid}",
-            self._key("claim", jid),
-            self._key("pr-head", pr_key or "-"),
-        ]
-        args = [jid, head, "1" if pr_key else "0", CLAIM_MS, 7 * 24 * 3600]
-        state, old = self._admit_script(keys=keys, args=args)
-        return _text(state), _text(old)
+                if isinstance(reply, BaseException):
+                    if not isinstance(reply, QueueUnavailable):
+                        reply = QueueUnavailable(f"Redis refused: {type(reply).__name__}")
+                    future.set_exception(reply)
+                else:
+                    future.set_result(reply)
 
     @staticmethod
-    def _job_data(request: Request, jid: str) -> Any:
-        return Queue.prepare_data(
-            JOB_FUNCTIONS[type(request)],
-            kwargs={"request": request.model_dump(mode="json")},
-            job_id=jid,
-            timeout=TIMEOUTS[type(request)],
-            retry=RETRY,
-            result_ttl=24 * 3600,
-            failure_ttl=7 * 24 * 3600,
-            description=f"{request.event} {request.delivery_id}",
-            meta={"delivery_id": request.delivery_id},
-            on_failure=_on_failure(request),
-        )
-
-    def _fetch(self, jid: str) -> Job | None:
-        try:
-            return Job.fetch(jid, connection=self.redis, serializer=JSONSerializer)
-        except NoSuchJobError:
-            return None
-
-    def _cancel(self, jid: str) -> dict[str, Any] | None:
-        """Cancel a superseded job if it has not started; its request when it was canceled."""
-        job = self._fetch(jid)
-        if job is None or job.get_status(refresh=False) not in CANCELABLE:
-            return None
-        try:
-            job.cancel()
-        except InvalidJobOperation:
-            return None
-        request = job.kwargs.get("request")
-        return request if isinstance(request, dict) else None
-
-    def depth(self) -> dict[str, tuple[int, float | None]]:
-        """Per queue: (jobs waiting, enqueued_at of the oldest as a UNIX time, or None)."""
-        result = {}
-        for queue in (self.commands, self.checks):
-            count = queue.count
-            oldest = None
-            ids = queue.get_job_ids(0, 0)
-            if ids:
-                job = self._fetch(ids[0])
-                if job is not None and job.enqueued_at is not None:
-                    oldest = job.enqueued_at.timestamp()
-            result[queue.name] = (count, oldest)
-        return result
+    async def _run(client: aredis.Redis, calls: list[_Call]) -> list[Any]:
+        # evalsha directly: a pipeline holding Script objects asks SCRIPT EXISTS every time.
+        # A NOSCRIPT reply means that call did nothing, so loading and sending it again is safe.
+        replies: list[Any] = [None] * len(calls)
+        todo = list(range(len(calls)))
+        for attempt in range(2):
+            pipe = client.pipeline(transaction=False)
+            for i in todo:
+                call = calls[i]
+                pipe.evalsha(ADMIT_SHA, len(call.keys), *call.keys, *call.args)
+            results = await pipe.execute(raise_on_error=False)
+            retry = []
+            for i, result in zip(todo, results, strict=True):
+                if isinstance(result, NoScriptError) and attempt == 0:
+                    retry.append(i)
+                else:
+                    replies[i] = result
+            if not retry:
+                break
+            await client.script_load(ADMIT)
+            todo = retry
+        return replies
 
 
-def _announce_data(request: CheckRequest, jid: str) -> Any:
-    return _quick_job(
-        "workers.jobs.announce_checks",
-        {"request": request.model_dump(mode="json"), "job_id": jid},
-        f"announce {request.event} {request.delivery_id}",
-        job_id="announce-" + _digest(f"{jid}:{request.delivery_id}"),
-        meta={"delivery_id": request.delivery_id},
-    )
+def depth(redis: Redis, settings: Settings) -> dict[str, tuple[int, float | None]]:
+    """Per queue, the inbox included: (jobs waiting, UNIX time of the oldest, or None)."""
+    result: dict[str, tuple[int, float | None]] = {}
+    inbox = inbox_key(settings)
+    pipe = redis.pipeline(transaction=False)
+    pipe.xlen(inbox)
+    pipe.xrange(inbox, count=1)
+    count, first = pipe.execute()
+    oldest = int(_text(first[0][0]).split("-")[0]) / 1000 if first else None
+    result["inbox"] = (int(count), oldest)
+    for name in queue_names(settings):
+        queue = Queue(name, connection=redis, serializer=JSONSerializer)
+        ids = queue.get_job_ids(0, 0)
+        enqueued = redis.hget(f"rq:job:{ids[0]}", "enqueued_at") if ids else None
+        result[name] = (queue.count, _timestamp(_text(enqueued)) if enqueued else None)
+    return result
 
 
-def _superseded_data(request: dict[str, Any], jid: str, new_sha: str) -> Any:
-    return _quick_job(
-        "workers.jobs.conclude_superseded",
-        {"request": request, "job_id": jid, "new_sha": new_sha},
-        f"superseded {jid} by {new_sha[:12]}",
-    )
+def _timestamp(text: str) -> float | None:
+    from rq.utils import utcparse
 
-
-def _quick_job(
-    func: str,
-    kwargs: dict[str, Any],
-    description: str,
-    job_id: str | None = None,
-    meta: dict[str, Any] | None = None,
-) -> Any:
-    """A job for the announce queue: one or two GitHub calls about a check job's runs."""
-    return Queue.prepare_data(
-        func,
-        kwargs=kwargs,
-        job_id=job_id,
-        meta=meta,
-        timeout=ANNOUNCE_TIMEOUT,
-        retry=RETRY,
-        result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
-        description=description,
-    )
-
-
-def _on_failure(request: Request) -> Callback | None:
-    name = ON_FAILURE.get(type(request))
-    return Callback(name) if name else None
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    try:
+        return utcparse(text).timestamp()
+    except ValueError:
+        return None
 
 
 def _text(value: bytes | str | None) -> str:

@@ -1,16 +1,20 @@
 """Decide what a delivery means: pure code, no I/O, so tests need no mocks.
 
-``route(event, payload, settings)`` returns the jobs to enqueue, or why nothing
-is. It parses only the fields it uses (``bot.events``) and raises
-``PayloadError`` when one of them is missing, which the receiver answers 400.
+``route(event, payload, delivery_id, settings)`` returns the jobs to enqueue,
+or why nothing is. The payload is the raw body (or, in tests, the decoded
+object); only the fields it uses are parsed (``bot.events``), straight from
+the bytes, so the rest of a 25 KB payload never becomes Python objects.
+``PayloadError`` — a body that is not a JSON object, or a needed field that is
+missing — is answered 400 by the receiver.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.events import (
     AccessEvent,
@@ -39,7 +43,16 @@ ACCESS_EVENTS = {"member", "membership", "team", "team_add", "organization"}
 
 
 class PayloadError(Exception):
-    """The payload lacks a field this event needs."""
+    """The body is not a JSON object, or lacks a field this event needs."""
+
+
+Payload = bytes | Mapping[str, Any]
+
+
+class _AnyObject(BaseModel):
+    """Any JSON object: validates an unhandled event's body without building its values."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 @dataclass(frozen=True)
@@ -59,15 +72,27 @@ def _ignore(reason: str) -> Route:
 M = TypeVar("M", bound=BaseModel)
 
 
-def _parse(model: type[M], payload: dict[str, Any]) -> M:
+def _parse(model: type[M], payload: Payload) -> M:
     try:
+        if isinstance(payload, bytes):
+            return model.model_validate_json(payload)
         return model.model_validate(payload)
     except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
+        errors = exc.errors()
+        if any(err["type"] == "json_invalid" for err in errors):
+            raise PayloadError("body is not valid JSON") from exc
+        if any(not err["loc"] for err in errors):
+            raise PayloadError("body is not a JSON object") from exc
+        fields = sorted({".".join(str(p) for p in err["loc"]) for err in errors})
         raise PayloadError(f"payload is missing or has invalid {', '.join(fields)}") from exc
 
 
-def route(event: str, payload: dict[str, Any], delivery_id: str, settings: Settings) -> Route:
+def check_object(payload: Payload) -> None:
+    """Raise PayloadError unless the payload is a JSON object (for events not parsed further)."""
+    _parse(_AnyObject, payload)
+
+
+def route(event: str, payload: Payload, delivery_id: str, settings: Settings) -> Route:
     if event in ("installation", "installation_repositories"):
         ev = _parse(InstallationEvent, payload)
         request = InstallationRequest(
@@ -88,11 +113,12 @@ def route(event: str, payload: dict[str, Any], delivery_id: str, settings: Setti
         return Route((request,), f"{name}: cached permissions dropped")
     handler = _HANDLERS.get(event)
     if handler is None:
+        check_object(payload)
         return _ignore(f"prgate does not handle {event} events")
     return handler(payload, delivery_id, settings)
 
 
-def _pull_request(payload: dict[str, Any], delivery: str, settings: Settings) -> Route:
+def _pull_request(payload: Payload, delivery: str, settings: Settings) -> Route:
     ev = _parse(PullRequestEvent, payload)
     pr = ev.pull_request
     name = f"pull_request.{ev.action}"
@@ -129,7 +155,7 @@ def _foreign_app(app_id: int | None, settings: Settings) -> bool:
     return settings.app_id is not None and app_id is not None and app_id != settings.app_id
 
 
-def _check_suite(payload: dict[str, Any], delivery: str, settings: Settings) -> Route:
+def _check_suite(payload: Payload, delivery: str, settings: Settings) -> Route:
     ev = _parse(CheckSuiteEvent, payload)
     name = f"check_suite.{ev.action}"
     if ev.action not in ("requested", "rerequested"):
@@ -168,7 +194,7 @@ def _per_pr(
     )
 
 
-def _check_run(payload: dict[str, Any], delivery: str, settings: Settings) -> Route:
+def _check_run(payload: Payload, delivery: str, settings: Settings) -> Route:
     ev = _parse(CheckRunEvent, payload)
     run = ev.check_run
     name = f"check_run.{ev.action}"
@@ -190,7 +216,7 @@ def _check_run(payload: dict[str, Any], delivery: str, settings: Settings) -> Ro
     return Route(jobs, f"{name}: {what} queued for {run.head_sha[:12]}")
 
 
-def _issue_comment(payload: dict[str, Any], delivery: str, settings: Settings) -> Route:
+def _issue_comment(payload: Payload, delivery: str, settings: Settings) -> Route:
     ev = _parse(IssueCommentEvent, payload)
     name = f"issue_comment.{ev.action}"
     if ev.action != "created":

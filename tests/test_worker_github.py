@@ -256,8 +256,8 @@ def test_long_rate_limit_fails_the_attempt_and_the_last_one_ends_neutral(
 
     gh.fake.on_request = arm
     gh.work()
-    scheduled = gh.enqueuer.checks.scheduled_job_registry.get_job_ids()
-    assert gh.enqueuer.checks.failed_job_registry.count == 0
+    scheduled = gh.checks.scheduled_job_registry.get_job_ids()
+    assert gh.checks.failed_job_registry.count == 0
     assert len(scheduled) == 1  # RQ retries later; nothing concluded yet
     assert gh.fake.run("prgate/contamination").conclusion is None
 
@@ -265,7 +265,7 @@ def test_long_rate_limit_fails_the_attempt_and_the_last_one_ends_neutral(
     retried = Job.fetch(scheduled[0], connection=gh.redis, serializer=JSONSerializer)
     retried.retries_left = 0
     retried.save()
-    gh.enqueuer.checks.enqueue_job(retried)
+    gh.checks.enqueue_job(retried)
     gh.work()
     for name in RUNS:
         run = gh.fake.run(name)
@@ -325,7 +325,7 @@ def test_check_suite_without_a_pr_checks_the_sha_against_the_default_branch(gh: 
     payload["repository"]["clone_url"] = gh.origin.as_uri()
     routed = route("check_suite", payload, "suite-1", load_settings())
     assert [r.pr_number for r in routed.jobs] == [None]  # type: ignore[union-attr]
-    gh.enqueuer.submit("suite-1", routed)
+    gh.submit("suite-1", routed)
     gh.work()
 
     assert "graphql pullRequest" not in gh.fake.calls()

@@ -16,15 +16,16 @@ from typing import Any
 import pytest
 import respx
 from redis import Redis
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from bot.queue import Enqueuer, worker_queues
+from bot.queue import queue_names, submit, worker_queues
 from bot.routing import Route, route
 from bot.settings import load_settings
 from tests.conftest import WEBHOOKS, Tokens, git, write_files
 from tests.fake_github import APP_ID, FakeGitHub, make_private_key
+from workers.dispatch import Dispatcher, burst
 
 HOST = "github.example"
 RUNS = ("prgate/contamination", "prgate/jest-collision", "prgate/hook-validation")
@@ -44,8 +45,11 @@ class Harness:
     origin: Path
     fake: FakeGitHub
     redis: Redis
-    enqueuer: Enqueuer
     deliveries: int = 0
+
+    def submit(self, delivery: str, routed: Route) -> None:
+        """Admit as the receiver does (into the inbox; ``work`` dispatches)."""
+        submit(self.redis, load_settings(), delivery, routed)
 
     def commit(self, files: Mapping[str, str | None], message: str) -> str:
         for rel, content in files.items():
@@ -81,7 +85,7 @@ class Harness:
         self.deliveries += 1
         routed = route("pull_request", payload, f"delivery-{self.deliveries}", load_settings())
         assert routed.jobs, routed.reason
-        self.enqueuer.submit(f"delivery-{self.deliveries}", routed)
+        self.submit(f"delivery-{self.deliveries}", routed)
 
     def send(self, event: str, payload: dict[str, Any]) -> Route:
         """Route and enqueue a delivery as the receiver does; the route says what happened."""
@@ -92,7 +96,7 @@ class Harness:
         delivery = f"delivery-{self.deliveries}"
         routed = route(event, payload, delivery, load_settings())
         if routed.jobs:
-            self.enqueuer.submit(delivery, routed)
+            self.submit(delivery, routed)
         return routed
 
     def comment(
@@ -107,14 +111,24 @@ class Harness:
         return self.send("issue_comment", payload)
 
     def work(self) -> None:
-        worker = SimpleWorker(
-            list(worker_queues(load_settings())), connection=self.redis, serializer=JSONSerializer
+        """What ``prgate worker --burst`` does, with RQ's in-process worker."""
+        settings = load_settings()
+
+        def rq() -> None:
+            queues = list(worker_queues(settings))
+            SimpleWorker(queues, connection=self.redis, serializer=JSONSerializer).work(burst=True)
+
+        burst(Dispatcher(self.redis, settings), rq)
+
+    @property
+    def checks(self) -> Queue:
+        return Queue(
+            queue_names(load_settings())[1], connection=self.redis, serializer=JSONSerializer
         )
-        worker.work(burst=True)
 
     def check_job(self) -> Job:
-        ids = self.enqueuer.checks.finished_job_registry.get_job_ids()
-        ids += self.enqueuer.checks.failed_job_registry.get_job_ids()
+        ids = self.checks.finished_job_registry.get_job_ids()
+        ids += self.checks.failed_job_registry.get_job_ids()
         assert len(ids) == 1, ids
         return Job.fetch(ids[0], connection=self.redis, serializer=JSONSerializer)
 
@@ -140,7 +154,7 @@ def gh(
     git(origin, "config", "uploadpack.allowFilter", "true")
     git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
     fake = FakeGitHub(origin, public)
-    harness = Harness(origin, fake, redis_client, Enqueuer(redis_client, load_settings()))
+    harness = Harness(origin, fake, redis_client)
     harness.commit(BASE_FILES, "base")
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
         mock.route(host=HOST).mock(side_effect=fake.handle)

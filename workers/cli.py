@@ -248,7 +248,8 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 @main.command()
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 def worker(burst: bool) -> None:
-    """Run an RQ worker on prgate's queues (announcements, commands, then checks).
+    """Run an RQ worker on prgate's queues (announcements, commands, then checks), and the
+    dispatcher that turns the receiver's inbox into their jobs.
 
     Every PRGATE_MAINTENANCE_SECONDS the worker sweeps for jobs whose worker
     died; RQ retries them or, after the last attempt, prgate concludes their
@@ -285,13 +286,33 @@ def worker(burst: bool) -> None:
         if no_sandbox
         else "render mode: the OS sandbox works here; template tasks run inside it",
     )
-    w = Worker(
-        list(worker_queues(settings)),
-        connection=redis,
-        serializer=JSONSerializer,
-        maintenance_interval=settings.maintenance_seconds,
-    )
-    w.work(burst=burst, with_scheduler=True, logging_level=settings.log_level.upper())
+    import subprocess
+
+    from workers.dispatch import Dispatcher
+    from workers.dispatch import burst as burst_run
+
+    def rq_worker() -> Worker:
+        return Worker(
+            list(worker_queues(settings)),
+            connection=redis,
+            serializer=JSONSerializer,
+            maintenance_interval=settings.maintenance_seconds,
+        )
+
+    level = settings.log_level.upper()
+    if burst:
+        burst_run(
+            Dispatcher(redis, settings), lambda: rq_worker().work(burst=True, logging_level=level)
+        )
+        return
+    # The dispatcher turns the receiver's inbox into RQ jobs; it runs beside RQ in its own
+    # process (as RQ runs its scheduler), because RQ forks a work horse per job.
+    dispatcher = subprocess.Popen([sys.executable, "-m", "workers.dispatch"])
+    try:
+        rq_worker().work(with_scheduler=True, logging_level=level)
+    finally:
+        dispatcher.terminate()
+        dispatcher.wait(30)
 
 
 @main.group()

@@ -6,9 +6,9 @@
    (``workers.trust``; cached for ``rerun``, fresh for ``ok-to-test``) and
    whether they wrote the pull request.
 3. Accepted commands act: ``rerun`` and ``ok-to-test`` put a check job on the
-   queue for the current head (through the receiver's own ``Enqueuer``, so it
-   merges with work already queued for that head); ``help`` reads the base
-   branch's ``.github/prgate.yml``.
+   queue for the current head (admitted like a delivery, through
+   ``bot.queue.submit``, so it merges with work already queued for that
+   head); ``help`` reads the base branch's ``.github/prgate.yml``.
 4. The comment gets ``+1`` when every command was accepted, ``confused``
    otherwise; one reply carries help texts and every refusal with its reason.
 
@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from bot.queue import Enqueuer
+from bot.queue import submit
 from bot.routing import Route
 from workers.commands import Verdict, decide, help_text, parse_commands, refusal_text
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
@@ -110,8 +110,11 @@ def _enqueue(
         checks=checks,
     )
     what = ", ".join(checks) or "every check"
-    Enqueuer(session.redis, session.settings).submit(
-        delivery, Route((check,), f"/prgate {verdict.command.name}: {what}")
+    submit(
+        session.redis,
+        session.settings,
+        delivery,
+        Route((check,), f"/prgate {verdict.command.name}: {what}"),
     )
 
 
