@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
@@ -88,8 +89,16 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=self.registry,
         )
+        self._delivered: dict[tuple[str, str], Any] = {}
         self.registry.register(QueueCollector(depth))
         if stats is not None:
             from workers.stats import CALL_BUCKETS
 
             self.registry.register(WorkerCollector(stats, CALL_BUCKETS))
+
+    def delivered(self, event: str, outcome: str) -> None:
+        """Count a delivery (the labelled child is kept: ``labels()`` costs more than ``inc``)."""
+        child = self._delivered.get((event, outcome))
+        if child is None:
+            child = self._delivered[event, outcome] = self.deliveries.labels(event, outcome)
+        child.inc()
