@@ -12,13 +12,18 @@ from prometheus_client.registry import Collector
 
 
 class QueueCollector(Collector):
-    """Queue depth and the age of the oldest waiting job, read from Redis at scrape time."""
+    """Queue depth and the age of the oldest waiting job, read from Redis at scrape time;
+    the inbox counts as a queue."""
 
     def __init__(self, depth: Callable[[], dict[str, tuple[int, float | None]]]) -> None:
         self.depth = depth
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        jobs = GaugeMetricFamily("prgate_queue_jobs", "Jobs waiting in the queue", labels=["queue"])
+        jobs = GaugeMetricFamily(
+            "prgate_queue_jobs",
+            "Jobs waiting in the queue (inbox: admitted work not yet made an RQ job)",
+            labels=["queue"],
+        )
         age = GaugeMetricFamily(
             "prgate_queue_oldest_job_age_seconds",
             "Age of the oldest waiting job (0 when the queue is empty)",
@@ -85,7 +90,7 @@ class Metrics:
         )
         self.enqueue_seconds = Histogram(
             "prgate_enqueue_seconds",
-            "Time to de-duplicate and enqueue one delivery",
+            "Time to admit one delivery (de-duplicate, merge, append to the inbox)",
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=self.registry,
         )

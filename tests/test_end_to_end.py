@@ -4,6 +4,7 @@ over HTTP by `git http-backend`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -301,3 +302,32 @@ def test_a_worker_killed_mid_job_never_leaves_a_run_in_progress(
     assert world.worker("--burst").returncode == 0
     leftovers = list((world.tmp / "cache" / "worktrees").glob("*/*"))
     assert leftovers == []
+
+
+def test_a_killed_worker_leaves_no_dispatcher_behind(world: World) -> None:
+    """``prgate worker`` runs the inbox's dispatcher as a child; killing the worker (not its
+    process group, as an OOM kill does) must not leave the dispatcher running."""
+    worker = subprocess.Popen(
+        [PRGATE, "worker"], env=world.env, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        dispatcher = None
+        while dispatcher is None and time.monotonic() < deadline:
+            for pid in _children(worker.pid):
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                if b"workers.dispatch" in cmdline:
+                    dispatcher = pid
+            time.sleep(0.1)
+        assert dispatcher is not None, "prgate worker started no dispatcher"
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{dispatcher}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        state = Path(f"/proc/{dispatcher}/stat")
+        gone = not state.exists() or state.read_text().split(")")[1].split()[0] == "Z"
+        assert gone, "the dispatcher outlived its worker"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)

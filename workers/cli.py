@@ -286,6 +286,7 @@ def worker(burst: bool) -> None:
         if no_sandbox
         else "render mode: the OS sandbox works here; template tasks run inside it",
     )
+    import os
     import subprocess
 
     from workers.dispatch import Dispatcher
@@ -307,7 +308,7 @@ def worker(burst: bool) -> None:
         return
     # The dispatcher turns the receiver's inbox into RQ jobs; it runs beside RQ in its own
     # process (as RQ runs its scheduler), because RQ forks a work horse per job.
-    dispatcher = subprocess.Popen([sys.executable, "-m", "workers.dispatch"])
+    dispatcher = subprocess.Popen([sys.executable, "-m", "workers.dispatch", str(os.getpid())])
     try:
         rq_worker().work(with_scheduler=True, logging_level=level)
     finally:

@@ -306,11 +306,13 @@ def _text(value: bytes | str | None) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def main() -> None:
-    """``python -m workers.dispatch``: the dispatcher ``prgate worker`` runs beside RQ.
+def main(argv: list[str]) -> None:
+    """``python -m workers.dispatch WORKER_PID``: the dispatcher ``prgate worker`` runs.
 
-    Exits on SIGTERM/SIGINT, and when the worker that started it is gone (its
-    parent changes), so a killed worker never leaves a dispatcher behind.
+    Exits on SIGTERM/SIGINT, and when the worker that started it is gone (it
+    is no longer this process's parent), so a killed worker never leaves a
+    dispatcher behind. The worker passes its pid: read here, a parent killed
+    while this process was still starting would go unnoticed.
     """
     from bot.logs import setup_logging
     from bot.queue import connect
@@ -320,7 +322,7 @@ def main() -> None:
     setup_logging(settings.log_level)
     if not settings.redis_url:
         sys.exit("prgate dispatch: REDIS_URL is not set")
-    parent = os.getppid()
+    parent = int(argv[0]) if argv else os.getppid()
     stopping: list[int] = []
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda signum, frame: stopping.append(signum))
@@ -330,4 +332,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
