@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,7 @@ from bot.routing import Route
 from bot.settings import Settings
 from workers.requests import CheckRequest, CommandRequest, InstallationRequest
 
+log = logging.getLogger("prgate.receiver")
 Request = CheckRequest | CommandRequest | InstallationRequest
 KINDS: dict[type[Request], str] = {
     CheckRequest: "check",
@@ -306,7 +308,9 @@ class Admitter:
             batch, self._waiting = self._waiting, []
             try:
                 replies = await self._run(client, [call for call, _ in batch])
-            except (RedisError, OSError) as exc:
+            except Exception as exc:  # never leave a delivery waiting: each gets its 503
+                if not isinstance(exc, RedisError | OSError):
+                    log.exception("admission failed")
                 failed = QueueUnavailable(f"Redis is unavailable: {type(exc).__name__}")
                 for _, future in batch:
                     if not future.done():

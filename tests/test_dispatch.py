@@ -113,12 +113,19 @@ def test_a_crash_between_cancel_and_enqueue_still_concludes_the_old_work(
 def test_an_entry_that_cannot_become_a_job_is_kept_aside_not_dropped(redis_client: Redis) -> None:
     dispatcher = Dispatcher(redis_client, SETTINGS)
     dispatcher._ensure_group()
-    redis_client.xadd(inbox_key(SETTINGS), {"job": "checks-x", "kind": "check", "request": "{"})
+    inbox = inbox_key(SETTINGS)
+    redis_client.xadd(inbox, {"job": "checks-x", "kind": "check", "request": "{"})
+    redis_client.xadd(inbox, {"job": "checks-y", "kind": "a kind from a newer receiver"})
     submit(redis_client, SETTINGS, "d-1", sync_route(delivery="d-1"))
-    assert dispatcher.drain() == 2
-    assert queue(redis_client, "checks").count == 1  # the good entry after it went through
-    ((_, fields),) = redis_client.xrange(f"{inbox_key(SETTINGS)}-dead")
-    assert fields[b"job"] == b"checks-x" and b"ValidationError" in fields[b"error"]
+    assert dispatcher.drain() == 3
+    assert queue(redis_client, "checks").count == 1  # the good entry after them went through
+    dead = [fields for _, fields in redis_client.xrange(f"{inbox}-dead")]
+    assert [(f[b"job"], f[b"error"].split(b":")[0]) for f in dead] == [
+        (b"checks-x", b"ValidationError"),
+        (b"checks-y", b"KeyError"),
+    ]
+    assert redis_client.xlen(inbox) == 0
+    assert redis_client.xpending(inbox, INBOX_GROUP)["pending"] == 0
 
 
 def test_work_in_the_inbox_is_merged_and_superseded_before_it_is_a_job(

@@ -324,6 +324,12 @@ def test_malformed_bodies_and_headers(
     assert receiver.jobs() == []
 
 
+def test_the_webhook_path_takes_only_post(receiver: Receiver) -> None:
+    response = receiver.client.get(PATH)
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert receiver.client.get("/no-such-path").status_code == 404  # the rest: FastAPI's
+
+
 def test_unknown_event_is_202_with_reason(receiver: Receiver) -> None:
     response = receiver.send("deployment_status", {"action": "created"})
     assert response.status_code == 202

@@ -34,7 +34,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import ValidationError
 from redis import Redis
 from redis.exceptions import RedisError, ResponseError
 from rq import Callback, Queue, Retry
@@ -163,13 +162,18 @@ class Dispatcher:
             pass
 
     def _dispatch(self, entry_id: str, fields: dict[str, str]) -> None:
-        jid = fields.get("job", "")
+        """Make the entry's jobs; an entry that fails for any reason but Redis is buried,
+        so one bad entry cannot come back every RECLAIM_IDLE_MS forever."""
         try:
-            kind = REQUESTS[fields["kind"]]
-            request = kind.model_validate_json(fields["request"])
-        except (KeyError, ValidationError) as exc:
+            self._make_jobs(entry_id, fields)
+        except RedisError:
+            raise
+        except Exception as exc:
             self._bury(entry_id, fields, f"{type(exc).__name__}: {exc}")
-            return
+
+    def _make_jobs(self, entry_id: str, fields: dict[str, str]) -> None:
+        jid = fields["job"]
+        request = REQUESTS[fields["kind"]].model_validate_json(fields["request"])
         old = fields.get("supersedes", "")
         canceled = self._cancel(old) if old else None
         pipe = self.redis.pipeline(transaction=True)
