@@ -73,9 +73,9 @@ class Webhook:
 
     Why not a FastAPI route: FastAPI's per-request machinery costs more CPU
     than everything this endpoint does itself. Measured per delivery, in
-    process: a FastAPI route that only reads the body 0.15 ms, the same as a
-    plain endpoint 0.05 ms; the middleware stack (error pages, telemetry, body
-    limit, exception handlers) another 0.03 ms. This endpoint takes no
+    process: a FastAPI route that only reads the body costs 0.15 ms of CPU,
+    the same endpoint written as plain ASGI 0.05 ms, and the middleware stack
+    (error pages, telemetry, body limit, exception handlers) another 0.03 ms. This endpoint takes no
     parameters and needs none of it: it limits the body itself, and an
     unexpected exception still becomes a 500 from the server.
     """
