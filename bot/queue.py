@@ -21,7 +21,7 @@ near 500 deliveries/s; one script call costs a few microseconds of Redis time.
 
 The receiver admits from its event loop with ``Admitter``, which sends the
 deliveries that arrive while a round trip is in flight together, in one
-pipeline. ``submit`` is the same admission for synchronous callers (the
+script call. ``submit`` is the same admission for synchronous callers (the
 command job, tests). The script's reply is decoded by ``_outcome``.
 """
 
@@ -64,9 +64,10 @@ INBOX_GROUP = "dispatchers"
 # The old job's keys are built here (not passed in): fine on one Redis, which is all RQ
 # supports anyway.
 ADMIT = """
-local function waiting(job)
-  if redis.call('EXISTS', ARGV[4] .. ':pending:' .. job) == 1 then return true end
-  local s = redis.call('HGET', 'rq:job:' .. job, 'status')
+-- Work not started yet: in the inbox (pending marker) or a queued RQ job.
+local function waiting(jobkey, pending)
+  if redis.call('EXISTS', pending) == 1 then return true end
+  local s = redis.call('HGET', jobkey, 'status')
   return s == 'queued' or s == 'scheduled' or s == 'deferred'
 end
 local replies = {}
@@ -85,15 +86,17 @@ while a <= #ARGV do
       local jid, kind, sha, haspr, request = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3],
         ARGV[a + 4]
       a, k = a + 5, k + 3
-      local status = redis.call('HGET', jobkey, 'status')
-      if redis.call('EXISTS', pending) == 1 or status == 'queued' or status == 'scheduled'
-          or status == 'deferred' or status == 'started' then
+      if waiting(jobkey, pending) or redis.call('HGET', jobkey, 'status') == 'started' then
         table.insert(reply, 'merged'); table.insert(reply, '')
       else
         local old = ''
         if haspr == '1' then
           local prev = redis.call('HMGET', prhead, 'sha', 'job')
-          if prev[1] and prev[1] ~= sha and prev[2] and waiting(prev[2]) then old = prev[2] end
+          local was = prev[2]
+          if prev[1] and prev[1] ~= sha and was
+              and waiting('rq:job:' .. was, ARGV[4] .. ':pending:' .. was) then
+            old = was
+          end
           redis.call('HSET', prhead, 'sha', sha, 'job', jid)
           redis.call('EXPIRE', prhead, ARGV[2])
         end
@@ -272,9 +275,10 @@ class Admitter:
     """Admits deliveries from the receiver's event loop, many per round trip.
 
     A delivery waits for the batch in flight to return, then goes with every
-    delivery that arrived meanwhile in one pipeline (group commit): one round
-    trip at low rates, and Redis time per delivery shrinking as the rate grows.
-    Each delivery still gets its own script call and its own answer.
+    delivery that arrived meanwhile in one script call (group commit): one
+    round trip at low rates, and client and Redis time per delivery shrinking
+    as the rate grows. The script treats each delivery as if it came alone and
+    gives each its own answer.
     """
 
     def __init__(self, redis: Redis, settings: Settings) -> None:
@@ -321,8 +325,8 @@ class Admitter:
                     future.set_result(reply)
 
     async def _run(self, client: aredis.Redis, calls: list[_Call]) -> list[Any]:
-        """One script call for the whole batch: redis-py spends ~15 us of CPU on each reply
-        it reads, more than the script costs Redis. NOSCRIPT means nothing ran: load, retry."""
+        """One script call for the whole batch, one reply to read. NOSCRIPT means nothing
+        ran: send the script itself."""
         numkeys, args = _script_args(self.settings, calls)
         replies: Any
         try:

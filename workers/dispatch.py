@@ -41,18 +41,14 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.queue import INBOX_GROUP, inbox_key, pending_key, queue_names, worker_queues
+from bot.queue import INBOX_GROUP, KINDS, inbox_key, pending_key, queue_names, worker_queues
 from bot.settings import Settings
 from workers.requests import CheckRequest, CommandRequest, InstallationRequest
 
 log = logging.getLogger("prgate.dispatch")
 
 Request = CheckRequest | CommandRequest | InstallationRequest
-REQUESTS: dict[str, type[Request]] = {
-    "check": CheckRequest,
-    "command": CommandRequest,
-    "installation": InstallationRequest,
-}
+REQUESTS = {kind: model for model, kind in KINDS.items()}  # an entry's kind -> its request
 JOB_FUNCTIONS = {
     CheckRequest: "workers.jobs.run_checks",
     CommandRequest: "workers.command_job.run_command",
@@ -134,7 +130,7 @@ class Dispatcher:
                 self._group_ready = False
                 time.sleep(1)
             except Exception:
-                log.exception("dispatch failed; the entry stays in the inbox and is retried")
+                log.exception("dispatcher step failed; retrying")
                 time.sleep(1)
         self._leave()
 
