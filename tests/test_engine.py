@@ -202,3 +202,126 @@ def test_git_views_search_with_git_grep(
     path = repo({"src/a.py": f"T = '{token}'\n", "b.txt": "x\n"})
     hits = open_view(path, rev=rev).grep(["ghp_"])
     assert [(h.path, h.line) for h in hits] == [("src/a.py", 1)]
+
+
+@pytest.fixture(params=["openat2", "folder chain"])
+def opener(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Reads run once with openat2 and once as on a kernel without it (the chain fallback)."""
+    from workers.engine import beneath
+
+    if request.param == "openat2":
+        if not beneath.available():
+            pytest.skip("this kernel (or its seccomp filter) refuses openat2")
+    else:
+        monkeypatch.setattr(beneath, "_works", False)
+    return str(request.param)
+
+
+def test_read_many_refuses_a_folder_swapped_for_a_symlink(
+    repo: Repo, tmp_path: Path, opener: str
+) -> None:
+    """The index still lists pkg/package.json; pkg is now a link out of the checkout."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "package.json").write_text('{"name": "stolen"}')
+    files = {
+        "pkg/package.json": "{}",
+        "lib/package.json": "{}",
+        "a/b/c.json": "{}",
+        "a/d.json": "[]",
+    }
+    path = repo(files)
+    for folder in ("pkg", "lib"):
+        (path / folder / "package.json").unlink()
+        (path / folder).rmdir()
+    os.symlink(outside, path / "pkg")  # out of the checkout
+    (path / "real").mkdir()
+    (path / "real" / "package.json").write_text('{"name": "inside"}')
+    os.symlink("real", path / "lib")  # inside it: still a link, still not followed
+    view = open_view(path)
+    assert view.entry("pkg/package.json") is not None  # lstat through the link finds a file
+    wanted = ["a/d.json", "pkg/package.json", "a/b/c.json", "lib/package.json", "missing.json"]
+    got = view.read_many(wanted)
+    assert got["a/d.json"] == b"[]" and got["a/b/c.json"] == b"{}"
+    for linked in ("pkg/package.json", "lib/package.json"):
+        assert isinstance(got[linked], FileSkipped)
+        assert "(a symlink;" in str(got[linked])
+    assert isinstance(got["missing.json"], FileSkipped)
+
+
+def test_read_many_limits_every_file(repo: Repo, opener: str) -> None:
+    path = repo({"small.txt": "x" * 10, "edge.txt": "y" * 100, "big.txt": "z" * 101})
+    view = GitWorktreeView(path, max_bytes=100)
+    got = view.read_many(["small.txt", "edge.txt", "big.txt"])
+    assert got["small.txt"] == b"x" * 10 and got["edge.txt"] == b"y" * 100
+    assert isinstance(got["big.txt"], FileSkipped) and "over the" in str(got["big.txt"])
+
+
+def test_listing_folders_and_counts(repo: Repo) -> None:
+    path = repo({"a/b/c.txt": "c", "a/b.txt": "b", "a-b/x.txt": "x", "ab.txt": "t"})
+    os.symlink("ab.txt", path / "link")
+    git(path, "add", "link")
+    git(path, "commit", "-q", "-m", "link")
+    for view in (open_view(path), open_view(path, rev="HEAD")):
+        assert view.count() == 5
+        assert view.has_folder("a") and view.has_folder("a/b") and view.has_folder("a-b")
+        assert not view.has_folder("a/b.txt") and not view.has_folder("ab") and view.has_folder("")
+        assert view.below("a") == ["a/b.txt", "a/b/c.txt"]  # not a-b/: "-" sorts before "/"
+        assert view.paths(symlinks=False) == ["a-b/x.txt", "a/b.txt", "a/b/c.txt", "ab.txt"]
+        assert "link" in view.paths()
+
+
+def test_commit_view_finds_oversize_blobs_of_every_width(repo: Repo) -> None:
+    """The listing looks closely only at sizes as wide as the limit; every size must still count."""
+    files: dict[str, str | bytes] = {"tiny": "x", "under": "x" * 999, "at": "x" * 1000}
+    files |= {"over": "x" * 1001, "wide": b"x" * 12_000_000}
+    view = GitCommitView(repo(files), "HEAD", max_bytes=1000)
+    assert sorted(e.path for e in view.oversized()) == ["over", "wide"]
+    assert view.read("at") == b"x" * 1000
+    with pytest.raises(FileSkipped, match="over the"):
+        view.read("over")
+    assert GitCommitView(repo(files), "HEAD", max_bytes=20_000_000).oversized() == []
+
+
+def test_commit_view_with_names_that_are_not_utf8(repo: Repo) -> None:
+    """git lists in byte order; undecodable bytes become surrogates, which sort elsewhere."""
+    names = {
+        os.fsdecode(b"\xc3A.txt"): b"lone C3",  # bytes: before \xc3\xa9; code points: after
+        "\u00e9.txt": b"e acute",
+        os.fsdecode(b"\xff.txt"): b"lone FF",  # bytes: after \xee; code points: before U+E000
+        "\ue000.txt": b"private use",
+        "a.txt": b"a",
+    }
+    path = repo({}, commit=False)
+    for name, data in names.items():
+        (path / name).write_bytes(data)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "names")
+    view = open_view(path, rev="HEAD")
+    for name, data in names.items():
+        assert view.read(name) == data
+    assert view.read_many(list(names)) == names
+
+
+def test_checkout_view_lists_the_index(repo: Repo, tmp_path: Path) -> None:
+    """What a worker's fresh worktree holds, without walking it: kinds from the index's modes."""
+    from workers.engine.repo import CheckoutView
+
+    path = repo({"pkg/package.json": "{}", "big.bin": "b" * 500, "src/a.js": "a"}, commit=False)
+    os.symlink("../big.bin", path / "src" / "link")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "x")
+    view = CheckoutView(path, max_bytes=100)
+    kinds = {e.path: e.kind for e in view.entries()}
+    assert kinds == {
+        "big.bin": Kind.FILE,
+        "pkg/package.json": Kind.FILE,
+        "src/a.js": Kind.FILE,
+        "src/link": Kind.SYMLINK,
+    }
+    assert [e.path for e in view.oversized()] == ["big.bin"]
+    with pytest.raises(FileSkipped, match="symlink"):
+        view.read("src/link")
+    with pytest.raises(FileSkipped, match="over the"):
+        view.read("big.bin")
+    assert view.is_tracked("src/a.js") and view.read("pkg/package.json") == b"{}"

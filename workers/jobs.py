@@ -368,12 +368,13 @@ def _base_config(cache: RepoCache, base_sha: str, base_ref: str) -> RepoConfig:
 
 
 def _engine(path: Path, config: RepoConfig, enabled: list[str], base: str) -> Report | None:
-    from workers.engine.repo import open_view
+    from workers.engine.repo import CheckoutView
     from workers.engine.runner import run_checks as engine_run
 
     if not enabled:
         return None
-    return engine_run(open_view(path), config, only=enabled, base=base)
+    # the job's own fresh worktree: its index lists it, no walk for untracked files
+    return engine_run(CheckoutView(path), config, only=enabled, base=base)
 
 
 def _pull_state(work: Work) -> PullState | None:

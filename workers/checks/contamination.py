@@ -167,7 +167,7 @@ def _fix_for(root: TemplateRoot, path: str, is_dir: bool) -> tuple[str, str]:
 def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig) -> list[Finding]:
     if not roots:
         return []
-    paths = [e.path for e in view.entries() if e.kind is not Kind.SUBMODULE]
+    paths = view.paths()
     findings: list[Finding] = []
     flagged_dirs: set[str] = set()
     for path in _candidates(paths):

@@ -75,12 +75,11 @@ def build(
     seen: set[str] = set()
     packages: list[str] = []
     mocks: dict[str, list[str]] = {}
-    for path in files:
+    candidates = [p for p in files if p.endswith("/package.json") or MOCKS in p]
+    for path in candidates:
         if path in seen:
             continue
         is_package = path.endswith("/package.json")
-        if not is_package and MOCKS not in path:
-            continue
         root = _root_of(path, project.roots)
         if root is None or not _crawled(project, path, root, pruned):
             continue
@@ -119,7 +118,7 @@ def _root_of(path: str, roots: tuple[str, ...]) -> str | None:
 
 
 def _crawled(project: HasteProject, path: str, root: str, pruned: dict[str, bool]) -> bool:
-    ext = posixpath.splitext(path)[1][1:]
+    ext = "json" if path.endswith("/package.json") else posixpath.splitext(path)[1][1:]
     if project.files_only_ignore:
         if ext.lower() not in {e.lower() for e in project.extensions}:
             return False
@@ -130,7 +129,7 @@ def _crawled(project: HasteProject, path: str, root: str, pruned: dict[str, bool
     if project.files_only_ignore:
         return True
     # fdir / readdir: every directory between the root and the file is tested first.
-    directory = posixpath.dirname(path)
+    directory = path[: path.rfind("/")]
     chain: list[str] = []
     while directory != root and len(directory) > len(root):
         if directory in pruned:
@@ -140,7 +139,7 @@ def _crawled(project: HasteProject, path: str, root: str, pruned: dict[str, bool
                 return False
             break
         chain.append(directory)
-        directory = posixpath.dirname(directory)
+        directory = directory[: directory.rfind("/")]
     verdict = False
     for d in reversed(chain):
         verdict = verdict or _ignored(project, d)
@@ -172,6 +171,9 @@ def _no_constants(name: str) -> object:
     raise ValueError(f"Unexpected token '{name[0]}'")
 
 
+_JSON = json.JSONDecoder(parse_constant=_no_constants)  # json.loads(**kw) builds one per call
+
+
 def package_name(data: bytes) -> tuple[object | None, str]:
     """Jest's ``JSON.parse(content).name``: the haste key (None when falsy) and how it prints.
 
@@ -181,7 +183,7 @@ def package_name(data: bytes) -> tuple[object | None, str]:
     """
     text = data.decode("utf-8", "replace")  # readFileSync(path, 'utf8') keeps a BOM
     try:
-        value = json.loads(text, parse_constant=_no_constants)
+        value = _JSON.decode(text)
     except json.JSONDecodeError as exc:
         if not text.strip():
             raise ValueError("Unexpected end of JSON input") from None

@@ -140,7 +140,7 @@ def uses_jest(view: RepoView, tree: Tree, run_dir: str) -> bool:
     """Whether Jest is configured or depended on; a repository without it has nothing to predict."""
     start = tree.folder(run_dir)
     try:
-        found = resolve_config_path(tree, start, 30) if start in tree.dirs else None
+        found = resolve_config_path(tree, start, 30) if tree.is_dir(start) else None
     except JestConfigError:
         return True  # several configurations: Jest is configured (the run reports the error)
     if found is not None and (
@@ -239,7 +239,7 @@ class _Context:
         # Copier's answers file: .copier-answers.yml, or a custom name of that shape
         answers = [
             rel
-            for rel in tree.files.values()
+            for rel in view.paths()
             if ".copier-answers" in rel and _ANSWERS.fullmatch(rel.rsplit("/", 1)[-1])
         ]
         self.generated = sorted({posixpath.dirname(a) for a in answers if "/" in a}, key=len)

@@ -112,30 +112,19 @@ class Tree:
         self.view = view
         self.root = view.root.as_posix()
         self.load_js = load_js
+        self._prefix = self.root + "/"
 
-    @cached_property
-    def files(self) -> dict[str, str]:
-        """Absolute path -> repo-relative path, for regular files and symlinks."""
-        return {
-            f"{self.root}/{e.path}": e.path
-            for e in self.view.entries()
-            if e.kind in (Kind.FILE, Kind.SYMLINK)
-        }
-
-    @cached_property
-    def dirs(self) -> set[str]:
-        out = {self.root}
-        for path in self.files:
-            d = path[: path.rfind("/")]
-            while d not in out:  # stop at the first folder already known: its parents are too
-                out.add(d)
-                d = d[: d.rfind("/")]
-        return out
+    def _inside(self, path: str) -> str | None:
+        """The repo-relative form of an absolute path ("" for the root); None if outside."""
+        if path == self.root:
+            return ""
+        return path[len(self._prefix) :] if path.startswith(self._prefix) else None
 
     @cached_property
     def regular_files(self) -> list[str]:
         """Absolute paths of the regular files: what Jest's crawler lists (it skips symlinks)."""
-        return [f"{self.root}/{e.path}" for e in self.view.entries() if e.kind is Kind.FILE]
+        prefix = self._prefix
+        return [prefix + p for p in self.view.paths(symlinks=False)]
 
     def folder(self, rel: str) -> str:
         """Absolute path of a repo-relative folder (``.`` is the root)."""
@@ -146,13 +135,35 @@ class Tree:
         return "." if path == self.root else path[len(self.root) + 1 :]
 
     def is_file(self, path: str) -> bool:
-        return path in self.files
+        """Whether ``path`` is a listed file or symlink."""
+        rel = self._inside(path)
+        if not rel:
+            return False
+        entry = self.view.entry(rel)
+        return entry is not None and entry.kind is not Kind.SUBMODULE
+
+    def is_dir(self, path: str) -> bool:
+        """Whether ``path`` is the root or a folder holding a listed file."""
+        rel = self._inside(path)
+        return rel is not None and (rel == "" or self.view.has_folder(rel))
 
     def exists(self, path: str) -> bool:
-        return path in self.files or path in self.dirs
+        return self.is_file(path) or self.is_dir(path)
+
+    def children(self, path: str) -> set[str]:
+        """Absolute paths of the files and folders directly in the folder ``path``."""
+        rel = self._inside(path)
+        if rel is None:  # a folder above the repository: the next folder towards it
+            above = self.root.startswith(path + "/")
+            return {f"{path}/{self.root[len(path) + 1 :].split('/', 1)[0]}"} if above else set()
+        skip = len(rel) + 1 if rel else 0
+        names = {p[skip:].split("/", 1)[0] for p in self.view.below(rel)}
+        return {c for name in names if self.exists(c := f"{path}/{name}")}
 
     def read(self, path: str) -> bytes:
-        rel = self.files[path]
+        rel = self._inside(path)
+        if not rel:
+            raise Unpredictable(f"{path} is not a file in the repository")
         try:
             return self.view.read(rel)
         except FileSkipped as exc:
@@ -283,7 +294,7 @@ def read_config(tree: Tree, path: str) -> tuple[dict[str, Any], str]:
 def projects_for(tree: Tree, run_dir: str, version: int) -> Iterator[Project]:
     """The projects Jest would build haste maps for when run in ``run_dir`` (repo-relative)."""
     start = tree.folder(run_dir)
-    if start not in tree.dirs:
+    if not tree.is_dir(start):
         raise JestConfigError(
             f"Can't find a root directory while resolving a config file path: {run_dir}"
         )
@@ -325,7 +336,7 @@ def projects_for(tree: Tree, run_dir: str, version: int) -> Iterator[Project]:
             if not target.endswith(CONFIG_EXTS[version]) and not target.endswith("/package.json"):
                 continue  # readConfigs drops files that are not configs
             config_path = target
-        elif target in tree.dirs:
+        elif tree.is_dir(target):
             found = resolve_config_path(tree, target, version)
             if found is None:
                 raise JestConfigError(f"No Jest configuration found for project {tree.rel(target)}")
@@ -387,29 +398,20 @@ def _glob_from(base: str, parts: list[str], tree: Tree) -> Iterator[str]:
     head, rest = parts[0], parts[1:]
     if head == "**":
         yield from _glob_from(base, rest, tree)
-        for child in _children(tree, base):
-            if not child.rsplit("/", 1)[-1].startswith(".") and child in tree.dirs:
+        for child in tree.children(base):
+            if not child.rsplit("/", 1)[-1].startswith(".") and tree.is_dir(child):
                 yield from _glob_from(child, parts, tree)
         return
     if not any(c in head for c in "*?["):
         yield from _glob_from(f"{base}/{head}", rest, tree)
         return
     regex = re.compile(fnmatch.translate(head))
-    for child in _children(tree, base):
+    for child in tree.children(base):
         name = child.rsplit("/", 1)[-1]
         if name.startswith(".") and not head.startswith("."):
             continue
         if regex.match(name):
             yield from _glob_from(child, rest, tree)
-
-
-def _children(tree: Tree, base: str) -> set[str]:
-    prefix = base + "/"
-    out = set()
-    for path in (*tree.dirs, *tree.files):
-        if path.startswith(prefix):
-            out.add(prefix + path[len(prefix) :].split("/", 1)[0])
-    return out
 
 
 def _string_list(options: dict[str, Any], key: str, where: str | None) -> list[str]:
@@ -489,7 +491,7 @@ def normalize(
     where = tree.rel(path) if path else None
     options = _apply_preset(tree, options, where, version)
     root_dir = posixpath.normpath(options["rootDir"])
-    if root_dir not in tree.dirs:
+    if not tree.is_dir(root_dir):
         raise JestConfigError(f"Directory {root_dir} in the rootDir option was not found.", where)
 
     roots_raw = options.get("roots")
@@ -497,7 +499,7 @@ def normalize(
     roots = []
     for i, raw in enumerate(roots_raw):
         root = posixpath.normpath(posixpath.join(root_dir, raw.replace("<rootDir>", root_dir)))
-        if root not in tree.dirs:
+        if not tree.is_dir(root):
             if tree.is_file(root):
                 raise JestConfigError(f"{root} in the roots[{i}] option is not a directory.", where)
             raise JestConfigError(

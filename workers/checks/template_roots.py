@@ -23,7 +23,7 @@ import yaml
 
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Note
-from workers.engine.repo import FileSkipped, Kind, RepoView
+from workers.engine.repo import FileSkipped, RepoView
 
 COPIER_FILES = ("copier.yml", "copier.yaml")
 # Copier's own defaults (copier.template.DEFAULT_EXCLUDE / DEFAULT_TEMPLATES_SUFFIX).
@@ -151,7 +151,7 @@ def find_template_roots(
 ) -> tuple[list[TemplateRoot], list[Note]]:
     notes: list[Note] = []
     roots: list[TemplateRoot] = []
-    paths = [e.path for e in view.entries() if e.kind is not Kind.SUBMODULE]
+    paths = view.paths()
     markers = (*COPIER_FILES, "schema.json", "cookiecutter.json")
     folders_with: dict[str, set[str]] = {}
     for p in sorted(p for p in paths if p.endswith(markers)):

@@ -19,19 +19,22 @@ and precise matching still happens in Python on the few lines that hit.
 
 from __future__ import annotations
 
+import bisect
 import errno
 import os
 import stat
 import subprocess
+import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import NamedTuple
 
+from workers.engine.beneath import open_beneath
 from workers.engine.git import (
     RepoError,
     finish_git,
@@ -60,11 +63,56 @@ class Kind(StrEnum):
 
 
 class Entry(NamedTuple):
-    """One listed path. A NamedTuple: a 50k-file listing builds 50k of these."""
+    """One listed path; ``size`` is set for symlinks and oversize files (None: in the limit)."""
 
     path: str  # repo-relative POSIX
     kind: Kind
     size: int | None = None
+
+
+class Listing:
+    """Every path a view lists, held compactly.
+
+    Ordinary files (regular files within the size limit, nearly all of a tree)
+    are held as their path only; ``special`` has an Entry for the rest:
+    symlinks, submodules and files over the limit. A 20k-file tree is listed
+    on every run, and one object per path was the largest cost of listing it
+    after git itself (bench/jest_collision.py).
+    """
+
+    __slots__ = ("members", "paths", "special")
+
+    def __init__(self, paths: list[str], special: dict[str, Entry]) -> None:
+        paths.sort()  # git lists in byte order; code point order is what bisect needs
+        self.paths = paths
+        self.members = set(paths)
+        self.special = special
+
+    def entry(self, path: str) -> Entry | None:
+        found = self.special.get(path)
+        if found is None and path in self.members:
+            return Entry(path, Kind.FILE)
+        return found
+
+    def has_folder(self, folder: str) -> bool:
+        """Whether some listed path lies below ``folder`` (repo-relative, no trailing slash)."""
+        prefix = folder + "/"
+        i = bisect.bisect_left(self.paths, prefix)
+        return i < len(self.paths) and self.paths[i].startswith(prefix)
+
+    def below(self, folder: str) -> list[str]:
+        """The listed paths below ``folder`` ("" is the whole tree), in order."""
+        if not folder:
+            return self.paths
+        prefix = folder + "/"
+        start = bisect.bisect_left(self.paths, prefix)
+        end = bisect.bisect_left(self.paths, folder + "0")  # "0" follows "/"
+        return self.paths[start:end]
+
+
+def _decode_z(data: bytes) -> list[str]:
+    """``split_z`` in one decode (NUL never occurs inside a UTF-8 sequence); the last is empty."""
+    return data.decode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()).split("\0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +132,7 @@ def is_binary(data: bytes) -> bool:
 
 def check_relpath(path: str) -> str:
     """Refuse paths that could leave the repository before touching the disk."""
-    p = PurePosixPath(path)
-    if not path or p.is_absolute() or ".." in p.parts or "\\" in path or "\0" in path:
+    if not path or path[0] == "/" or "\\" in path or "\0" in path or ".." in path.split("/"):
         raise FileSkipped(f"{path!r} is not a path inside the repository")
     return path
 
@@ -112,27 +159,60 @@ class RepoView(ABC):
         """How the view is described to a user (``work tree of /x``, ``commit abc123``)."""
 
     @abstractmethod
-    def _list(self) -> dict[str, Entry]:
-        """Every listed path, by path."""
+    def _list(self) -> Listing:
+        """Every listed path."""
 
     @abstractmethod
     def _read_unchecked(self, entry: Entry) -> bytes:
         """Read a FILE entry already known to be within the size limit."""
 
     @cached_property
-    def _entries(self) -> dict[str, Entry]:
+    def _listing(self) -> Listing:
         return self._list()
 
     def entries(self) -> list[Entry]:
-        return list(self._entries.values())
+        """Every listed path as an Entry (one object per path: prefer ``paths`` in hot loops)."""
+        listing = self._listing
+        return [listing.entry(p) or Entry(p, Kind.FILE) for p in listing.paths]
+
+    def paths(self, *, symlinks: bool = True) -> list[str]:
+        """Listed files in path order: regular files and, unless ``symlinks=False``, symlinks.
+
+        Submodules are never included.
+        """
+        listing = self._listing
+        special = listing.special
+        if not special:
+            return list(listing.paths)
+        return [
+            p
+            for p in listing.paths
+            if p not in special
+            or special[p].kind is Kind.FILE
+            or (symlinks and special[p].kind is Kind.SYMLINK)
+        ]
+
+    def count(self) -> int:
+        """How many paths the view lists."""
+        return len(self._listing.paths)
 
     def entry(self, path: str) -> Entry | None:
-        return self._entries.get(path)
+        return self._listing.entry(path)
+
+    def has_folder(self, folder: str) -> bool:
+        """Whether ``folder`` (repo-relative; "" or "." is the top) holds a listed path."""
+        if folder in ("", "."):
+            return bool(self._listing.paths)
+        return self._listing.has_folder(folder)
+
+    def below(self, folder: str) -> list[str]:
+        """Every listed path below ``folder`` (repo-relative; "" is the top), in path order."""
+        return self._listing.below("" if folder == "." else folder)
 
     def _readable(self, path: str) -> Entry:
         """The entry of a file ``read`` may read; FileSkipped says why not."""
         check_relpath(path)
-        entry = self._entries.get(path)
+        entry = self._listing.entry(path)
         if entry is None:
             raise FileSkipped(f"{path} is not part of {self.description}")
         if entry.kind is Kind.SYMLINK:
@@ -174,7 +254,7 @@ class RepoView(ABC):
 
     def is_tracked(self, path: str) -> bool:
         """Whether git tracks ``path`` (views outside a work tree track everything they list)."""
-        return path in self._entries
+        return path in self._listing.members
 
     def read_one(self, path: str) -> str | None:
         """Text of one known path (the config file) without listing the whole view; None if absent.
@@ -215,7 +295,8 @@ class RepoView(ABC):
     @cached_property
     def _oversized(self) -> list[Entry]:
         limit = self.max_bytes
-        return [e for e in self._entries.values() if e.size is not None and e.size > limit]
+        special = self._listing.special.values()
+        return [e for e in special if e.kind is Kind.FILE and (e.size or 0) > limit]
 
     def grep(self, needles: Sequence[str]) -> list[GrepHit]:
         """Lines containing any of ``needles`` in every text file within the size limit.
@@ -226,7 +307,7 @@ class RepoView(ABC):
 
     def start_grep(self, needles: Sequence[str]) -> Callable[[], list[GrepHit]]:
         """Start a ``grep``; call the result to wait for its hits (git views run it alongside)."""
-        return lambda: self._python_grep(needles, self._entries.values())
+        return lambda: self._python_grep(needles, self.entries())
 
     def _python_grep(self, needles: Sequence[str], entries: Iterable[Entry]) -> list[GrepHit]:
         encoded = [n.encode() for n in needles]
@@ -282,31 +363,39 @@ class GitWorktreeView(RepoView):
     def description(self) -> str:
         return f"the work tree at {self.root}"
 
-    def _list(self) -> dict[str, Entry]:
-        tracked = start_git(self.root, ["ls-files", "-z", "--stage"])
+    def _list(self) -> Listing:
+        # git walks the folders for untracked files (the slow part of listing a big tree:
+        # one readdir per folder) while Python lstats the tracked paths on the other core.
         untracked = start_git(self.root, ["ls-files", "-z", "--others", "--exclude-standard"])
-        tracked_out = finish_git(tracked, "ls-files")
-        untracked_out = finish_git(untracked, "ls-files --others")
-        found: dict[str, Entry] = {}
-        self._untracked: set[str] = set()
+        try:
+            tracked_out = run_git(self.root, ["ls-files", "-z", "--stage"])
+        except RepoError:
+            untracked.kill()
+            untracked.communicate()
+            raise
+        special: dict[str, Entry] = {}
         tracked_paths = []
-        for record in tracked_out.decode("utf-8", "surrogateescape").split("\0"):
+        for record in _decode_z(tracked_out)[:-1]:
             meta, _, path = record.partition("\t")
             if meta.startswith("160000"):
-                found[path] = Entry(path, Kind.SUBMODULE)
-            elif path:
-                tracked_paths.append(path)  # unmerged paths repeat once per stage: dict dedupes
+                special[path] = Entry(path, Kind.SUBMODULE)
+            else:
+                tracked_paths.append(path)  # unmerged paths repeat once per stage
+        paths = [
+            *special,
+            *_lstat_all(self.root, dict.fromkeys(tracked_paths), special, self.max_bytes),
+        ]
+        self._untracked: set[str] = set()
         untracked_paths = []
-        for path in split_z(untracked_out):
+        for path in _decode_z(finish_git(untracked, "ls-files --others"))[:-1]:
             if path.endswith("/"):  # a nested repository git does not descend into
-                found[path[:-1]] = Entry(path[:-1], Kind.SUBMODULE)
+                special[path[:-1]] = Entry(path[:-1], Kind.SUBMODULE)
+                paths.append(path[:-1])
             else:
                 untracked_paths.append(path)
-        found.update(_lstat_all(self.root, tracked_paths))
-        new = _lstat_all(self.root, untracked_paths)
-        found.update(new)
+        new = _lstat_all(self.root, untracked_paths, special, self.max_bytes)
         self._untracked = set(new)
-        return found
+        return Listing(paths + new, special)
 
     def _read_unchecked(self, entry: Entry) -> bytes:
         return _read_nofollow(self.root, entry.path, self.max_bytes)
@@ -318,7 +407,7 @@ class GitWorktreeView(RepoView):
         return _read_many_nofollow(self.root, [e.path for e in entries], self.max_bytes)
 
     def is_tracked(self, path: str) -> bool:
-        return path in self._entries and path not in self._untracked
+        return path in self._listing.members and path not in self._untracked
 
     def start_grep(self, needles: Sequence[str]) -> Callable[[], list[GrepHit]]:
         # git greps the tracked files (C, threads) while Python lists and lstats; untracked
@@ -328,7 +417,7 @@ class GitWorktreeView(RepoView):
         proc = start_git(self.root, [*_grep_args(needles), *_pathspec(())])
 
         def result() -> list[GrepHit]:
-            entries = self._entries
+            listing = self._listing
             too_big = [e for e in self.oversized() if e.path not in self._untracked]
             if too_big:
                 proc.kill()
@@ -340,10 +429,10 @@ class GitWorktreeView(RepoView):
                 out = finish_git(proc, "grep", ok_codes=(0, 1))
             hits = []
             for hit in _parse_grep(out):
-                entry = entries.get(hit.path)
+                entry = listing.entry(hit.path)
                 if entry is not None and entry.kind is Kind.FILE:  # not a link that replaced a file
                     hits.append(hit)
-            untracked = (entries[p] for p in sorted(self._untracked) if p in entries)
+            untracked = (e for p in sorted(self._untracked) if (e := listing.entry(p)) is not None)
             return hits + self._python_grep(needles, untracked)
 
         return result
@@ -359,6 +448,38 @@ class GitWorktreeView(RepoView):
         return changed
 
 
+class CheckoutView(GitWorktreeView):
+    """A checkout prgate has just made itself (a worker's job worktree): its index is its listing.
+
+    Nothing is untracked and nothing changed since ``git worktree add``, so
+    the files git would commit are the index's entries, kinds from their
+    modes: no walk of the folders for untracked files and no lstat of every
+    path, which is most of what listing a big work tree costs. Reads are
+    the work tree's (no symlink followed, the size limit applied on read);
+    sizes are looked up only when ``oversized`` is asked for.
+    """
+
+    def _list(self) -> Listing:
+        special: dict[str, Entry] = {}
+        paths = []
+        for record in _decode_z(run_git(self.root, ["ls-files", "-z", "--stage"]))[:-1]:
+            meta, _, path = record.partition("\t")
+            paths.append(path)
+            if meta.startswith("160000"):
+                special[path] = Entry(path, Kind.SUBMODULE)
+            elif meta.startswith("120000"):
+                special[path] = Entry(path, Kind.SYMLINK)
+        self._untracked = set()
+        return Listing(list(dict.fromkeys(paths)), special)  # unmerged paths repeat per stage
+
+    @cached_property
+    def _oversized(self) -> list[Entry]:
+        limit = self.max_bytes
+        sizes: dict[str, Entry] = {}
+        _lstat_all(self.root, self.paths(symlinks=False), sizes, limit)
+        return [e for e in sizes.values() if e.kind is Kind.FILE]
+
+
 class GitCommitView(RepoView):
     """The tree of one commit, read from the object store (no checkout needed)."""
 
@@ -366,7 +487,7 @@ class GitCommitView(RepoView):
         super().__init__(root, max_bytes)
         out = run_git(self.root, ["rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}"])
         self.rev = out.decode().strip()
-        self._blobs: dict[str, str] = {}
+        self._records: list[str] = []  # ls-tree records, in the order of the listing's paths
         self._reader: subprocess.Popen[bytes] | None = None
 
     def close(self) -> None:
@@ -382,30 +503,44 @@ class GitCommitView(RepoView):
     def description(self) -> str:
         return f"commit {self.rev[:12]}"
 
-    def _list(self) -> dict[str, Entry]:
+    def _list(self) -> Listing:
         out = run_git(self.root, ["ls-tree", "-r", "-z", "-l", "--full-tree", self.rev])
-        entries = []
-        for record in out.split(b"\0"):
-            if not record:
-                continue
-            meta, _, path_b = record.partition(b"\t")
-            mode, _type, sha, size = meta.split()
-            path = os.fsdecode(path_b)
-            self._blobs[path] = sha.decode()
-            if mode == b"160000":
-                entries.append(Entry(path, Kind.SUBMODULE))
-            elif mode == b"120000":
-                entries.append(Entry(path, Kind.SYMLINK, int(size)))
-            else:
-                entries.append(Entry(path, Kind.FILE, int(size)))
-        return {e.path: e for e in entries}
+        records = _decode_z(out)[:-1]
+        paths = [_record_path(r) for r in records]
+        if paths != sorted(paths):  # git sorts bytes; a name that is not UTF-8 can differ
+            records.sort(key=_record_path)
+            paths.sort()
+        self._records = records
+        # "<mode> <type> <object id> <size, right-aligned in 7>\t<path>": every blob's tab
+        # is at one offset, so a record is looked at closely only if its mode is not a
+        # file's (100644, 100755) or its size has as many digits as the limit.
+        tab = next((r.find("\t") for r in records if r[1] == "0"), 0)
+        digits = len(str(self.max_bytes))
+        special: dict[str, Entry] = {}
+        for record in records:
+            if record[1] == "0" and record[tab] == "\t" and record[tab - digits] == " ":
+                continue  # the fast test, true for nearly every record
+            meta, _, path = record.partition("\t")
+            mode, _type, _sha, size = meta.split()
+            if mode == "160000":
+                special[path] = Entry(path, Kind.SUBMODULE)
+            elif mode == "120000":
+                special[path] = Entry(path, Kind.SYMLINK, int(size))
+            elif int(size) > self.max_bytes:
+                special[path] = Entry(path, Kind.FILE, int(size))
+        return Listing(paths, special)
+
+    def _blob(self, path: str) -> str:
+        """The object id of ``path`` (the listing's paths and records are in one order)."""
+        paths = self._listing.paths
+        return self._records[bisect.bisect_left(paths, path)].split(None, 3)[2]
 
     def _read_unchecked(self, entry: Entry) -> bytes:
         # One long-lived `git cat-file --batch` serves every read of this view by blob id.
         if self._reader is None:
             self._reader = start_git(self.root, ["cat-file", "--batch"], stdin=True)
         assert self._reader.stdin is not None and self._reader.stdout is not None
-        self._reader.stdin.write(self._blobs[entry.path].encode() + b"\n")
+        self._reader.stdin.write(self._blob(entry.path).encode() + b"\n")
         self._reader.stdin.flush()
         header = self._reader.stdout.readline().split()
         if len(header) != 3 or header[1] != b"blob":
@@ -425,7 +560,7 @@ class GitCommitView(RepoView):
 
         def feed() -> None:
             try:
-                stdin.write(b"".join(self._blobs[e.path].encode() + b"\n" for e in entries))
+                stdin.write("".join(f"{self._blob(e.path)}\n" for e in entries).encode())
             finally:
                 stdin.close()
 
@@ -467,8 +602,9 @@ class DirectoryView(RepoView):
     def description(self) -> str:
         return f"the folder {self.root}"
 
-    def _list(self) -> dict[str, Entry]:
-        entries: list[Entry] = []
+    def _list(self) -> Listing:
+        paths: list[str] = []
+        special: dict[str, Entry] = {}
         stack = [("", str(self.root))]
         while stack:
             rel, absolute = stack.pop()
@@ -476,17 +612,19 @@ class DirectoryView(RepoView):
                 for d in it:
                     path = f"{rel}{d.name}"
                     if d.is_symlink():
-                        entries.append(
-                            Entry(path, Kind.SYMLINK, d.stat(follow_symlinks=False).st_size)
+                        paths.append(path)
+                        special[path] = Entry(
+                            path, Kind.SYMLINK, d.stat(follow_symlinks=False).st_size
                         )
                     elif d.is_dir(follow_symlinks=False):
                         if d.name != ".git":
                             stack.append((f"{path}/", d.path))
                     elif d.is_file(follow_symlinks=False):
-                        entries.append(
-                            Entry(path, Kind.FILE, d.stat(follow_symlinks=False).st_size)
-                        )
-        return {e.path: e for e in entries}
+                        paths.append(path)
+                        size = d.stat(follow_symlinks=False).st_size
+                        if size > self.max_bytes:
+                            special[path] = Entry(path, Kind.FILE, size)
+        return Listing(paths, special)
 
     def _read_unchecked(self, entry: Entry) -> bytes:
         return _read_nofollow(self.root, entry.path, self.max_bytes)
@@ -495,14 +633,18 @@ class DirectoryView(RepoView):
         return _read_many_nofollow(self.root, [e.path for e in entries], self.max_bytes)
 
 
-def _lstat_all(root: Path, paths: list[str]) -> dict[str, Entry]:
-    """Regular files and symlinks among ``paths`` (relative to ``root``), never followed.
+def _lstat_all(
+    root: Path, paths: Iterable[str], special: dict[str, Entry], limit: int
+) -> list[str]:
+    """The regular files and symlinks among ``paths`` (relative to ``root``), never followed.
 
-    Missing paths (deleted in the work tree, sparse checkouts) are dropped: git
-    would not commit them. This loop is the hot spot of listing a big work
-    tree, hence the inlined mode tests.
+    Symlinks and files over ``limit`` are added to ``special``. Missing paths
+    (deleted in the work tree, sparse checkouts) are dropped: git would not
+    commit them. This loop is the hot spot of listing a big work tree, hence
+    the inlined mode tests.
     """
-    found: dict[str, Entry] = {}
+    found: list[str] = []
+    keep = found.append
     rootfd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     lstat, is_reg, is_lnk = os.lstat, stat.S_ISREG, stat.S_ISLNK
     try:
@@ -513,12 +655,19 @@ def _lstat_all(root: Path, paths: list[str]) -> dict[str, Entry]:
                 continue
             mode = st.st_mode
             if is_reg(mode):
-                found[path] = Entry(path, Kind.FILE, st.st_size)
+                keep(path)
+                if st.st_size > limit:
+                    special[path] = Entry(path, Kind.FILE, st.st_size)
             elif is_lnk(mode):
-                found[path] = Entry(path, Kind.SYMLINK, st.st_size)
+                keep(path)
+                special[path] = Entry(path, Kind.SYMLINK, st.st_size)
     finally:
         os.close(rootfd)
     return found
+
+
+def _record_path(record: str) -> str:
+    return record[record.find("\t") + 1 :]
 
 
 def _read_nofollow(root: Path, path: str, limit: int, missing_ok: bool = True) -> bytes:
@@ -570,27 +719,40 @@ def _read_nofollow(root: Path, path: str, limit: int, missing_ok: bool = True) -
 
 
 def _read_many_nofollow(root: Path, paths: list[str], limit: int) -> dict[str, bytes | FileSkipped]:
-    """``_read_nofollow`` for many files: each folder is opened once (O_NOFOLLOW), in path order.
+    """``_read_nofollow`` for many files, in path order.
 
-    Only the descriptors of the folders on the current path stay open, so a
-    deep or wide tree never runs into the descriptor limit.
+    Each file is opened in one ``openat2`` call that refuses symlinks (see
+    ``beneath``); where that is unavailable, each folder is opened once
+    (O_NOFOLLOW) and only the descriptors of the folders on the current path
+    stay open, so a deep or wide tree never runs into the descriptor limit.
     """
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     dir_flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     out: dict[str, bytes | FileSkipped] = {}
     chain: list[tuple[str, int]] = [("", os.open(root, os.O_RDONLY | os.O_DIRECTORY))]
+
+    def open_by_chain(path: str) -> int:
+        folder, _, name = path.rpartition("/")
+        while len(chain) > 1 and not (folder + "/").startswith(chain[-1][0] + "/"):
+            os.close(chain.pop()[1])
+        have = chain[-1][0]
+        rest = folder[len(have) :].lstrip("/") if folder != have else ""
+        for part in rest.split("/") if rest else []:
+            try:
+                fd = os.open(part, dir_flags, dir_fd=chain[-1][1])
+            except NotADirectoryError:  # what O_NOFOLLOW | O_DIRECTORY says of a link
+                if stat.S_ISLNK(os.lstat(part, dir_fd=chain[-1][1]).st_mode):
+                    raise OSError(errno.ELOOP, "a symlink", path) from None
+                raise
+            chain.append((f"{chain[-1][0]}/{part}".lstrip("/"), fd))
+        return os.open(name, flags, dir_fd=chain[-1][1])
+
     try:
         for path in sorted(paths):
-            folder, _, name = path.rpartition("/")
-            while len(chain) > 1 and not (folder + "/").startswith(chain[-1][0] + "/"):
-                os.close(chain.pop()[1])
             try:
-                have = chain[-1][0]
-                rest = folder[len(have) :].lstrip("/") if folder != have else ""
-                for part in rest.split("/") if rest else []:
-                    fd = os.open(part, dir_flags, dir_fd=chain[-1][1])
-                    chain.append((f"{chain[-1][0]}/{part}".lstrip("/"), fd))
-                fd = os.open(name, flags, dir_fd=chain[-1][1])
+                fd = open_beneath(chain[0][1], path, flags)
+                if fd is None:
+                    fd = open_by_chain(path)
             except OSError as exc:
                 why = "a symlink" if exc.errno == errno.ELOOP else (exc.strerror or "unreadable")
                 out[path] = FileSkipped(
@@ -598,15 +760,11 @@ def _read_many_nofollow(root: Path, paths: list[str], limit: int) -> dict[str, b
                 )
                 continue
             try:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                st = os.fstat(fd)
+                if not stat.S_ISREG(st.st_mode):
                     out[path] = FileSkipped(f"{path} is not a regular file")
                     continue
-                data = b""
-                while len(data) <= limit:
-                    chunk = os.read(fd, limit + 1 - len(data))
-                    if not chunk:
-                        break
-                    data += chunk
+                data = _read_fd(fd, st.st_size, limit)
             finally:
                 os.close(fd)
             if len(data) > limit:
@@ -620,6 +778,24 @@ def _read_many_nofollow(root: Path, paths: list[str], limit: int) -> dict[str, b
         for _, fd in chain:
             os.close(fd)
     return out
+
+
+def _read_fd(fd: int, size: int, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of a regular file whose ``fstat`` said ``size``.
+
+    Asks for ``size + 1`` bytes: a short read of a regular file is its end, so
+    a file that did not change is read in one call, and no buffer of the
+    limit's size is allocated for a small file. A file that grew since is read on.
+    """
+    data = os.read(fd, min(size, limit) + 1)
+    if len(data) <= size or len(data) > limit:  # its end, or over the limit
+        return data
+    while len(data) <= limit:  # it grew since fstat: read on, up to the limit
+        chunk = os.read(fd, limit + 1 - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def _merge_base(root: Path, base: str, head: str) -> str:

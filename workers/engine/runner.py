@@ -52,7 +52,7 @@ def run_checks(
         if not config.settings(name).enabled and not only:
             continue
         results.append(_run_one(spec, view, config, changed))
-    return Report(target=view.description, base=base, files=len(view.entries()), results=results)
+    return Report(target=view.description, base=base, files=view.count(), results=results)
 
 
 def _run_one(
