@@ -76,11 +76,12 @@ def build(
     packages: list[str] = []
     mocks: dict[str, list[str]] = {}
     candidates = [p for p in files if p.endswith("/package.json") or MOCKS in p]
+    roots = [(r.rstrip("/"), r.rstrip("/") + "/") for r in project.roots]
     for path in candidates:
         if path in seen:
             continue
         is_package = path.endswith("/package.json")
-        root = _root_of(path, project.roots)
+        root = next((r for r, prefix in roots if path.startswith(prefix)), None)
         if root is None or not _crawled(project, path, root, pruned):
             continue
         seen.add(path)
@@ -108,13 +109,6 @@ def build(
     result.packages = {shown: sorted(p) for shown, p in names.values() if len(p) > 1}
     result.mocks = {m: sorted(p) for m, p in mocks.items() if len(p) > 1}
     return result
-
-
-def _root_of(path: str, roots: tuple[str, ...]) -> str | None:
-    for root in roots:
-        if path.startswith(root.rstrip("/") + "/"):
-            return root.rstrip("/")
-    return None
 
 
 def _crawled(project: HasteProject, path: str, root: str, pruned: dict[str, bool]) -> bool:

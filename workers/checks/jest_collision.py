@@ -202,7 +202,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
                 )
             )
         for project in projects:
-            result = haste_map.build(project.haste, tree.regular_files, context.read_many)
+            result = haste_map.build(project.haste, tree.haste_files, context.read_many)
             findings.extend(context.findings(project, result, len(projects) > 1))
             for path, why in result.unread:
                 problems.append(f"{tree.rel(path)}: {why}")

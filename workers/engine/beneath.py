@@ -37,22 +37,21 @@ def _load() -> Callable[..., int] | None:
     if sys.platform != "linux" or platform.machine() not in ("x86_64", "aarch64"):
         return None
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        syscall = libc.syscall
+        syscall = ctypes.CDLL(None, use_errno=True).syscall
     except (OSError, AttributeError):
         return None
+    # No argtypes: every argument below is already a ctypes object of the right width, and
+    # converting them per call cost as much as the system call itself (measured: 8 µs
+    # against 4.6 µs for os.open over 2,000 files).
     syscall.restype = ctypes.c_long
-    syscall.argtypes = (
-        ctypes.c_long,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.POINTER(_OpenHow),
-        ctypes.c_size_t,
-    )
     return syscall
 
 
 _syscall = _load()
+_NUMBER = ctypes.c_long(_SYS_OPENAT2)
+_SIZE = ctypes.c_size_t(ctypes.sizeof(_OpenHow))
+_RESOLVE = _RESOLVE_NO_SYMLINKS | _RESOLVE_BENEATH | _RESOLVE_NO_MAGICLINKS
+_hows: dict[int, tuple[_OpenHow, object]] = {}  # flags -> (struct, pointer to it), kept alive
 _works: bool | None = None  # learned on the first call
 
 
@@ -65,10 +64,11 @@ def open_beneath(dirfd: int, path: str, flags: int) -> int | None:
     global _works
     if _syscall is None or _works is False:
         return None
-    how = _OpenHow(
-        flags | os.O_CLOEXEC, 0, _RESOLVE_NO_SYMLINKS | _RESOLVE_BENEATH | _RESOLVE_NO_MAGICLINKS
-    )
-    fd = _syscall(_SYS_OPENAT2, dirfd, os.fsencode(path), ctypes.byref(how), ctypes.sizeof(how))
+    how = _hows.get(flags)
+    if how is None:
+        struct = _OpenHow(flags | os.O_CLOEXEC, 0, _RESOLVE)
+        how = _hows[flags] = (struct, ctypes.byref(struct))
+    fd = _syscall(_NUMBER, ctypes.c_long(dirfd), os.fsencode(path), how[1], _SIZE)
     if fd >= 0:
         _works = True
         return fd

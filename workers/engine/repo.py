@@ -460,17 +460,22 @@ class CheckoutView(GitWorktreeView):
     """
 
     def _list(self) -> Listing:
+        # "<mode> <object id> <stage>\t<path>"; a file's mode is 100644 or 100755
+        records = _decode_z(run_git(self.root, ["ls-files", "-z", "--stage"]))[:-1]
         special: dict[str, Entry] = {}
-        paths = []
-        for record in _decode_z(run_git(self.root, ["ls-files", "-z", "--stage"]))[:-1]:
-            meta, _, path = record.partition("\t")
-            paths.append(path)
-            if meta.startswith("160000"):
-                special[path] = Entry(path, Kind.SUBMODULE)
-            elif meta.startswith("120000"):
-                special[path] = Entry(path, Kind.SYMLINK)
+        unmerged = False
+        for record in records:
+            if record[1] != "0" or record[record.find("\t") - 1] != "0":
+                meta, _, path = record.partition("\t")
+                unmerged = unmerged or not meta.endswith(" 0")
+                if meta.startswith("160000"):
+                    special[path] = Entry(path, Kind.SUBMODULE)
+                elif meta.startswith("120000"):
+                    special[path] = Entry(path, Kind.SYMLINK)
+        paths = [_record_path(r) for r in records]
         self._untracked = set()
-        return Listing(list(dict.fromkeys(paths)), special)  # unmerged paths repeat per stage
+        # an unmerged path is listed once per stage
+        return Listing(list(dict.fromkeys(paths)) if unmerged else paths, special)
 
     @cached_property
     def _oversized(self) -> list[Entry]:
