@@ -325,3 +325,11 @@ def test_checkout_view_lists_the_index(repo: Repo, tmp_path: Path) -> None:
     with pytest.raises(FileSkipped, match="over the"):
         view.read("big.bin")
     assert view.is_tracked("src/a.js") and view.read("pkg/package.json") == b"{}"
+    base = git(path, "rev-parse", "HEAD").strip()
+    (path / "src" / "a.js").write_text("b")
+    (path / "pkg" / "package.json").unlink()
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "y")
+    fresh = CheckoutView(path)
+    assert fresh.changed_since(base) == GitWorktreeView(path).changed_since(base)
+    assert fresh.changed_since(base) == {"src/a.js", "pkg/package.json"}

@@ -1,9 +1,11 @@
 """Repository views: list the files a check may look at and read them safely.
 
-Three views share one interface:
+Four views share one interface:
 
 * ``GitWorktreeView`` — a git work tree: the files git would commit (tracked
-  plus untracked-not-ignored), as they are on disk.
+  plus untracked-not-ignored), as they are on disk (``prgate check``).
+* ``CheckoutView`` — a worktree prgate has just checked out (a worker's job):
+  the same files, listed from the index alone.
 * ``GitCommitView`` — the tree of one commit, read from the object store.
 * ``DirectoryView`` — a plain folder (no git): every file below it but ``.git``.
 
@@ -476,6 +478,11 @@ class CheckoutView(GitWorktreeView):
         self._untracked = set()
         # an unmerged path is listed once per stage
         return Listing(list(dict.fromkeys(paths)) if unmerged else paths, special)
+
+    def changed_since(self, base: str) -> set[str]:
+        start = _merge_base(self.root, base, "HEAD")
+        out = run_git(self.root, ["diff", "--name-only", "-z", "--no-renames", start, "HEAD"])
+        return set(split_z(out))  # nothing is untracked: no walk of the folders
 
     @cached_property
     def _oversized(self) -> list[Entry]:
