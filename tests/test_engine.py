@@ -307,18 +307,23 @@ def test_checkout_view_lists_the_index(repo: Repo, tmp_path: Path) -> None:
     """What a worker's fresh worktree holds, without walking it: kinds from the index's modes."""
     from workers.engine.repo import CheckoutView
 
+    inner = repo({"x.txt": "x"})
     path = repo({"pkg/package.json": "{}", "big.bin": "b" * 500, "src/a.js": "a"}, commit=False)
     os.symlink("../big.bin", path / "src" / "link")
+    git(path, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(inner), "vendor")
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "x")
-    view = CheckoutView(path, max_bytes=100)
+    view = CheckoutView(path, max_bytes=400)
     kinds = {e.path: e.kind for e in view.entries()}
     assert kinds == {
+        ".gitmodules": Kind.FILE,
         "big.bin": Kind.FILE,
         "pkg/package.json": Kind.FILE,
         "src/a.js": Kind.FILE,
         "src/link": Kind.SYMLINK,
+        "vendor": Kind.SUBMODULE,
     }
+    assert kinds == {e.path: e.kind for e in GitWorktreeView(path, max_bytes=400).entries()}
     assert [e.path for e in view.oversized()] == ["big.bin"]
     with pytest.raises(FileSkipped, match="symlink"):
         view.read("src/link")

@@ -375,18 +375,11 @@ class GitWorktreeView(RepoView):
             untracked.kill()
             untracked.communicate()
             raise
-        special: dict[str, Entry] = {}
-        tracked_paths = []
-        for record in _decode_z(tracked_out)[:-1]:
-            meta, _, path = record.partition("\t")
-            if meta.startswith("160000"):
-                special[path] = Entry(path, Kind.SUBMODULE)
-            else:
-                tracked_paths.append(path)  # unmerged paths repeat once per stage
-        paths = [
-            *special,
-            *_lstat_all(self.root, dict.fromkeys(tracked_paths), special, self.max_bytes),
-        ]
+        tracked, odd = _index(tracked_out)
+        special = {p: Entry(p, Kind.SUBMODULE) for mode, p in odd if mode == "160000"}
+        if special:
+            tracked = [p for p in tracked if p not in special]
+        paths = [*special, *_lstat_all(self.root, tracked, special, self.max_bytes)]
         self._untracked: set[str] = set()
         untracked_paths = []
         for path in _decode_z(finish_git(untracked, "ls-files --others"))[:-1]:
@@ -462,22 +455,15 @@ class CheckoutView(GitWorktreeView):
     """
 
     def _list(self) -> Listing:
-        # "<mode> <object id> <stage>\t<path>"; a file's mode is 100644 or 100755
-        records = _decode_z(run_git(self.root, ["ls-files", "-z", "--stage"]))[:-1]
+        paths, odd = _index(run_git(self.root, ["ls-files", "-z", "--stage"]))
         special: dict[str, Entry] = {}
-        unmerged = False
-        for record in records:
-            if record[1] != "0" or record[record.find("\t") - 1] != "0":
-                meta, _, path = record.partition("\t")
-                unmerged = unmerged or not meta.endswith(" 0")
-                if meta.startswith("160000"):
-                    special[path] = Entry(path, Kind.SUBMODULE)
-                elif meta.startswith("120000"):
-                    special[path] = Entry(path, Kind.SYMLINK)
-        paths = [_record_path(r) for r in records]
+        for mode, path in odd:
+            if mode == "160000":
+                special[path] = Entry(path, Kind.SUBMODULE)
+            elif mode == "120000":
+                special[path] = Entry(path, Kind.SYMLINK)
         self._untracked = set()
-        # an unmerged path is listed once per stage
-        return Listing(list(dict.fromkeys(paths)) if unmerged else paths, special)
+        return Listing(paths, special)
 
     def changed_since(self, base: str) -> set[str]:
         start = _merge_base(self.root, base, "HEAD")
@@ -676,6 +662,23 @@ def _lstat_all(
     finally:
         os.close(rootfd)
     return found
+
+
+def _index(out: bytes) -> tuple[list[str], list[tuple[str, str]]]:
+    """Paths of ``git ls-files -z --stage`` once each, and (mode, path) of those not a file's.
+
+    A record is ``<mode> <object id> <stage>\\t<path>`` with every field of fixed
+    width, so the path starts at one offset in all of them; only records whose
+    mode is not 100644/100755 or whose stage is not 0 (unmerged) are looked at.
+    """
+    records = _decode_z(out)
+    records.pop()
+    tab = records[0].find("\t") if records else 0
+    paths = [r[tab + 1 :] for r in records]
+    odd = [r for r in records if r[1] != "0" or r[tab - 1] != "0"]
+    if any(r[tab - 1] != "0" for r in odd):
+        paths = list(dict.fromkeys(paths))  # an unmerged path is listed once per stage
+    return paths, [(r[:6], r[tab + 1 :]) for r in odd]
 
 
 def _record_path(record: str) -> str:
