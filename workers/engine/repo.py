@@ -509,10 +509,10 @@ class GitCommitView(RepoView):
             records.sort(key=_record_path)
             paths.sort()
         self._records = records
-        # "<mode> <type> <object id> <size, right-aligned in 7>\t<path>": every blob's tab
-        # is at one offset, so a record is looked at closely only if its mode is not a
-        # file's (100644, 100755) or its size has as many digits as the limit.
-        tab = next((r.find("\t") for r in records if r[1] == "0"), 0)
+        # "<mode> blob <object id> <size, right-aligned in 7>\t<path>": the tab of a blob whose
+        # size fits the 7 columns is at one offset, so a record is looked at closely only if
+        # its mode is not a file's (100644, 100755), its size is wider, or as wide as the limit.
+        tab = len("100644 blob ") + len(self.rev) + len(" ") + 7
         digits = len(str(self.max_bytes))
         special: dict[str, Entry] = {}
         for record in records:
