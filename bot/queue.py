@@ -245,7 +245,7 @@ def _script_args(settings: Settings, calls: list[_Call]) -> tuple[int, list[str 
 
 
 def _outcome(call: _Call, reply: list[Any]) -> Outcome:
-    states = [_text(v) for v in reply]
+    states = [as_text(v) for v in reply]
     if states[0] == "duplicate":
         return Outcome(duplicate=True)
     outcome = Outcome()
@@ -344,13 +344,13 @@ def depth(redis: Redis, settings: Settings) -> dict[str, tuple[int, float | None
     pipe.xlen(inbox)
     pipe.xrange(inbox, count=1)
     count, first = pipe.execute()
-    oldest = int(_text(first[0][0]).split("-")[0]) / 1000 if first else None
+    oldest = int(as_text(first[0][0]).split("-")[0]) / 1000 if first else None
     result["inbox"] = (int(count), oldest)
     for name in queue_names(settings):
         queue = Queue(name, connection=redis, serializer=JSONSerializer)
         ids = queue.get_job_ids(0, 0)
         enqueued = redis.hget(f"rq:job:{ids[0]}", "enqueued_at") if ids else None
-        result[name] = (queue.count, _timestamp(_text(enqueued)) if enqueued else None)
+        result[name] = (queue.count, _timestamp(as_text(enqueued)) if enqueued else None)
     return result
 
 
@@ -363,7 +363,8 @@ def _timestamp(text: str) -> float | None:
         return None
 
 
-def _text(value: bytes | str | None) -> str:
+def as_text(value: bytes | str | None) -> str:
+    """A Redis reply as text (prgate's clients do not decode: RQ needs bytes)."""
     if value is None:
         return ""
     return value.decode() if isinstance(value, bytes) else str(value)

@@ -41,7 +41,6 @@ MANIFEST_FIELDS = {  # what GitHub's manifest flow accepts
     "description", "public", "default_events", "default_permissions",
     "request_oauth_on_install", "setup_on_update",
 }  # fmt: skip
-ENV_KEYS = ("APP_ID", "WEBHOOK_SECRET", "PRIVATE_KEY", "GHE_HOST", "GHE_PROTOCOL")
 
 
 class ManifestError(Exception):

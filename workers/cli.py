@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.git import RepoError, run_git
-from workers.engine.registry import CHECK_NAMES, all_rules, registry
+from workers.engine.registry import CHECK_NAMES, registry, rule_ids
 from workers.engine.repo import FileSkipped, RepoView, open_view
 
 EXIT_USAGE = 2
@@ -33,7 +33,7 @@ def _fail(message: str) -> NoReturn:
 
 def load_repo_config(view: RepoView, config_file: Path | None, base: str | None) -> RepoConfig:
     """``--config FILE``; else the base revision's file with ``--base``; else the work tree's."""
-    known = [r.id for r in all_rules()]
+    known = rule_ids()
     if config_file is not None:
         try:
             given = config_file.read_text(encoding="utf-8-sig")

@@ -28,7 +28,7 @@ from bot.queue import submit
 from bot.routing import Route
 from workers.commands import Verdict, decide, help_text, parse_commands, refusal_text
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
-from workers.engine.registry import all_rules
+from workers.engine.registry import rule_ids
 from workers.github import PullState
 from workers.jobs import Session
 from workers.requests import CheckRequest, CommandRequest
@@ -127,7 +127,7 @@ def _help(session: Session[CommandRequest], state: PullState) -> str:
         config, source = RepoConfig(), f"no `{CONFIG_PATH}` on `{state.base_ref}`"
     else:
         try:
-            known = [r.id for r in all_rules()]
+            known = rule_ids()
             config = parse_config(text, f"{state.base_ref}:{CONFIG_PATH}", known)
         except ConfigError as exc:
             errors = "\n".join(f"# {line}" for line in str(exc).splitlines())

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 
 from workers.engine.registry import CHECK_NAMES, CHECK_RUN_PREFIX
 
-PREFIX = "/prgate"
-COMMANDS = ("rerun", "help", "ok-to-test")
 WRITE = ("write", "maintain", "admin")  # the collaborator-permission API's role names
 USAGE = {
     "rerun": "`/prgate rerun [CHECK...]`: run all checks, or the named ones, again on the "

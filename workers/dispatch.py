@@ -41,13 +41,21 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.queue import INBOX_GROUP, KINDS, inbox_key, pending_key, queue_names, worker_queues
+from bot.queue import (
+    INBOX_GROUP,
+    KINDS,
+    Request,
+    as_text,
+    inbox_key,
+    pending_key,
+    queue_names,
+    worker_queues,
+)
 from bot.settings import Settings
 from workers.requests import CheckRequest, CommandRequest, InstallationRequest
 
 log = logging.getLogger("prgate.dispatch")
 
-Request = CheckRequest | CommandRequest | InstallationRequest
 REQUESTS = {kind: model for model, kind in KINDS.items()}  # an entry's kind -> its request
 JOB_FUNCTIONS = {
     CheckRequest: "workers.jobs.run_checks",
@@ -105,7 +113,7 @@ class Dispatcher:
             )
             entries = read[0][1] if read else []
         for entry_id, fields in entries:
-            self._dispatch(_text(entry_id), {_text(k): _text(v) for k, v in fields.items()})
+            self._dispatch(as_text(entry_id), {as_text(k): as_text(v) for k, v in fields.items()})
         return len(entries)
 
     def drain(self) -> int:
@@ -142,7 +150,7 @@ class Dispatcher:
         )
         claimed = [e for e in reply[1] if e[1] is not None]
         for stale in self.redis.xinfo_consumers(self.inbox, INBOX_GROUP):
-            name = _text(stale["name"])
+            name = as_text(stale["name"])
             if name != self.consumer and not stale["pending"] and stale["idle"] > STALE_CONSUMER_MS:
                 self.redis.xgroup_delconsumer(self.inbox, INBOX_GROUP, name)
         return claimed
@@ -174,7 +182,7 @@ class Dispatcher:
         canceled = self._cancel(old) if old else None
         pipe = self.redis.pipeline(transaction=True)
         status = self.redis.hget(f"rq:job:{jid}", "status")
-        if _text(status) not in ACTIVE:  # else: merged into the job already there
+        if as_text(status) not in ACTIVE:  # else: merged into the job already there
             queue = self.checks if isinstance(request, CheckRequest) else self.commands
             queue.enqueue_many([_job_data(request, jid)], pipeline=pipe)
             if isinstance(request, CheckRequest):
@@ -298,12 +306,6 @@ def _on_failure(request: Request) -> Callback | None:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _text(value: bytes | str | None) -> str:
-    if value is None:
-        return ""
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def main(argv: list[str]) -> None:

@@ -21,7 +21,8 @@ prgate only ever formats the method, path and status from them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
@@ -89,6 +90,15 @@ def describe(exc: BaseException) -> GitHubError:
     if isinstance(exc, RequestError):
         return GitHubError(f"could not reach GitHub: {type(exc.exc).__name__}", transient=True)
     return GitHubError(f"GitHub call failed: {type(exc).__name__}")
+
+
+@contextmanager
+def _described() -> Iterator[None]:
+    """githubkit's exceptions raised as ``describe`` puts them (no request, no credential)."""
+    try:
+        yield
+    except GitHubException as exc:
+        raise describe(exc) from None
 
 
 def _where(request: httpx.Request) -> str:
@@ -230,18 +240,11 @@ class App:
             return int(cached)
         owner, repo = full_name.split("/", 1)
         counter = [0]
-        try:
+        with _described():
             resp = self._github(self._auth, counter).rest.apps.get_repo_installation(owner, repo)
-        except GitHubException as exc:
-            raise describe(exc) from None
         installation = int(resp.json()["id"])  # only the id: no need to validate the whole model
         self.redis.set(key, installation, ex=24 * 3600)
         return installation
-
-    def forget_installation(self, full_names: Sequence[str]) -> None:
-        keys = [f"{self.settings.queue}:installation:{n.lower()}" for n in full_names]
-        if keys:
-            self.redis.delete(*keys)
 
     def installation(self, installation_id: int) -> Installation:
         counter = [0]
@@ -274,12 +277,10 @@ class Installation:
             probe = httpx.Request("GET", f"{self.settings.api_url}/rate_limit")
             steps = flow.sync_auth_flow(probe)
             try:
-                with self.gh.get_sync_client() as client:
+                with _described(), self.gh.get_sync_client() as client:
                     request = next(steps)
                     while request is not probe:
                         request = steps.send(client.send(request))
-            except GitHubException as exc:
-                raise describe(exc) from None
             except httpx.HTTPError as exc:
                 raise GitHubError(
                     f"could not reach GitHub for a token: {type(exc).__name__}", transient=True
@@ -291,10 +292,8 @@ class Installation:
     # --- GraphQL ----------------------------------------------------------------------------
 
     def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        try:
+        with _described():
             data = self.gh.graphql.request(query, variables)
-        except GitHubException as exc:
-            raise describe(exc) from None
         return dict(data)
 
     def create_runs(
@@ -391,7 +390,7 @@ class Installation:
     def pull_files(self, owner: str, repo: str, number: int) -> list[ChangedFile]:
         """The PR's files with their patches, as GitHub itself diffs them (up to 3000 files)."""
         files = []
-        try:
+        with _described():
             # Raw JSON, not githubkit's models: only three fields are read, and GHES versions
             # differ in the others.
             pages: Any = self.gh.rest.paginate(
@@ -409,8 +408,6 @@ class Installation:
                         item["filename"], item["status"], patch if isinstance(patch, str) else None
                     )
                 )
-        except GitHubException as exc:
-            raise describe(exc) from None
         return files
 
     def create_review(
@@ -429,53 +426,43 @@ class Installation:
                 item["start_line"] = c.start_line
                 item["start_side"] = "RIGHT"
             items.append(item)
-        try:
+        with _described():
             self.gh.rest.pulls.create_review(
                 owner,
                 repo,
                 number,
                 data={"commit_id": commit_id, "body": body, "event": "COMMENT", "comments": items},  # type: ignore[call-overload]
             )
-        except GitHubException as exc:
-            raise describe(exc) from None
 
     def file_comment(
         self, owner: str, repo: str, number: int, commit_id: str, path: str, body: str
     ) -> None:
         """A comment on a whole file of the diff (REST reviews cannot carry these)."""
-        try:
+        with _described():
             self.gh.rest.pulls.create_review_comment(
                 owner,
                 repo,
                 number,
                 data={"commit_id": commit_id, "path": path, "body": body, "subject_type": "file"},
             )
-        except GitHubException as exc:
-            raise describe(exc) from None
 
     def reply(self, owner: str, repo: str, number: int, comment_id: int, body: str) -> None:
-        try:
+        with _described():
             self.gh.rest.pulls.create_reply_for_review_comment(
                 owner, repo, number, comment_id, data={"body": body}
             )
-        except GitHubException as exc:
-            raise describe(exc) from None
 
     def comment(self, owner: str, repo: str, number: int, body: str) -> None:
         """A comment on the pull request's conversation."""
-        try:
+        with _described():
             self.gh.rest.issues.create_comment(owner, repo, number, data={"body": body})
-        except GitHubException as exc:
-            raise describe(exc) from None
 
     def react(self, owner: str, repo: str, comment_id: int, content: Reaction) -> None:
         """A reaction on a conversation comment (GitHub keeps one per user and content)."""
-        try:
+        with _described():
             self.gh.rest.reactions.create_for_issue_comment(
                 owner, repo, comment_id, data={"content": content}
             )
-        except GitHubException as exc:
-            raise describe(exc) from None
 
     def permission(self, owner: str, repo: str, login: str) -> str:
         """The user's role on the repository: admin, maintain, write, triage, read or none.
@@ -528,10 +515,8 @@ def convert_manifest(
         transport=transport,
         http_cache=False,
     )
-    try:
+    with _described():
         resp = gh.rest.apps.create_from_manifest(code)
-    except GitHubException as exc:
-        raise describe(exc) from None
     data = resp.json()  # the fields used are read by name; the model differs on GHES
     return dict(data) if isinstance(data, dict) else {}
 

@@ -49,7 +49,7 @@ from workers.checkout import (
 )
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.findings import Note
-from workers.engine.registry import CHECK_NAMES, all_rules
+from workers.engine.registry import CHECK_NAMES, rule_ids
 from workers.github import App, GitHubError, Installation, PullState, RunRef, RunUpdate
 from workers.report import (
     ConfigNote,
@@ -363,7 +363,7 @@ def _base_config(cache: RepoCache, base_sha: str, base_ref: str) -> RepoConfig:
     data = cache.show(base_sha, CONFIG_PATH)
     if data is None:
         return RepoConfig()
-    known = [r.id for r in all_rules()]
+    known = rule_ids()
     return parse_config(data.decode("utf-8-sig", "replace"), f"{base_ref}:{CONFIG_PATH}", known)
 
 

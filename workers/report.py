@@ -14,7 +14,7 @@ from typing import Any
 
 from workers.engine.config import CONFIG_PATH, ConfigError, parse_config
 from workers.engine.findings import CheckResult, Finding, Level
-from workers.engine.registry import CHECK_RUN_PREFIX, all_rules
+from workers.engine.registry import CHECK_RUN_PREFIX, rule_ids
 from workers.github import RunAction, RunRef, RunUpdate
 from workers.requests import ACTION_RERUN, ACTION_RERUN_ALL
 
@@ -112,7 +112,7 @@ def config_note(new_text: str | None, base: str) -> ConfigNote:
         return ConfigNote(head + "The pull request deletes it: after merge every check runs "
                           "with the defaults.")  # fmt: skip
     try:
-        parse_config(new_text, CONFIG_PATH, [r.id for r in all_rules()])
+        parse_config(new_text, CONFIG_PATH, rule_ids())
     except ConfigError as exc:
         problems = exc.problems or [(1, str(exc))]
         text = (

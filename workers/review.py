@@ -86,10 +86,6 @@ class ReviewPlan:
     fixed_replies: list[int] = field(default_factory=list)  # first comment ids of threads
     left_out: int = 0  # findings in the diff beyond MAX_COMMENTS
 
-    @property
-    def empty(self) -> bool:
-        return not (self.comments or self.file_comments or self.resolve or self.fixed_replies)
-
 
 def marker(f: Finding) -> str:
     return MARKER.format(check=f.check, fingerprint=f.fingerprint)

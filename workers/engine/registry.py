@@ -31,3 +31,8 @@ def registry() -> dict[str, CheckSpec]:
 
 def all_rules() -> list[RuleInfo]:
     return [rule for spec in registry().values() for rule in spec.rules]
+
+
+def rule_ids() -> list[str]:
+    """Every rule id, for validating a configuration's rule keys (``parse_config``)."""
+    return [rule.id for rule in all_rules()]
