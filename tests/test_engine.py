@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def test_read_refuses_paths_that_escape(repo: Repo) -> None:
             view.read(bad)
 
 
-def test_read_refuses_symlinked_parent_folders(repo: Repo, tmp_path: Path) -> None:
+def test_read_refuses_symlinked_parent_folders(repo: Repo, tmp_path: Path, opener: str) -> None:
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     (outside / "f.txt").write_text("outside")
@@ -114,7 +115,7 @@ def test_read_refuses_symlinked_parent_folders(repo: Repo, tmp_path: Path) -> No
     view = open_view(path)
     with pytest.raises(FileSkipped, match="not part of"):
         view.read("linkdir/f.txt")  # not listed ...
-    with pytest.raises(FileSkipped, match="symlink or missing"):
+    with pytest.raises(FileSkipped, match=r"\(a symlink; prgate never follows"):
         _read_nofollow(path, "linkdir/f.txt", 1000)  # ... and the reader refuses the link itself
     assert _read_nofollow(path, "a.txt", 1000) == b"a"
 
@@ -338,3 +339,91 @@ def test_checkout_view_lists_the_index(repo: Repo, tmp_path: Path) -> None:
     fresh = CheckoutView(path)
     assert fresh.changed_since(base) == GitWorktreeView(path).changed_since(base)
     assert fresh.changed_since(base) == {"src/a.js", "pkg/package.json"}
+
+
+def test_index_listing_read_in_batches_keeps_every_entry(repo: Repo) -> None:
+    """git's output arrives in pipe-sized batches; no entry may be cut, lost or doubled.
+
+    6,000 index entries with long non-ASCII names make about 800 KB of
+    ``ls-files --stage`` output, so many batch boundaries fall inside records
+    and, if the cut were not at a NUL, inside multi-byte characters.
+    """
+    import subprocess
+
+    from tests.conftest import GIT_ENV
+    from workers.engine.repo import CheckoutView
+
+    path = repo({"real.txt": "r"})
+    blob = git(path, "hash-object", "-w", "real.txt").strip()
+    names = [f"d{i % 37}/ünïcødé-{'ж' * (i % 23)}-{i:05d}.json" for i in range(6000)]
+    info = "".join(f"100644 {blob}\t{n}\n" for n in names)
+    info += f"120000 {blob}\tlinks/l\n160000 {'1' * len(blob)}\tvendor/sub\n"
+    subprocess.run(["git", "update-index", "--index-info"], cwd=path, input=info.encode(),
+                   check=True, env={**os.environ, **GIT_ENV})  # fmt: skip
+    view = CheckoutView(path)
+    assert view.paths(symlinks=False) == sorted([*names, "real.txt"])
+    assert view.count() == 6003
+    assert [view.entry(p) for p in ("links/l", "vendor/sub")] == [
+        ("links/l", Kind.SYMLINK, None),
+        ("vendor/sub", Kind.SUBMODULE, None),
+    ]
+
+
+def test_git_records_reports_failures_and_stops_git_when_abandoned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from workers.engine.git import RepoError, git_records
+
+    with pytest.raises(RepoError, match="not a git repository"):
+        list(git_records(tmp_path, ["ls-files", "-z"]))
+    started: list[subprocess.Popen[bytes]] = []
+    real = subprocess.Popen
+
+    def recording(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        proc = real(*args, **kwargs)  # type: ignore[call-overload]
+        started.append(proc)
+        return proc  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(subprocess, "Popen", recording)
+    # an endless stream of records: only stopping the generator ends git
+    records = git_records(tmp_path, ["-c", "alias.forever=!yes x | tr '\\n' '\\0'", "forever"])
+    assert next(records)[0] == "x"
+    records.close()
+    assert started and started[0].returncode is not None  # killed and reaped, not left running
+
+
+def test_read_many_reads_big_files_whole_and_refuses_what_replaced_a_file(
+    repo: Repo, opener: str
+) -> None:
+    """A listed file that is now a FIFO or a folder is refused at once, never waited on."""
+    from workers.engine.repo import CheckoutView
+
+    chunk = 64 * 1024
+    files = {"edge": "e" * chunk, "over-edge": "o" * (chunk + 1), "big": "b" * 300_000}
+    path = repo({**files, "fifo": "f", "folder": "d", "empty": ""})
+    (path / "fifo").unlink()
+    os.mkfifo(path / "fifo")  # nobody will ever write to it
+    (path / "folder").unlink()
+    (path / "folder").mkdir()
+    view = CheckoutView(path, max_bytes=400_000)  # the index still lists both as files
+    answers: list[dict[str, bytes | FileSkipped]] = []
+    reader = threading.Thread(
+        target=lambda: answers.append(view.read_many([*files, "fifo", "folder", "empty"])),
+        daemon=True,
+    )
+    reader.start()
+    reader.join(timeout=20)
+    if reader.is_alive():  # stuck opening the FIFO: be its writer, so the thread can end
+        os.close(os.open(path / "fifo", os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("read_many waited for a writer of a FIFO")
+    got = answers[0]
+    assert {name: got[name] for name in files} == {n: d.encode() for n, d in files.items()}
+    assert got["empty"] == b""
+    for odd in ("fifo", "folder"):
+        assert isinstance(got[odd], FileSkipped) and "not a regular file" in str(got[odd])
+    small = CheckoutView(path, max_bytes=chunk)
+    got = small.read_many(["edge", "over-edge"])
+    assert got["edge"] == files["edge"].encode()
+    assert isinstance(got["over-edge"], FileSkipped) and "over the" in str(got["over-edge"])

