@@ -692,6 +692,14 @@ def _record_path(record: str) -> str:
     return record[record.find("\t") + 1 :]
 
 
+# O_NONBLOCK: a FIFO put where a file was listed opens at once (and reads empty) instead of
+# waiting for a writer that never comes; a regular file ignores it.
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+
+
+_FIRST_READ = 64 * 1024  # nearly every file a check reads (package.json, configs) fits
+
+
 def _read_nofollow(root: Path, path: str, limit: int, missing_ok: bool = True) -> bytes:
     """Read ``root/path`` without following a symlink anywhere on the way, at most ``limit``.
 
@@ -739,11 +747,6 @@ def _read_many_nofollow(root: Path, paths: list[str], limit: int) -> dict[str, b
     finally:
         os.close(rootfd)
     return out
-
-
-# O_NONBLOCK: a FIFO put where a file was listed opens at once (and reads empty) instead of
-# waiting for a writer that never comes; a regular file ignores it.
-_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 
 
 def _unopened(path: str, exc: OSError) -> FileSkipped:
@@ -800,9 +803,6 @@ def _read_many_by_chain(
         for _, fd in chain[1:]:
             os.close(fd)
     return out
-
-
-_FIRST_READ = 64 * 1024  # nearly every file a check reads (package.json, configs) fits
 
 
 def _read_fd(fd: int, path: str, limit: int) -> bytes:
