@@ -728,10 +728,11 @@ def _read_many_nofollow(root: Path, paths: list[str], limit: int) -> dict[str, b
     """
     out: dict[str, bytes | FileSkipped] = {}
     rootfd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    chain = _FolderChain(rootfd)
     try:
         open_one = opener(rootfd, _FILE_FLAGS)
         if open_one is None:
-            return _read_many_by_chain(rootfd, sorted(paths), limit)
+            paths, open_one = sorted(paths), chain.open
         for path in paths:
             try:
                 fd = open_one(path)
@@ -745,6 +746,7 @@ def _read_many_nofollow(root: Path, paths: list[str], limit: int) -> dict[str, b
             finally:
                 os.close(fd)
     finally:
+        chain.close()
         os.close(rootfd)
     return out
 
@@ -762,15 +764,21 @@ def _unopened(path: str, exc: OSError) -> FileSkipped:
     return skipped
 
 
-def _read_many_by_chain(
-    rootfd: int, paths: list[str], limit: int
-) -> dict[str, bytes | FileSkipped]:
-    """The fallback of ``_read_many_nofollow`` where ``openat2`` is refused; ``paths`` sorted."""
-    dir_flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-    out: dict[str, bytes | FileSkipped] = {}
-    chain: list[tuple[str, int]] = [("", rootfd)]  # the root's descriptor is the caller's
+class _FolderChain:
+    """Opens files below a folder one ``openat(O_NOFOLLOW)`` per folder on the way.
 
-    def open_by_chain(path: str) -> int:
+    The fallback where ``openat2`` is refused. Asked for paths in sorted
+    order, it reuses the folders the last path opened and keeps open only the
+    descriptors of the folders on the current path.
+    """
+
+    _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+    def __init__(self, rootfd: int) -> None:
+        self.chain: list[tuple[str, int]] = [("", rootfd)]  # the root's descriptor is the caller's
+
+    def open(self, path: str) -> int:
+        chain = self.chain
         folder, _, name = path.rpartition("/")
         while len(chain) > 1 and not (folder + "/").startswith(chain[-1][0] + "/"):
             os.close(chain.pop()[1])
@@ -778,7 +786,7 @@ def _read_many_by_chain(
         rest = folder[len(have) :].lstrip("/") if folder != have else ""
         for part in rest.split("/") if rest else []:
             try:
-                fd = os.open(part, dir_flags, dir_fd=chain[-1][1])
+                fd = os.open(part, self._DIR_FLAGS, dir_fd=chain[-1][1])
             except NotADirectoryError:  # what O_NOFOLLOW | O_DIRECTORY says of a link
                 if stat.S_ISLNK(os.lstat(part, dir_fd=chain[-1][1]).st_mode):
                     raise OSError(errno.ELOOP, "a symlink", path) from None
@@ -786,23 +794,9 @@ def _read_many_by_chain(
             chain.append((f"{chain[-1][0]}/{part}".lstrip("/"), fd))
         return os.open(name, _FILE_FLAGS, dir_fd=chain[-1][1])
 
-    try:
-        for path in paths:
-            try:
-                fd = open_by_chain(path)
-            except OSError as exc:
-                out[path] = _unopened(path, exc)
-                continue
-            try:
-                out[path] = _read_fd(fd, path, limit)
-            except FileSkipped as exc:
-                out[path] = exc
-            finally:
-                os.close(fd)
-    finally:
-        for _, fd in chain[1:]:
-            os.close(fd)
-    return out
+    def close(self) -> None:
+        while len(self.chain) > 1:
+            os.close(self.chain.pop()[1])
 
 
 def _read_fd(fd: int, path: str, limit: int) -> bytes:
