@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SEED, check, make_repo, write_files
@@ -362,3 +363,72 @@ def _v8():  # type: ignore[no-untyped-def]
     if not _V8:
         _V8.append(MiniRacer())
     return _V8[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"name": "a"}',
+        ' \t\r\n{"name": "a"}\n\n',
+        '{"name": "a"} {"name": "b"}',  # extra data
+        '{"name": "a"},',
+        "\ufeff{}",  # a BOM: JSON.parse refuses it
+        '\f{"name": "a"}',  # form feed is not JSON whitespace
+        '{"name": "a"}\u00a0',
+        "",
+        "   ",
+        "NaN",
+        '{"name": NaN}',
+        "null",
+        '"just a string"',
+        '[{"name": "x"}]',
+        '{"name": 1e400}',
+        '{"name": "\\ud800"}',
+        '{"name": "a"',
+        "{\n  \"name\": 'single'\n}",
+    ],
+)
+def test_package_json_is_parsed_exactly_as_json_decodes_it(text: str) -> None:
+    """The fast scan is JSONDecoder.decode: the same value, or json's own message and position."""
+    from workers.checks.haste_map import _JSON, _parse
+
+    def outcome(parse: Callable[[str], object]) -> object:
+        try:
+            return ("value", parse(text))
+        except json.JSONDecodeError as exc:
+            if not text.strip():
+                return ("invalid", "Unexpected end of JSON input")
+            return ("invalid", f"{exc.msg} (line {exc.lineno} column {exc.colno})")
+        except ValueError as exc:
+            return ("invalid", str(exc))
+
+    assert outcome(_parse) == outcome(_JSON.decode)
+
+
+_CRAWL_ATOMS = [*_ATOMS, "(?=/)", "(?!/)", "a$", "b(?!/)", "a/", "/a"]
+_FOLDERS = ["a", "b", "ab", "a1", "_x", "-", "a b", "node_modules"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pattern=st.lists(st.sampled_from(_CRAWL_ATOMS), min_size=1, max_size=5).map("".join),
+    folders=st.lists(st.sampled_from(_FOLDERS), min_size=1, max_size=3),
+    name=st.sampled_from(["package.json", "a.json", "__mocks__/m.js"]),
+)
+@example(pattern="a$", folders=["a"], name="package.json")  # the folder ends in "a", no file
+@example(pattern="a(?!/)", folders=["a"], name="b.json")  # only the folder's end is not "/"
+def test_the_crawl_tests_folders_only_where_they_can_differ(
+    pattern: str, folders: list[str], name: str
+) -> None:
+    """Skipping the folder tests never changes which files Jest's crawl reaches."""
+    from workers.checks.haste_map import HasteProject, _crawled, _folders_can_differ
+
+    try:
+        ignore = compile_js(pattern)
+    except JsRegexError:
+        return
+    exts = frozenset({"json", "js"})
+    project = HasteProject(root_dir="/r", roots=("/r",), extensions=exts, ignore=ignore)
+    path = "/r/" + "/".join([*folders, name])
+    walked = _crawled(project, path, "/r", {}, folders=True)
+    assert _crawled(project, path, "/r", {}, _folders_can_differ(ignore)) is walked, path

@@ -24,6 +24,7 @@ ignore regex (``modulePathIgnorePatterns`` | cache directory | ``/.git/``,
 from __future__ import annotations
 
 import json
+import json.scanner
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -77,12 +78,13 @@ def build(
     mocks: dict[str, list[str]] = {}
     candidates = [p for p in files if p.endswith("/package.json") or MOCKS in p]
     roots = [(r.rstrip("/"), r.rstrip("/") + "/") for r in project.roots]
+    folders = _folders_can_differ(project.ignore)
     for path in candidates:
         if path in seen:
             continue
         is_package = path.endswith("/package.json")
         root = next((r for r, prefix in roots if path.startswith(prefix)), None)
-        if root is None or not _crawled(project, path, root, pruned):
+        if root is None or not _crawled(project, path, root, pruned, folders):
             continue
         seen.add(path)
         if project.retain_all_files and NODE_MODULES in path:
@@ -111,7 +113,23 @@ def build(
     return result
 
 
-def _crawled(project: HasteProject, path: str, root: str, pruned: dict[str, bool]) -> bool:
+def _folders_can_differ(ignore: re.Pattern[str]) -> bool:
+    """Whether the ignore regex could match a folder and not a file below it.
+
+    A match inside a folder's path is a match inside every path below it (the
+    same characters, and the end of the folder's path reads as ``/`` does to
+    ``\\b``), unless the regex looks at that end: ``$`` or a lookahead. Without
+    either, a file the regex does not ignore has no ignored folder above it,
+    and testing the file alone gives Jest's answer (half the regex searches of
+    a crawl). Spotting them in the pattern's text is conservative: an escaped
+    ``\\$`` or a ``[$]`` only costs the folder tests.
+    """
+    return any(mark in ignore.pattern for mark in ("$", "(?=", "(?!"))
+
+
+def _crawled(
+    project: HasteProject, path: str, root: str, pruned: dict[str, bool], folders: bool = True
+) -> bool:
     ext = "json" if path.endswith("/package.json") else posixpath.splitext(path)[1][1:]
     if project.files_only_ignore:
         if ext.lower() not in {e.lower() for e in project.extensions}:
@@ -120,7 +138,7 @@ def _crawled(project: HasteProject, path: str, root: str, pruned: dict[str, bool
         return False
     if _ignored(project, path):
         return False
-    if project.files_only_ignore:
+    if project.files_only_ignore or not folders:
         return True
     # fdir / readdir: every directory between the root and the file is tested first.
     directory = path[: path.rfind("/")]
@@ -168,6 +186,34 @@ def _no_constants(name: str) -> object:
 _JSON = json.JSONDecoder(parse_constant=_no_constants)  # json.loads(**kw) builds one per call
 
 
+# The C scanner JSONDecoder.decode wraps (typeshed types its argument as a scanner, wrongly).
+_SCAN = json.scanner.make_scanner(_JSON)  # type: ignore[arg-type]
+
+
+def _parse(text: str) -> object:
+    """``_JSON.decode(text)``, a third of the time for the valid files nearly every tree has.
+
+    ``decode`` skips JSON whitespace at both ends, scans one value and
+    requires the end; per call its Python layers cost as much as the C
+    scanner (2,000 ``package.json``: 2.2 ms against 1.0 ms). A file the
+    scanner refuses is decoded again by ``decode`` for json's own message and
+    position.
+    """
+    body = text.strip(" \t\n\r")
+    try:
+        value, end = _SCAN(body, 0)
+        if end == len(body):
+            return value
+    except (StopIteration, json.JSONDecodeError):
+        pass
+    try:
+        return _JSON.decode(text)
+    except json.JSONDecodeError as exc:
+        if not text.strip():
+            raise ValueError("Unexpected end of JSON input") from None
+        raise ValueError(f"{exc.msg} (line {exc.lineno} column {exc.colno})") from None
+
+
 def package_name(data: bytes) -> tuple[object | None, str]:
     """Jest's ``JSON.parse(content).name``: the haste key (None when falsy) and how it prints.
 
@@ -176,12 +222,7 @@ def package_name(data: bytes) -> tuple[object | None, str]:
     ``.name`` is a TypeError.
     """
     text = data.decode("utf-8", "replace")  # readFileSync(path, 'utf8') keeps a BOM
-    try:
-        value = _JSON.decode(text)
-    except json.JSONDecodeError as exc:
-        if not text.strip():
-            raise ValueError("Unexpected end of JSON input") from None
-        raise ValueError(f"{exc.msg} (line {exc.lineno} column {exc.colno})") from None
+    value = _parse(text)
     if value is None:
         raise ValueError("Cannot read properties of null (reading 'name')")
     if not isinstance(value, dict):
