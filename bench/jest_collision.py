@@ -10,8 +10,9 @@ manual mocks. Prints, from one run on one tree:
   from npm into the test cache;
 * prgate, three ways:
   - a worker's job: the engine in-process on a fresh ``git worktree add`` of
-    the commit, read as the worker reads it (``CheckoutView``: the index is
-    the listing) — what gates a pull request;
+    the commit (made anew each round, untimed, as the worker makes one per
+    job), read as the worker reads it (``CheckoutView``: the index is the
+    listing) — what gates a pull request;
   - the engine in-process on the work tree, as ``prgate check`` reads it
     (tracked plus untracked-not-ignored: git walks every folder);
   - ``prgate check --only jest-collision`` as a user runs it (a new process,
@@ -127,10 +128,15 @@ def main() -> int:
     steal = StealMeter()
     config = RepoConfig()
     checkout = args.work.parent / "jest_collision-worktree"
-    subprocess.run(["git", "worktree", "remove", "-f", str(checkout)], cwd=args.work, env=GIT_ENV,
-                   capture_output=True)  # fmt: skip
-    subprocess.run(["git", "worktree", "add", "-q", "--detach", str(checkout), "HEAD"],
-                   cwd=args.work, check=True, env=GIT_ENV)  # fmt: skip
+
+    def check_out() -> None:
+        """What a worker does before the job's checks (not timed): a fresh worktree of the head."""
+        subprocess.run(["git", "worktree", "remove", "-f", str(checkout)], cwd=args.work,
+                       env=GIT_ENV, capture_output=True)  # fmt: skip
+        subprocess.run(["git", "worktree", "add", "-q", "--detach", str(checkout), "HEAD"],
+                       cwd=args.work, check=True, env=GIT_ENV)  # fmt: skip
+
+    check_out()
     prgate = [str(Path(sys.executable).parent / "prgate"), "check", ".", "--only", "jest-collision"]
     commands = {
         "jest": ["node", str(binary), "--listTests", "--no-cache", "--no-watchman"],
@@ -154,6 +160,8 @@ def main() -> int:
                 if name == "cli":
                     doc = json.loads(proc.stdout)
             for name, make in views.items():
+                if name == "worker":
+                    check_out()
                 start = time.perf_counter()
                 reports[name] = run_checks(make(), config, only=["jest-collision"])
                 times[name].append(time.perf_counter() - start)
