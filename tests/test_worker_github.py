@@ -366,3 +366,29 @@ def test_invalid_base_config_ends_every_run_neutral_with_the_error(gh: Harness) 
             run.summary or ""
         )
     assert gh.fake.reviews == []
+
+
+def test_a_refusal_is_not_retried_the_runs_end_neutral_at_once(gh: Harness) -> None:
+    """A 403 that is no rate limit answers the same in ten minutes: no retry, no hanging runs."""
+    sha = gh.open_pr({"docs/a.md": "a\n"})
+    gh.deliver(sha)
+    gh.fake.fail(
+        "POST", r"/graphql$", 403, times=0,
+        body={"message": "Resource not accessible by integration"},
+    )  # fmt: skip
+
+    def arm(method: str, path: str, body: Any) -> None:  # the PR read after the in-progress update
+        in_progress = body and all(
+            v.get("status") == "IN_PROGRESS" for v in body.get("variables", {}).values()
+        )
+        if in_progress and "updateCheckRun" in body["query"] and not gh.fake.faults[-1].times:
+            gh.fake.faults[-1].times = 1
+
+    gh.fake.on_request = arm
+    gh.work()
+    assert gh.checks.scheduled_job_registry.count == 0  # not retried
+    assert gh.checks.failed_job_registry.count == 1
+    for name in RUNS:
+        run = gh.fake.run(name)
+        assert run.conclusion == "NEUTRAL", run.history
+        assert "Resource not accessible by integration" in (run.summary or "")

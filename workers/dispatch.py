@@ -66,7 +66,9 @@ TIMEOUTS = {CheckRequest: 15 * 60, CommandRequest: 2 * 60, InstallationRequest: 
 # Ends a check job's runs when it fails for good, times out, or its worker dies (RQ calls it).
 ON_FAILURE: dict[type[Request], str] = {CheckRequest: "workers.jobs.on_check_failure"}
 ANNOUNCE_TIMEOUT = 2 * 60
-RETRY = Retry(max=3, interval=[10, 60, 300])  # transient failures: GitHub 5xx, network
+# Transient failures (GitHub 5xx and rate limits, network); a refusal GitHub would repeat is
+# not retried (workers.jobs.stop_retrying_if_permanent, run from the failure callbacks).
+RETRY = Retry(max=3, interval=[10, 60, 300])
 ACTIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 CANCELABLE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 RECLAIM_IDLE_MS = 30_000  # an entry held this long by a consumer is taken over
@@ -293,6 +295,7 @@ def _quick_job(
         meta=meta,
         timeout=ANNOUNCE_TIMEOUT,
         retry=RETRY,
+        on_failure=Callback("workers.jobs.on_quick_failure"),
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
         description=description,

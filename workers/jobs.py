@@ -413,7 +413,11 @@ def on_check_failure(
 
     While RQ will retry, the runs stay as they are; after the last attempt they
     are concluded ``neutral`` with the reason, so a required check never hangs.
+    A refusal GitHub would repeat (a 403 that is no rate limit, a 404, a 422)
+    ends the retries now: waiting 10, 60 and 300 s would only delay the
+    neutral conclusion by six minutes.
     """
+    stop_retrying_if_permanent(job, exc_value)
     if job.should_retry:
         return
     req = CheckRequest.model_validate(job.kwargs["request"])
@@ -425,6 +429,28 @@ def on_check_failure(
         log.error("could not conclude check runs after a failure: %s", _safe(exc))
         return
     _log("check runs concluded neutral after a failure", req, outcome="neutral", reason=reason)
+
+
+def stop_retrying_if_permanent(job: Job, exc: BaseException | None) -> None:
+    """No more attempts for a GitHub error that is not transient (``GitHubError.transient``).
+
+    RQ decides whether to retry after the failure callback returns, from the
+    same job, so clearing ``retries_left`` here is what stops it.
+    """
+    if isinstance(exc, GitHubError) and not exc.transient and job.retries_left:
+        log.info("not retrying job %s: GitHub refused, and would again: %s", job.id, exc)
+        job.retries_left = 0
+
+
+def on_quick_failure(
+    job: Job,
+    connection: Redis,
+    exc_type: type[BaseException] | None,
+    exc_value: BaseException | None,
+    tb: TracebackType | None,
+) -> None:
+    """RQ's failure callback for the announce queue's jobs: refusals are not retried."""
+    stop_retrying_if_permanent(job, exc_value)
 
 
 def failure_reason(job: Job, exc: BaseException | None) -> str:
