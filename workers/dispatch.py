@@ -302,9 +302,8 @@ def _quick_job(
     )
 
 
-def _on_failure(request: Request) -> Callback | None:
-    name = ON_FAILURE.get(type(request))
-    return Callback(name) if name else None
+def _on_failure(request: Request) -> Callback:
+    return Callback(ON_FAILURE.get(type(request), "workers.jobs.on_quick_failure"))
 
 
 def _digest(text: str) -> str:

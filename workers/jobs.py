@@ -449,7 +449,8 @@ def on_quick_failure(
     exc_value: BaseException | None,
     tb: TracebackType | None,
 ) -> None:
-    """RQ's failure callback for the announce queue's jobs: refusals are not retried."""
+    """RQ's failure callback for every other job (commands, announce, superseded): a refusal
+    GitHub would repeat is not retried."""
     stop_retrying_if_permanent(job, exc_value)
 
 
