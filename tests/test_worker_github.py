@@ -234,6 +234,19 @@ def test_403_with_retry_after_waits_and_retries(gh: Harness) -> None:
     assert gh.fake.run("prgate/contamination").conclusion == "SUCCESS"
 
 
+def _fail_once_after_in_progress(gh: Harness) -> None:
+    """Arm the last fault for one request: the one after the runs are marked in progress."""
+
+    def arm(method: str, path: str, body: Any) -> None:
+        in_progress = body and all(
+            v.get("status") == "IN_PROGRESS" for v in body.get("variables", {}).values()
+        )
+        if in_progress and "updateCheckRun" in body["query"] and not gh.fake.faults[-1].times:
+            gh.fake.faults[-1].times = 1
+
+    gh.fake.on_request = arm
+
+
 def test_long_rate_limit_fails_the_attempt_and_the_last_one_ends_neutral(
     gh: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -247,14 +260,7 @@ def test_long_rate_limit_fails_the_attempt_and_the_last_one_ends_neutral(
         body={"message": "API rate limit exceeded"},
     )  # fmt: skip
 
-    def arm(method: str, path: str, body: Any) -> None:
-        in_progress = body and all(
-            v.get("status") == "IN_PROGRESS" for v in body.get("variables", {}).values()
-        )
-        if in_progress and "updateCheckRun" in body["query"] and not gh.fake.faults[-1].times:
-            gh.fake.faults[-1].times = 1
-
-    gh.fake.on_request = arm
+    _fail_once_after_in_progress(gh)
     gh.work()
     scheduled = gh.checks.scheduled_job_registry.get_job_ids()
     assert gh.checks.failed_job_registry.count == 0
@@ -377,14 +383,7 @@ def test_a_refusal_is_not_retried_the_runs_end_neutral_at_once(gh: Harness) -> N
         body={"message": "Resource not accessible by integration"},
     )  # fmt: skip
 
-    def arm(method: str, path: str, body: Any) -> None:  # the PR read after the in-progress update
-        in_progress = body and all(
-            v.get("status") == "IN_PROGRESS" for v in body.get("variables", {}).values()
-        )
-        if in_progress and "updateCheckRun" in body["query"] and not gh.fake.faults[-1].times:
-            gh.fake.faults[-1].times = 1
-
-    gh.fake.on_request = arm
+    _fail_once_after_in_progress(gh)
     gh.work()
     assert gh.checks.scheduled_job_registry.count == 0  # not retried
     assert gh.checks.failed_job_registry.count == 1
