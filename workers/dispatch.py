@@ -65,6 +65,8 @@ JOB_FUNCTIONS = {
 TIMEOUTS = {CheckRequest: 15 * 60, CommandRequest: 2 * 60, InstallationRequest: 60}
 # Ends a check job's runs when it fails for good, times out, or its worker dies (RQ calls it).
 ON_FAILURE: dict[type[Request], str] = {CheckRequest: "workers.jobs.on_check_failure"}
+# Every other job's failure callback: a GitHub refusal is not retried.
+QUICK_FAILURE = "workers.jobs.on_quick_failure"
 ANNOUNCE_TIMEOUT = 2 * 60
 # Transient failures (GitHub 5xx and rate limits, network); a refusal GitHub would repeat is
 # not retried (workers.jobs.stop_retrying_if_permanent, run from the failure callbacks).
@@ -295,7 +297,7 @@ def _quick_job(
         meta=meta,
         timeout=ANNOUNCE_TIMEOUT,
         retry=RETRY,
-        on_failure=Callback("workers.jobs.on_quick_failure"),
+        on_failure=Callback(QUICK_FAILURE),
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
         description=description,
@@ -303,7 +305,7 @@ def _quick_job(
 
 
 def _on_failure(request: Request) -> Callback:
-    return Callback(ON_FAILURE.get(type(request), "workers.jobs.on_quick_failure"))
+    return Callback(ON_FAILURE.get(type(request), QUICK_FAILURE))
 
 
 def _digest(text: str) -> str:

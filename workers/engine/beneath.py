@@ -5,14 +5,13 @@ in the kernel what otherwise takes one ``openat(O_NOFOLLOW)`` per folder on
 the path: reading the 2,000 ``package.json`` of a monorepo, that chain was
 half the cost of the reads (bench/jest_collision.py). Python's ``os`` has no
 ``openat2``, so it is called through ``ctypes``; where the kernel, a seccomp
-profile or the platform refuses it, ``open_beneath`` returns None and the
-caller walks the chain itself.
+profile or the platform refuses it, ``opener`` returns None and the caller
+walks the chain itself.
 """
 
 from __future__ import annotations
 
 import ctypes
-import errno
 import os
 import platform
 import sys
@@ -55,45 +54,26 @@ _hows: dict[int, tuple[_OpenHow, object]] = {}  # flags -> (struct, pointer to i
 _works: bool | None = None  # learned on the first call
 
 
-def open_beneath(dirfd: int, path: str, flags: int) -> int | None:
-    """A descriptor for ``path`` (relative, below ``dirfd``), never through a symlink.
-
-    Raises OSError as ``open`` would (``ELOOP`` when a symlink is on the way);
-    returns None when ``openat2`` is not available here.
-    """
-    global _works
-    if _syscall is None or _works is False:
-        return None
+def _how(flags: int) -> object:
+    """A pointer to the ``open_how`` struct for ``flags`` (the struct is kept alive here)."""
     how = _hows.get(flags)
     if how is None:
         struct = _OpenHow(flags | os.O_CLOEXEC, 0, _RESOLVE)
         how = _hows[flags] = (struct, ctypes.byref(struct))
-    fd = _syscall(_NUMBER, ctypes.c_long(dirfd), os.fsencode(path), how[1], _SIZE)
-    if fd >= 0:
-        _works = True
-        return fd
-    err = ctypes.get_errno()
-    if _works is None and err in (errno.ENOSYS, errno.EPERM, errno.EINVAL, errno.E2BIG):
-        _works = False  # an old kernel, or a seccomp filter that does not know openat2
-        return None
-    raise OSError(err, os.strerror(err), path)
+    return how[1]
 
 
 def opener(dirfd: int, flags: int) -> Callable[[str], int] | None:
-    """``open_beneath`` bound to one folder and one set of flags, for a loop over many files.
+    """A function opening ``path`` (relative, below ``dirfd``) never through a symlink.
 
     None when ``openat2`` is not available here. The returned function raises
-    OSError as ``open`` would. Everything the call needs is looked up once:
-    over 2,000 files the per-call lookups of ``open_beneath`` cost as much as
-    the ``read`` system calls (bench/jest_collision.py).
+    OSError as ``open`` would (``ELOOP`` when a symlink is on the way).
+    Everything the call needs is looked up once: over 2,000 files, per-call
+    lookups cost as much as the ``read`` system calls (bench/jest_collision.py).
     """
     if not available():
         return None
-    how = _hows.get(flags)
-    if how is None:
-        struct = _OpenHow(flags | os.O_CLOEXEC, 0, _RESOLVE)
-        how = _hows[flags] = (struct, ctypes.byref(struct))
-    syscall, number, folder, ref, size = _syscall, _NUMBER, ctypes.c_long(dirfd), how[1], _SIZE
+    syscall, number, folder, ref, size = _syscall, _NUMBER, ctypes.c_long(dirfd), _how(flags), _SIZE
     assert syscall is not None
     get_errno, strerror = ctypes.get_errno, os.strerror
     encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()  # os.fsencode's
@@ -109,15 +89,19 @@ def opener(dirfd: int, flags: int) -> Callable[[str], int] | None:
 
 
 def available() -> bool:
-    """Whether ``open_beneath`` works here (probed once)."""
+    """Whether ``openat2`` works here, probed once: an old kernel (ENOSYS), a seccomp filter
+    that does not know it (EPERM, ENOSYS) or another refusal means the callers' fallback."""
+    global _works
     if _works is None:
-        fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            got = open_beneath(fd, ".", os.O_RDONLY | os.O_DIRECTORY)
-            if got is not None:
-                os.close(got)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-    return bool(_works)
+        _works = False
+        if _syscall is not None:
+            flags = os.O_RDONLY | os.O_DIRECTORY
+            fd = os.open("/", flags)
+            try:
+                got = _syscall(_NUMBER, ctypes.c_long(fd), b".", _how(flags), _SIZE)
+                if got >= 0:
+                    os.close(got)
+                    _works = True
+            finally:
+                os.close(fd)
+    return _works

@@ -130,5 +130,9 @@ def toplevel(path: Path) -> Path | None:
 
 
 def split_z(data: bytes) -> list[str]:
-    """Split git's NUL-separated output into paths (undecodable bytes kept via surrogateescape)."""
-    return [os.fsdecode(item) for item in data.split(b"\0") if item]
+    """Split git's NUL-separated output into paths (undecodable bytes kept via surrogateescape).
+
+    One decode of the whole output: a NUL never falls inside a UTF-8 sequence.
+    """
+    decoded = data.decode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+    return [item for item in decoded.split("\0") if item]

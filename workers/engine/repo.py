@@ -26,7 +26,6 @@ import errno
 import os
 import stat
 import subprocess
-import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
@@ -111,11 +110,6 @@ class Listing:
         start = bisect.bisect_left(self.paths, prefix)
         end = bisect.bisect_left(self.paths, folder + "0")  # "0" follows "/"
         return self.paths[start:end]
-
-
-def _decode_z(data: bytes) -> list[str]:
-    """``split_z`` in one decode (NUL never occurs inside a UTF-8 sequence); the last is empty."""
-    return data.decode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()).split("\0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,7 +382,7 @@ class GitWorktreeView(RepoView):
         paths = [*special, *_lstat_all(self.root, tracked, special, self.max_bytes)]
         self._untracked: set[str] = set()
         untracked_paths = []
-        for path in _decode_z(finish_git(untracked, "ls-files --others"))[:-1]:
+        for path in split_z(finish_git(untracked, "ls-files --others")):
             if path.endswith("/"):  # a nested repository git does not descend into
                 special[path[:-1]] = Entry(path[:-1], Kind.SUBMODULE)
                 paths.append(path[:-1])
