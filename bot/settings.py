@@ -129,7 +129,8 @@ class Settings(BaseModel):
     max_file_bytes: int = _env(
         "PRGATE_MAX_FILE_BYTES",
         2 * 1024 * 1024,
-        "largest file a check reads; larger files are skipped with a note",
+        "largest file a check reads; a larger file is skipped with a note when it is "
+        "only searched, and makes its check could-not-run when the check needs it",
         gt=0,
     )
     render_timeout: float = _env(

@@ -16,7 +16,7 @@ import shlex
 from collections import defaultdict
 
 from workers.checks.secrets import NEEDLES, SecretMatch, private_key_at, scan_env_text, scan_line
-from workers.checks.template_roots import TemplateRoot, find_template_roots
+from workers.checks.template_roots import TemplateRoot, find_template_roots, unreadable
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.registry import CheckSpec
@@ -172,8 +172,8 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
     flagged_dirs: set[str] = set()
     for path in _candidates(paths):
         root = _innermost(roots, path)
-        if root is None or root.excluded(path) or config.ignored(path):
-            continue
+        if root is None or root.unreadable or root.excluded(path) or config.ignored(path):
+            continue  # an unreadable template is not judged: run() says the check could not run
         parts = path.split("/")
         first = len(root.path.split("/")) if root.path else 0
         folder_hit = None
@@ -278,10 +278,8 @@ def _secret_findings(
             continue
         for number, match in scan_env_text(text):
             by_line.setdefault((entry.path, number), match)
-    for entry in view.oversized():
-        notes.append(
-            Note(path=entry.path, message=f"not scanned for secrets: {view.oversize_reason(entry)}")
-        )
+    for path, why in view.unscanned():
+        notes.append(Note(path=path, message=f"not scanned for secrets: {why}"))
     findings = []
     ordinals: dict[tuple[str, str], int] = defaultdict(int)
     for (path, line), match in sorted(by_line.items()):
@@ -303,7 +301,13 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
                 "secret rule ran"
             )
         )
-    return CheckResult(check=NAME, findings=findings + secrets, notes=notes + secret_notes)
+    problems = unreadable(roots)
+    return CheckResult(
+        check=NAME,
+        findings=findings + secrets,
+        notes=notes + secret_notes,
+        error="; ".join(problems) if problems else None,
+    )
 
 
 SPEC = CheckSpec(

@@ -30,7 +30,12 @@ from typing import Any
 
 from workers.checks.copier_questions import check_question, jinja_names
 from workers.checks.hook_ast import analyse
-from workers.checks.template_roots import DEFAULT_EXCLUDE, copier_settings, find_template_roots
+from workers.checks.template_roots import (
+    DEFAULT_EXCLUDE,
+    SettingsUnreadable,
+    copier_settings,
+    find_template_roots,
+)
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.registry import CheckSpec
@@ -235,12 +240,17 @@ def _script_words(cmd: str | list[str]) -> list[str]:
 
 
 def _check_template(
-    view: RepoView, copier_yml: str, notes: list[Note], render: bool
+    view: RepoView, copier_yml: str, notes: list[Note], render: bool, problems: list[str]
 ) -> list[Finding]:
+    """Findings of one template; what it could not read goes to ``problems`` (could not run)."""
     findings: list[Finding] = []
     root = posixpath.dirname(copier_yml)
     prefix = f"{root}/" if root else ""
-    settings = copier_settings(view, copier_yml, notes)
+    try:
+        settings = copier_settings(view, copier_yml)
+    except SettingsUnreadable as exc:
+        problems.append(f"{exc}; its tasks, validators and hooks were not judged")
+        return []
     referenced: set[str] = set()
     used = _used_in_paths(view, copier_yml, settings)
     findings += _path_questions(view, copier_yml, settings, used)
@@ -334,7 +344,7 @@ def _check_template(
                 )
     for script in sorted(referenced | set(hook_scripts)):
         if script.endswith(".py") and view.entry(script) is not None:
-            findings += _python_hook(view, script, notes)
+            findings += _python_hook(view, script, problems)
     ignore = f"{prefix}.copierignore"
     if view.entry(ignore) is not None:
         findings.append(
@@ -469,11 +479,11 @@ def _task_shapes(copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _python_hook(view: RepoView, script: str, notes: list[Note]) -> list[Finding]:
+def _python_hook(view: RepoView, script: str, problems: list[str]) -> list[Finding]:
     try:
         source = view.read_text(script)
-    except FileSkipped as exc:
-        notes.append(Note(path=script, message=f"hook not analysed: {exc}"))
+    except FileSkipped as exc:  # its rules are errors: an unread hook is not a passed one
+        problems.append(f"hook {script} was not analysed: {exc}")
         return []
     return [_finding(p.rule, script, p.message, p.line) for p in analyse(source)]
 
@@ -485,7 +495,8 @@ def _pytest_copier(view: RepoView, notes: list[Note]) -> list[Finding]:
             continue
         try:
             text = view.read_text(entry.path)
-        except FileSkipped:
+        except FileSkipped as exc:  # its rule is a warning: a note, not "could not run"
+            notes.append(Note(path=entry.path, message=f"not searched for pytest-copier: {exc}"))
             continue
         uses = "pytest_copier" in text or re.search(r"\bcopier_template\b", text)
         if uses and "copier_template_paths" not in text:
@@ -505,13 +516,15 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     roots, notes = find_template_roots(view, config)
     copier = [r.source for r in roots if r.kind == "copier"]
     findings: list[Finding] = []
+    problems: list[str] = []
     render = config.hook_validation.render
     for copier_yml in copier:
-        findings += _check_template(view, copier_yml, notes, render)
+        findings += _check_template(view, copier_yml, notes, render, problems)
     findings += _pytest_copier(view, notes)
     if not copier:
         notes.append(Note(message="no Copier templates found (copier.yml/copier.yaml)"))
-    return CheckResult(check=NAME, findings=findings, notes=notes)
+    error = "; ".join(problems) if problems else None
+    return CheckResult(check=NAME, findings=findings, notes=notes, error=error)
 
 
 SPEC = CheckSpec(

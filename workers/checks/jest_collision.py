@@ -168,7 +168,17 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     findings: list[Finding] = []
     notes: list[Note] = []
     problems: list[str] = []
-    if not any(uses_jest(view, tree, d) for d in settings.run_from):
+    try:
+        used = any(uses_jest(view, tree, d) for d in settings.run_from)
+        version = (settings.jest_version or jest_version(view)) if used else 0
+    except Unpredictable as exc:  # a manifest or config it needs to decide could not be read
+        finding = UNPREDICTABLE.finding(exc.path or "package.json", str(exc), key="uses-jest")
+        return CheckResult(
+            check=NAME,
+            findings=[finding],
+            error=f"whether and which Jest is used here could not be decided: {exc}",
+        )
+    if not used:
         notes.append(
             Note(
                 message="Jest is not used here (no Jest config, no jest dependency): "
@@ -176,7 +186,6 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
             )
         )
         return CheckResult(check=NAME, notes=notes)
-    version = settings.jest_version or jest_version(view)
     notes.append(Note(message=f"predicting Jest {version}'s haste map"))
     context = _Context(view, tree, config)
     for run_dir in settings.run_from:

@@ -196,11 +196,20 @@ def parse_json(data: bytes) -> Any:
 
 
 def package_manifests(view: RepoView, run_dir: str = ".") -> Iterator[dict[str, Any]]:
-    """The parsed ``package.json`` of ``run_dir`` and of the repository root, when valid."""
+    """The parsed ``package.json`` of ``run_dir`` and of the repository root, when valid.
+
+    A manifest that is listed but cannot be read (over the size limit, not a
+    regular file) raises Unpredictable: whether Jest is used, and which
+    version, is not known without it.
+    """
     for rel in dict.fromkeys((posixpath.normpath(f"{run_dir}/package.json"), "package.json")):
+        if view.entry(rel) is None:
+            continue
         try:
             data = parse_json(view.read(rel))
-        except (FileSkipped, ValueError):
+        except FileSkipped as exc:
+            raise Unpredictable(f"{rel} could not be read: {exc}", rel) from None
+        except ValueError:
             continue
         if isinstance(data, dict):
             yield data
@@ -265,10 +274,11 @@ def js_truthy(value: Any) -> bool:
 
 
 def jest_key(tree: Tree, package: str) -> Any:
+    """The ``jest`` key of a package.json; Unpredictable when prgate could not read the file."""
     try:
         data = parse_json(tree.read(package))
-    except (ValueError, Unpredictable):
-        return None  # Jest swallows the error here and reads the file again later
+    except ValueError:
+        return None  # Jest swallows the parse error here and reads the file again later
     return data.get("jest") if isinstance(data, dict) else None
 
 

@@ -52,6 +52,9 @@ class TemplateRoot:
     render_root: str = ""  # where rendering starts (Copier's _subdirectory)
     suffix: str = ""  # suffix stripped from rendered file names
     exclude: pathspec.PathSpec[Any] | None = field(default=None, compare=False)
+    # why the template's settings could not be read; its render root and
+    # exclusions are then unknown, and a check that depends on them cannot judge
+    unreadable: str | None = None
 
     def contains(self, path: str) -> bool:
         return not self.path or path == self.path or path.startswith(self.path + "/")
@@ -96,28 +99,50 @@ class _TolerantLoader(yaml.SafeLoader):
 _TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
-def copier_settings(view: RepoView, path: str, notes: list[Note]) -> dict[str, Any]:
+class SettingsUnreadable(Exception):
+    """A template's settings file could not be read or parsed; ``str(exc)`` names it and why.
+
+    Copier's settings decide what is rendered, where, and which tasks run, so a
+    check that needs them cannot judge the template without them: it reports
+    "could not run" rather than assume Copier's defaults (a padded or binary
+    ``copier.yml`` must not switch the check off).
+    """
+
+
+def copier_settings(view: RepoView, path: str) -> dict[str, Any]:
+    """The merged documents of a ``copier.yml``; SettingsUnreadable when it cannot be read."""
     try:
         text = view.read_text(path)
+    except FileSkipped as exc:
+        raise SettingsUnreadable(f"{path} could not be read: {exc}") from None
+    try:
         merged: dict[str, Any] = {}
         for doc in yaml.load_all(text, Loader=_TolerantLoader):
             if isinstance(doc, dict):
                 merged.update(doc)
-        return merged
-    except (FileSkipped, yaml.YAMLError) as exc:
-        notes.append(
-            Note(
-                path=path,
-                message=f"{path} could not be read as YAML ({exc}); "
-                "Copier's defaults were assumed for it",
-            )
-        )
-        return {}
+    except yaml.YAMLError as exc:
+        detail = " ".join(str(exc).split())
+        raise SettingsUnreadable(
+            f"{path} is not valid YAML ({detail}); Copier cannot load it either"
+        ) from None
+    return merged
+
+
+def unreadable(roots: Iterable[TemplateRoot]) -> list[str]:
+    """Why each template whose settings could not be read was not judged."""
+    return [
+        f"{r.unreadable}; the template in {r.path or 'the repository root'} was not judged"
+        for r in roots
+        if r.unreadable is not None
+    ]
 
 
 def _copier_root(view: RepoView, path: str, notes: list[Note]) -> TemplateRoot:
     folder = posixpath.dirname(path)
-    settings = copier_settings(view, path, notes)
+    try:
+        settings = copier_settings(view, path)
+    except SettingsUnreadable as exc:
+        return TemplateRoot(path=folder, kind="copier", source=path, unreadable=str(exc))
     sub = settings.get("_subdirectory")
     subdirectory = sub.strip("/") if isinstance(sub, str) and "{" not in sub else ""
     if isinstance(sub, str) and "{" in sub:

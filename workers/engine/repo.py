@@ -134,6 +134,10 @@ def check_relpath(path: str) -> str:
     return path
 
 
+def not_regular(path: str) -> str:
+    return f"{path} is not a regular file (a FIFO, socket, device or folder where a file is listed)"
+
+
 def human_size(n: int) -> str:
     size = float(n)
     for unit in ("B", "KiB", "MiB", "GiB"):
@@ -145,6 +149,8 @@ def human_size(n: int) -> str:
 
 class RepoView(ABC):
     """Read-only view of a repository's files."""
+
+    _irregular: tuple[str, ...] = ()  # listed paths that are a FIFO, socket or device on disk
 
     def __init__(self, root: Path, max_bytes: int | None = None) -> None:
         self.root = root.resolve()
@@ -295,6 +301,16 @@ class RepoView(ABC):
     def oversized(self) -> list[Entry]:
         return list(self._oversized)
 
+    def unscanned(self) -> list[tuple[str, str]]:
+        """(path, why) of every listed file a content search skips: oversize or not a file.
+
+        Symlinks are not in it (they are never read, by design, and judged by name).
+        """
+        self._listing  # noqa: B018 - listing sets _irregular
+        out = [(e.path, self.oversize_reason(e)) for e in self._oversized]
+        out += [(p, not_regular(p)) for p in self._irregular]
+        return sorted(out)
+
     @cached_property
     def _oversized(self) -> list[Entry]:
         limit = self.max_bytes
@@ -379,7 +395,9 @@ class GitWorktreeView(RepoView):
         special = {p: Entry(p, Kind.SUBMODULE) for mode, p in odd if mode == "160000"}
         if special:
             tracked = [p for p in tracked if p not in special]
-        paths = [*special, *_lstat_all(self.root, tracked, special, self.max_bytes)]
+        irregular: list[str] = []
+        paths = [*special, *_lstat_all(self.root, tracked, special, self.max_bytes, irregular)]
+        self._irregular = tuple(irregular)
         self._untracked: set[str] = set()
         untracked_paths = []
         for path in split_z(finish_git(untracked, "ls-files --others")):
@@ -601,6 +619,7 @@ class DirectoryView(RepoView):
     def _list(self) -> Listing:
         paths: list[str] = []
         special: dict[str, Entry] = {}
+        irregular: list[str] = []
         stack = [("", str(self.root))]
         while stack:
             rel, absolute = stack.pop()
@@ -620,6 +639,10 @@ class DirectoryView(RepoView):
                         size = d.stat(follow_symlinks=False).st_size
                         if size > self.max_bytes:
                             special[path] = Entry(path, Kind.FILE, size)
+                    else:  # a FIFO, socket or device: listed, and unreadable when read
+                        paths.append(path)
+                        irregular.append(path)
+        self._irregular = tuple(irregular)
         return Listing(paths, special)
 
     def _read_unchecked(self, entry: Entry) -> bytes:
@@ -630,14 +653,22 @@ class DirectoryView(RepoView):
 
 
 def _lstat_all(
-    root: Path, paths: Iterable[str], special: dict[str, Entry], limit: int
+    root: Path,
+    paths: Iterable[str],
+    special: dict[str, Entry],
+    limit: int,
+    irregular: list[str] | None = None,
 ) -> list[str]:
     """The regular files and symlinks among ``paths`` (relative to ``root``), never followed.
 
     Symlinks and files over ``limit`` are added to ``special``. Missing paths
-    (deleted in the work tree, sparse checkouts) are dropped: git would not
-    commit them. This loop is the hot spot of listing a big work tree, hence
-    the inlined mode tests.
+    (deleted in the work tree, sparse checkouts) and folders are dropped: git
+    would not commit them. A FIFO, socket or device where git lists a file is
+    kept (reading it says it is not a regular file) and added to ``irregular``:
+    git cannot commit it, so what the change holds there is unknown, and a
+    check that needs the file must say it could not judge rather than pass.
+    This loop is the hot spot of listing a big work tree, hence the inlined
+    mode tests.
     """
     found: list[str] = []
     keep = found.append
@@ -657,6 +688,9 @@ def _lstat_all(
             elif is_lnk(mode):
                 keep(path)
                 special[path] = Entry(path, Kind.SYMLINK, st.st_size)
+            elif irregular is not None and not stat.S_ISDIR(mode):
+                keep(path)
+                irregular.append(path)
     finally:
         os.close(rootfd)
     return found
@@ -811,10 +845,10 @@ def _read_fd(fd: int, path: str, limit: int) -> bytes:
                     break
                 data += chunk
         if not data and not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise FileSkipped(f"{path} is not a regular file")
+            raise FileSkipped(not_regular(path))
     except OSError as exc:
         if exc.errno in (errno.EISDIR, errno.EAGAIN):
-            raise FileSkipped(f"{path} is not a regular file") from None
+            raise FileSkipped(not_regular(path)) from None
         raise FileSkipped(f"{path} could not be read: {exc.strerror}") from None
     if len(data) > limit:
         raise FileSkipped(
