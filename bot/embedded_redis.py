@@ -17,6 +17,8 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import RedisError
 
+from workers.engine.environ import child_env
+
 
 class EmbeddedRedisError(Exception):
     pass
@@ -66,7 +68,8 @@ class EmbeddedRedis:
             "--daemonize", "no", "--loglevel", "warning",
             "--logfile", str(self.data_dir / "redis.log"),
         ]  # fmt: skip
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL)
+        # redis-server needs nothing of ours: not the App's secrets in this environment
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, env=child_env())
         client = Redis.from_url(self.url, socket_connect_timeout=0.5)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

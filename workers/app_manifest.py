@@ -35,6 +35,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import yaml
 
 from bot.settings import Settings
+from workers.engine.git import git_env
 
 MANIFEST_FIELDS = {  # what GitHub's manifest flow accepts
     "name", "url", "hook_attributes", "redirect_url", "callback_urls", "setup_url",
@@ -112,11 +113,17 @@ def ensure_ignored(env_file: Path) -> str | None:
     """Make git ignore the .env file when it sits in a work tree; what was done, if anything."""
     folder = env_file.parent
     inside = subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"], cwd=folder, capture_output=True, text=True
+        ["git", "rev-parse", "--is-inside-work-tree"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=git_env(),
     )
     if inside.returncode != 0 or inside.stdout.strip() != "true":
         return None
-    ignored = subprocess.run(["git", "check-ignore", "-q", env_file.name], cwd=folder)
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "--", env_file.name], cwd=folder, env=git_env()
+    )
     if ignored.returncode == 0:
         return None
     gitignore = folder / ".gitignore"

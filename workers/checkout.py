@@ -26,6 +26,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from workers.engine.environ import child_env
+
 GIT_TIMEOUT = 600  # seconds for one git command; a job's own timeout is the backstop
 
 
@@ -46,19 +48,20 @@ class RepoCache:
         self.clone_url = clone_url
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
         self._secrets = (token, basic)
-        self._env = {
-            **os.environ,
-            "GIT_TERMINAL_PROMPT": "0",
-            "GIT_ASKPASS": "true",  # never prompt; a missing credential is an error
-            "GIT_LFS_SKIP_SMUDGE": "1",
-            "GIT_OPTIONAL_LOCKS": "0",
-            "LC_ALL": "C",
-            "GIT_CONFIG_COUNT": "2",
-            "GIT_CONFIG_KEY_0": "http.extraHeader",
-            "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
-            "GIT_CONFIG_KEY_1": "credential.helper",
-            "GIT_CONFIG_VALUE_1": "",
-        }
+        self._env = child_env(
+            {
+                "GIT_TERMINAL_PROMPT": "0",
+                "GIT_ASKPASS": "true",  # never prompt; a missing credential is an error
+                "GIT_LFS_SKIP_SMUDGE": "1",
+                "GIT_OPTIONAL_LOCKS": "0",
+                "LC_ALL": "C",
+                "GIT_CONFIG_COUNT": "2",
+                "GIT_CONFIG_KEY_0": "http.extraHeader",
+                "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
+                "GIT_CONFIG_KEY_1": "credential.helper",
+                "GIT_CONFIG_VALUE_1": "",
+            }
+        )
 
     def git(self, args: Sequence[str], cwd: Path | None = None) -> bytes:
         try:

@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from workers.engine.environ import child_env
+
 # Settings that change git's output format are pinned so that a user's
 # ~/.gitconfig cannot break parsing.
 _PINNED = (
@@ -27,11 +29,8 @@ class RepoError(Exception):
 
 
 def git_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["GIT_OPTIONAL_LOCKS"] = "0"  # never take index.lock while only reading
-    env["LC_ALL"] = "C"
-    env.pop("GIT_PAGER", None)
-    return env
+    """git's environment: the allow-list (never the App's secrets), no locks, C messages."""
+    return child_env({"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"})
 
 
 def git_command(args: Sequence[str]) -> list[str]:
