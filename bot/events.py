@@ -1,12 +1,16 @@
 """The few webhook fields prgate uses, as small pydantic models.
 
 Unknown fields are ignored (pydantic's default), so GitHub adding fields never
-breaks parsing; a missing field the route needs is a 400 with its name.
+breaks parsing; a missing field the route needs is a 400 with its name, and so
+is an identifier out of shape (a SHA that is not 40 or 64 hex digits, a number
+out of range, a branch name git would refuse): see ``workers.requests``.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
+
+from workers.requests import BranchName, DatabaseId, HttpUrl, IssueNumber, RepoFullName, Sha
 
 
 class _Model(BaseModel):
@@ -19,36 +23,40 @@ class Account(_Model):
 
 
 class App(_Model):
-    id: int
+    id: DatabaseId
 
 
 class Installation(_Model):
-    id: int
+    id: DatabaseId
 
 
 class Repository(_Model):
-    id: int
-    full_name: str
+    id: DatabaseId
+    full_name: RepoFullName
     node_id: str | None = None
-    clone_url: str | None = None
+    clone_url: HttpUrl | None = None
 
 
 class Ref(_Model):
-    ref: str
-    sha: str
+    ref: str  # a head branch is never used: a fork's odd name must not lose the delivery
+    sha: Sha
+
+
+class BaseRef(Ref):
+    ref: BranchName  # fetched and named in a local ref: it must be a name git accepts
 
 
 class PullRequest(_Model):
-    number: int
+    number: IssueNumber
     draft: bool = False
     state: str = "open"
     head: Ref
-    base: Ref
+    base: BaseRef
 
 
 class PullRequestRef(_Model):
-    number: int
-    base: Ref | None = None
+    number: IssueNumber
+    base: BaseRef | None = None
 
 
 class Changes(_Model):
@@ -69,7 +77,7 @@ class PullRequestEvent(RepositoryEvent):
 
 
 class CheckSuite(_Model):
-    head_sha: str
+    head_sha: Sha
     app: App | None = None
     pull_requests: list[PullRequestRef] = []
 
@@ -80,7 +88,7 @@ class CheckSuiteEvent(RepositoryEvent):
 
 class CheckRun(_Model):
     name: str
-    head_sha: str
+    head_sha: Sha
     app: App | None = None
     pull_requests: list[PullRequestRef] = []
 
@@ -95,12 +103,12 @@ class CheckRunEvent(RepositoryEvent):
 
 
 class Issue(_Model):
-    number: int
+    number: IssueNumber
     pull_request: dict[str, object] | None = None  # present only when the issue is a PR
 
 
 class Comment(_Model):
-    id: int
+    id: DatabaseId
     body: str | None = None
     user: Account
     author_association: str | None = None

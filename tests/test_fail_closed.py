@@ -205,7 +205,7 @@ def _envs_in(files: list[Path]) -> list[dict[str, str]]:
 def _no_secret_in(envs: list[dict[str, str]]) -> None:
     assert envs, "no git process was recorded"
     for env in envs:
-        for key, value in SECRET_ENV.items():
+        for key in SECRET_ENV:
             assert key not in env
             assert not any("marker-7f3a" in v for v in env.values()), env
 

@@ -324,6 +324,71 @@ def test_malformed_bodies_and_headers(
     assert receiver.jobs() == []
 
 
+def _set(payload: dict[str, Any], dotted: str, value: object) -> None:
+    *parents, last = dotted.split(".")
+    for key in parents:
+        payload = payload[key]
+    payload[last] = value
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("pull_request.head.sha", "-" + "a" * 39),  # would read as an option to git
+        ("pull_request.head.sha", "../../etc"),
+        ("pull_request.head.sha", "A" * 40),  # GitHub sends lowercase hex
+        ("pull_request.number", 10**4000),
+        ("pull_request.number", 0),
+        ("pull_request.number", -2),
+        ("number", None),  # not used: a sanity case that stays accepted
+        ("pull_request.base.ref", "--upload-pack=touch /tmp/pwned"),
+        ("pull_request.base.ref", "../../x"),
+        ("pull_request.base.ref", "a..b"),
+        ("pull_request.base.ref", "x.lock"),
+        ("repository.full_name", "../../etc"),
+        ("repository.full_name", "-x/y"),
+        ("repository.id", 2**64),
+        ("repository.clone_url", "file:///etc"),
+        ("repository.clone_url", "ext::sh -c touch% /tmp/pwned"),
+        ("installation.id", 0),
+    ],
+)
+def test_signed_but_absurd_identifiers_are_refused_at_the_edge(
+    receiver: Receiver, field: str, value: object
+) -> None:
+    payload = load("pull_request/synchronize.payload.json")
+    _set(payload, field, value)
+    response = receiver.send("pull_request", payload)
+    if field == "number":
+        assert response.status_code == 200
+        receiver.jobs()
+        return
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["detail"]
+    assert receiver.jobs() == []
+
+
+def test_the_worker_refuses_an_absurd_request_too() -> None:
+    """A job read from Redis is validated again: the queue is not a trusted channel."""
+    from pydantic import ValidationError
+
+    from workers.requests import CheckRequest
+
+    good = {
+        "delivery_id": "d",
+        "event": "pull_request.opened",
+        "repo_id": 1,
+        "repo_full_name": "o/r",
+        "head_sha": "a" * 40,
+        "base_ref": "main",
+    }
+    assert CheckRequest.model_validate(good).head_sha == "a" * 40
+    assert CheckRequest.model_validate({**good, "head_sha": "b" * 64}).head_sha == "b" * 64
+    for bad in ({"head_sha": "-" + "a" * 39}, {"base_ref": "-x"}, {"pr_number": 2**40}):
+        with pytest.raises(ValidationError):
+            CheckRequest.model_validate({**good, **bad})
+
+
 def test_the_webhook_path_takes_only_post(receiver: Receiver) -> None:
     response = receiver.client.get(PATH)
     assert response.status_code == 405 and response.headers["allow"] == "POST"

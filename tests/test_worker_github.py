@@ -19,7 +19,7 @@ from bot.routing import route
 from bot.settings import load_settings
 from tests.conftest import WEBHOOKS, git
 from tests.fake_github import APP_ID
-from tests.worker_harness import HOST, NUMBER, RUNS, Harness
+from tests.worker_harness import CLONE_URL, HOST, NUMBER, RUNS, Harness
 
 # --- a clean pull request ---------------------------------------------------------------------
 
@@ -328,7 +328,7 @@ def test_check_suite_without_a_pr_checks_the_sha_against_the_default_branch(gh: 
     sha = gh.open_pr({"tpl/.env": "API_KEY=abc123\n"})
     payload = json.loads((WEBHOOKS / "check_suite" / "requested.payload.json").read_text())
     payload["check_suite"].update(head_sha=sha, pull_requests=[], app={"id": APP_ID})
-    payload["repository"]["clone_url"] = gh.origin.as_uri()
+    payload["repository"]["clone_url"] = CLONE_URL
     routed = route("check_suite", payload, "suite-1", load_settings())
     assert [r.pr_number for r in routed.jobs] == [None]  # type: ignore[union-attr]
     gh.submit("suite-1", routed)

@@ -28,6 +28,9 @@ from tests.fake_github import APP_ID, FakeGitHub, make_private_key
 from workers.dispatch import Dispatcher, burst
 
 HOST = "github.example"
+# What deliveries carry; git's url.<base>.insteadOf (in the harness's global git config)
+# sends it to the local origin, so the worker clones the URL GitHub would send.
+CLONE_URL = f"https://{HOST}/Codertocat/Hello-World.git"
 RUNS = ("prgate/contamination", "prgate/jest-collision", "prgate/hook-validation")
 NUMBER = 1
 
@@ -80,7 +83,7 @@ class Harness:
         pr.update(number=NUMBER, state="open", draft=False)
         pr["head"]["sha"] = sha
         pr["base"]["ref"] = "main"
-        payload["repository"]["clone_url"] = self.origin.as_uri()
+        payload["repository"]["clone_url"] = CLONE_URL
         payload["installation"] = {"id": 77}
         self.deliveries += 1
         routed = route("pull_request", payload, f"delivery-{self.deliveries}", load_settings())
@@ -89,7 +92,7 @@ class Harness:
 
     def send(self, event: str, payload: dict[str, Any]) -> Route:
         """Route and enqueue a delivery as the receiver does; the route says what happened."""
-        payload["repository"]["clone_url"] = self.origin.as_uri()
+        payload["repository"]["clone_url"] = CLONE_URL
         payload["repository"]["full_name"] = "Codertocat/Hello-World"
         payload["installation"] = {"id": 77}
         self.deliveries += 1
@@ -150,6 +153,9 @@ def gh(
         monkeypatch.setenv(key, value)
     origin = tmp_path / "origin"
     origin.mkdir()
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text(f'[url "{origin.as_uri()}"]\n\tinsteadOf = {CLONE_URL}\n')
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
     git(origin, "init", "-q", "-b", "main")
     git(origin, "config", "uploadpack.allowFilter", "true")
     git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")

@@ -12,6 +12,9 @@
   Worktree folders are named after the host and process that made them; one
   whose process is gone (a killed worker) is removed by the next job on that
   repository (the folder, then ``git worktree prune``).
+* Revisions and refspecs come after ``--end-of-options``: they are validated
+  where a delivery enters (``workers.requests``), and even so none could ever
+  read as an option to git.
 """
 
 from __future__ import annotations
@@ -111,40 +114,48 @@ class RepoCache:
             self._ensure()
             self.git(
                 ["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--filter=blob:none",
-                 "origin", *refspecs]
+                 "--end-of-options", "origin", *refspecs]
             )  # fmt: skip
 
     def has_commit(self, sha: str) -> bool:
         try:
-            self.git(["cat-file", "-e", f"{sha}^{{commit}}"])
+            self.git(["cat-file", "-e", "--end-of-options", f"{sha}^{{commit}}"])
         except CheckoutError:
             return False
         return True
 
     def rev(self, ref: str) -> str:
-        return self.git(["rev-parse", "--verify", f"{ref}^{{commit}}"]).decode().strip()
+        return (
+            self.git(["rev-parse", "--verify", "--end-of-options", f"{ref}^{{commit}}"])
+            .decode()
+            .strip()
+        )
 
     def merge_base(self, a: str, b: str) -> str | None:
         """Where ``b`` branched from ``a`` (commits and trees are local); None if unrelated."""
         try:
-            return self.git(["merge-base", a, b]).decode().strip() or None
+            return self.git(["merge-base", "--end-of-options", a, b]).decode().strip() or None
         except CheckoutError:
             return None
 
     def blob_id(self, rev: str, path: str) -> str | None:
         """The id of a file's blob at a revision, from the tree alone (no blob is fetched)."""
         try:
-            return self.git(["rev-parse", "--verify", "-q", f"{rev}:{path}"]).decode().strip()
+            return (
+                self.git(["rev-parse", "--verify", "-q", "--end-of-options", f"{rev}:{path}"])
+                .decode()
+                .strip()
+            )
         except CheckoutError:
             return None
 
     def show(self, rev: str, path: str) -> bytes | None:
         """A file's bytes at a revision (fetching its blob), or None when it is not there."""
         try:
-            self.git(["cat-file", "-e", f"{rev}:{path}"])
+            self.git(["cat-file", "-e", "--end-of-options", f"{rev}:{path}"])
         except CheckoutError:
             return None
-        return self.git(["cat-file", "blob", f"{rev}:{path}"])
+        return self.git(["cat-file", "blob", "--end-of-options", f"{rev}:{path}"])
 
     @contextmanager
     def worktree(self, sha: str) -> Iterator[Path]:
@@ -154,7 +165,7 @@ class RepoCache:
             self._sweep()
             self.worktrees.mkdir(parents=True, exist_ok=True)
             shutil.rmtree(path, ignore_errors=True)
-            self.git(["worktree", "add", "-q", "--detach", str(path), sha])
+            self.git(["worktree", "add", "-q", "--detach", "--end-of-options", str(path), sha])
         try:
             yield path
         finally:
