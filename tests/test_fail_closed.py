@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import check, run_cli
+from tests.conftest import check, needs_sandbox, run_cli
 
 Repo = Callable[..., Path]
 
@@ -260,3 +260,97 @@ def test_the_embedded_redis_never_sees_the_apps_secrets(
     with embedded.EmbeddedRedis(tmp_path / "redis"):
         pass
     _no_secret_in(_envs_in([dump]))
+
+
+# --- 3. Killing the parent takes the whole sandbox with it, and its scratch files ---------
+
+
+def _with_marker(marker: str) -> list[int]:
+    """PIDs whose command line contains ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if marker.encode() in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+def _wait_for(condition: Callable[[], object], seconds: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return bool(condition())
+
+
+@needs_sandbox
+@pytest.mark.parametrize("how", ["SIGKILL", "job-timeout"])
+def test_killing_the_parent_kills_the_sandbox_and_removes_its_scratch(
+    repo: Repo, tmp_path: Path, how: str
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    marker = f"sleep {4000 + os.getpid() % 1000 + (500 if how == 'SIGKILL' else 0)}"
+    template = repo(
+        {
+            "copier.yml": "_subdirectory: t\n"
+            f'_tasks:\n  - ["sh", "-c", "{marker} & {marker} & {marker}"]\n',
+            "t/README.md": "x\n",
+        }
+    )
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "PRGATE_RENDER_TIMEOUT": "120"}
+    exe = Path(sys.executable).parent / "prgate"
+    argv = [str(exe), "check", "--render", "--only", "hook-validation", str(template)]
+    if how == "job-timeout":  # RQ's death penalty: a signal handler raises inside the job
+        argv = [sys.executable, "-c", "import signal, sys\n"
+                "def timeout(*_): raise TimeoutError('job timeout')\n"
+                "signal.signal(signal.SIGUSR1, timeout)\n"
+                "from workers.cli import main\n"
+                f"sys.argv = {argv!r}\nmain()\n"]  # fmt: skip
+    parent = subprocess.Popen(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert _wait_for(lambda: len(_with_marker(marker)) >= 3, 60), "the task never started"
+        assert any(scratch.iterdir()), "the render made no scratch folder"
+    finally:
+        parent.send_signal(signal.SIGKILL if how == "SIGKILL" else signal.SIGUSR1)
+        parent.wait(30)
+    assert _wait_for(lambda: not _with_marker(marker), 1.5), "sandbox processes outlived it"
+    assert _wait_for(lambda: not any(scratch.iterdir()), 2), list(scratch.iterdir())
+
+
+def test_killing_the_parent_kills_a_render_without_the_sandbox(repo: Repo, tmp_path: Path) -> None:
+    """Without the OS sandbox the render is a plain child process: it dies with its parent."""
+    import signal
+    import subprocess
+    import sys
+
+    loop = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+    template = repo({"copier.yml": "_subdirectory: t\n", "t/slow.txt.jinja": loop})
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "PRGATE_SANDBOX": "off"}
+    exe = Path(sys.executable).parent / "prgate"
+    argv = [str(exe), "check", "--render", "--only", "hook-validation", str(template)]
+    parent = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    marker = f"workers.render_child {template}"
+    try:
+        assert _wait_for(lambda: _with_marker(marker), 60), "the render never started"
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    assert _wait_for(lambda: not _with_marker(marker), 1.5), "the render outlived its parent"
+    assert _wait_for(lambda: not any(scratch.iterdir()), 2), list(scratch.iterdir())

@@ -16,6 +16,13 @@ command gets:
   time; at the wall limit the whole PID namespace is killed, so nothing it
   started lives on.
 
+Nothing of it outlives the process that started it, however that process
+ends (an exception such as RQ's job timeout, or SIGKILL): ``sandbox_init``
+reads a pipe whose only writer is the parent and kills the whole PID
+namespace when it sees the end of it, which the kernel delivers the moment
+the parent is gone; and every host folder it uses comes from
+``scratch_dir``, which a janitor process removes the same way.
+
 Its output folder comes back as a tar stream on a pipe, capped at
 ``Limits.output`` bytes and unpacked with tarfile's ``data`` filter (no
 absolute paths, no links out, no devices): the host gives it no writable path.
@@ -40,10 +47,13 @@ import sys
 import tarfile
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
+
+from workers.engine.environ import child_env
 
 SYSTEM_PATHS = (
     "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
@@ -77,6 +87,50 @@ class Result:
 
 class SandboxError(Exception):
     """The sandbox itself could not start (not the command failing)."""
+
+
+# The janitor: block until the pipe's only writer (the process that made the folder) closes
+# it or dies, then remove the folder. Standard library only, started with -I -S.
+_JANITOR = (
+    "import os, shutil, sys\n"
+    "fd = int(sys.argv[1])\n"
+    "while True:\n"
+    "    try:\n"
+    "        if not os.read(fd, 4096): break\n"
+    "    except InterruptedError: pass\n"
+    "shutil.rmtree(sys.argv[2], ignore_errors=True)\n"
+)
+
+
+@contextmanager
+def scratch_dir(prefix: str) -> Iterator[Path]:
+    """A new temporary folder, removed when the block ends and also when this process dies.
+
+    A process killed with SIGKILL runs no ``finally``; the folder is then removed
+    by a janitor process that waits for the end of a pipe only this process
+    writes to (the kernel closes it when this process is gone, however it ends).
+    """
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    read_fd, write_fd = os.pipe()
+    try:
+        janitor = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _JANITOR, str(read_fd), str(path)],
+            pass_fds=(read_fd,), env=child_env(), start_new_session=True,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    except OSError:
+        os.close(write_fd)
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    finally:
+        os.close(read_fd)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(write_fd)  # the janitor finds nothing left and exits
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            janitor.wait(5)
 
 
 def _python_paths() -> list[str]:
@@ -158,10 +212,27 @@ def run(
 ) -> Result:
     """Run ``argv`` (an absolute program path inside the sandbox) and return its result;
     the sandbox folder ``output`` (writable) is unpacked into ``dest`` on the host."""
+    with scratch_dir("prgate-sandbox-") as mountpoint:
+        return _run(argv, env, readonly, writable, cwd, output, dest, limits, str(mountpoint))
+
+
+def _run(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    readonly: Sequence[str | Path],
+    writable: Sequence[str],
+    cwd: str,
+    output: str | None,
+    dest: Path | None,
+    limits: Limits,
+    mountpoint: str,
+) -> Result:
     drop = os.geteuid() == 0
     processes = limits.processes + _processes_of(65534 if drop else os.geteuid())
-    mountpoint = tempfile.mkdtemp(prefix="prgate-sandbox-")
     read_fd, write_fd = os.pipe()
+    # sandbox_init reads watch_r: when watch_w closes (this process is done with it, or died)
+    # it kills every process in the sandbox
+    watch_r, watch_w = os.pipe()
     spec = {
         "root": mountpoint,
         "disk": limits.disk,
@@ -172,6 +243,7 @@ def run(
         "env": dict(env),
         "output": output or "/nonexistent",
         "out_fd": write_fd,
+        "watch_fd": watch_r,
         "drop_to_nobody": drop,
         "limits": {**asdict(limits), "processes": processes},
     }
@@ -182,15 +254,17 @@ def run(
     )
     try:
         proc = subprocess.Popen(
-            _command(spec), env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            _command(spec), env=child_env(),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            pass_fds=(write_fd,), start_new_session=True,
+            pass_fds=(write_fd, watch_r), start_new_session=True,
         )  # fmt: skip
     except OSError as exc:
         os.close(read_fd)
+        os.close(watch_w)
         raise SandboxError(f"cannot start unshare: {exc}") from exc
     finally:
         os.close(write_fd)
+        os.close(watch_r)
     receiver.start()
     timed_out = False
     try:
@@ -199,9 +273,14 @@ def run(
         timed_out = True
         os.killpg(proc.pid, signal.SIGKILL)  # unshare --kill-child takes the namespace down
         out, err = proc.communicate()
+    except BaseException:  # a job timeout or Ctrl-C here: the sandbox ends with this call
+        os.close(watch_w)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    os.close(watch_w)
     receiver.join(30)
-    with contextlib.suppress(OSError):
-        os.rmdir(mountpoint)  # the tmpfs was mounted only inside the namespace
     if proc.returncode == 125 and b"prgate sandbox:" in err:
         raise SandboxError(err.decode("utf-8", "replace").strip().splitlines()[-1])
     return Result(

@@ -19,6 +19,11 @@ and nothing from the pull request runs in this process. Steps:
    behind, write the output folder as a tar stream to the descriptor the worker
    passed, and exit with the command's status.
 
+From the start, a thread reads the watch pipe whose only writer is the worker:
+when it ends (the worker is done with the sandbox, or died, even by SIGKILL),
+every process of the namespace is killed and this one exits, which takes the
+PID namespace down.
+
 mount(2), umount2(2), pivot_root(2) and prctl(2) are called through ctypes: the
 standard library has no wrappers for them on Python 3.11.
 """
@@ -35,6 +40,7 @@ import signal
 import socket
 import sys
 import tarfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -165,9 +171,26 @@ def _send_output(folder: str, fd: int) -> None:
             tar.add(folder, arcname=".")
 
 
+def _die_with_the_worker(fd: int) -> None:
+    """Block until the worker's end of the watch pipe closes, then end the sandbox."""
+    while True:
+        try:
+            if not os.read(fd, 4096):
+                break
+        except InterruptedError:
+            continue
+        except OSError:
+            break
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(-1, signal.SIGKILL)  # as PID 1: every other process of the namespace
+    os._exit(137)
+
+
 def main() -> int:
     spec = json.loads(sys.argv[1])
     out_fd: int = spec["out_fd"]
+    watch_fd: int = spec["watch_fd"]
+    threading.Thread(target=_die_with_the_worker, args=(watch_fd,), daemon=True).start()
     try:
         build_root(spec)
         socket.sethostname("sandbox")
@@ -178,6 +201,7 @@ def main() -> int:
     if pid == 0:
         try:
             os.close(out_fd)
+            os.close(watch_fd)
             os.chdir(spec["cwd"])
             _drop_privileges(spec)
             os.execve(spec["argv"][0], spec["argv"], spec["env"])  # noqa: S606 - its purpose

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -54,8 +52,7 @@ def render_findings(
     readonly = [view.root, *(_git_dirs(view.root) if vcs_ref else [])]
     findings: list[Finding] = []
     notes: list[Note] = []
-    scratch = Path(tempfile.mkdtemp(prefix="prgate-render-"))
-    try:
+    with sandbox.scratch_dir("prgate-render-") as scratch:
         out = scratch / "defaults"
         result = render_template(src, out, {}, vcs_ref, scratch, readonly=readonly)
         if result.refused_unsafe:
@@ -88,8 +85,6 @@ def render_findings(
                     findings.append(make("unsafe-answer-accepted", copier_yml,
                         f"answering {name!r} with {answer!r} renders without error ({shown}); "
                         "Copier should have refused it. Tighten the question's validator."))  # fmt: skip
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     reason = sandbox.unavailable()
     if reason is None:
         message = (

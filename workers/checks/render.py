@@ -11,6 +11,7 @@ environment that carries no secrets. Either way the result says which it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -44,7 +45,17 @@ class RenderResult:
     timed_out: bool = False
 
 
-def _limits() -> None:  # runs in the child between fork and exec
+_PR_SET_PDEATHSIG = 1
+
+
+def _limits(parent: int) -> None:  # runs in the child between fork and exec
+    import ctypes
+
+    # die with the process that started the render, even if it is SIGKILLed; pdeathsig
+    # survives exec, and if the parent is already gone, getppid says so
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(137)
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE, FILE_SIZE))
     resource.setrlimit(resource.RLIMIT_CPU, (CPU, CPU))
@@ -146,9 +157,10 @@ def _render_limited(
     }
     cmd = [sys.executable, "-m", "workers.render_child", str(src), str(dest), json.dumps(data),
            vcs_ref or "", "no-tasks"]  # fmt: skip
+    parent = os.getpid()
     proc = subprocess.Popen(
         cmd, env=env, cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        preexec_fn=_limits, start_new_session=True,
+        preexec_fn=lambda: _limits(parent), start_new_session=True,
     )  # fmt: skip
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -156,4 +168,9 @@ def _render_limited(
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         return RenderResult(ok=False, error=_timeout_message(timeout), timed_out=True)
+    except BaseException:  # a job timeout or Ctrl-C: the render ends with this call
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
     return _parse(out, err)
