@@ -346,7 +346,7 @@ def test_killing_the_parent_kills_a_render_without_the_sandbox(repo: Repo, tmp_p
     exe = Path(sys.executable).parent / "prgate"
     argv = [str(exe), "check", "--render", "--only", "hook-validation", str(template)]
     parent = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    marker = f"workers.render_child {template}"
+    marker = f"workers.render_child {scratch}/"  # the render's copy of the template is there
     try:
         assert _wait_for(lambda: _with_marker(marker), 60), "the render never started"
     finally:
@@ -354,3 +354,111 @@ def test_killing_the_parent_kills_a_render_without_the_sandbox(repo: Repo, tmp_p
         parent.wait()
     assert _wait_for(lambda: not _with_marker(marker), 1.5), "the render outlived its parent"
     assert _wait_for(lambda: not any(scratch.iterdir()), 2), list(scratch.iterdir())
+
+
+# --- 4. Render mode reads a source the sandbox's user can read ---------------------------
+
+
+def _private_partial_clone(repo: Repo, tmp_path: Path, files: dict[str, str]) -> Path:
+    """A worker's checkout: a worktree of a blob-less partial clone, whose ``.promisor``
+    files git writes readable by their owner alone."""
+    from tests.conftest import git
+
+    origin = repo(files)
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    cache = tmp_path / "cache.git"
+    git(tmp_path, "clone", "-q", "--bare", "--filter=blob:none", origin.as_uri(), str(cache))
+    sha = git(cache, "rev-parse", "HEAD").strip()
+    tree = tmp_path / "checkout"
+    git(cache, "worktree", "add", "-q", "--detach", str(tree), sha)
+    promisors = list(cache.rglob("*.promisor"))
+    assert promisors, "not a partial clone"
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in promisors), "as git writes them"
+    return tree
+
+
+RENDERABLE = {
+    "copier.yml": "_subdirectory: t\nname: {type: str, default: demo}\n"
+    '_tasks:\n  - ["touch", "task-ran"]\n',
+    "t/README.md.jinja": "# {{ name }}\n",
+}
+
+
+@needs_sandbox
+def test_render_reads_a_private_partial_clone_in_the_sandbox(repo: Repo, tmp_path: Path) -> None:
+    from workers.engine.config import parse_config
+    from workers.engine.repo import CheckoutView
+    from workers.engine.runner import run_checks
+
+    tree = _private_partial_clone(repo, tmp_path, RENDERABLE)
+    config = parse_config("hook-validation:\n  render: true\n")
+    [result] = run_checks(CheckoutView(tree), config, only=["hook-validation"]).results
+    assert result.error is None and result.findings == [], result
+    assert any("rendered in the sandbox" in n.message for n in result.notes), result.notes
+
+
+@needs_sandbox
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run prgate as another user")
+def test_render_as_an_unprivileged_user() -> None:
+    """The same checkout, owned by and checked as an ordinary user (a user namespace)."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from tests.conftest import make_repo
+
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("util-linux setpriv is not installed")
+    probe = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+             sys.executable, "-c", "import tarfile; tarfile.data_filter"]  # fmt: skip
+    if subprocess.run(probe, capture_output=True, cwd="/").returncode != 0:
+        pytest.skip(f"another user cannot run this Python ({sys.executable}: its standard "
+                    "library is not readable to them)")  # fmt: skip
+    base = Path(tempfile.mkdtemp(prefix="prgate-test-user-", dir="/tmp"))
+    try:
+        base.chmod(0o755)  # pytest's own temp folders are root's alone
+        counter = iter(range(10))
+        tree = _private_partial_clone(
+            lambda files: make_repo(base / f"repo{next(counter)}", files), base, RENDERABLE
+        )
+        scratch = base / "tmp"
+        scratch.mkdir()
+        (base / "prgate.yml").write_text("hook-validation:\n  render: true\n")
+        for path in [base, *base.rglob("*")]:
+            os.lchown(path, 65534, 65534)
+        exe = Path(sys.executable).parent / "prgate"
+        argv = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                str(exe), "check", "--only", "hook-validation", "--format", "json",
+                "--config", str(base / "prgate.yml"), str(tree)]  # fmt: skip
+        env = {**os.environ, "HOME": str(scratch), "TMPDIR": str(scratch)}
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    doc = json.loads(proc.stdout)
+    assert doc["findings"] == [], doc
+    notes = doc["checks"]["hook-validation"]["notes"]
+    assert any("rendered in the sandbox" in n["message"] for n in notes), notes
+
+
+@needs_sandbox
+def test_render_of_a_template_with_a_submodule_notes_it(repo: Repo, tmp_path: Path) -> None:
+    """Copier would clone the submodule, which needs the network: it is left out, with a note."""
+    from tests.conftest import git
+    from workers.engine.config import parse_config
+
+    other = repo({"lib.txt": "x\n"})
+    sha = git(other, "rev-parse", "HEAD").strip()
+    path = repo(
+        {**RENDERABLE, ".gitmodules": f'[submodule "t/lib"]\n\tpath = t/lib\n\turl = {other}\n'},
+        commit=False,
+    )
+    git(path, "add", "-A")
+    git(path, "update-index", "--add", "--cacheinfo", f"160000,{sha},t/lib")
+    git(path, "commit", "-q", "-m", "with a submodule")
+    config = parse_config("hook-validation:\n  render: true\n")
+    [result] = check(path, config, only=("hook-validation",)).results
+    assert result.error is None and result.findings == [], result
+    assert any(n.path == "t/lib" and "submodule" in n.message for n in result.notes), result

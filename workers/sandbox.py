@@ -8,7 +8,7 @@ command gets:
 
 - no network: its network namespace has only a loopback interface, down;
 - a root holding only the system folders, the Python installation, prgate's
-  packages and the given read-only paths (the checkout), all read-only;
+  packages and the given read-only paths (a copy of the template), all read-only;
   writable are only the given folders, on a tmpfs of ``Limits.disk`` bytes;
 - only the environment it is given (no tokens, no App key, a scratch ``HOME``);
 - limits on address space, file size, CPU seconds, processes (as uid 65534 when

@@ -12,12 +12,22 @@ Renders run in a child process (``render``): inside the OS sandbox
 render only: an unsafe answer must be refused before any task) and
 ``_jinja_extensions``; elsewhere with tasks skipped and extensions refused, and
 a note says which.
+
+Copier is given a copy of the template's folder as git would commit it (the
+view's files, symlinks kept as links), made readable to the sandbox's user,
+never the repository itself: Copier then clones nothing, so the repository's
+object store (a worker's partial clone has files only its owner may read, and
+packs larger than the sandbox's file-size limit), its submodules (which would
+need the network) and the rest of the checkout stay out of the sandbox.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import posixpath
+import shutil
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,8 +38,7 @@ from workers.checks.copier_questions import UNSAFE_ANSWERS, jinja_env
 from workers.checks.render import render_template
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Finding, Note
-from workers.engine.git import RepoError, run_git
-from workers.engine.repo import DirectoryView, GitWorktreeView, RepoView
+from workers.engine.repo import DirectoryView, GitWorktreeView, Kind, RepoView
 
 MACHINERY = ("copier.yml", "copier.yaml", ".copierignore")
 Make = Callable[..., Finding]
@@ -47,12 +56,16 @@ def render_findings(
             Note(path=copier_yml, message="render mode needs the files on disk; not rendered")
         ]
     root = posixpath.dirname(copier_yml)
-    src = view.root / root if root else view.root
-    vcs_ref = "HEAD" if isinstance(view, GitWorktreeView) else None
-    readonly = [view.root, *(_git_dirs(view.root) if vcs_ref else [])]
+    vcs_ref = None  # the copy is a plain folder: Copier renders it as it is
     findings: list[Finding] = []
     notes: list[Note] = []
     with sandbox.scratch_dir("prgate-render-") as scratch:
+        src = scratch / "template"
+        for submodule in _export(view, root, src):
+            notes.append(Note(path=submodule, message=(
+                "a submodule of the template: not rendered (its files come from another "
+                "repository over the network)")))  # fmt: skip
+        readonly = [src]
         out = scratch / "defaults"
         result = render_template(src, out, {}, vcs_ref, scratch, readonly=readonly)
         if result.refused_unsafe:
@@ -88,7 +101,7 @@ def render_findings(
     reason = sandbox.unavailable()
     if reason is None:
         message = (
-            "rendered in the sandbox with the template's tasks: no network, the checkout "
+            "rendered in the sandbox with the template's tasks: no network, the template "
             "read-only, writes only to a scratch tmpfs, limits on time, memory and processes"
         )
     else:
@@ -97,13 +110,55 @@ def render_findings(
     return findings, notes
 
 
-def _git_dirs(root: Path) -> list[Path]:
-    """The git folders a checkout needs besides itself (a worktree's lie elsewhere)."""
-    try:
-        out = run_git(root, ["rev-parse", "--absolute-git-dir", "--git-common-dir"])
-    except RepoError:
-        return []
-    return [(root / line).resolve() for line in out.decode().split() if line]
+def _export(view: RepoView, folder: str, dest: Path) -> list[str]:
+    """Copy the view's files below ``folder`` into ``dest``, readable by anyone; the submodules.
+
+    Regular files are copied (with their executable bit) and symlinks recreated
+    as links, never followed; folders are 0755 and files 0644 or 0755, so the
+    sandbox's user (nobody, when the worker is root) can read what the
+    worker's own umask or git's object modes would hide from it.
+    """
+    base = view.root / folder if folder else view.root
+    submodules = []
+    # readable by all inside the scratch folder, which is 0700: no other user of the host
+    # can reach it, only the sandbox, where it is bound at its own path
+    dest.mkdir(mode=0o755)
+    os.chmod(dest, 0o755)  # noqa: S103
+    made = {dest}
+    for path in view.below(folder):
+        entry = view.entry(path)
+        if entry is None:
+            continue
+        rel = path[len(folder) + 1 :] if folder else path
+        target = dest / rel
+        if entry.kind is Kind.SUBMODULE:
+            submodules.append(path)
+            continue
+        parent = target.parent
+        if parent not in made:
+            parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            for p in (parent, *parent.parents):
+                if p == dest or p in made:
+                    break
+                os.chmod(p, 0o755)  # noqa: S103 - see above
+                made.add(p)
+        source = base / rel
+        if entry.kind is Kind.SYMLINK:
+            with contextlib.suppress(OSError):
+                os.symlink(os.readlink(source), target)
+            continue
+        try:
+            fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            continue  # gone or replaced by a link since it was listed: Copier would not see it
+        with os.fdopen(fd, "rb") as src_file:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                continue
+            with open(target, "wb") as out_file:
+                shutil.copyfileobj(src_file, out_file)
+        os.chmod(target, 0o755 if mode & 0o111 else 0o644)
+    return submodules
 
 
 def _defaults(settings: dict[str, Any]) -> dict[str, Any]:

@@ -87,8 +87,8 @@ def render_template(
     tasks: bool = True,
     readonly: Sequence[Path] = (),
 ) -> RenderResult:
-    """Render ``src`` into ``dest``. In the sandbox, ``readonly`` (the checkout and its git
-    folders) is all of the host it sees, and ``tasks`` says whether the template's tasks run."""
+    """Render ``src`` into ``dest``. In the sandbox, ``readonly`` (the copy of the template)
+    is all of the host it sees, and ``tasks`` says whether the template's tasks run."""
     try:
         timeout = float(setting("render_timeout"))  # wall time; CPU has its own limit
     except SettingsError as exc:
