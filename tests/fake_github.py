@@ -107,6 +107,10 @@ class Fault:
     times: int
     stall: threading.Event | None = None
     body: dict[str, Any] = field(default_factory=lambda: {"message": "Server Error"})
+    # GitHub does the work, but prgate's side times out before the answer arrives
+    late: bool = False
+    # these aliases of a batched mutation fail; the others succeed (GitHub's partial answer)
+    fail_aliases: tuple[str, ...] = ()
 
 
 class FakeGitHub:
@@ -147,10 +151,12 @@ class FakeGitHub:
         headers: dict[str, str] | None = None,
         stall: threading.Event | None = None,
         body: dict[str, Any] | None = None,
+        late: bool = False,
+        fail_aliases: tuple[str, ...] = (),
     ) -> None:
         self.faults.append(
             Fault(method, re.compile(path), status, headers or {}, times, stall,
-                  body or {"message": "Server Error"})
+                  body or {"message": "Server Error"}, late, fail_aliases)
         )  # fmt: skip
 
     def runs_named(self, name: str) -> list[Run]:
@@ -186,6 +192,8 @@ class FakeGitHub:
             self.requests.append((request.method, path, body))
         if self.on_request is not None:
             self.on_request(request.method, path, body)
+        late = False
+        failing: tuple[str, ...] = ()
         for fault in list(self.faults):
             if fault.method == request.method and fault.path.search(path) and fault.times > 0:
                 with self.lock:
@@ -193,7 +201,21 @@ class FakeGitHub:
                 if fault.stall is not None:
                     fault.stall.wait(120)
                     continue
+                if fault.late:
+                    late = True
+                    continue
+                if fault.fail_aliases:
+                    failing = fault.fail_aliases
+                    continue
                 return httpx.Response(fault.status, json=fault.body, headers=fault.headers)
+        response = self._respond(request, path, body, failing)
+        if late:  # done on GitHub's side; the answer never reaches prgate
+            raise httpx.ReadTimeout("timed out (fake GitHub's late fault)", request=request)
+        return response
+
+    def _respond(
+        self, request: httpx.Request, path: str, body: Any, failing: tuple[str, ...]
+    ) -> httpx.Response:
         auth = request.headers.get("authorization", "")
         if m := re.fullmatch(rf"{self.api_prefix}/app-manifests/([^/]+)/conversions", path):
             return self._convert(m.group(1), request.method)
@@ -202,7 +224,7 @@ class FakeGitHub:
         if path == "/api/graphql" or path == "/graphql":
             if not self._authorized(auth):
                 return httpx.Response(401, json={"message": "Bad credentials"})
-            return self._graphql(body or {})
+            return self._graphql(body or {}, failing)
         rest = path.removeprefix(self.api_prefix)
         if re.fullmatch(r"/repos/[^/]+/[^/]+/installation", rest):
             if not self._jwt_ok(auth):
@@ -222,6 +244,8 @@ class FakeGitHub:
             return httpx.Response(201, json={"id": next(self._ids)})
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/contents/(.+)", rest):
             return self._contents(m.group(1), request)
+        if m := re.fullmatch(r"/repos/[^/]+/[^/]+/commits/([^/]+)/check-runs", rest):
+            return self._list_runs(m.group(1), request)
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/(\d+)/files", rest):
             return self._files(int(m.group(1)), request)
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/(\d+)/reviews", rest):
@@ -287,15 +311,25 @@ class FakeGitHub:
 
     # --- GraphQL -----------------------------------------------------------------------
 
-    def _graphql(self, body: dict[str, Any]) -> httpx.Response:
+    def _graphql(self, body: dict[str, Any], failing: tuple[str, ...] = ()) -> httpx.Response:
         query = body.get("query", "")
         variables = body.get("variables") or {}
         op = graphql_operation(query)
         with self.lock:
             if op == "createCheckRun":
-                return _data({a: {"checkRun": self._create(v)} for a, v in _inputs(variables)})
+                data: dict[str, Any] = {
+                    a: None if a in failing else {"checkRun": self._create(v)}
+                    for a, v in _inputs(variables)
+                }
+                if failing:  # GitHub answers 200 with data for some aliases, errors for others
+                    errors = [
+                        {"type": "INTERNAL", "message": "Something went wrong", "path": [a]}
+                        for a in failing
+                    ]
+                    return httpx.Response(200, json={"data": data, "errors": errors})
+                return _data(data)
             if op == "updateCheckRun":
-                return self._update_all(variables)
+                return self._update_all(variables, failing)
             if op == "resolveReviewThread":
                 return self._resolve(variables)
             if op == "pullRequest":
@@ -303,6 +337,27 @@ class FakeGitHub:
             if op == "repository":
                 return _data({"repository": {"id": "R_fake"}})
         return httpx.Response(200, json={"errors": [{"message": f"unknown operation {op}"}]})
+
+    def _list_runs(self, ref: str, request: httpx.Request) -> httpx.Response:
+        """``GET /repos/{owner}/{repo}/commits/{ref}/check-runs`` (one page; app_id, filter)."""
+        query = request.url.params
+        app = query.get("app_id")
+        runs = [r for r in self.runs.values() if r.head_sha == ref]
+        if query.get("check_name"):
+            runs = [r for r in runs if r.name == query["check_name"]]
+        if app is not None and int(app) != APP_ID:
+            runs = []
+        runs.sort(key=lambda r: -r.id)  # newest first, as GitHub lists them
+        per_page = int(query.get("per_page", 30))
+        page = int(query.get("page", 1))
+        shown = runs[(page - 1) * per_page : page * per_page]
+        return httpx.Response(
+            200,
+            json={
+                "total_count": len(runs),
+                "check_runs": [_rest_run(r) for r in shown],
+            },
+        )
 
     def _create(self, v: dict[str, Any]) -> dict[str, Any]:
         rid = next(self._ids)
@@ -312,7 +367,9 @@ class FakeGitHub:
         self.runs[run.node_id] = run
         return {"id": run.node_id, "databaseId": rid}
 
-    def _update_all(self, variables: dict[str, Any]) -> httpx.Response:
+    def _update_all(
+        self, variables: dict[str, Any], failing: tuple[str, ...] = ()
+    ) -> httpx.Response:
         total = sum(
             len((v.get("output") or {}).get("annotations") or []) for _, v in _inputs(variables)
         )
@@ -320,8 +377,11 @@ class FakeGitHub:
             return httpx.Response(200, json={"errors": [{"message": "too many annotations"}]})
         if any(len(v.get("actions") or []) > 3 for _, v in _inputs(variables)):
             return httpx.Response(200, json={"errors": [{"message": "at most 3 actions"}]})
-        out = {}
+        out: dict[str, Any] = {}
         for alias, v in _inputs(variables):
+            if alias in failing:
+                out[alias] = None
+                continue
             run = self.runs[v["checkRunId"]]
             run.actions = v.get("actions") or run.actions
             if v.get("status"):
@@ -336,6 +396,10 @@ class FakeGitHub:
                 run.text = output.get("text", run.text)
                 run.annotations.extend(output.get("annotations") or [])
             out[alias] = {"checkRun": {"id": run.node_id, "databaseId": run.id}}
+        if failing:
+            errors = [{"type": "INTERNAL", "message": "Something went wrong", "path": [a]}
+                      for a in failing]  # fmt: skip
+            return httpx.Response(200, json={"data": out, "errors": errors})
         return _data(out)
 
     def _resolve(self, variables: dict[str, Any]) -> httpx.Response:
@@ -468,6 +532,34 @@ class FakeGitHub:
             thread = next(t for t in self.threads if t.comments[0].id == comment_id)
             thread.comments.append(Comment(next(self._ids), body["body"], True))
         return httpx.Response(201, json={"id": thread.comments[-1].id})
+
+
+def _rest_run(run: Run) -> dict[str, Any]:
+    """A check run as GitHub's REST API shows it (the fields prgate reads, and the required)."""
+    return {
+        "id": run.id,
+        "node_id": run.node_id,
+        "head_sha": run.head_sha,
+        "external_id": run.external_id,
+        "url": f"https://api.github.example/check-runs/{run.id}",
+        "html_url": f"https://github.example/runs/{run.id}",
+        "details_url": run.details_url,
+        "status": run.status.lower(),
+        "conclusion": run.conclusion.lower() if run.conclusion else None,
+        "started_at": None,
+        "completed_at": None,
+        "output": {
+            "title": run.title,
+            "summary": run.summary,
+            "text": run.text,
+            "annotations_count": len(run.annotations),
+            "annotations_url": f"https://api.github.example/check-runs/{run.id}/annotations",
+        },
+        "name": run.name,
+        "check_suite": {"id": 1},
+        "app": None,
+        "pull_requests": [],
+    }
 
 
 def _unprocessable() -> httpx.Response:

@@ -212,13 +212,16 @@ def test_head_moved_mid_job_skips_runs_and_posts_no_review(gh: Harness) -> None:
 # --- GitHub failing -----------------------------------------------------------------------------
 
 
-def test_502_then_success_is_retried(gh: Harness) -> None:
+def test_502_on_create_is_retried_after_looking_for_the_runs(gh: Harness) -> None:
     sha = gh.open_pr({"docs/a.md": "a\n"})
     gh.fake.fail("POST", r"/graphql$", 502, times=1)
     gh.deliver(sha)
     gh.work()
     calls = gh.fake.calls()
-    assert calls[1:3] == ["graphql createCheckRun", "graphql createCheckRun"]  # 502, then again
+    # a 502 does not say the runs were not made: the next attempt (the checks job) looks first
+    assert calls[1] == "graphql createCheckRun"
+    assert calls[2].startswith("GET /api/v3/repos/Codertocat/Hello-World/commits/")
+    assert calls[2].endswith(f"{sha}/check-runs") and calls[3] == "graphql createCheckRun"
     assert all(gh.fake.run(n).conclusion == "SUCCESS" for n in RUNS)
 
 

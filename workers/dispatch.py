@@ -304,6 +304,34 @@ def _quick_job(
     )
 
 
+SWEEP_DELAYS = (120, 900)  # seconds: past GitHub's slowest answers, and once more much later
+
+
+def schedule_sweeps(redis: Redis, settings: Settings, request: CheckRequest, jid: str) -> None:
+    """Look again later for check runs of this work that GitHub made unseen, and end them.
+
+    Scheduled when a request that creates runs got no answer: GitHub may still
+    carry it out after prgate's retry has made the runs anew. Run by RQ's
+    scheduler in every ``prgate worker``.
+    """
+    from datetime import timedelta
+
+    queue = Queue(worker_queues(settings)[0], connection=redis, serializer=JSONSerializer)
+    for delay in SWEEP_DELAYS:
+        queue.enqueue_in(
+            timedelta(seconds=delay),
+            "workers.jobs.sweep_strays",
+            kwargs={"request": request.model_dump(mode="json"), "job_id": jid},
+            job_id=f"sweep-{delay}-" + _digest(f"{jid}:{request.delivery_id}"),
+            timeout=ANNOUNCE_TIMEOUT,
+            retry=RETRY,
+            on_failure=Callback(QUICK_FAILURE),
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"sweep {request.event} {request.delivery_id}",
+        )
+
+
 def _on_failure(request: Request) -> Callback:
     return Callback(ON_FAILURE.get(type(request), QUICK_FAILURE))
 

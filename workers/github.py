@@ -56,6 +56,21 @@ class GitHubError(Exception):
         self.transient = transient  # worth retrying the job later
 
 
+class PartlyDone(GitHubError):
+    """A batched mutation that GitHub carried out for some aliases and refused for others.
+
+    ``done`` are the positions of the inputs that took effect (and, for created
+    runs, ``runs`` what was made): a caller keeps them and repeats only the rest,
+    since repeating a create makes a second run and repeating an update appends
+    its annotations twice.
+    """
+
+    def __init__(self, message: str, done: Sequence[int], runs: dict[str, RunRef]) -> None:
+        super().__init__(message, transient=True)
+        self.done = tuple(done)
+        self.runs = runs
+
+
 def describe(exc: BaseException) -> GitHubError:
     """A safe, short GitHubError for any githubkit exception."""
     if isinstance(exc, GitHubError):
@@ -106,15 +121,23 @@ def _where(request: httpx.Request) -> str:
 
 
 class _Retry:
-    """githubkit's decisions (5xx thrice; rate limits after their wait), with the wait capped."""
+    """githubkit's decisions (5xx thrice; rate limits after their wait), with the wait capped.
 
-    def __init__(self, max_wait: int) -> None:
+    Without ``server_errors``, a 5xx is not repeated: for a request that creates
+    something, a 5xx or a timeout does not say it was not carried out, and a
+    blind repeat would make a second one (the caller looks first, then retries).
+    """
+
+    def __init__(self, max_wait: int, *, server_errors: bool = True) -> None:
         self.max_wait = timedelta(seconds=max_wait)
+        self.server_errors = server_errors
 
     def __call__(self, exc: GitHubException, retry_count: int) -> RetryOption:
-        if isinstance(exc, RateLimitExceeded):
+        if isinstance(exc, RateLimitExceeded):  # refused, so not carried out: safe to repeat
             if retry_count < 2 and exc.retry_after <= self.max_wait:
                 return RetryOption(True, exc.retry_after)
+            return RetryOption(False)
+        if not self.server_errors:
             return RetryOption(False)
         return RETRY_SERVER_ERROR(exc, retry_count)
 
@@ -129,6 +152,14 @@ class RunRef:
     name: str
     node_id: str
     database_id: int
+
+
+@dataclass(frozen=True)
+class FoundRun:
+    """A check run found on GitHub, and its status (QUEUED | IN_PROGRESS | COMPLETED | ...)."""
+
+    run: RunRef
+    status: str
 
 
 @dataclass(frozen=True)
@@ -216,7 +247,7 @@ class App:
         self.cache = RedisCacheStrategy(redis, prefix=f"{settings.queue}:githubkit")
         self._auth = AppAuthStrategy(settings.app_id, settings.app_private_key())
 
-    def _github(self, auth: Any, counter: list[int]) -> GitHub[Any]:
+    def _github(self, auth: Any, counter: list[int], *, server_errors: bool = True) -> GitHub[Any]:
         def count(request: httpx.Request) -> None:
             counter[0] += 1
 
@@ -229,7 +260,7 @@ class App:
             event_hooks={"request": [count]},
             cache_strategy=self.cache,
             http_cache=False,  # the worker must see current state, never a cached PR head
-            auto_retry=_Retry(self.settings.max_rate_wait),
+            auto_retry=_Retry(self.settings.max_rate_wait, server_errors=server_errors),
         )
 
     def installation_id(self, full_name: str) -> int:
@@ -248,8 +279,10 @@ class App:
 
     def installation(self, installation_id: int) -> Installation:
         counter = [0]
-        gh = self._github(self._auth.as_installation(installation_id), counter)
-        return Installation(gh, counter, self.settings)
+        auth = self._auth.as_installation(installation_id)
+        gh = self._github(auth, counter)
+        once = self._github(auth, counter, server_errors=False)
+        return Installation(gh, counter, self.settings, once)
 
 
 @dataclass
@@ -259,6 +292,7 @@ class Installation:
     gh: GitHub[Any]
     counter: list[int]
     settings: Settings
+    once: GitHub[Any] | None = None  # the same, but a 5xx is never repeated (creates)
     _token: str | None = field(default=None, repr=False)
 
     @property
@@ -291,10 +325,28 @@ class Installation:
 
     # --- GraphQL ----------------------------------------------------------------------------
 
-    def _graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    def _graphql(
+        self, query: str, variables: dict[str, Any], gh: GitHub[Any] | None = None
+    ) -> dict[str, Any]:
         with _described():
-            data = self.gh.graphql.request(query, variables)
+            data = (gh or self.gh).graphql.request(query, variables)
         return dict(data)
+
+    def _mutate(
+        self, query: str, variables: dict[str, Any], gh: GitHub[Any] | None = None
+    ) -> tuple[dict[str, Any], str]:
+        """A batched mutation's data, and GitHub's errors as text ("" when none).
+
+        GitHub answers a batch whose aliases partly failed with the data of those
+        that succeeded and an error for each other: both are kept.
+        """
+        try:
+            return self._graphql(query, variables, gh), ""
+        except GitHubError as exc:
+            cause = exc.__context__
+            if not isinstance(cause, GraphQLFailed) or not cause.response.data:
+                raise
+            return dict(cause.response.data), str(exc)
 
     def create_runs(
         self,
@@ -305,7 +357,11 @@ class Installation:
         external_id: str,
         details_url: str | None,
     ) -> dict[str, RunRef]:
-        """Create one queued check run per name, in one request."""
+        """Create one queued check run per name, in one request.
+
+        A 5xx or a timeout is not repeated here (GitHub may have made the runs
+        anyway); ``PartlyDone`` carries the runs made when only some were.
+        """
         inputs = []
         for name in names:
             item: dict[str, Any] = {
@@ -318,19 +374,46 @@ class Installation:
             if details_url:
                 item["detailsUrl"] = details_url
             inputs.append(item)
-        data = self._graphql(*_batch("createCheckRun", "CreateCheckRunInput", inputs))
+        query, variables = _batch("createCheckRun", "CreateCheckRunInput", inputs)
+        data, errors = self._mutate(query, variables, self.once)  # a 5xx is not repeated
         runs = {}
         for n, name in enumerate(names):
-            run = data[f"m{n}"]["checkRun"]
-            runs[name] = RunRef(name, run["id"], int(run["databaseId"]))
+            made = data.get(f"m{n}")
+            if made and made.get("checkRun"):
+                run = made["checkRun"]
+                runs[name] = RunRef(name, run["id"], int(run["databaseId"]))
+        if len(runs) < len(names):
+            done = [n for n, name in enumerate(names) if name in runs]
+            raise PartlyDone(errors or "GitHub created only some check runs", done, runs)
         return runs
+
+    def find_runs(self, owner: str, repo: str, head_sha: str, external_id: str) -> list[FoundRun]:
+        """This App's check runs on ``head_sha`` that carry ``external_id``, oldest first."""
+        found: list[FoundRun] = []
+        with _described():
+            for page in range(1, 11):  # 1,000 runs of one App on one commit is plenty
+                resp = self.gh.rest.checks.list_for_ref(
+                    owner, repo, head_sha, app_id=self.settings.app_id, filter_="all",
+                    per_page=100, page=page,
+                )  # fmt: skip
+                body = resp.json()  # a few fields: no need to validate the whole model
+                for run in body.get("check_runs") or []:
+                    if run.get("external_id") == external_id:
+                        ref = RunRef(run["name"], run["node_id"], int(run["id"]))
+                        found.append(FoundRun(ref, str(run.get("status") or "").upper()))
+                if page * 100 >= int(body.get("total_count") or 0):
+                    break
+        return sorted(found, key=lambda f: f.run.database_id)
 
     def update_runs(self, repo_node_id: str, updates: Sequence[RunUpdate]) -> None:
         """Apply several check-run updates in one request (annotations are appended)."""
         if not updates:
             return
         inputs = [_update_input(repo_node_id, u) for u in updates]
-        self._graphql(*_batch("updateCheckRun", "UpdateCheckRunInput", inputs))
+        data, errors = self._mutate(*_batch("updateCheckRun", "UpdateCheckRunInput", inputs))
+        done = [n for n in range(len(inputs)) if data.get(f"m{n}")]
+        if len(done) < len(inputs):
+            raise PartlyDone(errors or "GitHub applied only some check-run updates", done, {})
 
     def repo_node_id(self, owner: str, name: str) -> str:
         data = self._graphql(REPO_QUERY, {"owner": owner, "name": name})

@@ -47,10 +47,20 @@ from workers.checkout import (
     default_cache_dir,
     pull_refspecs,
 )
+from workers.dispatch import schedule_sweeps
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.findings import Note
-from workers.engine.registry import CHECK_NAMES, rule_ids
-from workers.github import App, GitHubError, Installation, PullState, RunRef, RunUpdate
+from workers.engine.registry import CHECK_NAMES, CHECK_RUN_PREFIX, rule_ids
+from workers.github import (
+    App,
+    FoundRun,
+    GitHubError,
+    Installation,
+    PartlyDone,
+    PullState,
+    RunRef,
+    RunUpdate,
+)
 from workers.report import (
     ConfigNote,
     Outcome,
@@ -64,7 +74,7 @@ from workers.report import (
 )
 from workers.requests import CheckRequest, CommandRequest, InstallationRequest
 from workers.review import Diff, fixed_reply, plan_review, review_body
-from workers.runs import RunBook
+from workers.runs import RunBook, digest
 from workers.stats import record_job
 from workers.trust import Repo, Trust, render_refusal
 
@@ -172,25 +182,94 @@ class Work(Session[CheckRequest]):
             return f"{base}/pull/{self.req.pr_number}/files"
         return f"{base}/commit/{self.req.head_sha}"
 
+    @property
+    def external_id(self) -> str:
+        return self.key.removeprefix(self.book.prefix + ":")
+
     def runs(self) -> dict[str, RunRef]:
-        """This work's runs, created (queued) by whichever job gets here first."""
+        """This work's runs, created (queued) by whichever job gets here first.
+
+        Runs GitHub made for an earlier attempt whose answer never came are
+        adopted, not made twice; any further copy ends as its run does
+        (``end_copies``), and when this attempt's own create gets no answer,
+        sweeps are scheduled for copies GitHub makes later (``sweep_strays``).
+        """
 
         def create(missing: list[str]) -> dict[str, RunRef]:
-            made = self.inst.create_runs(
-                self.repo_node_id,
-                self.req.head_sha,
-                [run_name(c) for c in missing],
-                external_id=self.key.removeprefix(self.book.prefix + ":"),
-                details_url=self.details_url(),
-            )
+            names = [run_name(c) for c in missing]
+            try:
+                made = self.inst.create_runs(
+                    self.repo_node_id,
+                    self.req.head_sha,
+                    names,
+                    external_id=self.external_id,
+                    details_url=self.details_url(),
+                )
+            except PartlyDone as exc:
+                exc.runs = {c: exc.runs[run_name(c)] for c in missing if run_name(c) in exc.runs}
+                raise
+            except GitHubError as exc:
+                if exc.status is None or exc.status >= 500:  # no answer, or an unsure one
+                    schedule_sweeps(self.redis, self.settings, self.req, self.job_id)
+                raise
             return {c: made[run_name(c)] for c in missing}
 
-        return self.book.create_once(self.key, self.checks, create)
+        runs, strays = self.book.create_once(self.key, self.checks, create, self._found)
+        self.end_copies(strays)
+        return runs
+
+    def _found(self) -> list[FoundRun]:
+        """This work's runs on GitHub, by check name (not run name)."""
+        owner, name = self.owner_name
+        by_run = {run_name(c): c for c in CHECK_NAMES}
+        found = self.inst.find_runs(owner, name, self.req.head_sha, self.external_id)
+        return [
+            FoundRun(RunRef(by_run[f.run.name], f.run.node_id, f.run.database_id), f.status)
+            for f in found
+            if f.run.name in by_run
+        ]
+
+    def end_copies(self, copies: list[RunRef]) -> None:
+        """Copies of this work's runs, made by GitHub for a request whose answer never came,
+        end exactly as their runs do: with the verdict when there is one, else with it later.
+
+        GitHub shows, and branch protection may read, either run of a name, so a copy
+        must never say anything its run does not (a neutral copy would let a failing
+        check pass).
+        """
+        if not copies:
+            return
+        finals = self.book.finals(self.key)
+        now = [r for r in copies if r.name in finals]
+        self.book.add_copies(self.key, [r for r in copies if r.name not in finals])
+        if now:
+            self._send([(r, _as_copy(finals[r.name])) for r in now])
+        _log("copies of check runs found", self.req, runs=[r.database_id for r in copies])
 
     def conclude(self, ends: list[tuple[RunRef, Outcome]]) -> None:
-        for updates in completion_requests(ends):
-            self.inst.update_runs(self.repo_node_id, updates)
+        """End these runs, and every copy GitHub made of them, with the same verdict."""
+        finals = {_check(r): {"conclusion": o.conclusion, "title": o.title, "summary": o.summary}
+                  for r, o in ends}  # fmt: skip
+        self.book.set_finals(self.key, finals)
+        copies = [(c, _as_copy(finals[c.name])) for c in self.book.copies(self.key)
+                  if c.name in finals]  # fmt: skip
+        self._send([*ends, *copies])
         self.book.mark_concluded(self.key)
+
+    def _send(self, ends: list[tuple[RunRef, Outcome]]) -> None:
+        """Send the updates that end these runs; an update GitHub already applied is not sent
+        again (a retry after a batch that partly failed would append its annotations twice)."""
+        sent = self.book.sent(self.key)
+        for updates in completion_requests(ends):
+            todo = [(u, d) for u in updates if (d := digest(_update_key(u))) not in sent]
+            if not todo:
+                continue
+            try:
+                self.inst.update_runs(self.repo_node_id, [u for u, _ in todo])
+            except PartlyDone as exc:
+                self.book.mark_sent(self.key, [todo[n][1] for n in exc.done])
+                raise
+            self.book.mark_sent(self.key, [d for _, d in todo])
 
     def conclude_all(self, make: Callable[[str], Outcome]) -> None:
         """End every run of this work with ``make(check)`` unless they were already ended."""
@@ -198,6 +277,23 @@ class Work(Session[CheckRequest]):
             return
         runs = self.runs()
         self.conclude([(runs[c], make(c)) for c in self.checks])
+
+
+def _check(run: RunRef) -> str:
+    """The check a run is for (a RunRef is named by its check or by its run name)."""
+    return run.name.removeprefix(CHECK_RUN_PREFIX)
+
+
+def _as_copy(final: dict[str, str]) -> Outcome:
+    note = ("\n\n_This run is a copy GitHub made when a request from prgate got no answer; "
+            "it carries the same verdict as the other run of this name._")  # fmt: skip
+    return Outcome(final["conclusion"], final["title"], final["summary"] + note)
+
+
+def _update_key(update: RunUpdate) -> object:
+    """What identifies an update's effect: the run and everything sent to it."""
+    return [update.run.node_id, update.status, update.conclusion, update.title, update.summary,
+            update.text, list(update.annotations)]  # fmt: skip
 
 
 def _current_job_id(default: str) -> str:
@@ -468,6 +564,24 @@ def _safe(exc: BaseException | None) -> str:
     if exc is None:
         return "the job failed"
     return f"prgate failed: {type(exc).__name__}"
+
+
+def sweep_strays(request: dict[str, Any], job_id: str) -> dict[str, Any]:
+    """End this work's check runs that GitHub made unseen, after prgate made its own.
+
+    A create request that timed out on prgate's side may still be carried out
+    by GitHub, after the retry made the runs again; without this, those copies
+    would stay queued on the commit forever, and a required check with them.
+    """
+    req = CheckRequest.model_validate(request)
+    work = Work.open(req, job_id)
+    recorded = {r.node_id for r in work.book.get(work.key).values()}
+    known = recorded | {c.node_id for c in work.book.copies(work.key)}
+    copies = [
+        f.run for f in work._found() if f.run.node_id not in known and f.status != "COMPLETED"
+    ]
+    work.end_copies(copies)
+    return {"status": "swept", "copies": len(copies), "calls": work.calls}
 
 
 def conclude_superseded(request: dict[str, Any], job_id: str, new_sha: str) -> dict[str, Any]:
