@@ -29,7 +29,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis import Redis
 from redis.exceptions import RedisError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import Receive, Scope, Send
 
 from bot.metrics import Metrics
@@ -124,6 +124,8 @@ class Webhook:
             body = await _read_body(request, settings.max_body_bytes)
         except BodyTooLarge:
             return *_answer(413, "too-large", f"body over {settings.max_body_bytes} bytes"), {}
+        except ClientDisconnect:  # gone, or cut off by bot.deadline: nobody to answer
+            return *_answer(408, "timeout", "the request did not arrive whole"), {}
         if not verify(self.secret, body, request.headers.get("x-hub-signature-256")):
             return *_answer(401, "bad-signature", "missing or wrong X-Hub-Signature-256"), {}
         if not EVENT_NAME.fullmatch(event) or not DELIVERY_ID.fullmatch(delivery):

@@ -82,6 +82,19 @@ class Settings(BaseModel):
     max_body_bytes: int = _env(
         "PRGATE_MAX_BODY_BYTES", 25 * 1024 * 1024, "larger deliveries get 413", gt=0
     )
+    request_timeout: float = _env(
+        "PRGATE_REQUEST_TIMEOUT",
+        10.0,
+        "seconds a request may take to arrive whole (headers and body); slower ones get 408",
+        gt=0,
+    )
+    max_connections: int = _env(
+        "PRGATE_MAX_CONNECTIONS",
+        1000,
+        "open receiver connections at most (fewer under a lower open-file limit); a new one "
+        "over it closes the one that has waited longest for its request",
+        gt=0,
+    )
     drafts: Literal["skip", "run"] = _env(
         "PRGATE_DRAFTS", "skip", "`run` checks draft pull requests too"
     )

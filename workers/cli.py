@@ -162,6 +162,7 @@ def serve(host: str, port: int | None) -> None:
     import uvicorn
 
     from bot.app import create_app
+    from bot.deadline import deadline_protocol
     from bot.embedded_redis import EmbeddedRedis, EmbeddedRedisError, default_data_dir
     from bot.logs import setup_logging
     from bot.queue import connect
@@ -203,6 +204,7 @@ def serve(host: str, port: int | None) -> None:
             app,
             host=host,
             port=port,
+            http=deadline_protocol(settings.request_timeout, settings.max_connections),
             log_config=None,
             access_log=False,
             log_level=settings.log_level.lower(),
