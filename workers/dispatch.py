@@ -20,6 +20,14 @@ only means the next dispatcher finds the old job canceled and concludes it.
 An entry that cannot be turned into a job (a version skew or a bug, never
 user input: the receiver built it) is moved to ``<queue>:inbox-dead`` with
 the error and logged, not dropped.
+
+Maintenance: every ``PRGATE_MAINTENANCE_SECONDS`` one dispatcher (a lock in
+Redis picks it) hands RQ's started-job registries their abandoned jobs, those
+whose work horse stopped sending heartbeats (killed with its worker): RQ
+retries them or, after the last attempt, the failure callback concludes their
+runs. RQ's own worker does this too, but an idle RQ worker only looks every
+405 s (it blocks on the queue for ``worker_ttl - 15`` s), which left a killed
+worker's runs in progress for up to seven minutes.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from redis.exceptions import RedisError, ResponseError
 from rq import Callback, Queue, Retry
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
 from bot.queue import (
@@ -93,6 +102,7 @@ class Dispatcher:
         )
         self._group_ready = False
         self._reclaimed_at = 0.0
+        self._maintained_at = 0.0
 
     def _ensure_group(self) -> None:
         if self._group_ready:
@@ -131,11 +141,31 @@ class Dispatcher:
         """Entries in the inbox: new, or taken by a dispatcher that has not finished them."""
         return int(self.redis.xlen(self.inbox))
 
+    def maintain(self) -> int:
+        """Hand RQ its abandoned jobs (see the module's docstring), when it is this
+        dispatcher's turn; how many queues were looked at (0: not its turn)."""
+        now = time.monotonic()
+        interval = self.settings.maintenance_seconds
+        if now - self._maintained_at < interval:
+            return 0
+        self._maintained_at = now
+        # one dispatcher per interval: two would retry one abandoned job twice
+        if not self.redis.set(f"{self.settings.queue}:maintenance", self.consumer,
+                              nx=True, px=max(1, int(interval * 1000) - 100)):  # fmt: skip
+            return 0
+        queues = (self.announce, self.commands, self.checks)
+        for queue in queues:
+            StartedJobRegistry(
+                queue.name, connection=self.redis, serializer=JSONSerializer
+            ).cleanup()
+        return len(queues)
+
     def run(self, stop: Callable[[], bool], block_ms: int = 2000) -> None:
         """Dispatch until ``stop()``; a Redis outage or a failing entry is waited out, never
         fatal (the entry stays pending and is retried when reclaimed)."""
         while not stop():
             try:
+                self.maintain()
                 self.step(block_ms)
             except RedisError as exc:
                 log.warning("inbox unreachable: %s; retrying", type(exc).__name__)
