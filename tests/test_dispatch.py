@@ -55,6 +55,27 @@ def test_admission_writes_the_inbox_and_the_dispatcher_makes_the_jobs(redis_clie
     assert announce.kwargs["job_id"] == jid
 
 
+def test_an_idle_worker_is_handed_the_announce_job_first(redis_client: Redis) -> None:
+    """A worker blocked on its queues (as RQ's idle worker is, in BLPOP) gets the first job
+    pushed, whatever order it lists the queues in: the runs must appear queued first."""
+    import threading
+
+    names = [queue(redis_client, n) for n in ("announce", "commands", "checks")]
+    got: list[Any] = []
+
+    def idle_worker() -> None:
+        got.append(Queue.dequeue_any(names, 10, connection=redis_client, serializer=JSONSerializer))
+
+    waiter = threading.Thread(target=idle_worker)
+    waiter.start()
+    time.sleep(0.3)  # blocked in BLPOP before the jobs arrive
+    submit(redis_client, SETTINGS, "d-order", sync_route(delivery="d-order"))
+    Dispatcher(redis_client, SETTINGS).drain()
+    waiter.join(15)
+    [(job, _)] = got
+    assert job.func_name == "workers.jobs.announce_checks"
+
+
 def test_an_entry_held_by_a_dead_dispatcher_is_taken_over(
     redis_client: Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -217,10 +217,12 @@ class Dispatcher:
         pipe = self.redis.pipeline(transaction=True)
         status = self.redis.hget(f"rq:job:{jid}", "status")
         if as_text(status) not in ACTIVE:  # else: merged into the job already there
-            queue = self.checks if isinstance(request, CheckRequest) else self.commands
-            queue.enqueue_many([_job_data(request, jid)], pipeline=pipe)
+            # The announce job is pushed first: an idle worker blocked on all its queues is
+            # handed the first job pushed, whatever order it listed the queues in.
             if isinstance(request, CheckRequest):
                 self.announce.enqueue_many([_announce_data(request, jid)], pipeline=pipe)
+            queue = self.checks if isinstance(request, CheckRequest) else self.commands
+            queue.enqueue_many([_job_data(request, jid)], pipeline=pipe)
         if canceled is not None and isinstance(request, CheckRequest):
             self.announce.enqueue_many(
                 [_superseded_data(canceled, old, request.head_sha)], pipeline=pipe
