@@ -136,6 +136,20 @@ def test_task_script_paths(repo: Repo, task: str, expected: set[tuple[str, str]]
     assert found - {("dead-hook", "hooks/validate.py")} == expected
 
 
+def test_a_shell_one_liner_is_read_word_by_word(repo: Repo) -> None:
+    """``sh -c "echo … && python hooks/x.py"``: the script is hooks/x.py, and so is the fix."""
+    files = {
+        "copier.yml": "_subdirectory: template\n_tasks:\n"
+        '  - ["sh", "-c", "echo checking && python hooks/validate.py"]\n',
+        "hooks/validate.py": GOOD_HOOK,
+        "template/x.txt": "x",
+    }
+    report = check(repo(files), only=["hook-validation"])
+    [finding] = [f for f in report.findings if f.rule.endswith("relative-task-script")]
+    assert "'hooks/validate.py'" in finding.message
+    assert finding.fix == "{{ _copier_conf.src_path }}/hooks/validate.py"
+
+
 def test_untracked_task_script(repo: Repo) -> None:
     path = repo({
         "copier.yml": "_subdirectory: t\n_tasks:\n  - ['python', '{{ _copier_conf.src_path }}/hooks/v.py', '{{ _copier_answers|to_json }}']\n",

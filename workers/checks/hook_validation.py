@@ -221,15 +221,24 @@ def _src_path(match: re.Match[str]) -> str:
     return SRC + "".join("/" + p for p in re.findall(r"['\"]([^'\"]+)['\"]", match.group(1)))
 
 
+SHELLS = ("sh", "bash", "dash", "zsh", "ash", "ksh")
+
+
 def _tokens(cmd: str | list[str]) -> list[str]:
-    """Words of a command with ``src_path`` expressions made literal and other Jinja opaque."""
+    """Words of a command with ``src_path`` expressions made literal and other Jinja opaque.
+
+    A string command is split as the shell will split it; so is the script of a
+    list command that runs a shell with ``-c`` (``["sh", "-c", "cd x && python y.py"]``).
+    """
     parts = cmd if isinstance(cmd, list) else [cmd]
+    shell = isinstance(cmd, list) and posixpath.basename(str(cmd[0]) if cmd else "") in SHELLS
     words: list[str] = []
-    for part in parts:
+    for i, part in enumerate(parts):
         text = SRC_EXPR.sub(_src_path, str(part))
         text = JINJA.sub("@VAR@", text)
+        script = shell and i > 0 and str(parts[i - 1]) == "-c"
         try:
-            words += shlex.split(text) if not isinstance(cmd, list) else [text]
+            words += shlex.split(text) if script or not isinstance(cmd, list) else [text]
         except ValueError:
             words += text.split()
     return words
