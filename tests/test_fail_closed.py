@@ -761,3 +761,31 @@ def test_a_killed_workers_job_is_handled_within_the_maintenance_interval(
             if proc is not None and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(30)
+
+
+# --- 9. Smaller: what a user sees stays true and quiet ----------------------------------------
+
+
+def test_a_jest_config_that_loops_ends_neutral_with_a_clean_stderr(repo: Repo) -> None:
+    config = "export default async function () { await null; for (;;) {} }\n"
+    root = _pkg("root", devDependencies={"jest": "^29.7.0"})
+    path = repo({"package.json": root, "jest.config.mjs": config})
+    cli = run_cli("check", str(path), "--only", "jest-collision", env={"PRGATE_JS_TIMEOUT": "1"})
+    assert cli.code == 2
+    assert "did not finish within 1 s" in cli.stdout
+    assert "Traceback" not in cli.stderr and "Event loop is closed" not in cli.stderr, cli.stderr
+
+
+def test_other_unraisable_exceptions_are_still_reported() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from workers.checks.js_sandbox import _quiet_late_v8_reports\n"
+        "_quiet_late_v8_reports()\n"
+        "class Broken:\n"
+        "    def __del__(self): raise RuntimeError('Event loop is closed')\n"
+        "Broken()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "Exception ignored" in proc.stderr and "Event loop is closed" in proc.stderr
