@@ -789,3 +789,15 @@ def test_other_unraisable_exceptions_are_still_reported() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "Exception ignored" in proc.stderr and "Event loop is closed" in proc.stderr
+
+
+@needs_sandbox
+def test_a_task_that_kills_everything_is_reported_with_a_reason(repo: Repo) -> None:
+    from workers.engine.config import parse_config
+
+    files = {**RENDERABLE, "copier.yml": RENDERABLE["copier.yml"].replace(
+        '["touch", "task-ran"]', '["sh", "-c", "kill -9 -1"]')}  # fmt: skip
+    config = parse_config("hook-validation:\n  render: true\n")
+    report = check(repo(files), config, only=("hook-validation",))
+    [failed] = [f for f in report.findings if f.rule.endswith("render-failed")]
+    assert "the render crashed: it was killed by SIGKILL" in failed.message, failed.message

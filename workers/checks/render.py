@@ -66,15 +66,29 @@ def _timeout_message(timeout: float) -> str:
     return f"the render did not finish in {timeout:g} s and was stopped"
 
 
-def _parse(out: bytes, err: bytes) -> RenderResult:
+def _parse(out: bytes, err: bytes, returncode: int | None) -> RenderResult:
     try:
         doc = json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
         ok, error, unsafe = bool(doc["ok"]), doc.get("error"), bool(doc.get("unsafe"))
     except (ValueError, IndexError, KeyError, TypeError):
         tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
-        error = "the render crashed: " + " | ".join(tail)
+        error = "the render crashed: " + (" | ".join(tail) or _ended(returncode))
         return RenderResult(ok=False, error=error)
     return RenderResult(ok=ok, error=error, refused_unsafe=unsafe)
+
+
+def _ended(returncode: int | None) -> str:
+    """How a render that printed nothing ended (the sandbox reports a signal as 128 + n)."""
+    signum = -returncode if returncode is not None and returncode < 0 else None
+    if returncode is not None and returncode > 128:
+        signum = returncode - 128
+    if signum is not None:
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = f"signal {signum}"
+        return f"it was killed by {name} and said nothing (a task may have killed it)"
+    return f"it exited with status {returncode} and said nothing"
 
 
 def render_template(
@@ -133,7 +147,7 @@ def _render_sandboxed(
         return RenderResult(ok=False, error=f"the sandbox did not start: {exc}")
     if result.timed_out:
         return RenderResult(ok=False, error=_timeout_message(timeout), timed_out=True)
-    parsed = _parse(result.stdout, result.stderr)
+    parsed = _parse(result.stdout, result.stderr, result.returncode)
     if result.output_error:
         return RenderResult(ok=False, error=f"the rendered output: {result.output_error}")
     if not parsed.ok and parsed.error and not parsed.error.startswith("the render crashed"):
@@ -173,4 +187,4 @@ def _render_limited(
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         raise
-    return _parse(out, err)
+    return _parse(out, err, proc.returncode)
