@@ -129,6 +129,9 @@ class FakeGitHub:
         self.reactions: list[tuple[int, str]] = []  # (issue comment id, content)
         self.issue_comments: list[tuple[int, str]] = []  # (PR number, body)
         self.faults: list[Fault] = []
+        # requests GitHub's published schemas refuse (tests.github_schemas): each is answered
+        # as GitHub would answer it, and a test's teardown fails on any
+        self.refused: list[str] = []
         self.on_request: Callable[[str, str, Any], None] | None = None
         self.manifest_codes: dict[str, dict[str, Any]] = {}  # code -> the App it creates
         self._ids = iter(range(1000, 10**9))
@@ -190,6 +193,9 @@ class FakeGitHub:
             body = None
         with self.lock:
             self.requests.append((request.method, path, body))
+        refused = self._judge(request, path, body)
+        if refused is not None:
+            return refused
         if self.on_request is not None:
             self.on_request(request.method, path, body)
         late = False
@@ -212,6 +218,24 @@ class FakeGitHub:
         if late:  # done on GitHub's side; the answer never reaches prgate
             raise httpx.ReadTimeout("timed out (fake GitHub's late fault)", request=request)
         return response
+
+    def _judge(self, request: httpx.Request, path: str, body: Any) -> httpx.Response | None:
+        """GitHub's answer to a request its published schemas refuse; None when accepted."""
+        from tests.github_schemas import Refused, check_graphql, check_rest
+
+        try:
+            if path in ("/api/graphql", "/graphql"):
+                check_graphql((body or {}).get("query", ""), (body or {}).get("variables"))
+            else:
+                rest = path.removeprefix(self.api_prefix)
+                check_rest(request.method, rest, dict(request.url.params), body)
+        except Refused as exc:
+            with self.lock:
+                self.refused.append(f"{request.method} {path}: {exc}")
+            if path.endswith("graphql"):
+                return httpx.Response(200, json={"errors": [{"message": str(exc)}]})
+            return httpx.Response(422, json={"message": str(exc)})
+        return None
 
     def _respond(
         self, request: httpx.Request, path: str, body: Any, failing: tuple[str, ...]
@@ -432,7 +456,7 @@ class FakeGitHub:
                 "path": t.path,
                 "comments": {
                     "nodes": [
-                        {"databaseId": c.id, "body": c.body, "viewerDidAuthor": c.mine}
+                        {"fullDatabaseId": str(c.id), "body": c.body, "viewerDidAuthor": c.mine}
                         for c in t.comments
                     ]
                 },
@@ -624,6 +648,8 @@ class FakeServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        refused = self.fake.refused
+        assert not refused, "GitHub would refuse these requests:\n" + "\n".join(refused)
 
 
 def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:

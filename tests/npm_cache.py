@@ -18,7 +18,8 @@ CACHE = Path(os.environ.get("PRGATE_TEST_CACHE", Path.home() / ".cache" / "prgat
 
 
 def npm_install(folder: str, spec: str, marker: str, why: str) -> Path:
-    """``spec`` installed under ``CACHE/folder`` (a lock keeps xdist workers from racing);
+    """``spec`` (one or more packages, space-separated) installed under ``CACHE/folder``
+    (a lock keeps xdist workers from racing);
     ``marker`` is a path under node_modules that exists once it is installed."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         if os.environ.get("CI"):
@@ -31,7 +32,7 @@ def npm_install(folder: str, spec: str, marker: str, why: str) -> Path:
         if not (home / "node_modules" / marker).exists():
             (home / "package.json").write_text(f'{{"name": "prgate-{folder}", "private": true}}\n')
             proc = subprocess.run(
-                ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", spec],
+                ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", *spec.split()],
                 cwd=home,
                 capture_output=True,
                 text=True,

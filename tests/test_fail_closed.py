@@ -704,6 +704,15 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for child in _children(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def test_a_killed_workers_job_is_handled_within_the_maintenance_interval(
     redis_url: str, redis_client: Any, tmp_path: Path
 ) -> None:
@@ -731,12 +740,16 @@ def test_a_killed_workers_job_is_handled_within_the_maintenance_interval(
         job = checks.enqueue("time.sleep", 600, job_id="abandoned", job_timeout=900,
                              on_failure=Callback("workers.jobs.on_quick_failure"))  # fmt: skip
         assert wait_for(lambda: started.get_job_ids() == ["abandoned"], 30)
-        horses = _children(doomed.pid)
+        time.sleep(1)  # the work horse is forked by now, and has sent a heartbeat
+        family = _descendants(doomed.pid)
         os.killpg(doomed.pid, signal.SIGKILL)  # the worker, its dispatcher and scheduler
-        for pid in horses:  # the work horse has a process group of its own
+        for pid in family:  # the work horse has a process group of its own
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         doomed.wait()
+        assert wait_for(lambda: not any(Path(f"/proc/{p}/cmdline").exists()
+                                        and Path(f"/proc/{p}/cmdline").read_bytes()
+                                        for p in family), 5)  # fmt: skip
         # one idle worker is left; it has started and done its start-up cleaning
         survivor = subprocess.Popen([exe, "worker"], env=env, start_new_session=True, **quiet)
         time.sleep(6)
@@ -801,3 +814,25 @@ def test_a_task_that_kills_everything_is_reported_with_a_reason(repo: Repo) -> N
     report = check(repo(files), config, only=("hook-validation",))
     [failed] = [f for f in report.findings if f.rule.endswith("render-failed")]
     assert "the render crashed: it was killed by SIGKILL" in failed.message, failed.message
+
+
+def test_the_fake_github_is_never_more_lenient_than_githubs_schemas() -> None:
+    """The judge of every request the stand-in accepts refuses what GitHub would."""
+    from tests.github_schemas import Refused, check_graphql, check_rest
+
+    deprecated = (
+        'query($n: Int!) { repository(owner: "o", name: "r") { pullRequest(number: $n) {'
+        " reviewThreads(first: 1) { nodes { comments(first: 1) { nodes { databaseId } } } } } } }"
+    )
+    with pytest.raises(Refused, match=r"deprecated.*fullDatabaseId"):
+        check_graphql(deprecated, {"n": 1})
+    with pytest.raises(Refused, match="Int"):
+        check_graphql(deprecated.replace("databaseId", "fullDatabaseId"), {"n": "one"})
+    check_graphql(deprecated.replace("databaseId", "fullDatabaseId"), {"n": 1})
+    with pytest.raises(Refused, match="no operation"):
+        check_rest("GET", "/repos/o/r/no-such-thing", {}, None)
+    with pytest.raises(Refused, match="unknown query parameters"):
+        check_rest("GET", "/repos/o/r/commits/abc/check-runs", {"app": "1"}, None)
+    with pytest.raises(Refused, match="not one of"):
+        check_rest("POST", "/repos/o/r/issues/comments/5/reactions", {}, {"content": "nope"})
+    check_rest("POST", "/repos/o/r/issues/comments/5/reactions", {}, {"content": "+1"})

@@ -165,3 +165,4 @@ def gh(
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as mock:
         mock.route(host=HOST).mock(side_effect=fake.handle)
         yield harness
+    assert fake.refused == [], "GitHub would refuse these requests:\n" + "\n".join(fake.refused)

@@ -620,7 +620,7 @@ query($owner: String!, $name: String!, $number: Int!, $cursor: String) {
         pageInfo { hasNextPage endCursor }
         nodes {
           id isResolved viewerCanResolve path
-          comments(first: 50) { nodes { databaseId body viewerDidAuthor } }
+          comments(first: 50) { nodes { fullDatabaseId body viewerDidAuthor } }
         }
       }
     }
@@ -665,7 +665,8 @@ def _update_input(repo_node_id: str, u: RunUpdate) -> dict[str, Any]:
 
 def _thread(node: dict[str, Any]) -> Thread:
     comments = tuple(
-        ThreadComment(int(c["databaseId"]), c["body"] or "", bool(c["viewerDidAuthor"]))
+        # fullDatabaseId: a BigInt, sent as a string (databaseId is deprecated: 32-bit)
+        ThreadComment(int(c["fullDatabaseId"]), c["body"] or "", bool(c["viewerDidAuthor"]))
         for c in node["comments"]["nodes"]
     )
     return Thread(
