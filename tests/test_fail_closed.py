@@ -836,3 +836,12 @@ def test_the_fake_github_is_never_more_lenient_than_githubs_schemas() -> None:
     with pytest.raises(Refused, match="not one of"):
         check_rest("POST", "/repos/o/r/issues/comments/5/reactions", {}, {"content": "nope"})
     check_rest("POST", "/repos/o/r/issues/comments/5/reactions", {}, {"content": "+1"})
+
+
+def test_a_fifo_in_place_of_a_scanned_file_is_named_in_a_note(repo: Repo) -> None:
+    path = repo({"notes.txt": "x\n", "README.md": "y\n"})
+    (path / "notes.txt").unlink()
+    os.mkfifo(path / "notes.txt")
+    [result] = check(path, only=("contamination",)).results
+    assert result.error is None
+    assert any(n.path == "notes.txt" and "not a regular file" in n.message for n in result.notes)
