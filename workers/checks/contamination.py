@@ -57,6 +57,8 @@ PACKAGE_LOCKFILES = {
     "flake.lock", "Pipfile.lock", "pdm.lock", "pixi.lock", "mix.lock", "pubspec.lock",
     "Podfile.lock", "bun.lock", "deno.lock", "conan.lock", "paket.lock", "shard.lock",
     "Berksfile.lock", "renv.lock", "Chart.lock", "Package.resolved", "gradle.lockfile",
+    "devbox.lock", ".terraform.lock.hcl", "MODULE.bazel.lock", "packages.lock.json",
+    "Manifest.toml", "gopkg.lock", "Gopkg.lock", "bun.lockb", "cabal.project.freeze",
 }  # fmt: skip
 BACKUP_SUFFIXES = (".bak", ".orig", ".rej", "~", ".swp", ".swo")
 ARTIFACT_DIRS = {
@@ -188,12 +190,15 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
                 flagged_dirs.add(folder)
                 how, fix = _fix_for(root, folder, is_dir=True)
                 findings.append(
-                    _finding(
-                        rule,
+                    _outside(
+                        root,
                         folder,
-                        f"{what.capitalize()} committed inside the template "
-                        f"{root.path or '(repository root)'}. {how}",
-                        fix,
+                        _finding(
+                            rule,
+                            folder,
+                            f"{what.capitalize()} committed {root.where(folder)}. {how}",
+                            fix,
+                        ),
                     )
                 )
             continue
@@ -206,15 +211,23 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
         how, fix = _fix_for(root, path, is_dir=False)
         extra = " Ship a `.env.example` with placeholders instead." if rule == "env-file" else ""
         findings.append(
-            _finding(
-                rule,
+            _outside(
+                root,
                 path,
-                f"{what.capitalize()}{shown} inside the template "
-                f"{root.path or '(repository root)'}. {how}{extra}",
-                fix,
+                _finding(
+                    rule, path, f"{what.capitalize()}{shown} {root.where(path)}. {how}{extra}", fix
+                ),
             )
         )
     return findings
+
+
+def _outside(root: TemplateRoot, path: str, finding: Finding) -> Finding:
+    """A finding outside the folder Copier renders is a warning: no generated project gets
+    the file, so it cannot poison one (a secret in it is still an error: the secret rule)."""
+    if root.rendered(path.rstrip("/")) or finding.level is not Level.ERROR:
+        return finding
+    return finding.model_copy(update={"level": Level.WARNING})
 
 
 def _finding(

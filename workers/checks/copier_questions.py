@@ -39,11 +39,85 @@ def jinja_names(text: str) -> set[str]:
     return {n for n in names if not n.startswith("_")}
 
 
-def jinja_env() -> Any:
-    """A Jinja sandbox with Copier's filter set (no template extensions)."""
+def jinja_env(envops: Any = None) -> Any:
+    """A Jinja sandbox set up as Copier sets up its own: Copier's filter set, the template's
+    ``_envops`` (delimiters, whitespace, ``undefined``) with Copier's defaults, and none of
+    the template's own extensions (they would run its code)."""
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
+    options = _envops(envops)
+    return SandboxedEnvironment(
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"], **options
+    )
+
+
+# Environment options a template may set in _envops that change how strings render.
+_ENVOPS = {
+    "block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+    "comment_start_string", "comment_end_string", "line_statement_prefix",
+    "line_comment_prefix", "trim_blocks", "lstrip_blocks", "newline_sequence",
+    "keep_trailing_newline", "autoescape", "undefined",
+}  # fmt: skip
+
+
+def _envops(envops: Any) -> dict[str, Any]:
+    """``copier.Template.envops`` and ``Worker.jinja_env``'s handling of ``undefined``."""
+    import jinja2
+
+    options = (
+        {k: v for k, v in (envops or {}).items() if k in _ENVOPS}
+        if isinstance(envops, dict)
+        else {}
+    )
+    options.setdefault("keep_trailing_newline", True)
+    undefined = options.get("undefined")
+    if undefined is not None:
+        known = {
+            "jinja2.Undefined": jinja2.Undefined,
+            "jinja2.StrictUndefined": jinja2.StrictUndefined,
+        }
+        options["undefined"] = known.get(str(undefined), jinja2.Undefined)
+    return options
+
+
+def plain_defaults(settings: dict[str, Any]) -> dict[str, Any]:
+    """The questions' defaults that are plain values (templated defaults are left out)."""
+    out = {}
+    for key, spec in settings.items():
+        if isinstance(key, str) and not key.startswith("_"):
+            value = spec.get("default") if isinstance(spec, dict) else spec
+            if isinstance(value, bool | int | float) or (
+                isinstance(value, str) and "{" not in value
+            ):
+                out[key] = value
+    return out
+
+
+@dataclass(frozen=True)
+class Rendered:
+    value: str | None  # None: it could not be rendered here
+    answers: tuple[str, ...] = ()  # the questions whose defaults it was rendered with
+
+
+def render_setting(settings: dict[str, Any], text: str) -> Rendered:
+    """A templated setting (``_subdirectory``, an ``_exclude`` pattern, a path) as Copier
+    renders it: with Copier's Jinja settings, so ``{% raw %}`` comes out literally, and
+    with the questions' plain defaults for the answers it reads."""
+    from jinja2 import TemplateError, meta
+
+    envops = settings.get("_envops")
+    env = jinja_env(envops)
+    try:
+        names = meta.find_undeclared_variables(env.parse(text))
+        if any(n.startswith("_") for n in names):
+            return Rendered(None)  # Copier's own context (_copier_conf, ...) is not modelled
+        defaults = plain_defaults(settings)
+        if not names <= defaults.keys():
+            return Rendered(None)
+        value = env.from_string(text).render({n: defaults[n] for n in names})
+    except (TemplateError, TypeError, ValueError):
+        return Rendered(None)
+    return Rendered(str(value), tuple(sorted(names)))
 
 
 def rejects(validator: str, name: str, answer: str) -> bool | None:

@@ -34,8 +34,9 @@ from typing import Any
 
 from workers import sandbox
 from workers.checks import contamination
-from workers.checks.copier_questions import UNSAFE_ANSWERS, jinja_env
+from workers.checks.copier_questions import UNSAFE_ANSWERS, jinja_env, plain_defaults
 from workers.checks.render import render_template
+from workers.checks.template_roots import rendered_subdirectory
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Finding, Note
 from workers.engine.repo import DirectoryView, GitWorktreeView, Kind, RepoView
@@ -161,28 +162,15 @@ def _export(view: RepoView, folder: str, dest: Path) -> list[str]:
     return submodules
 
 
-def _defaults(settings: dict[str, Any]) -> dict[str, Any]:
-    """Plain default answers (templated defaults are left out)."""
-    out = {}
-    for key, spec in settings.items():
-        if isinstance(key, str) and not key.startswith("_"):
-            value = spec.get("default") if isinstance(spec, dict) else spec
-            if isinstance(value, bool | int | float) or (
-                isinstance(value, str) and "{" not in value
-            ):
-                out[key] = value
-    return out
-
-
 def _sources(view: RepoView, copier_yml: str, settings: dict[str, Any]) -> dict[str, str]:
     """Rendered base name -> template source path, as far as plain defaults tell."""
     root = posixpath.dirname(copier_yml)
-    sub = settings.get("_subdirectory")
-    base = posixpath.join(root, sub) if isinstance(sub, str) and sub else root
+    sub = rendered_subdirectory(settings, copier_yml, [])
+    base = posixpath.join(root, sub) if sub else root
     prefix = f"{base.strip('/')}/" if base.strip("/") else ""
     suffix = settings.get("_templates_suffix", ".jinja") or ""
-    answers = _defaults(settings)
-    env = jinja_env()
+    answers = plain_defaults(settings)
+    env = jinja_env(settings.get("_envops"))
     mapping: dict[str, str] = {}
     for entry in view.entries():
         if not entry.path.startswith(prefix):

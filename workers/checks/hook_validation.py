@@ -35,6 +35,7 @@ from workers.checks.template_roots import (
     SettingsUnreadable,
     copier_settings,
     find_template_roots,
+    rendered_subdirectory,
 )
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
@@ -396,7 +397,8 @@ def _used_in_paths(
     """Questions rendered into paths, ``_subdirectory``, ``_answers_file`` or ``working_directory``."""
     root = posixpath.dirname(copier_yml)
     sub = settings.get("_subdirectory")
-    render_root = posixpath.join(root, sub) if isinstance(sub, str) and sub else root
+    rendered = rendered_subdirectory(settings, copier_yml, [])
+    render_root = posixpath.join(root, rendered) if rendered else root
     prefix = f"{render_root.strip('/')}/" if render_root.strip("/") else ""
     used: dict[str, list[str]] = {}
     for entry in view.entries():

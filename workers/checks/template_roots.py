@@ -21,6 +21,7 @@ from typing import Any
 import pathspec
 import yaml
 
+from workers.checks.copier_questions import render_setting
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Note
 from workers.engine.repo import FileSkipped, RepoView
@@ -55,6 +56,25 @@ class TemplateRoot:
     # why the template's settings could not be read; its render root and
     # exclusions are then unknown, and a check that depends on them cannot judge
     unreadable: str | None = None
+
+    def rendered(self, path: str) -> bool:
+        """Whether ``path`` is in the folder rendered into generated projects (Copier's
+        ``_subdirectory``; the whole template when there is none)."""
+        return (
+            self.kind != "copier" or not self.render_root or self.in_render_root(path) is not None
+        )
+
+    def where(self, path: str) -> str:
+        """Where ``path`` is, in words that are true of it."""
+        if not self.render_root:
+            return f"inside the template {self.path or '(repository root)'}"
+        rendered = posixpath.join(self.path, self.render_root)
+        if self.in_render_root(path) is not None:
+            return f"in the folder Copier renders, {rendered}/ (the _subdirectory of {self.source})"
+        return (
+            f"in the template repository, outside the folder Copier renders ({rendered}/): no "
+            "generated project gets it, but every clone of the template does"
+        )
 
     def contains(self, path: str) -> bool:
         return not self.path or path == self.path or path.startswith(self.path + "/")
@@ -143,24 +163,22 @@ def _copier_root(view: RepoView, path: str, notes: list[Note]) -> TemplateRoot:
         settings = copier_settings(view, path)
     except SettingsUnreadable as exc:
         return TemplateRoot(path=folder, kind="copier", source=path, unreadable=str(exc))
-    sub = settings.get("_subdirectory")
-    subdirectory = sub.strip("/") if isinstance(sub, str) and "{" not in sub else ""
-    if isinstance(sub, str) and "{" in sub:
-        notes.append(
-            Note(
-                path=path,
-                message=f"_subdirectory {sub!r} depends on answers; "
-                f"the whole folder of {path} is treated as its render root",
-            )
-        )
+    subdirectory = rendered_subdirectory(settings, path, notes)
     suffix = settings.get("_templates_suffix", DEFAULT_TEMPLATES_SUFFIX)
     exclude_patterns = settings.get("_exclude")
     if not isinstance(exclude_patterns, list):
         # Copier applies its default exclusions only without a _subdirectory.
         exclude_patterns = list(DEFAULT_EXCLUDE) if not subdirectory else []
-    literal = [
-        p for p in exclude_patterns if isinstance(p, str) and "{{" not in p and "{%" not in p
-    ]
+    literal = []
+    for pattern in exclude_patterns:
+        if not isinstance(pattern, str):
+            continue
+        if "{" in pattern:  # Copier renders each pattern before matching
+            rendered = render_setting(settings, pattern).value
+            if rendered is None:
+                continue  # not modelled: fewer exclusions, so more is judged, never less
+            pattern = rendered
+        literal.append(pattern)
     return TemplateRoot(
         path=folder,
         kind="copier",
@@ -169,6 +187,35 @@ def _copier_root(view: RepoView, path: str, notes: list[Note]) -> TemplateRoot:
         suffix=suffix if isinstance(suffix, str) else DEFAULT_TEMPLATES_SUFFIX,
         exclude=pathspec.PathSpec.from_lines("gitignore", literal) if literal else None,
     )
+
+
+def rendered_subdirectory(settings: dict[str, Any], path: str, notes: list[Note]) -> str:
+    """``_subdirectory`` as Copier renders it (``Worker.template_copy_root``)."""
+    sub = settings.get("_subdirectory")
+    if not isinstance(sub, str) or not sub:
+        return ""
+    if "{" not in sub:
+        return sub.strip("/")
+    rendered = render_setting(settings, sub)
+    if rendered.value is None:
+        notes.append(
+            Note(
+                path=path,
+                message=f"_subdirectory {sub!r} could not be rendered here (it reads answers "
+                "without plain defaults, or Copier's own context); the whole folder of "
+                f"{path} is treated as its render root",
+            )
+        )
+        return ""
+    if rendered.answers:
+        notes.append(
+            Note(
+                path=path,
+                message=f"_subdirectory {sub!r} depends on answers; rendered with the "
+                f"defaults of {', '.join(rendered.answers)}: {rendered.value.strip('/')!r}",
+            )
+        )
+    return rendered.value.strip().strip("/")
 
 
 def find_template_roots(
