@@ -32,9 +32,12 @@ class HookProblem:
     message: str
 
 
-def _is_zero_exit(node: ast.stmt) -> bool:
-    """``sys.exit()``, ``sys.exit(0)``, ``exit(0)``, ``quit()``, ``raise SystemExit(0)`` or ``return``."""
+def _is_zero_exit(node: ast.stmt, returns_exit: bool = True) -> bool:
+    """``sys.exit()``, ``sys.exit(0)``, ``exit(0)``, ``quit()``, ``raise SystemExit(0)``, or a
+    ``return`` when ``returns_exit`` (in the hook's entry point: its return ends the hook)."""
     if isinstance(node, ast.Return):
+        if not returns_exit:
+            return False
         return node.value is None or (isinstance(node.value, ast.Constant) and not node.value.value)
     call = node.exc if isinstance(node, ast.Raise) else getattr(node, "value", None)
     if not isinstance(call, ast.Call):
@@ -54,7 +57,10 @@ def _is_zero_exit(node: ast.stmt) -> bool:
 def _mentions_existence(test: ast.expr) -> bool:
     text = ast.unparse(test)
     return bool(
-        re.search(r"\bexists\(|isfile\(|is_file\(|\bnot\b|is None|== ?None|len\(.*\) ?== ?0", text)
+        re.search(
+            r"\bexists\(|isfile\(|is_file\(|\bnot\b|is None|== ?None|len\(.*\) ?(== ?0|<=? ?\d)",
+            text,
+        )
     )
 
 
@@ -70,9 +76,58 @@ def _prints_error(node: ast.stmt) -> bool:
     return "stderr" in text or bool(ERROR_WORDS.search(text))
 
 
-def _silent_skip(node: ast.If) -> bool:
+def _silent_skip(node: ast.If, returns_exit: bool) -> bool:
     """``if not answers_file.exists(): sys.exit(0)`` and the like."""
-    return bool(node.body) and _is_zero_exit(node.body[-1]) and _mentions_existence(node.test)
+    return (
+        bool(node.body)
+        and _is_zero_exit(node.body[-1], returns_exit)
+        and _mentions_existence(node.test)
+    )
+
+
+def _entry_points(tree: ast.Module) -> set[str]:
+    """Functions the hook runs as its main line: called from module-level code (a bare
+    ``main()``, ``sys.exit(main())``, or under ``if __name__ == "__main__":``). A ``return``
+    in one of them ends the hook; in any other function it only ends a helper."""
+    names: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                names.add(node.func.id)
+    return names
+
+
+def _enclosing_functions(tree: ast.Module) -> dict[int, str]:
+    """id(node) -> the name of the innermost function it is in (module level: absent)."""
+    inside: dict[int, str] = {}
+
+    def visit(node: ast.AST, function: str | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            name = function
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                name = child.name
+            if name is not None:
+                inside[id(child)] = name
+            visit(child, name)
+
+    visit(tree, None)
+    return inside
+
+
+ANSWER_CHANNEL = re.compile(r"ANSWER", re.IGNORECASE)
+
+
+def _carries_answer(env: str, questions: set[str]) -> bool:
+    """Whether an environment variable is named as an answer would be: after a question
+    (``PROJECT_NAME`` for ``project_name``, with or without a ``COPIER_`` prefix) or as an
+    answers channel (``COPIER_ANSWERS``). Switches such as ``COPIER_SKIP_PROJECT_SETUP``
+    or ``UV_NO_SYNC`` are not answers."""
+    if COPIER_ENV.match(env) or env in GENERIC_ENV:
+        return False
+    bare = env.lower().removeprefix("copier_")
+    return bare in {q.lower() for q in questions} or bool(ANSWER_CHANNEL.search(env))
 
 
 def _env_name(node: ast.AST) -> str | None:
@@ -90,8 +145,11 @@ def _env_name(node: ast.AST) -> str | None:
     return None
 
 
-def analyse(source: str) -> list[HookProblem]:
-    """Problems in one Python hook script; a script that does not parse is one problem."""
+def analyse(source: str, questions: set[str] | frozenset[str] = frozenset()) -> list[HookProblem]:
+    """Problems in one Python hook script; a script that does not parse is one problem.
+
+    ``questions`` are the template's question names (to tell an answer read from the
+    environment from a switch)."""
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -101,7 +159,10 @@ def analyse(source: str) -> list[HookProblem]:
     problems: list[HookProblem] = []
     reads_input = False
     skipped: set[int] = set()  # bodies already reported as silent skips
+    entries = _entry_points(tree)
+    functions = _enclosing_functions(tree)
     for node in ast.walk(tree):
+        returns_exit = functions.get(id(node)) in entries
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             if CONTEXT_FILE.search(node.value):
                 problems.append(
@@ -125,7 +186,7 @@ def analyse(source: str) -> list[HookProblem]:
             if name in INPUT_NAMES or str(name).split(".")[0] in INPUT_NAMES:
                 reads_input = True
         env = _env_name(node)
-        if env is not None and not COPIER_ENV.match(env) and env not in GENERIC_ENV:
+        if env is not None and _carries_answer(env, set(questions)):
             problems.append(
                 HookProblem(
                     "env-answers",
@@ -135,7 +196,7 @@ def analyse(source: str) -> list[HookProblem]:
                     "line instead.",
                 )
             )
-        if isinstance(node, ast.If) and _silent_skip(node):
+        if isinstance(node, ast.If) and _silent_skip(node, returns_exit):
             skipped.add(id(node.body))
             problems.append(
                 HookProblem(
@@ -147,7 +208,7 @@ def analyse(source: str) -> list[HookProblem]:
             )
         for body in _blocks(node):
             if id(body) not in skipped:
-                problems += _error_then_success(body)
+                problems += _error_then_success(body, returns_exit)
     if not reads_input:
         problems.append(
             HookProblem(
@@ -169,9 +230,13 @@ def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
     ]
 
 
-def _error_then_success(body: list[ast.stmt]) -> list[HookProblem]:
-    """A block that reports an error and then exits 0 (or returns) without failing."""
-    if len(body) > 1 and any(_prints_error(s) for s in body[:-1]) and _is_zero_exit(body[-1]):
+def _error_then_success(body: list[ast.stmt], returns_exit: bool) -> list[HookProblem]:
+    """A block that reports an error and then exits 0 (or returns, in the entry point)."""
+    if (
+        len(body) > 1
+        and any(_prints_error(s) for s in body[:-1])
+        and _is_zero_exit(body[-1], returns_exit)
+    ):
         return [
             HookProblem(
                 "error-exit-zero",

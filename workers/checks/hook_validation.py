@@ -22,6 +22,7 @@ OS sandbox is not built yet.
 
 from __future__ import annotations
 
+import ast
 import posixpath
 import re
 import shlex
@@ -317,7 +318,8 @@ def _check_template(
         and any(e.path[len(prefix) :].startswith(f"{h}/") for h in HOOK_FOLDERS)
         and e.path.lower().endswith(SCRIPT_SUFFIXES)
     ]
-    for script in sorted(set(hook_scripts) - referenced):
+    libraries = _libraries(view, hook_scripts, referenced, prefix)
+    for script in sorted(set(hook_scripts) - referenced - libraries):
         findings.append(
             _finding(
                 "dead-hook",
@@ -352,9 +354,10 @@ def _check_template(
                         "Add them to _exclude again.",
                     )
                 )
-    for script in sorted(referenced | set(hook_scripts)):
+    names = set(_questions(settings))
+    for script in sorted(referenced | (set(hook_scripts) - libraries)):
         if script.endswith(".py") and view.entry(script) is not None:
-            findings += _python_hook(view, script, problems)
+            findings += _python_hook(view, script, problems, names)
     ignore = f"{prefix}.copierignore"
     if view.entry(ignore) is not None:
         findings.append(
@@ -490,13 +493,43 @@ def _task_shapes(copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _python_hook(view: RepoView, script: str, problems: list[str]) -> list[Finding]:
+def _python_hook(
+    view: RepoView, script: str, problems: list[str], questions: set[str]
+) -> list[Finding]:
     try:
         source = view.read_text(script)
     except FileSkipped as exc:  # its rules are errors: an unread hook is not a passed one
         problems.append(f"hook {script} was not analysed: {exc}")
         return []
-    return [_finding(p.rule, script, p.message, p.line) for p in analyse(source)]
+    return [_finding(p.rule, script, p.message, p.line) for p in analyse(source, questions)]
+
+
+def _libraries(view: RepoView, scripts: list[str], referenced: set[str], prefix: str) -> set[str]:
+    """Python modules in hook folders that hooks import rather than tasks run: package
+    ``__init__.py`` files, modules in sub-folders of a hook folder (``hooks/lib/x.py``), and
+    modules another hook imports by name. A task that runs one makes it a hook again."""
+    python = [s for s in scripts if s.endswith(".py")]
+    imported: set[str] = set()
+    for script in python:
+        try:
+            tree = ast.parse(view.read_text(script))
+        except (FileSkipped, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported.update(p for a in node.names for p in a.name.split("."))
+            elif isinstance(node, ast.ImportFrom):
+                imported.update((node.module or "").split("."))
+                imported.update(a.name for a in node.names)
+    libraries = set()
+    for script in python:
+        inside = script[len(prefix) :]
+        folder = next(h for h in HOOK_FOLDERS if inside.startswith(f"{h}/"))
+        nested = "/" in inside[len(folder) + 1 :]
+        name = posixpath.basename(script)
+        if name == "__init__.py" or nested or name.removesuffix(".py") in imported:
+            libraries.add(script)
+    return libraries - referenced
 
 
 def _pytest_copier(view: RepoView, notes: list[Note]) -> list[Finding]:
