@@ -95,3 +95,57 @@ def test_switches_in_the_environment_are_not_answers() -> None:
     )
     found = {(p.rule, p.line) for p in analyse(source, questions={"project_name"})}
     assert found == {("env-answers", 5)}
+
+
+# --- case 6: path questions that never reach a path; suggested validators that hold -------
+
+
+def test_a_question_only_tested_in_a_file_name_is_not_a_path_question(repo: Repo) -> None:
+    files = {
+        "copier.yml": "_subdirectory: t\n"
+        "author_username: {type: str, default: someone}\n"
+        "cli_name: {type: str, default: ''}\n",
+        "t/{% if author_username == 'someone' %}sponsors.yml{% endif %}.jinja": "x\n",
+        "t/{% if cli_name %}cli.py{% endif %}": "x\n",
+    }
+    assert _hook_findings(repo, files) == set()
+
+
+def test_a_question_written_into_a_file_name_still_is(repo: Repo) -> None:
+    files = {
+        "copier.yml": "_subdirectory: t\nmodule_name: {type: str, default: my_pkg}\n",
+        "t/{% if module_name %}{{ module_name }}{% endif %}/__init__.py": "",
+    }
+    assert _hook_findings(repo, files) == {("unvalidated-path-question", "copier.yml")}
+
+
+def test_every_suggested_validator_accepts_the_default_and_rejects_the_unsafe(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """Applied to the template, the suggestion makes the finding go, and Copier itself
+    renders the default and refuses each unsafe answer."""
+    import copier
+    import yaml
+
+    from workers.checks.copier_questions import UNSAFE_ANSWERS, rejects
+
+    for name, default in (("module_name", "my_pkg"), ("project_slug", "my-service"),
+                          ("app_name", "My.App")):  # fmt: skip
+        files = {
+            "copier.yml": f"_subdirectory: t\n{name}: {{type: str, default: {default}}}\n",
+            f"t/{{{{ {name} }}}}/x.txt": "x\n",
+        }
+        path = repo(files)
+        [finding] = check(path, only=["hook-validation"]).findings
+        assert finding.fix is not None
+        validator = yaml.safe_load(finding.fix)["validator"]
+        if name == "module_name":
+            assert rejects(validator, name, "my-pkg"), "an import name cannot hold '-'"
+        assert not rejects(validator, name, default)
+        assert all(rejects(validator, name, bad) for bad in UNSAFE_ANSWERS)
+        spec = {"type": "str", "default": default, "validator": validator}
+        fixed = dict(files, **{"copier.yml": yaml.safe_dump({"_subdirectory": "t", name: spec})})
+        fixed_path = repo(fixed)
+        assert check(fixed_path, only=["hook-validation"]).findings == []
+        copier.run_copy(str(fixed_path), tmp_path / name, defaults=True, quiet=True)
+        assert (tmp_path / name / default / "x.txt").exists()

@@ -39,6 +39,52 @@ def jinja_names(text: str) -> set[str]:
     return {n for n in names if not n.startswith("_")}
 
 
+def interpolated_names(text: str, envops: Any = None) -> set[str]:
+    """Variables whose value a Jinja snippet writes into its output (``{{ name }}``), not
+    those it only tests (``{% if name == 'x' %}file{% endif %}`` puts no answer in a path)."""
+    if "{" not in text:
+        return set()
+    from jinja2 import TemplateError, nodes
+
+    try:
+        tree = jinja_env(envops).parse(text)
+    except TemplateError:
+        return jinja_names(text)  # not modelled: every name it reads, as before
+    found: set[str] = set()
+    for output in tree.find_all(nodes.Output):
+        for expr in output.nodes:
+            if not isinstance(expr, nodes.TemplateData):
+                names = [expr, *expr.find_all(nodes.Name)]  # find_all skips the node itself
+                found.update(n.name for n in names if isinstance(n, nodes.Name) and n.ctx == "load")
+    return {n for n in found if not n.startswith("_")}
+
+
+# Validators prgate suggests, most specific first; the first that accepts the question's
+# default is offered (each rejects every one of UNSAFE_ANSWERS: tests/test_real_templates.py).
+SUGGESTED_PATTERNS = (
+    ("^[a-z_][a-z0-9_]*\\Z", "lowercase letters, digits and _ (a Python import name)"),
+    ("^[a-z][a-z0-9_-]*\\Z", "lowercase letters, digits, - and _"),
+    ("^[A-Za-z0-9][A-Za-z0-9_.-]*\\Z", "letters and digits, then also ., - and _"),
+)
+IMPORT_NAME = re.compile(r"module|package|import|python|pkg|lib", re.IGNORECASE)
+
+
+def suggested_validator(name: str, spec: Any) -> str:
+    """A validator for a question used in a path: one that accepts its default and rejects
+    every unsafe answer (``/``, ``\\``, ``..``, a leading ``.`` or ``~``, empty, newlines)."""
+    default = spec.get("default") if isinstance(spec, dict) else spec
+    candidates = list(SUGGESTED_PATTERNS)
+    if not IMPORT_NAME.search(name):  # a slug first, unless the name says it is imported
+        candidates[0], candidates[1] = candidates[1], candidates[0]
+    plain = isinstance(default, str) and "{" not in default
+    pattern, words = next(
+        ((p, w) for p, w in candidates if not plain or re.match(p, str(default))),
+        SUGGESTED_PATTERNS[-1],
+    )
+    escaped = pattern.replace("\\", "\\\\")  # a Jinja string literal unescapes it once
+    return f'{{% if not ({name} | regex_search("{escaped}")) %}}use {words}{{% endif %}}'
+
+
 def jinja_env(envops: Any = None) -> Any:
     """A Jinja sandbox set up as Copier sets up its own: Copier's filter set, the template's
     ``_envops`` (delimiters, whitespace, ``undefined``) with Copier's defaults, and none of

@@ -29,7 +29,12 @@ import shlex
 from collections.abc import Iterator
 from typing import Any
 
-from workers.checks.copier_questions import check_question, jinja_names
+from workers.checks.copier_questions import (
+    check_question,
+    interpolated_names,
+    jinja_names,
+    suggested_validator,
+)
 from workers.checks.hook_ast import analyse
 from workers.checks.template_roots import (
     DEFAULT_EXCLUDE,
@@ -408,7 +413,7 @@ def _used_in_paths(
         if not entry.path.startswith(prefix) or "{" not in entry.path:
             continue
         for segment in entry.path[len(prefix) :].split("/"):
-            for name in jinja_names(segment):
+            for name in interpolated_names(segment, settings.get("_envops")):
                 places = used.setdefault(name, [])
                 if segment not in places:
                     places.append(segment)
@@ -420,7 +425,7 @@ def _used_in_paths(
     ]
     for where, value in settings_values:
         if isinstance(value, str):
-            for name in jinja_names(value):
+            for name in interpolated_names(value, settings.get("_envops")):
                 used.setdefault(name, []).append(where)
     questions = _questions(settings)
     return {name: places for name, places in used.items() if name in questions}
@@ -444,10 +449,7 @@ def _path_questions(
                 f"question {name!r}, used in {where}, {result.problem}. Add a validator that "
                 "rejects /, \\, .., a leading . or ~, empty answers and newlines.",
                 line=lines.get(name),
-                fix=(
-                    f'validator: \'{{% if not ({name} | regex_search("^[a-z][a-z0-9_-]*\\\\Z")) %}}'
-                    "use lowercase letters, digits, - and _{% endif %}'"
-                ),
+                fix=f"validator: '{suggested_validator(name, questions[name])}'",
             )
         )
     return findings
