@@ -149,3 +149,47 @@ def test_every_suggested_validator_accepts_the_default_and_rejects_the_unsafe(
         assert check(fixed_path, only=["hook-validation"]).findings == []
         copier.run_copy(str(fixed_path), tmp_path / name, defaults=True, quiet=True)
         assert (tmp_path / name / default / "x.txt").exists()
+
+
+# --- case 7: pytest-copier decided from the code, not the text ------------------------------
+
+USES_FIXTURES = """\
+import pytest
+
+
+@pytest.fixture
+def copier_template(tmp_path, copier_template_paths):
+    return tmp_path
+
+
+@pytest.fixture
+def copier_defaults():
+    return {"project_name": "demo"}
+"""
+
+
+def test_pytest_copier_paths_used_but_never_defined(repo: Repo) -> None:
+    """The seed blocker: a conftest names copier_template_paths as a parameter only."""
+    files = {"copier.yml": "a: 1\n", "tests/conftest.py": USES_FIXTURES}
+    assert _hook_findings(repo, files) == {("pytest-copier-paths", "tests/conftest.py")}
+
+
+def test_pytest_copier_paths_defined_empty(repo: Repo) -> None:
+    empty = USES_FIXTURES + "\n\n@pytest.fixture\ndef copier_template_paths():\n    return []\n"
+    files = {"copier.yml": "a: 1\n", "tests/conftest.py": empty}
+    [finding] = check(repo(files), only=["hook-validation"]).findings
+    assert "return an empty list" in finding.message
+
+
+def test_pytest_copier_paths_defined_in_a_parent_conftest(repo: Repo) -> None:
+    parent = (
+        "import pytest\n\n\n@pytest.fixture\ndef copier_template_paths():\n"
+        "    return ['copier.yml', 'template']\n"
+    )
+    files = {
+        "copier.yml": "a: 1\n",
+        "tests/conftest.py": parent,
+        "tests/e2e/conftest.py": USES_FIXTURES,
+        "other/conftest.py": USES_FIXTURES,  # not below tests/: the fixture is not there
+    }
+    assert _hook_findings(repo, files) == {("pytest-copier-paths", "other/conftest.py")}

@@ -535,27 +535,79 @@ def _libraries(view: RepoView, scripts: list[str], referenced: set[str], prefix:
 
 
 def _pytest_copier(view: RepoView, notes: list[Note]) -> list[Finding]:
-    findings = []
-    for entry in view.entries():
-        if entry.kind is not Kind.FILE or not entry.path.endswith("conftest.py"):
+    """pytest-copier copies ``copier_template_paths`` (default: nothing listed, so the whole
+    repository) into each test. Decided from the code: a conftest that uses pytest-copier
+    needs a ``copier_template_paths`` fixture, in itself or a conftest pytest loads before
+    it (one in a parent folder), that returns something other than an empty list."""
+    conftests: dict[str, ast.Module | None] = {}
+    for path in view.paths(symlinks=False):
+        if posixpath.basename(path) != "conftest.py":
             continue
         try:
-            text = view.read_text(entry.path)
+            conftests[path] = ast.parse(view.read_text(path))
         except FileSkipped as exc:  # its rule is a warning: a note, not "could not run"
-            notes.append(Note(path=entry.path, message=f"not searched for pytest-copier: {exc}"))
+            notes.append(Note(path=path, message=f"not searched for pytest-copier: {exc}"))
+        except (SyntaxError, ValueError):
+            conftests[path] = None  # pytest fails on it first; not this rule's to say
+    findings = []
+    for path, tree in sorted(conftests.items()):
+        if tree is None or not _uses_pytest_copier(tree):
             continue
-        uses = "pytest_copier" in text or re.search(r"\bcopier_template\b", text)
-        if uses and "copier_template_paths" not in text:
-            findings.append(
-                _finding(
-                    "pytest-copier-paths",
-                    entry.path,
-                    "pytest-copier is used without a copier_template_paths fixture, so every test "
-                    "copies the whole repository (node_modules included). Define copier_template_paths "
-                    "listing the template's files.",
-                )
+        chain = [c for c in conftests if _loaded_before(c, path)]
+        verdicts = [v for c in chain if (t := conftests[c]) and (v := _paths_fixture(t))]
+        if "lists" in verdicts:
+            continue
+        what = (
+            "defines copier_template_paths to return an empty list"
+            if "empty" in verdicts
+            else "uses pytest-copier, but no conftest it sees defines a copier_template_paths fixture"
+        )
+        findings.append(
+            _finding(
+                "pytest-copier-paths",
+                path,
+                f"{what}, so every test copies the whole repository (node_modules included). "
+                "Define copier_template_paths returning the template's files and folders.",
             )
+        )
     return findings
+
+
+def _uses_pytest_copier(tree: ast.Module) -> bool:
+    """The plugin is loaded here, or its ``copier``/``copier_template`` fixtures are used or
+    overridden."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and node.value == "pytest_copier":
+            return True
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module == "pytest_copier" or any(
+                a.name.startswith("pytest_copier") for a in node.names
+            ):
+                return True
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            params = {a.arg for a in node.args.args}
+            if node.name in ("copier_template", "copier") or {"copier_template"} & params:
+                return True
+    return False
+
+
+def _paths_fixture(tree: ast.Module) -> str | None:
+    """How a conftest defines ``copier_template_paths``: "lists", "empty", or None."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "copier_template_paths":
+            returns = [n.value for n in ast.walk(node) if isinstance(n, ast.Return)]
+            empty = returns and all(
+                isinstance(r, ast.List | ast.Tuple) and not r.elts for r in returns
+            )
+            return "empty" if empty else "lists"  # anything else: prgate cannot say it is empty
+    return None
+
+
+def _loaded_before(conftest: str, user: str) -> bool:
+    """Whether pytest loads ``conftest`` for tests beside ``user`` (same folder or a parent)."""
+    folder = posixpath.dirname(conftest)
+    return not folder or posixpath.dirname(user) == folder or user.startswith(folder + "/")
 
 
 def run(view: RepoView, config: RepoConfig) -> CheckResult:
