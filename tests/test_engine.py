@@ -95,8 +95,14 @@ def test_symlinks_are_never_followed(repo: Repo, tmp_path: Path) -> None:
     with pytest.raises(FileSkipped, match="symlink"):
         view.read("t/notes.txt")
     report = check(path)
-    # the link named .env is judged by its name; nothing behind any link is read
-    assert pairs(report.findings) == {("contamination/env-file", "t/.env")}
+    # the link named .env is judged by its name, and each link by its text (all three point
+    # out of the repository); nothing behind any link is read: no secret is found
+    assert pairs(report.findings) == {
+        ("contamination/env-file", "t/.env"),
+        ("contamination/symlink", "t/.env"),
+        ("contamination/symlink", "t/notes.txt"),
+        ("contamination/symlink", "t/vendor"),
+    }
 
 
 def test_read_refuses_paths_that_escape(repo: Repo) -> None:

@@ -193,3 +193,53 @@ def test_pytest_copier_paths_defined_in_a_parent_conftest(repo: Repo) -> None:
         "other/conftest.py": USES_FIXTURES,  # not below tests/: the fixture is not there
     }
     assert _hook_findings(repo, files) == {("pytest-copier-paths", "other/conftest.py")}
+
+
+# --- case 8: committed symlinks that dangle or leave the template ---------------------------
+
+
+def _with_links(repo: Repo, links: dict[str, str]) -> Path:
+    import os
+
+    from tests.conftest import git
+
+    path = repo(
+        {"copier.yml": "_subdirectory: template\n", "template/README.md": "x\n",
+         "template/docs/guide.md": "g\n", "shared/notes.md": "n\n"},
+        commit=False,
+    )  # fmt: skip
+    for link, target in links.items():
+        (path / link).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(target, path / link)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "links")
+    return path
+
+
+def test_symlinks_that_dangle_or_leave_the_template(repo: Repo, tmp_path: Path) -> None:
+    import copier
+    import pytest
+
+    from workers.engine.config import RepoConfig
+    from workers.engine.repo import GitCommitView
+    from workers.engine.runner import run_checks
+
+    path = _with_links(
+        repo,
+        {
+            "template/.claude/skills/x": "../../../.venv/lib/skills/x",  # untracked: dangles
+            "template/abs": "/etc/hostname",
+            "template/guide.md": "docs/guide.md",  # fine: inside
+            "template/docs/latest": ".",  # fine: a folder
+            "tools/notes": "../shared/notes.md",  # outside the rendered folder, and fine
+        },
+    )
+    work_tree = check(path, only=["contamination"])  # prgate check
+    commit = run_checks(GitCommitView(path, "HEAD"), RepoConfig(), only=["contamination"])
+    for report in (work_tree, commit):
+        found = {f.path: f for f in report.findings if f.rule == "contamination/symlink"}
+        assert set(found) == {"template/.claude/skills/x", "template/abs"}, found
+        assert all(f.level == "error" for f in found.values())
+        assert "dangles" in found["template/.claude/skills/x"].message
+    with pytest.raises(Exception):  # noqa: B017 - Copier's own failure on the dangling link
+        copier.run_copy(str(path), tmp_path / "out", defaults=True, quiet=True, vcs_ref="HEAD")

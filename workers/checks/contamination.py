@@ -44,6 +44,10 @@ RULES = (
           "them into a template copies them into every project."),
     _rule("os-junk", Level.WARNING, "Operating-system junk file inside a template",
           "`.DS_Store`, `Thumbs.db` and `desktop.ini` are written by file managers."),
+    _rule("symlink", Level.ERROR, "A symlink in a template that dangles or leaves it",
+          "A committed symlink whose target is not in the repository, or lies outside the "
+          "template, makes `copier copy` fail (or copy a file from outside) for every user. "
+          "Commit the file itself, or point the link inside the template."),
     _rule("secret", Level.ERROR, "Secret committed in plain text",
           "Private keys, tokens and secret-named values anywhere in the repository. Rotate the "
           "secret, remove it from the file and history, and load it at run time instead."),
@@ -230,6 +234,60 @@ def _outside(root: TemplateRoot, path: str, finding: Finding) -> Finding:
     return finding.model_copy(update={"level": Level.WARNING})
 
 
+def _symlink_findings(
+    view: RepoView, roots: list[TemplateRoot], config: RepoConfig
+) -> list[Finding]:
+    """Committed symlinks in templates that dangle or point out of the template, judged from
+    the link's text alone (never followed): Copier resolves them when it copies."""
+    findings = []
+    for entry in view.entries():
+        if entry.kind is not Kind.SYMLINK:
+            continue
+        root = _innermost(roots, entry.path)
+        if root is None or root.unreadable or root.excluded(entry.path):
+            continue
+        if config.ignored(entry.path):
+            continue
+        try:
+            target = view.link_target(entry.path)
+        except FileSkipped:
+            continue
+        problem = _link_problem(view, root, entry.path, target)
+        if problem is not None:
+            message = (
+                f"symlink {entry.path} -> {target} {problem}, {root.where(entry.path)}: "
+                "`copier copy` fails on it (or copies a file from outside the template). "
+                "Commit the file itself, or point the link inside the template."
+            )
+            finding = _finding("symlink", entry.path, message, None)
+            findings.append(_outside(root, entry.path, finding))
+    return findings
+
+
+def _link_problem(view: RepoView, root: TemplateRoot, path: str, target: str) -> str | None:
+    """Why a link's target is unusable in a clone of the template, or None when it is fine."""
+    for _ in range(8):  # a chain of links inside the repository, resolved by their text
+        if target.startswith("/"):
+            return "is an absolute path, which every other machine lacks"
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        if resolved == ".." or resolved.startswith("../"):
+            return "points outside the repository"
+        if root.path and not (resolved == root.path or resolved.startswith(root.path + "/")):
+            return f"points outside the template folder {root.path}/"
+        entry = view.entry(resolved)
+        if entry is None:
+            if view.has_folder(resolved):
+                return None
+            return "points to a path that is not in the repository (it dangles in every clone)"
+        if entry.kind is not Kind.SYMLINK:
+            return None
+        try:
+            path, target = resolved, view.link_target(resolved)
+        except FileSkipped:
+            return None
+    return "is part of a chain of links too long to follow"
+
+
 def _finding(
     rule: str, path: str, message: str, fix: str | None, line: int | None = None, key: str = ""
 ) -> Finding:
@@ -304,7 +362,7 @@ def _secret_findings(
 def run(view: RepoView, config: RepoConfig) -> CheckResult:
     pending = view.start_grep(NEEDLES)  # content search runs while names are judged
     roots, notes = find_template_roots(view, config)
-    findings = _name_findings(view, roots, config)
+    findings = _name_findings(view, roots, config) + _symlink_findings(view, roots, config)
     secrets, secret_notes = _secret_findings(pending(), view, roots)
     if not roots:
         notes.append(

@@ -284,6 +284,19 @@ class RepoView(ABC):
             raise FileNotFoundError(path)
         return self.read(path)
 
+    def link_target(self, path: str) -> str:
+        """What a listed symlink points to, as written in it (never followed)."""
+        entry = self._listing.entry(check_relpath(path))
+        if entry is None or entry.kind is not Kind.SYMLINK:
+            raise FileSkipped(f"{path} is not a symlink in {self.description}")
+        return self._link_target(path)
+
+    def _link_target(self, path: str) -> str:
+        try:
+            return os.readlink(self.root / path)  # reads the link itself, not its target
+        except OSError as exc:
+            raise FileSkipped(f"{path} could not be read as a link: {exc.strerror}") from None
+
     def read_text(self, path: str) -> str:
         """Text of a file: UTF-8 (BOM stripped), undecodable bytes replaced; binary refused."""
         data = self.read(path)
@@ -564,6 +577,11 @@ class GitCommitView(RepoView):
         data = self._reader.stdout.read(int(header[2]))
         self._reader.stdout.read(1)  # the newline after the contents
         return data
+
+    def _link_target(self, path: str) -> str:
+        # a symlink's blob holds its target
+        target = self._read_unchecked(Entry(path, Kind.FILE))
+        return os.fsdecode(target)
 
     def _read_many_unchecked(self, paths: list[str]) -> dict[str, bytes | FileSkipped]:
         # One pipelined exchange: a thread writes every blob id while this one reads the
