@@ -243,3 +243,46 @@ def test_symlinks_that_dangle_or_leave_the_template(repo: Repo, tmp_path: Path) 
         assert "dangles" in found["template/.claude/skills/x"].message
     with pytest.raises(Exception):  # noqa: B017 - Copier's own failure on the dangling link
         copier.run_copy(str(path), tmp_path / "out", defaults=True, quiet=True, vcs_ref="HEAD")
+
+
+# --- case 2: placeholders and published defaults in example env files are not secrets ------
+
+SUPABASE_ANON = (  # the demo anon key every local Supabase stack ships with (public)
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9."
+    "CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0"
+)
+
+
+def test_example_env_files_hold_placeholders_and_defaults(repo: Repo) -> None:
+    from tests.conftest import Tokens
+
+    example = (
+        "DB_PASSWORD=replace-with-strong-password\n"
+        "POSTGRES_PASSWORD=postgres\n"
+        "ZO_ROOT_USER_PASSWORD=admin\n"
+        "JWT_SECRET=super-secret-jwt-token-with-at-least-32-characters-long\n"
+        f"ANON_KEY={SUPABASE_ANON}\n"
+        "SESSION_SECRET=correct-horse-battery-staple\n"
+        "API_KEY=9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c\n"  # shaped like a real one: a warning
+        f"GH_TOKEN={Tokens.github()}\n"  # a real token format: an error anywhere
+    )
+    files = {
+        "copier.yml": "_subdirectory: t\n",
+        "t/.env.example": example,
+        "t/docker/app.env.sample": "POSTGRES_PASSWORD=postgres\n",
+    }
+    report = check(repo(files))
+    secrets = {(f.start_line, f.level) for f in report.findings if f.rule.endswith("/secret")}
+    assert secrets == {(7, "warning"), (8, "error")}, report.findings
+
+
+def test_a_real_env_file_still_reports_real_looking_values(repo: Repo) -> None:
+    files = {
+        "copier.yml": "_subdirectory: t\n",
+        "t/.env": "POSTGRES_PASSWORD=postgres\nAPI_KEY=9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c\n"
+        "DB_PASSWORD=s3cr3tP@ss!\n",
+    }
+    report = check(repo(files))
+    secrets = {(f.start_line, f.level) for f in report.findings if f.rule.endswith("/secret")}
+    assert secrets == {(2, "error"), (3, "error")}

@@ -295,6 +295,16 @@ def _finding(
 
 
 def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> Finding:
+    if not match.certain:
+        message = (
+            f"{match.key} has a value shaped like a generated credential ({match.mask}) on "
+            f"line {line} of an example file, where placeholders belong. If it is a real value, "
+            f"rotate it; either way write a placeholder ({match.fix})."
+        )
+        finding = _finding(
+            "secret", path, message, match.fix, line, key=f"{match.detector}:{ordinal}"
+        )
+        return finding.model_copy(update={"level": Level.WARNING})
     if match.key is not None:
         message = (
             f"{match.key} has a real-looking value ({match.mask}) on line {line}. "  # noqa: S608
@@ -347,7 +357,7 @@ def _secret_findings(
         except FileSkipped as exc:
             notes.append(Note(path=entry.path, message=f"env file not scanned for secrets: {exc}"))
             continue
-        for number, match in scan_env_text(text):
+        for number, match in scan_env_text(text, example=is_example_env(rendered)):
             by_line.setdefault((entry.path, number), match)
     for path, why in view.unscanned():
         notes.append(Note(path=path, message=f"not scanned for secrets: {why}"))

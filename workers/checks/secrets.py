@@ -116,6 +116,7 @@ class SecretMatch:
     mask: str
     key: str | None = None  # the variable name, for env-like files
     fix: str | None = None
+    certain: bool = True  # False: a real-looking value where examples belong (a warning)
 
 
 def mask(value: str, shown: int) -> str:
@@ -165,6 +166,56 @@ def _unquote(raw: str) -> str:
     return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
 
 
+# Values projects publish as local defaults (documented in their READMEs and compose
+# files): a committed one is not a leaked secret.
+KNOWN_DEFAULTS = {
+    "postgres", "admin", "root", "guest", "test", "dev", "development", "local", "localhost",
+    "minioadmin", "rabbitmq", "mysql", "redis", "mongo", "keycloak", "password123", "admin123",
+    "secret123", "supersecret", "super-secret-jwt-token-with-at-least-32-characters-long",
+}  # fmt: skip
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.(eyJ[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+")
+_PLACEHOLDER_PHRASES = re.compile(
+    r"replace|your[-_ ]|generate|fill[-_ ]?in|insert[-_ ]|enter[-_ ]|put[-_ ]|set[-_ ]me|"
+    r"strong|secure|random|insecure|not[-_ ]?a[-_ ]?secret|demo|sample|local|dev[-_]",
+    re.IGNORECASE,
+)
+
+
+def is_known_default(value: str) -> bool:
+    """A publicly documented local default: ``postgres``, ``admin``, the JWT secret and the
+    demo keys a local Supabase stack ships with."""
+    v = value.strip()
+    if v.lower() in KNOWN_DEFAULTS:
+        return True
+    jwt = _JWT.fullmatch(v)
+    if jwt is not None:
+        import base64
+        import json
+
+        part = jwt.group(1)
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        except ValueError:
+            return False
+        return isinstance(claims, dict) and claims.get("iss") == "supabase-demo"
+    return False
+
+
+def looks_random(value: str) -> bool:
+    """Whether a value has the shape of a generated credential rather than of words: long
+    enough, no placeholder phrasing, not dash- or underscore-joined words, letters mixed with
+    digits or a JWT."""
+    v = value.strip()
+    if len(v) < 16 or _PLACEHOLDER_PHRASES.search(v):
+        return False
+    if _JWT.fullmatch(v):
+        return True
+    segments = [p for p in re.split(r"[-_. ]+", v) if p]
+    if len(segments) >= 2 and all(p.isalpha() or p.isdigit() for p in segments):
+        return False  # words, such as correct-horse-battery-staple
+    return bool(re.search(r"[A-Za-z]", v)) and bool(re.search(r"\d", v))
+
+
 def is_placeholder_value(value: str) -> bool:
     v = value.strip()
     low = v.lower()
@@ -182,8 +233,12 @@ def is_placeholder_value(value: str) -> bool:
     )
 
 
-def scan_env_text(text: str) -> list[tuple[int, SecretMatch]]:
-    """Secret-named keys with real-looking values in an env-like file: (line, match)."""
+def scan_env_text(text: str, example: bool = False) -> list[tuple[int, SecretMatch]]:
+    """Secret-named keys with real-looking values in an env-like file: (line, match).
+
+    In an ``example`` file (``.env.example``, ``.env.sample``, ...) values are placeholders
+    and published defaults by intent: only one with the shape of a generated credential is
+    reported, and as uncertain (a warning). Known local defaults are never secrets."""
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("#"):
@@ -195,7 +250,9 @@ def scan_env_text(text: str) -> list[tuple[int, SecretMatch]]:
         if not _SECRET_KEY.search(key) or _NOT_A_SECRET_KEY.search(key):
             continue
         value = _unquote(raw)
-        if is_placeholder_value(value):
+        if is_placeholder_value(value) or is_known_default(value):
+            continue
+        if example and not looks_random(value):
             continue
         found.append(
             (
@@ -206,6 +263,7 @@ def scan_env_text(text: str) -> list[tuple[int, SecretMatch]]:
                     f"{key}=…({len(value)} chars)",
                     key=key,
                     fix=f"{key}=changeme",
+                    certain=not example,
                 ),
             )
         )
