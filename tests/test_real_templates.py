@@ -286,3 +286,50 @@ def test_a_real_env_file_still_reports_real_looking_values(repo: Repo) -> None:
     report = check(repo(files))
     secrets = {(f.start_line, f.level) for f in report.findings if f.rule.endswith("/secret")}
     assert secrets == {(2, "error"), (3, "error")}
+
+
+# --- found on real templates (pinned commits in the closing note of issue 18) --------------
+
+
+def test_a_preserved_link_to_a_rendered_file_is_whole(repo: Repo) -> None:
+    """pawamoy/copier-uv: project/scripts/make -> make.py beside make.py.jinja."""
+    import os
+
+    from tests.conftest import git
+
+    for preserve, expected in ((True, set()), (False, {"project/scripts/make"})):
+        path = repo(
+            {"copier.yml": f"_subdirectory: project\n_preserve_symlinks: {str(preserve).lower()}\n",
+             "project/scripts/make.py.jinja": "print('make')\n"},
+            commit=False,
+        )  # fmt: skip
+        os.symlink("make.py", path / "project/scripts/make")
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", "x")
+        found = {f.path for f in check(path).findings if f.rule == "contamination/symlink"}
+        assert found == expected, preserve  # without it Copier follows the link: it dangles
+
+
+def test_answers_only_tested_in_a_shell_task_are_not_pasted(repo: Repo) -> None:
+    """copier-org/autopretty: bool answers inside {% if %} of a string task."""
+    copier_yml = (
+        "python: {type: bool, default: true}\nhooks: {type: bool, default: true}\n"
+        "name: {type: str, default: x}\n_tasks:\n"
+        '  - "{% if python and hooks %}poetry add --dev black{% endif %} || true"\n'
+        '  - "echo {{ name }}"\n'
+    )
+    report = check(repo({"copier.yml": copier_yml}), only=["hook-validation"])
+    [finding] = [f for f in report.findings if f.rule.endswith("shell-interpolation")]
+    assert "_tasks[1]" in finding.message and "name" in finding.message
+
+
+def test_a_docs_folder_named_like_build_output_is_not_build_output(repo: Repo) -> None:
+    """serious-scaffold/ss-python: template/docs/reports/coverage/index.md is a page."""
+    files = {
+        "copier.yml": "_subdirectory: template\n",
+        "template/docs/reports/coverage/index.md": "# Coverage\n",
+        "template/web/coverage/lcov.info": "TN:\n",
+        "pdm.dev.lock": "x\n",
+    }
+    findings = {(f.rule, f.path) for f in check(repo(files)).findings}
+    assert findings == {("contamination/build-artifact", "template/web/coverage/")}

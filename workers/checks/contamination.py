@@ -89,6 +89,11 @@ def is_example_env(name: str) -> bool:
     return bool(words & EXAMPLE_WORDS) and not name.lower().endswith(BACKUP_SUFFIXES)
 
 
+def is_package_lockfile(name: str) -> bool:
+    """A package manager's lockfile, variants included (``pdm.dev.lock``, ``uv.ci.lock``)."""
+    return name in PACKAGE_LOCKFILES or f"{name.split('.', 1)[0]}.lock" in PACKAGE_LOCKFILES
+
+
 def classify_file(name: str) -> tuple[str, str] | None:
     """(rule name, what it is) for a rendered file name, or None when it is fine."""
     lower = name.lower()
@@ -99,7 +104,7 @@ def classify_file(name: str) -> tuple[str, str] | None:
         return "env-file", f"plaintext env file{backup}"
     if lower.endswith(BACKUP_SUFFIXES) or name.startswith(".#"):
         return "backup-file", "editor or merge backup file"
-    if name.endswith(".lock") and name not in PACKAGE_LOCKFILES:
+    if name.endswith(".lock") and not is_package_lockfile(name):
         return "local-state", "lock file that is not a package-manager lockfile"
     if name.endswith(".pid"):
         return "local-state", "process id file"
@@ -190,7 +195,11 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
                 break
         if folder_hit is not None:
             folder, (rule, what) = folder_hit
-            if folder not in flagged_dirs and not root.excluded(folder.rstrip("/")):
+            if (
+                folder not in flagged_dirs
+                and not root.excluded(folder.rstrip("/"))
+                and not _authored_only(view, root, folder)
+            ):
                 flagged_dirs.add(folder)
                 how, fix = _fix_for(root, folder, is_dir=True)
                 findings.append(
@@ -276,7 +285,7 @@ def _link_problem(view: RepoView, root: TemplateRoot, path: str, target: str) ->
             return f"points outside the template folder {root.path}/"
         entry = view.entry(resolved)
         if entry is None:
-            if view.has_folder(resolved):
+            if view.has_folder(resolved) or _rendered_target(view, root, path, resolved):
                 return None
             return "points to a path that is not in the repository (it dangles in every clone)"
         if entry.kind is not Kind.SYMLINK:
@@ -286,6 +295,23 @@ def _link_problem(view: RepoView, root: TemplateRoot, path: str, target: str) ->
         except FileSkipped:
             return None
     return "is part of a chain of links too long to follow"
+
+
+def _rendered_target(view: RepoView, root: TemplateRoot, link: str, target: str) -> bool:
+    """With ``_preserve_symlinks`` Copier copies a link as a link into the project, where
+    it points at rendered files: ``make -> make.py`` beside ``make.py.jinja`` is whole."""
+    if root.kind != "copier" or not root.preserve_symlinks or root.in_render_root(link) is None:
+        return False
+    return bool(root.suffix) and view.entry(target + root.suffix) is not None
+
+
+def _authored_only(view: RepoView, root: TemplateRoot, folder: str) -> bool:
+    """A folder named like build output that holds only what people write (docs, the
+    template's own sources): ``docs/reports/coverage/index.md`` is a page, not a report."""
+    below = view.below(folder.rstrip("/"))
+    authored = (".md", ".rst", ".adoc", ".txt", *([root.suffix] if root.suffix else []))
+    skip = len(folder)
+    return bool(below) and all(p.endswith(authored) or "{{" in p[skip:] for p in below)
 
 
 def _finding(

@@ -32,7 +32,6 @@ from typing import Any
 from workers.checks.copier_questions import (
     check_question,
     interpolated_names,
-    jinja_names,
     suggested_validator,
 )
 from workers.checks.hook_ast import analyse
@@ -464,13 +463,15 @@ def _is_text_question(spec: Any) -> bool:
 
 
 def _task_shapes(copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
-    questions = set(_questions(settings))
+    # answers that can hold a quote or ';': text questions (a bool, int or float cannot)
+    questions = {n for n, spec in _questions(settings).items() if _is_text_question(spec)}
     findings = []
     for i, task in enumerate(settings.get("_tasks") or []):
         cmd = task.get("command") if isinstance(task, dict) else task
         when = str(task.get("when", "")) if isinstance(task, dict) else ""
         if isinstance(cmd, str):
-            answers = sorted(jinja_names(cmd) & questions)
+            # only what is written into the command counts, not an answer an {% if %} tests
+            answers = sorted(interpolated_names(cmd, settings.get("_envops")) & questions)
             if answers:
                 findings.append(
                     _finding(

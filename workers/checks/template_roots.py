@@ -56,6 +56,8 @@ class TemplateRoot:
     # why the template's settings could not be read; its render root and
     # exclusions are then unknown, and a check that depends on them cannot judge
     unreadable: str | None = None
+    # Copier's _preserve_symlinks: links are copied as links (else Copier follows them)
+    preserve_symlinks: bool = False
 
     def rendered(self, path: str) -> bool:
         """Whether ``path`` is in the folder rendered into generated projects (Copier's
@@ -186,6 +188,7 @@ def _copier_root(view: RepoView, path: str, notes: list[Note]) -> TemplateRoot:
         render_root=subdirectory,
         suffix=suffix if isinstance(suffix, str) else DEFAULT_TEMPLATES_SUFFIX,
         exclude=pathspec.PathSpec.from_lines("gitignore", literal) if literal else None,
+        preserve_symlinks=settings.get("_preserve_symlinks") is True,
     )
 
 
