@@ -333,3 +333,43 @@ def test_a_docs_folder_named_like_build_output_is_not_build_output(repo: Repo) -
     }
     findings = {(f.rule, f.path) for f in check(repo(files)).findings}
     assert findings == {("contamination/build-artifact", "template/web/coverage/")}
+
+
+# --- case 13: env files a template ships on purpose ----------------------------------------
+
+
+def test_env_files_a_template_ships_on_purpose(repo: Repo) -> None:
+    files = {
+        "copier.yml": "_subdirectory: t\npostgres_password: {type: str, secret: true}\n",
+        "t/.gitignore": ".env\n*.env\n",
+        "t/db.env.jinja": "POSTGRES_PASSWORD={{ postgres_password }}\n",  # rendered answers
+        "t/.env": "# fill in from .env.example\n",  # a comments-only stub
+        "t/api/.env": "DEBUG=1\nAPI_TOKEN=sk_dev_4f3a9b2c7d1e\n",  # ignored, but literal values
+        "t/web/.gitignore": "!.env\n",  # un-ignored below: every project commits it
+        "t/web/.env": "VITE_API_URL=http://localhost:8000\n",
+    }
+    from tests.conftest import git
+
+    path = repo(files, commit=False)
+    git(path, "add", "-f", "-A")  # the template's .gitignore would keep them out of its own repo
+    git(path, "commit", "-q", "-m", "x")
+    found = {f.path: f for f in check(path).findings if f.rule == "contamination/env-file"}
+    assert set(found) == {"t/api/.env", "t/web/.env"}
+    assert "carries literal values (API_TOKEN)" in found["t/api/.env"].message
+    assert "every generated project will commit it" in found["t/web/.env"].message
+    assert {f.level for f in found.values()} == {"error"}
+
+
+def test_a_relative_task_script_the_project_gets_is_fine(repo: Repo) -> None:
+    """fastapi/full-stack-fastapi-template at 2c7e5150: no _subdirectory, so .copier/ is
+    rendered into the project, where the task runs it."""
+    files = {
+        "copier.yml": '_tasks:\n  - ["{{ _copier_python }}", .copier/update_dotenv.py]\n'
+        "_exclude: [copier.yaml, copier.yml, '~*', '*.py[co]', __pycache__, .git, .DS_Store,"
+        " .svn]\n",
+        ".copier/update_dotenv.py": "import sys\nprint(sys.argv)\n",
+        "README.md": "x\n",
+    }
+    assert _hook_findings(repo, files) == set()
+    excluded = dict(files, **{"copier.yml": files["copier.yml"].replace("]\n", ", .copier]\n")})
+    assert ("relative-task-script", "copier.yml") in _hook_findings(repo, excluded)

@@ -15,7 +15,17 @@ import re
 import shlex
 from collections import defaultdict
 
-from workers.checks.secrets import NEEDLES, SecretMatch, private_key_at, scan_env_text, scan_line
+import pathspec
+
+from workers.checks.secrets import (
+    ENV_LINE,
+    NEEDLES,
+    SecretMatch,
+    is_placeholder_value,
+    private_key_at,
+    scan_env_text,
+    scan_line,
+)
 from workers.checks.template_roots import TemplateRoot, find_template_roots, unreadable
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
@@ -209,7 +219,7 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
                         _finding(
                             rule,
                             folder,
-                            f"{what.capitalize()} committed {root.where(folder)}. {how}",
+                            f"{what[:1].upper() + what[1:]} committed {root.where(folder)}. {how}",
                             fix,
                         ),
                     )
@@ -223,16 +233,87 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
         shown = f" (rendered as {rendered})" if rendered != parts[-1] else ""
         how, fix = _fix_for(root, path, is_dir=False)
         extra = " Ship a `.env.example` with placeholders instead." if rule == "env-file" else ""
-        findings.append(
-            _outside(
-                root,
-                path,
-                _finding(
-                    rule, path, f"{what.capitalize()}{shown} {root.where(path)}. {how}{extra}", fix
-                ),
-            )
+        level = None
+        if rule == "env-file" and root.rendered(path):
+            verdict = _env_verdict(view, root, path)
+            if verdict is None:
+                continue  # a stub the generated project ignores: the deliberate pattern
+            level, why = verdict
+            what = f"{what}: {why}"
+        finding = _finding(
+            rule,
+            path,
+            f"{what[:1].upper() + what[1:]}{shown} {root.where(path)}. {how}{extra}",
+            fix,
         )
+        if level is not None:
+            finding = finding.model_copy(update={"level": level})
+        findings.append(_outside(root, path, finding))
     return findings
+
+
+def _env_verdict(view: RepoView, root: TemplateRoot, path: str) -> tuple[Level, str] | None:
+    """Why an env file a template renders is a defect, and how sure that is; None when it
+    follows the deliberate pattern: the generated project's own ``.gitignore`` ignores it and
+    it holds no literal value (comments, placeholders, or answers rendered into it)."""
+    try:
+        text = view.read_text(path)
+    except FileSkipped:
+        return Level.ERROR, "it could not be read, so its values are unknown"
+    literal = _literal_values(text)
+    if _ignored_in_project(view, root, path):
+        if not literal:
+            return None
+        return Level.ERROR, (
+            f"it carries literal values ({', '.join(literal[:3])}) from the template into every "
+            "project, though the project's .gitignore ignores it"
+        )
+    return Level.ERROR, (
+        "every generated project will commit it (its .gitignore does not ignore it), and users "
+        "fill real values into it"
+    )
+
+
+def _literal_values(text: str) -> list[str]:
+    """Keys whose value is written out, not a placeholder and not rendered from an answer."""
+    found = []
+    for line in text.splitlines():
+        m = ENV_LINE.match(line)
+        if m is None or line.lstrip().startswith("#"):
+            continue
+        value = m.group(2).strip().strip("'\"")
+        if value and not is_placeholder_value(value) and "{{" not in value:
+            found.append(m.group(1))
+    return found
+
+
+def _ignored_in_project(view: RepoView, root: TemplateRoot, path: str) -> bool:
+    """Whether git, in the generated project, ignores the file: the rendered ``.gitignore``
+    files of the folders above it (lines with Jinja left out: their rendering is unknown)."""
+    rel = root.in_render_root(path)
+    if rel is None:
+        return False
+    base = posixpath.join(root.path, root.render_root).strip("/")
+    parts = rel.split("/")
+    rendered = "/".join([*parts[:-1], root.rendered_name(parts[-1])])
+    names = [".gitignore", *([".gitignore" + root.suffix] if root.suffix else [])]
+    ignored = False  # as git decides: a deeper .gitignore, and a later line, win
+    for depth in range(len(parts)):
+        folder = "/".join(parts[:depth])
+        here = posixpath.join(base, folder).strip("/")
+        below = rendered[len(folder) + 1 :] if folder else rendered
+        for name in names:
+            source = posixpath.join(here, name) if here else name
+            if view.entry(source) is None:
+                continue
+            try:
+                lines = [ln for ln in view.read_text(source).splitlines() if "{" not in ln]
+            except FileSkipped:
+                continue
+            verdict = pathspec.GitIgnoreSpec.from_lines(lines).check_file(below).include
+            if verdict is not None:
+                ignored = verdict
+    return ignored
 
 
 def _outside(root: TemplateRoot, path: str, finding: Finding) -> Finding:

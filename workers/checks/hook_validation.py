@@ -38,6 +38,8 @@ from workers.checks.hook_ast import analyse
 from workers.checks.template_roots import (
     DEFAULT_EXCLUDE,
     SettingsUnreadable,
+    TemplateRoot,
+    copier_root,
     copier_settings,
     find_template_roots,
     rendered_subdirectory,
@@ -266,6 +268,7 @@ def _check_template(
     except SettingsUnreadable as exc:
         problems.append(f"{exc}; its tasks, validators and hooks were not judged")
         return []
+    template = copier_root(view, copier_yml)
     referenced: set[str] = set()
     used = _used_in_paths(view, copier_yml, settings)
     findings += _path_questions(view, copier_yml, settings, used)
@@ -303,6 +306,8 @@ def _check_template(
             elif not word.startswith(("/", SRC, "@")) and "/" in word:
                 relative = posixpath.normpath(prefix + word)
                 referenced.add(relative)
+                if _rendered_into_project(view, template, word):
+                    continue  # Copier copies the script into the project: there it runs
                 findings.append(
                     _finding(
                         "relative-task-script",
@@ -359,7 +364,7 @@ def _check_template(
                     )
                 )
     names = set(_questions(settings))
-    for script in sorted(referenced | (set(hook_scripts) - libraries)):
+    for script in sorted(referenced):  # a hook nothing runs is reported dead, not analysed
         if script.endswith(".py") and view.entry(script) is not None:
             findings += _python_hook(view, script, problems, names)
     ignore = f"{prefix}.copierignore"
@@ -505,6 +510,15 @@ def _python_hook(
         problems.append(f"hook {script} was not analysed: {exc}")
         return []
     return [_finding(p.rule, script, p.message, p.line) for p in analyse(source, questions)]
+
+
+def _rendered_into_project(view: RepoView, template: TemplateRoot, script: str) -> bool:
+    """Whether a task's relative script path names a file Copier renders into the project
+    (in the folder it renders from, not excluded): tasks run there, so the path works."""
+    base = posixpath.join(template.path, template.render_root).strip("/")
+    path = posixpath.normpath(posixpath.join(base, script)) if base else posixpath.normpath(script)
+    candidates = [path, *([path + template.suffix] if template.suffix else [])]
+    return any(view.entry(c) is not None and not template.excluded(c) for c in candidates)
 
 
 def _libraries(view: RepoView, scripts: list[str], referenced: set[str], prefix: str) -> set[str]:

@@ -94,14 +94,14 @@ _PLACEHOLDER_IN_TOKEN = re.compile(
 )
 
 # Secret-named keys in env-like files (DESIGN: *TOKEN*, *SECRET*, *PASSWORD*, *API_KEY*).
-_SECRET_KEY = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY", re.IGNORECASE)
+SECRET_KEY = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY", re.IGNORECASE)
 # ... unless the key names something about the secret rather than the secret itself.
-_NOT_A_SECRET_KEY = re.compile(
+NOT_A_SECRET_KEY = re.compile(
     r"_(FILE|PATH|URL|URI|ENDPOINT|TTL|EXPIRY|EXPIRES(_IN)?|EXPIRE(_\w+)?|LENGTH|HEADER|NAME|"
     r"ENABLED|ALGORITHM|TYPE|LIFETIME|TIMEOUT|ID|KEY_ID|HASH_ROUNDS|MIN_LENGTH|PREFIX)$",
     re.IGNORECASE,
 )
-_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$")
+ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$")
 _PLACEHOLDER_WORDS = {
     "changeme", "change-me", "change_me", "changethis", "change-this", "replaceme", "replace-me",
     "replace_me", "todo", "tbd", "placeholder", "dummy", "example", "redacted", "none", "null",
@@ -243,11 +243,11 @@ def scan_env_text(text: str, example: bool = False) -> list[tuple[int, SecretMat
     for number, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("#"):
             continue
-        m = _ENV_LINE.match(line)
+        m = ENV_LINE.match(line)
         if m is None:
             continue
         key, raw = m.group(1), m.group(2)
-        if not _SECRET_KEY.search(key) or _NOT_A_SECRET_KEY.search(key):
+        if not SECRET_KEY.search(key) or NOT_A_SECRET_KEY.search(key):
             continue
         value = _unquote(raw)
         if is_placeholder_value(value) or is_known_default(value):

@@ -159,6 +159,11 @@ def unreadable(roots: Iterable[TemplateRoot]) -> list[str]:
     ]
 
 
+def copier_root(view: RepoView, path: str) -> TemplateRoot:
+    """The template a ``copier.yml`` makes (its notes dropped)."""
+    return _copier_root(view, path, [])
+
+
 def _copier_root(view: RepoView, path: str, notes: list[Note]) -> TemplateRoot:
     folder = posixpath.dirname(path)
     try:
