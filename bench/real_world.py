@@ -1,0 +1,123 @@
+"""Benchmark: prgate's verdicts on real public repositories, against findings judged by hand.
+
+Replays ``bench/real_world.toml``: each repository is cloned from a local mirror
+at its pinned commit and checked as ``prgate check`` checks a work tree (every
+check, default configuration). Per repository and in total it prints the true
+alarms found and missed, the error-level false alarms, the warnings (and those
+not listed as judged), the checks that could not run, and the time.
+
+    python3 dev.py bench real_world --mirrors /work/.mirror [--only NAME]
+
+A mirror is a bare repository at ``MIRRORS/owner+name/repo``. A repository
+whose mirror is missing is listed as skipped, never as passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from workers.engine.config import RepoConfig  # noqa: E402
+from workers.engine.repo import open_view  # noqa: E402
+from workers.engine.runner import run_checks  # noqa: E402
+
+
+def _clone(mirror: Path, commit: str, dest: Path) -> None:
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(mirror), str(dest)], check=True)
+    subprocess.run(["git", "-C", str(dest), "checkout", "-q", commit], check=True)
+
+
+@dataclass
+class Row:
+    found: int
+    missed: list[tuple[str, ...]]
+    false: list[tuple[str, ...]]
+    warnings: int
+    unjudged: list[tuple[str, ...]]
+    could_not_run: list[str]
+    seconds: float
+
+
+def _judge(repo: dict[str, Any], dest: Path) -> Row:
+    started = time.perf_counter()
+    report = run_checks(open_view(dest), RepoConfig())
+    seconds = time.perf_counter() - started
+    expected = {tuple(e) for e in repo.get("errors", [])}
+    accepted = {tuple(w) for w in repo.get("warnings", [])}
+    errors = {(f.rule, f.path) for f in report.findings if f.level == "error"}
+    warnings = {(f.rule, f.path) for f in report.findings if f.level == "warning"}
+    return Row(
+        found=len(errors & expected),
+        missed=sorted(expected - errors),
+        false=sorted(errors - expected),
+        warnings=len(warnings),
+        unjudged=sorted(warnings - accepted),
+        could_not_run=[r.check for r in report.results if r.error is not None],
+        seconds=seconds,
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--mirrors", type=Path, required=True)
+    parser.add_argument("--manifest", type=Path, default=ROOT / "bench" / "real_world.toml")
+    parser.add_argument("--only", action="append", default=[])
+    args = parser.parse_args(argv)
+    repos = tomllib.loads(args.manifest.read_text())["repo"]
+    rows: list[tuple[str, Row | None]] = []
+    with tempfile.TemporaryDirectory(prefix="prgate-real-world-") as tmp:
+        for repo in repos:
+            name = repo["name"]
+            if args.only and name not in args.only:
+                continue
+            mirror = args.mirrors / name.replace("/", "+") / "repo"
+            if not mirror.exists():
+                rows.append((name, None))
+                continue
+            dest = Path(tmp) / name.replace("/", "+")
+            _clone(mirror, repo["commit"], dest)
+            rows.append((name, _judge(repo, dest)))
+    columns = ("found", "missed", "false", "warn", "n/run", "s")
+    head = f"{'repository':44} " + " ".join(f"{c:>6}" for c in columns)
+    print(head)
+    print("-" * len(head))
+    total = Row(0, [], [], 0, [], [], 0.0)
+    details = []
+    for name, row in rows:
+        if row is None:
+            print(f"{name:44} skipped: no mirror")
+            continue
+        cells = (row.found, len(row.missed), len(row.false), row.warnings,
+                 len(row.could_not_run), f"{row.seconds:.2f}")  # fmt: skip
+        print(f"{name:44} " + " ".join(f"{c:>6}" for c in cells))
+        total.found += row.found
+        total.missed += row.missed
+        total.false += row.false
+        total.warnings += row.warnings
+        total.could_not_run += row.could_not_run
+        total.seconds += row.seconds
+        for kind, items in (("missed", row.missed), ("false alarm", row.false),
+                            ("unjudged warning", row.unjudged)):  # fmt: skip
+            details += [f"  {name}: {kind}: {item}" for item in items]
+        details += [f"  {name}: could not run: {c}" for c in row.could_not_run]
+    print("-" * len(head))
+    cells = (total.found, len(total.missed), len(total.false), total.warnings,
+             len(total.could_not_run), f"{total.seconds:.2f}")  # fmt: skip
+    print(f"{'total':44} " + " ".join(f"{c:>6}" for c in cells))
+    if details:
+        print("\n".join(["", *details]))
+    return 1 if total.missed or total.false else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
