@@ -373,3 +373,31 @@ def test_a_relative_task_script_the_project_gets_is_fine(repo: Repo) -> None:
     assert _hook_findings(repo, files) == set()
     excluded = dict(files, **{"copier.yml": files["copier.yml"].replace("]\n", ", .copier]\n")})
     assert ("relative-task-script", "copier.yml") in _hook_findings(repo, excluded)
+
+
+# --- case 11: a Jest root that exists, empty, outside git -----------------------------------
+
+
+def test_an_empty_existing_root_outside_git_is_no_config_error(tmp_path: Path) -> None:
+    import json
+
+    folder = tmp_path / "plain"
+    (folder / "packages" / "empty").mkdir(parents=True)
+    (folder / "packages" / "a").mkdir()
+    (folder / "packages" / "a" / "package.json").write_text('{"name": "a"}\n')
+    config = {"roots": ["<rootDir>/packages/a", "<rootDir>/packages/empty"]}
+    (folder / "package.json").write_text(
+        json.dumps({"name": "root", "devDependencies": {"jest": "^29"}, "jest": config})
+    )
+    [result] = check(folder, only=["jest-collision"]).results
+    assert result.error is None and result.findings == [], result
+    from tests.jest_oracle import run_jest
+
+    assert run_jest(29, folder).exit_code == 0  # real Jest agrees: no error
+    config["roots"].append("<rootDir>/packages/missing")
+    (folder / "package.json").write_text(
+        json.dumps({"name": "root", "devDependencies": {"jest": "^29"}, "jest": config})
+    )
+    [result] = check(folder, only=["jest-collision"]).results
+    assert [f.rule for f in result.findings] == ["jest-collision/config-error"]
+    assert run_jest(29, folder).exit_code != 0  # and real Jest fails on a missing root

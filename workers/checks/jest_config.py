@@ -152,9 +152,9 @@ class Tree:
         return entry is not None and entry.kind is not Kind.SUBMODULE
 
     def is_dir(self, path: str) -> bool:
-        """Whether ``path`` is the root or a folder holding a listed file."""
+        """Whether ``path`` is the root or a folder that exists (``RepoView.folder_exists``)."""
         rel = self._inside(path)
-        return rel is not None and (rel == "" or self.view.has_folder(rel))
+        return rel is not None and (rel == "" or self.view.folder_exists(rel))
 
     def exists(self, path: str) -> bool:
         return self.is_file(path) or self.is_dir(path)

@@ -208,6 +208,11 @@ class RepoView(ABC):
             return bool(self._listing.paths)
         return self._listing.has_folder(folder)
 
+    def folder_exists(self, folder: str) -> bool:
+        """Whether ``folder`` exists where the view's files are: one holding a listed path
+        (git stores no empty folder, so a fresh checkout has no other)."""
+        return self.has_folder(folder)
+
     def below(self, folder: str) -> list[str]:
         """Every listed path below ``folder`` (repo-relative; "" is the top), in path order."""
         return self._listing.below("" if folder == "." else folder)
@@ -668,6 +673,25 @@ class DirectoryView(RepoView):
 
     def _read_many_unchecked(self, paths: list[str]) -> dict[str, bytes | FileSkipped]:
         return _read_many_nofollow(self.root, paths, self.max_bytes)
+
+    def folder_exists(self, folder: str) -> bool:
+        """Outside git an empty folder exists too (tools such as Jest look on disk);
+        checked without following a symlink anywhere on the way."""
+        if self.has_folder(folder):
+            return True
+        try:
+            check_relpath(folder)
+        except FileSkipped:
+            return False
+        path = self.root
+        for part in folder.split("/"):
+            path = path / part
+            try:
+                if not stat.S_ISDIR(os.lstat(path).st_mode):
+                    return False
+            except OSError:
+                return False
+        return True
 
 
 def _lstat_all(
