@@ -471,10 +471,39 @@ def test_in_the_sandbox_tasks_run_and_the_run_says_so(repo: Repo) -> None:
 
 
 @needs_sandbox
-def test_in_the_sandbox_an_unknown_extension_fails_the_render(repo: Repo) -> None:
+def test_in_the_sandbox_an_extension_prgate_lacks_is_no_verdict_on_the_template(
+    repo: Repo,
+) -> None:
+    """A package prgate's render environment does not have is prgate's limit: the check
+    could not run (neutral), with the module named; the static findings still come."""
     result = render_report(repo(EXTENSION))
+    assert not [f for f in result.findings if f.rule.endswith("render-failed")]
+    assert result.error is not None and "'evil'" in result.error
+
+
+@needs_sandbox
+def test_in_the_sandbox_a_missing_extension_file_of_the_template_fails_the_render(
+    repo: Repo,
+) -> None:
+    """``extensions.py:Name`` names the template's own file: missing, it is the template's."""
+    files = {**EXTENSION, "copier.yml": EXTENSION["copier.yml"].replace("evil.Ext", "evil.py:Ext"),
+             "evil/README.md": "a folder, not the module\n"}  # fmt: skip
+    result = render_report(repo(files))
     failed = [f.message for f in result.findings if f.rule.endswith("render-failed")]
-    assert failed and "evil" in failed[0]
+    assert failed and result.error is None
+
+
+@needs_sandbox
+def test_the_widely_used_extension_packages_render(repo: Repo) -> None:
+    files = {
+        "copier.yml": "_jinja_extensions:\n  - copier_template_extensions.TemplateExtensionLoader\n"
+        "  - jinja2_time.TimeExtension\nname: {type: str}\n",
+        "{{ name }}.txt.jinja": "{% now 'utc', '%Y' %}\n",
+    }
+    result = render_report(repo(files))
+    assert result.error is None
+    assert not [f for f in result.findings if f.rule.endswith("render-failed")], result
+    assert any("answered with samples: name='example'" in n.message for n in result.notes)
 
 
 @needs_sandbox

@@ -85,6 +85,56 @@ def suggested_validator(name: str, spec: Any) -> str:
     return f'{{% if not ({name} | regex_search("{escaped}")) %}}use {words}{{% endif %}}'
 
 
+_SAMPLE_TEXT = ("example", "example_project", "example-project", "Example Project", "Example")
+
+
+def synthesize_answers(settings: dict[str, Any]) -> dict[str, Any]:
+    """Sample answers for the questions Copier would refuse to leave unanswered (no
+    default): from the question's type and choices, and for text the first sample its
+    validator accepts. A render with defaults needs them; which were made up is said."""
+    answers: dict[str, Any] = {}
+    for name, spec in settings.items():
+        if not isinstance(name, str) or name.startswith("_") or not isinstance(spec, dict):
+            continue
+        if "default" in spec and spec["default"] is not None:
+            continue
+        when = spec.get("when")
+        if when is False or str(when).strip().lower() == "false":
+            continue
+        kind = str(spec.get("type", "str"))
+        choices = spec.get("choices")
+        if isinstance(choices, dict) and choices:
+            answers[name] = next(iter(choices.values()))
+        elif isinstance(choices, list) and choices:
+            first = choices[0]
+            answers[name] = first[1] if isinstance(first, list) and len(first) == 2 else first
+        elif kind == "bool":
+            answers[name] = True
+        elif kind == "int":
+            answers[name] = 1
+        elif kind == "float":
+            answers[name] = 1.0
+        elif kind in ("json", "yaml"):
+            answers[name] = {}
+        else:
+            answers[name] = _sample_text(name, spec.get("validator"))
+    return answers
+
+
+def _sample_text(name: str, validator: Any) -> str:
+    lowered = name.lower()
+    samples: tuple[str, ...] = _SAMPLE_TEXT
+    if "email" in lowered or "mail" in lowered:
+        samples = ("someone@example.com", *samples)
+    elif "url" in lowered or "homepage" in lowered or "repository" in lowered:
+        samples = ("https://example.com/example", *samples)
+    elif "version" in lowered:
+        samples = ("0.1.0", *samples)
+    if not isinstance(validator, str) or not validator.strip():
+        return samples[0]
+    return next((s for s in samples if rejects(validator, name, s) is False), samples[0])
+
+
 def jinja_env(envops: Any = None) -> Any:
     """A Jinja sandbox set up as Copier sets up its own: Copier's filter set, the template's
     ``_envops`` (delimiters, whitespace, ``undefined``) with Copier's defaults, and none of

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import re
 import shutil
 import stat
 from collections.abc import Callable
@@ -34,7 +35,12 @@ from typing import Any
 
 from workers import sandbox
 from workers.checks import contamination
-from workers.checks.copier_questions import UNSAFE_ANSWERS, jinja_env, plain_defaults
+from workers.checks.copier_questions import (
+    UNSAFE_ANSWERS,
+    jinja_env,
+    plain_defaults,
+    synthesize_answers,
+)
 from workers.checks.render import render_template
 from workers.checks.template_roots import rendered_subdirectory
 from workers.engine.config import RepoConfig
@@ -51,6 +57,7 @@ def render_findings(
     settings: dict[str, Any],
     path_questions: list[str],
     make: Make,
+    problems: list[str],
 ) -> tuple[list[Finding], list[Note]]:
     if not isinstance(view, GitWorktreeView | DirectoryView):
         return [], [
@@ -68,7 +75,12 @@ def render_findings(
                 "repository over the network)")))  # fmt: skip
         readonly = [src]
         out = scratch / "defaults"
-        result = render_template(src, out, {}, vcs_ref, scratch, readonly=readonly)
+        made_up = synthesize_answers(settings)
+        if made_up:
+            shown = ", ".join(f"{k}={v!r}" for k, v in sorted(made_up.items()))
+            notes.append(Note(path=copier_yml, message=(
+                f"questions without a default were answered with samples: {shown}")))  # fmt: skip
+        result = render_template(src, out, made_up, vcs_ref, scratch, readonly=readonly)
         if result.refused_unsafe:
             notes.append(Note(path=copier_yml, message=(
                 "not rendered: the template uses _jinja_extensions, which run its own Python "
@@ -77,6 +89,13 @@ def render_findings(
         if result.timed_out:  # a template that hangs would hang on every answer: stop here
             findings.append(
                 make("render-failed", copier_yml, f"rendering the template: {result.error}")
+            )
+            return findings, notes
+        missing = _missing_package(view, root, result.error or "")
+        if missing is not None:  # prgate's environment lacks it: no verdict on the template
+            problems.append(
+                f"{copier_yml} was not rendered: its _jinja_extensions need the Python package "
+                f"that provides {missing!r}, which prgate's render environment does not have"
             )
             return findings, notes
         if not result.ok:
@@ -88,7 +107,13 @@ def render_findings(
             for i, answer in enumerate(UNSAFE_ANSWERS):
                 dest = scratch / f"bad-{name}-{i}"
                 bad = render_template(
-                    src, dest, {name: answer}, vcs_ref, scratch, tasks=False, readonly=readonly
+                    src,
+                    dest,
+                    {**made_up, name: answer},
+                    vcs_ref,
+                    scratch,
+                    tasks=False,
+                    readonly=readonly,
                 )
                 if bad.ok:
                     written = sorted(
@@ -109,6 +134,21 @@ def render_findings(
         message = f"rendered with tasks skipped: {reason}"
     notes.append(Note(path=copier_yml, message=message))
     return findings, notes
+
+
+def _missing_package(view: RepoView, root: str, error: str) -> str | None:
+    """The module an extension needs that is neither installed nor a file of the template
+    (``extensions.py:Name`` is the template's own; a missing one of those is its defect)."""
+    if "ExtensionNotFoundError" not in error:
+        return None
+    match = re.search(r"No module named '([^']+)'", error)
+    if match is None:
+        return None
+    module = match.group(1)
+    first = module.split(".")[0]
+    base = f"{root}/" if root else ""
+    own = view.entry(f"{base}{first}.py") is not None or view.has_folder(f"{base}{first}")
+    return None if own else module
 
 
 def _export(view: RepoView, folder: str, dest: Path) -> list[str]:

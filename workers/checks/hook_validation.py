@@ -278,7 +278,9 @@ def _check_template(
 
         questions = _questions(settings)
         strings = [n for n in sorted(used) if _is_text_question(questions[n])]
-        rendered, render_notes = render_findings(view, copier_yml, settings, strings, _finding)
+        rendered, render_notes = render_findings(
+            view, copier_yml, settings, strings, _finding, problems
+        )
         findings += rendered
         notes += render_notes
     for where, cmd in _commands(settings):
