@@ -242,19 +242,15 @@ def _quiet_late_v8_reports() -> None:
     sys.unraisablehook = hook
 
 
-def evaluate(tree: Tree, path: str, cwd: str) -> Any:
-    """The config ``path`` (absolute) exports, evaluated the way Jest loads it, in V8."""
-    try:
-        from py_mini_racer import JSEvalException, MiniRacer
-    except ImportError as exc:  # a platform without a mini-racer wheel
-        raise Unpredictable(
-            f"no embedded V8 available to evaluate {tree.rel(path)}: {exc}"
-        ) from None
-
-    factories: dict[str, str] = {}
-    resolved: dict[str, str] = {}
-    missing: dict[str, str] = {}
-    pending = [path]
+def _collect(
+    tree: Tree,
+    path: str,
+    pending: list[str],
+    factories: dict[str, str],
+    resolved: dict[str, str],
+    missing: dict[str, str],
+) -> None:
+    """Read and transpile ``pending`` and every file they require by a literal."""
     while pending:
         file = pending.pop()
         if file in factories:
@@ -293,6 +289,18 @@ def evaluate(tree: Tree, path: str, cwd: str) -> Any:
                 resolved[key] = target
                 pending.append(target)
 
+
+def _run(
+    tree: Tree,
+    path: str,
+    cwd: str,
+    factories: dict[str, str],
+    resolved: dict[str, str],
+    missing: dict[str, str],
+) -> tuple[str | None, Unpredictable | None, list[tuple[str, str]]]:
+    """One evaluation: the exported value as JSON, or why not, and the computed requires."""
+    from py_mini_racer import JSEvalException, MiniRacer
+
     script = (
         f"const __cwd = {json.dumps(cwd)};\n"
         f"const __missing = {json.dumps(missing)};\n"
@@ -315,11 +323,20 @@ def evaluate(tree: Tree, path: str, cwd: str) -> Any:
     )
     _quiet_late_v8_reports()
     ctx = MiniRacer()
+    wanted: list[tuple[str, str]] = []
+    raw: Any = None
     try:
         ctx.set_hard_memory_limit(HEAP_BYTES)
         limit = timeout_seconds()
         try:
-            ctx.eval(script, timeout_sec=limit)
+            try:
+                ctx.eval(script, timeout_sec=limit)
+            except TimeoutError:
+                raise  # the isolate is still busy: nothing more to ask it
+            except JSEvalException:
+                wanted = _wanted(ctx, limit)
+                raise
+            wanted = _wanted(ctx, limit)
             raw = ctx.eval("globalThis.__result", timeout_sec=limit)
             failure = ctx.eval("globalThis.__failure", timeout_sec=limit)
             if isinstance(failure, str):
@@ -346,8 +363,62 @@ def evaluate(tree: Tree, path: str, cwd: str) -> Any:
                 f"{tree.rel(path)} could not be evaluated in the sandbox: {reason.strip()}",
                 tree.rel(path),
             ) from None
+    except Unpredictable as exc:
+        return None, exc, wanted
     finally:
         ctx.close()
+    return raw, None, wanted
+
+
+def _wanted(ctx: Any, limit: float) -> list[tuple[str, str]]:
+    """(importer, specifier) of each computed ``require`` of a path the sandbox refused."""
+    asked = ctx.eval("JSON.stringify(globalThis.__wanted || [])", timeout_sec=limit)
+    return [(str(w[0]), str(w[1])) for w in json.loads(asked)] if isinstance(asked, str) else []
+
+
+MAX_ROUNDS = 8  # evaluations while a config computes its way to more repository files
+
+
+def evaluate(tree: Tree, path: str, cwd: str) -> Any:
+    """The config ``path`` (absolute) exports, evaluated the way Jest loads it, in V8.
+
+    Files it requires by a literal are read beforehand. A ``require`` whose path is
+    computed at run time (``require(path.join(__dirname, '..', 'jest.config.json'))``)
+    is recorded by the sandbox and fails; when it names a file of the repository, that
+    file is read and the config evaluated again, so any repository file a config
+    computes its way to loads (never ``node_modules``, the network or a host file).
+    """
+    try:
+        from py_mini_racer import MiniRacer  # noqa: F401 - availability is all this checks
+    except ImportError as exc:  # a platform without a mini-racer wheel
+        raise Unpredictable(
+            f"no embedded V8 available to evaluate {tree.rel(path)}: {exc}"
+        ) from None
+
+    factories: dict[str, str] = {}
+    resolved: dict[str, str] = {}
+    missing: dict[str, str] = {}
+    pending = [path]
+    for _ in range(MAX_ROUNDS):
+        _collect(tree, path, pending, factories, resolved, missing)
+        raw, failure, wanted = _run(tree, path, cwd, factories, resolved, missing)
+        pending = []
+        for importer, spec in wanted:
+            key = f"{importer}\0{spec}"
+            target = _resolve(tree, importer, spec) if key not in resolved else None
+            if target is not None:
+                resolved[key] = target
+                missing.pop(key, None)
+                pending.append(target)
+        if not pending:
+            if failure is not None:
+                raise failure
+            break
+    else:
+        raise Unpredictable(
+            f"{tree.rel(path)} computes its way to more files than prgate follows", tree.rel(path)
+        )
+    assert raw is not None
     value = json.loads(raw)
     if isinstance(value, dict) and "__prgate_env__" in value:
         names = ", ".join("(all)" if n == "*" else n for n in value["__prgate_env__"])

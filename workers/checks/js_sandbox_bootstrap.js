@@ -62,6 +62,11 @@ function __require(from, spec) {
   if (Object.prototype.hasOwnProperty.call(__builtins, spec)) return __builtins[spec];
   const key = from + '\0' + spec;
   const target = __resolved[key];
+  if (target === undefined && typeof spec === 'string' && /^(\/|\.\.?(\/|$))/.test(spec)) {
+    // a path computed at run time: prgate reads the file, if the repository has it, and
+    // evaluates again (js_sandbox.evaluate)
+    (globalThis.__wanted = globalThis.__wanted || []).push([from, spec]);
+  }
   if (target === undefined) {
     const why = __missing[key] || 'it is not available in prgate\'s sandbox';
     throw new Error("Cannot find module '" + spec + "' from " + from + ': ' + why);
