@@ -330,9 +330,7 @@ def _symlink_findings(
     """Committed symlinks in templates that dangle or point out of the template, judged from
     the link's text alone (never followed): Copier resolves them when it copies."""
     findings = []
-    for entry in view.entries():
-        if entry.kind is not Kind.SYMLINK:
-            continue
+    for entry in view.symlinks():
         root = _innermost(roots, entry.path)
         if root is None or root.unreadable or root.excluded(entry.path):
             continue

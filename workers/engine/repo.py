@@ -178,6 +178,11 @@ class RepoView(ABC):
         listing = self._listing
         return [listing.entry(p) or Entry(p, Kind.FILE) for p in listing.paths]
 
+    def symlinks(self) -> list[Entry]:
+        """The listed symlinks, in path order (without building an Entry for every path)."""
+        special = self._listing.special
+        return sorted((e for e in special.values() if e.kind is Kind.SYMLINK), key=lambda e: e.path)
+
     def paths(self, *, symlinks: bool = True) -> list[str]:
         """Listed files in path order: regular files and, unless ``symlinks=False``, symlinks.
 
