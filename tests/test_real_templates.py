@@ -450,3 +450,36 @@ def test_a_computed_require_never_reaches_outside_the_repository(repo: Repo) -> 
     }
     [result] = check(repo(files), only=["jest-collision"]).results
     assert result.error is not None and "Cannot find module '/etc/hostname'" in result.error
+
+
+def test_a_computed_path_question_blames_the_answer_it_is_computed_from(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """superlinear-ai/substrate: project_name_snake_case (when: false) is computed from
+    project_name, whose validator only refuses blanks; the fix goes on project_name, keeps
+    free text such as 'My Package', and Copier renders the fixed template."""
+    import copier
+    import yaml
+
+    from workers.checks.copier_questions import UNSAFE_ANSWERS, rejects
+
+    questions = {
+        "_subdirectory": "t",
+        "project_name": {"type": "str", "default": "My Package",
+                         "validator": "{% if not project_name.strip() %}Invalid{% endif %}"},
+        "project_name_snake_case": {
+            "when": False, "default": "{{ project_name | lower | replace(' ', '_') }}"},
+    }  # fmt: skip
+    files = {"copier.yml": yaml.safe_dump(questions), "t/{{ project_name_snake_case }}/x": "x\n"}
+    [finding] = check(repo(files), only=["hook-validation"]).findings
+    assert "question 'project_name'" in finding.message
+    assert "through 'project_name_snake_case'" in finding.message
+    assert finding.fix is not None
+    validator = yaml.safe_load(finding.fix)["validator"]
+    assert not rejects(validator, "project_name", "My Package")
+    assert all(rejects(validator, "project_name", bad) for bad in UNSAFE_ANSWERS)
+    questions["project_name"]["validator"] = validator  # type: ignore[index]
+    fixed = repo({**files, "copier.yml": yaml.safe_dump(questions)})
+    assert check(fixed, only=["hook-validation"]).findings == []
+    copier.run_copy(str(fixed), tmp_path / "out", defaults=True, quiet=True)
+    assert (tmp_path / "out" / "my_package" / "x").exists()

@@ -69,10 +69,20 @@ SUGGESTED_PATTERNS = (
 IMPORT_NAME = re.compile(r"module|package|import|python|pkg|lib", re.IGNORECASE)
 
 
-def suggested_validator(name: str, spec: Any) -> str:
+# For free text (a project's display name that others are computed from): refuse only
+# what would break a path. In Jinja source, so its backslashes are escaped once more.
+_PERMISSIVE = (
+    r'{{% if not {name}.strip() or ({name} | regex_search("[/\\\\\\n]|\\.\\.|^[.~]")) %}}'
+    r"use no /, \, .., newline, or leading . or ~{{% endif %}}"
+)
+
+
+def suggested_validator(name: str, spec: Any, free_text: bool = False) -> str:
     """A validator for a question used in a path: one that accepts its default and rejects
     every unsafe answer (``/``, ``\\``, ``..``, a leading ``.`` or ``~``, empty, newlines)."""
     default = spec.get("default") if isinstance(spec, dict) else spec
+    if free_text:
+        return _PERMISSIVE.format(name=name)
     candidates = list(SUGGESTED_PATTERNS)
     if not IMPORT_NAME.search(name):  # a slug first, unless the name says it is imported
         candidates[0], candidates[1] = candidates[1], candidates[0]

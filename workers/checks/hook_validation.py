@@ -443,22 +443,49 @@ def _path_questions(
     questions = _questions(settings)
     lines = _key_lines(view, copier_yml) if used else {}
     findings = []
+    judged: set[str] = set()
     for name in sorted(used):
-        result = check_question(name, questions[name], tuple(used[name]))
-        if result.problem is None:
-            continue
-        where = ", ".join(repr(p) for p in result.used_in[:3])
-        findings.append(
-            _finding(
-                "unvalidated-path-question",
-                copier_yml,
-                f"question {name!r}, used in {where}, {result.problem}. Add a validator that "
-                "rejects /, \\, .., a leading . or ~, empty answers and newlines.",
-                line=lines.get(name),
-                fix=f"validator: '{suggested_validator(name, questions[name])}'",
+        places = tuple(used[name])
+        sources = _computed_from(questions[name], questions)
+        # a question Copier never asks (when: false) whose default is computed from other
+        # answers: those answers are what reach the path, so they are judged instead
+        for source in sources or [name]:
+            if source in judged:
+                continue
+            result = check_question(source, questions[source], places)
+            if result.problem is None:
+                continue
+            judged.add(source)
+            where = ", ".join(repr(p) for p in result.used_in[:3])
+            via = f" (through {name!r}, computed from it)" if source != name else ""
+            findings.append(
+                _finding(
+                    "unvalidated-path-question",
+                    copier_yml,
+                    f"question {source!r}, used in {where}{via}, {result.problem}. Add a "
+                    "validator that rejects /, \\, .., a leading . or ~, empty answers and "
+                    "newlines.",
+                    line=lines.get(source),
+                    fix="validator: '"
+                    + suggested_validator(source, questions[source], free_text=source != name)
+                    + "'",
+                )
             )
-        )
     return findings
+
+
+def _computed_from(spec: Any, questions: dict[str, Any]) -> list[str]:
+    """The questions a never-asked question's default is computed from (``when: false``
+    and a templated default); empty for a question the user answers."""
+    if not isinstance(spec, dict):
+        return []
+    when = spec.get("when")
+    if not (when is False or str(when).strip().lower() == "false"):
+        return []
+    default = spec.get("default")
+    if not isinstance(default, str) or "{" not in default:
+        return []
+    return sorted(n for n in interpolated_names(default) if n in questions)
 
 
 def _is_text_question(spec: Any) -> bool:
