@@ -95,6 +95,12 @@ def suggested_validator(name: str, spec: Any, free_text: bool = False) -> str:
     return f'{{% if not ({name} | regex_search("{escaped}")) %}}use {words}{{% endif %}}'
 
 
+def never_asked(spec: dict[str, Any]) -> bool:
+    """Whether Copier never asks the question (``when: false``): its default is its value."""
+    when = spec.get("when")
+    return when is False or str(when).strip().lower() == "false"
+
+
 _SAMPLE_TEXT = ("example", "example_project", "example-project", "Example Project", "Example")
 
 
@@ -108,8 +114,7 @@ def synthesize_answers(settings: dict[str, Any]) -> dict[str, Any]:
             continue
         if "default" in spec and spec["default"] is not None:
             continue
-        when = spec.get("when")
-        if when is False or str(when).strip().lower() == "false":
+        if never_asked(spec):
             continue
         kind = str(spec.get("type", "str"))
         choices = spec.get("choices")
@@ -269,7 +274,7 @@ def check_question(name: str, spec: Any, used_in: tuple[str, ...]) -> PathQuesti
     if not isinstance(validator, str) or not validator.strip():
         return PathQuestion(name, used_in, "has no validator, so any answer, '../x' or 'a/b' "
                             "included, becomes part of a path")  # fmt: skip
-    if spec.get("when") is False or str(spec.get("when", "")).strip().lower() == "false":
+    if never_asked(spec):
         return PathQuestion(name, used_in, "has `when: false`: Copier never asks it and never "
                             "runs its validator on the default")  # fmt: skip
     if spec.get("secret"):

@@ -32,6 +32,7 @@ from typing import Any
 from workers.checks.copier_questions import (
     check_question,
     interpolated_names,
+    never_asked,
     suggested_validator,
 )
 from workers.checks.hook_ast import analyse
@@ -477,10 +478,7 @@ def _path_questions(
 def _computed_from(spec: Any, questions: dict[str, Any]) -> list[str]:
     """The questions a never-asked question's default is computed from (``when: false``
     and a templated default); empty for a question the user answers."""
-    if not isinstance(spec, dict):
-        return []
-    when = spec.get("when")
-    if not (when is False or str(when).strip().lower() == "false"):
+    if not isinstance(spec, dict) or not never_asked(spec):
         return []
     default = spec.get("default")
     if not isinstance(default, str) or "{" not in default:
