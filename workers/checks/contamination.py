@@ -18,9 +18,9 @@ from collections import defaultdict
 import pathspec
 
 from workers.checks.secrets import (
-    ENV_LINE,
     NEEDLES,
     SecretMatch,
+    env_assignments,
     is_placeholder_value,
     private_key_at,
     scan_env_text,
@@ -276,15 +276,11 @@ def _env_verdict(view: RepoView, root: TemplateRoot, path: str) -> tuple[Level, 
 
 def _literal_values(text: str) -> list[str]:
     """Keys whose value is written out, not a placeholder and not rendered from an answer."""
-    found = []
-    for line in text.splitlines():
-        m = ENV_LINE.match(line)
-        if m is None or line.lstrip().startswith("#"):
-            continue
-        value = m.group(2).strip().strip("'\"")
-        if value and not is_placeholder_value(value) and "{{" not in value:
-            found.append(m.group(1))
-    return found
+    return [
+        key
+        for _, key, value in env_assignments(text)
+        if value and not is_placeholder_value(value) and "{{" not in value
+    ]
 
 
 def _ignored_in_project(view: RepoView, root: TemplateRoot, path: str) -> bool:

@@ -16,6 +16,7 @@ Nothing here ever returns a secret's value: callers get a mask.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # Fixed strings one of which every token-format secret contains.
@@ -94,14 +95,14 @@ _PLACEHOLDER_IN_TOKEN = re.compile(
 )
 
 # Secret-named keys in env-like files (DESIGN: *TOKEN*, *SECRET*, *PASSWORD*, *API_KEY*).
-SECRET_KEY = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY", re.IGNORECASE)
+_SECRET_KEY = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY", re.IGNORECASE)
 # ... unless the key names something about the secret rather than the secret itself.
-NOT_A_SECRET_KEY = re.compile(
+_NOT_A_SECRET_KEY = re.compile(
     r"_(FILE|PATH|URL|URI|ENDPOINT|TTL|EXPIRY|EXPIRES(_IN)?|EXPIRE(_\w+)?|LENGTH|HEADER|NAME|"
     r"ENABLED|ALGORITHM|TYPE|LIFETIME|TIMEOUT|ID|KEY_ID|HASH_ROUNDS|MIN_LENGTH|PREFIX)$",
     re.IGNORECASE,
 )
-ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$")
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$")
 _PLACEHOLDER_WORDS = {
     "changeme", "change-me", "change_me", "changethis", "change-this", "replaceme", "replace-me",
     "replace_me", "todo", "tbd", "placeholder", "dummy", "example", "redacted", "none", "null",
@@ -233,6 +234,16 @@ def is_placeholder_value(value: str) -> bool:
     )
 
 
+def env_assignments(text: str) -> Iterator[tuple[int, str, str]]:
+    """(line number, key, value unquoted) of each ``KEY=value`` line of an env-like file."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        m = _ENV_LINE.match(line)
+        if m is not None:
+            yield number, m.group(1), _unquote(m.group(2))
+
+
 def scan_env_text(text: str, example: bool = False) -> list[tuple[int, SecretMatch]]:
     """Secret-named keys with real-looking values in an env-like file: (line, match).
 
@@ -240,16 +251,9 @@ def scan_env_text(text: str, example: bool = False) -> list[tuple[int, SecretMat
     and published defaults by intent: only one with the shape of a generated credential is
     reported, and as uncertain (a warning). Known local defaults are never secrets."""
     found = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.lstrip().startswith("#"):
+    for number, key, value in env_assignments(text):
+        if not _SECRET_KEY.search(key) or _NOT_A_SECRET_KEY.search(key):
             continue
-        m = ENV_LINE.match(line)
-        if m is None:
-            continue
-        key, raw = m.group(1), m.group(2)
-        if not SECRET_KEY.search(key) or NOT_A_SECRET_KEY.search(key):
-            continue
-        value = _unquote(raw)
         if is_placeholder_value(value) or is_known_default(value):
             continue
         if example and not looks_random(value):
