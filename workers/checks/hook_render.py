@@ -25,13 +25,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import posixpath
 import re
 import shutil
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from workers import sandbox
 from workers.checks import contamination
@@ -42,7 +40,7 @@ from workers.checks.copier_questions import (
     synthesize_answers,
 )
 from workers.checks.render import render_template
-from workers.checks.template_roots import rendered_subdirectory
+from workers.checks.template_roots import TemplateRoot
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Finding, Note
 from workers.engine.repo import DirectoryView, GitWorktreeView, Kind, RepoView
@@ -53,17 +51,17 @@ Make = Callable[..., Finding]
 
 def render_findings(
     view: RepoView,
-    copier_yml: str,
-    settings: dict[str, Any],
+    template: TemplateRoot,
     path_questions: list[str],
     make: Make,
     problems: list[str],
 ) -> tuple[list[Finding], list[Note]]:
+    copier_yml, settings = template.source, template.settings
     if not isinstance(view, GitWorktreeView | DirectoryView):
         return [], [
             Note(path=copier_yml, message="render mode needs the files on disk; not rendered")
         ]
-    root = posixpath.dirname(copier_yml)
+    root = template.path
     vcs_ref = None  # the copy is a plain folder: Copier renders it as it is
     findings: list[Finding] = []
     notes: list[Note] = []
@@ -102,7 +100,7 @@ def render_findings(
             findings.append(make("render-failed", copier_yml,
                 f"rendering the template with its defaults failed: {result.error}"))  # fmt: skip
         else:
-            findings += _scan_output(view, out, copier_yml, settings, make)
+            findings += _scan_output(view, out, template, make)
         for name in path_questions:
             for i, answer in enumerate(UNSAFE_ANSWERS):
                 dest = scratch / f"bad-{name}-{i}"
@@ -202,13 +200,11 @@ def _export(view: RepoView, folder: str, dest: Path) -> list[str]:
     return submodules
 
 
-def _sources(view: RepoView, copier_yml: str, settings: dict[str, Any]) -> dict[str, str]:
+def _sources(view: RepoView, template: TemplateRoot) -> dict[str, str]:
     """Rendered base name -> template source path, as far as plain defaults tell."""
-    root = posixpath.dirname(copier_yml)
-    sub = rendered_subdirectory(settings, copier_yml, [])
-    base = posixpath.join(root, sub) if sub else root
-    prefix = f"{base.strip('/')}/" if base.strip("/") else ""
-    suffix = settings.get("_templates_suffix", ".jinja") or ""
+    settings = template.settings
+    prefix = f"{template.rendered_from}/" if template.rendered_from else ""
+    suffix = template.suffix
     answers = plain_defaults(settings)
     env = jinja_env(settings.get("_envops"))
     mapping: dict[str, str] = {}
@@ -226,11 +222,10 @@ def _sources(view: RepoView, copier_yml: str, settings: dict[str, Any]) -> dict[
     return mapping
 
 
-def _scan_output(
-    view: RepoView, out: Path, copier_yml: str, settings: dict[str, Any], make: Make
-) -> list[Finding]:
+def _scan_output(view: RepoView, out: Path, template: TemplateRoot, make: Make) -> list[Finding]:
+    copier_yml = template.source
     rendered = DirectoryView(out)
-    sources = _sources(view, copier_yml, settings)
+    sources = _sources(view, template)
     findings = []
     result = contamination.run(rendered, RepoConfig.model_validate({"template-roots": [""]}))
     for f in result.findings:

@@ -38,12 +38,8 @@ from workers.checks.copier_questions import (
 from workers.checks.hook_ast import analyse
 from workers.checks.template_roots import (
     DEFAULT_EXCLUDE,
-    SettingsUnreadable,
     TemplateRoot,
-    copier_root,
-    copier_settings,
     find_template_roots,
-    rendered_subdirectory,
 )
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
@@ -258,20 +254,18 @@ def _script_words(cmd: str | list[str]) -> list[str]:
 
 
 def _check_template(
-    view: RepoView, copier_yml: str, notes: list[Note], render: bool, problems: list[str]
+    view: RepoView, template: TemplateRoot, notes: list[Note], render: bool, problems: list[str]
 ) -> list[Finding]:
     """Findings of one template; what it could not read goes to ``problems`` (could not run)."""
-    findings: list[Finding] = []
-    root = posixpath.dirname(copier_yml)
-    prefix = f"{root}/" if root else ""
-    try:
-        settings = copier_settings(view, copier_yml)
-    except SettingsUnreadable as exc:
-        problems.append(f"{exc}; its tasks, validators and hooks were not judged")
+    copier_yml = template.source
+    if template.unreadable is not None:
+        problems.append(f"{template.unreadable}; its tasks, validators and hooks were not judged")
         return []
-    template = copier_root(view, copier_yml)
+    settings = template.settings
+    findings: list[Finding] = []
+    prefix = f"{template.path}/" if template.path else ""
     referenced: set[str] = set()
-    used = _used_in_paths(view, copier_yml, settings)
+    used = _used_in_paths(view, template)
     findings += _path_questions(view, copier_yml, settings, used)
     findings += _task_shapes(copier_yml, settings)
     if render:
@@ -279,9 +273,7 @@ def _check_template(
 
         questions = _questions(settings)
         strings = [n for n in sorted(used) if _is_text_question(questions[n])]
-        rendered, render_notes = render_findings(
-            view, copier_yml, settings, strings, _finding, problems
-        )
+        rendered, render_notes = render_findings(view, template, strings, _finding, problems)
         findings += rendered
         notes += render_notes
     for where, cmd in _commands(settings):
@@ -406,15 +398,11 @@ def _key_lines(view: RepoView, copier_yml: str) -> dict[str, int]:
     return lines
 
 
-def _used_in_paths(
-    view: RepoView, copier_yml: str, settings: dict[str, Any]
-) -> dict[str, list[str]]:
+def _used_in_paths(view: RepoView, template: TemplateRoot) -> dict[str, list[str]]:
     """Questions rendered into paths, ``_subdirectory``, ``_answers_file`` or ``working_directory``."""
-    root = posixpath.dirname(copier_yml)
+    settings = template.settings
     sub = settings.get("_subdirectory")
-    rendered = rendered_subdirectory(settings, copier_yml, [])
-    render_root = posixpath.join(root, rendered) if rendered else root
-    prefix = f"{render_root.strip('/')}/" if render_root.strip("/") else ""
+    prefix = f"{template.rendered_from}/" if template.rendered_from else ""
     used: dict[str, list[str]] = {}
     for entry in view.entries():
         if not entry.path.startswith(prefix) or "{" not in entry.path:
@@ -542,7 +530,7 @@ def _python_hook(
 def _rendered_into_project(view: RepoView, template: TemplateRoot, script: str) -> bool:
     """Whether a task's relative script path names a file Copier renders into the project
     (in the folder it renders from, not excluded): tasks run there, so the path works."""
-    base = posixpath.join(template.path, template.render_root).strip("/")
+    base = template.rendered_from
     path = posixpath.normpath(posixpath.join(base, script)) if base else posixpath.normpath(script)
     candidates = [path, *([path + template.suffix] if template.suffix else [])]
     return any(view.entry(c) is not None and not template.excluded(c) for c in candidates)
@@ -654,12 +642,12 @@ def _loaded_before(conftest: str, user: str) -> bool:
 
 def run(view: RepoView, config: RepoConfig) -> CheckResult:
     roots, notes = find_template_roots(view, config)
-    copier = [r.source for r in roots if r.kind == "copier"]
+    copier = [r for r in roots if r.kind == "copier"]
     findings: list[Finding] = []
     problems: list[str] = []
     render = config.hook_validation.render
-    for copier_yml in copier:
-        findings += _check_template(view, copier_yml, notes, render, problems)
+    for template in copier:
+        findings += _check_template(view, template, notes, render, problems)
     findings += _pytest_copier(view, notes)
     if not copier:
         notes.append(Note(message="no Copier templates found (copier.yml/copier.yaml)"))

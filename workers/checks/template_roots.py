@@ -58,6 +58,13 @@ class TemplateRoot:
     unreadable: str | None = None
     # Copier's _preserve_symlinks: links are copied as links (else Copier follows them)
     preserve_symlinks: bool = False
+    # a Copier template's settings (copier.yml's merged documents), read once, here
+    settings: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def rendered_from(self) -> str:
+        """The folder rendered into projects, repo-relative ("" is the repository root)."""
+        return posixpath.join(self.path, self.render_root).strip("/")
 
     def rendered(self, path: str) -> bool:
         """Whether ``path`` is in the folder rendered into generated projects (Copier's
@@ -70,7 +77,7 @@ class TemplateRoot:
         """Where ``path`` is, in words that are true of it."""
         if not self.render_root:
             return f"inside the template {self.path or '(repository root)'}"
-        rendered = posixpath.join(self.path, self.render_root)
+        rendered = self.rendered_from
         if self.in_render_root(path) is not None:
             return f"in the folder Copier renders, {rendered}/ (the _subdirectory of {self.source})"
         return (
@@ -91,11 +98,7 @@ class TemplateRoot:
 
     def in_render_root(self, path: str) -> str | None:
         """``path`` relative to the render root, or None when it is outside it."""
-        root = (
-            posixpath.join(self.path, self.render_root).strip("/")
-            if self.render_root
-            else self.path
-        )
+        root = self.rendered_from
         if not root:
             return path
         if path.startswith(root + "/"):
@@ -159,18 +162,13 @@ def unreadable(roots: Iterable[TemplateRoot]) -> list[str]:
     ]
 
 
-def copier_root(view: RepoView, path: str) -> TemplateRoot:
-    """The template a ``copier.yml`` makes (its notes dropped)."""
-    return _copier_root(view, path, [])
-
-
 def _copier_root(view: RepoView, path: str, notes: list[Note]) -> TemplateRoot:
     folder = posixpath.dirname(path)
     try:
         settings = copier_settings(view, path)
     except SettingsUnreadable as exc:
         return TemplateRoot(path=folder, kind="copier", source=path, unreadable=str(exc))
-    subdirectory = rendered_subdirectory(settings, path, notes)
+    subdirectory = _rendered_subdirectory(settings, path, notes)
     suffix = settings.get("_templates_suffix", DEFAULT_TEMPLATES_SUFFIX)
     exclude_patterns = settings.get("_exclude")
     if not isinstance(exclude_patterns, list):
@@ -194,10 +192,11 @@ def _copier_root(view: RepoView, path: str, notes: list[Note]) -> TemplateRoot:
         suffix=suffix if isinstance(suffix, str) else DEFAULT_TEMPLATES_SUFFIX,
         exclude=pathspec.PathSpec.from_lines("gitignore", literal) if literal else None,
         preserve_symlinks=settings.get("_preserve_symlinks") is True,
+        settings=settings,
     )
 
 
-def rendered_subdirectory(settings: dict[str, Any], path: str, notes: list[Note]) -> str:
+def _rendered_subdirectory(settings: dict[str, Any], path: str, notes: list[Note]) -> str:
     """``_subdirectory`` as Copier renders it (``Worker.template_copy_root``)."""
     sub = settings.get("_subdirectory")
     if not isinstance(sub, str) or not sub:
