@@ -82,13 +82,17 @@ class Listing:
     after git itself (bench/jest_collision.py).
     """
 
-    __slots__ = ("members", "paths", "special")
+    __slots__ = ("irregular", "members", "paths", "special")
 
-    def __init__(self, paths: list[str], special: dict[str, Entry]) -> None:
+    def __init__(
+        self, paths: list[str], special: dict[str, Entry], irregular: Iterable[str] = ()
+    ) -> None:
         paths.sort()  # git lists in byte order; code point order is what bisect needs
         self.paths = paths
         self.members = set(paths)
         self.special = special
+        # listed paths that are a FIFO, socket or device on disk (reading them fails)
+        self.irregular = tuple(irregular)
 
     def entry(self, path: str) -> Entry | None:
         found = self.special.get(path)
@@ -149,8 +153,6 @@ def human_size(n: int) -> str:
 
 class RepoView(ABC):
     """Read-only view of a repository's files."""
-
-    _irregular: tuple[str, ...] = ()  # listed paths that are a FIFO, socket or device on disk
 
     def __init__(self, root: Path, max_bytes: int | None = None) -> None:
         self.root = root.resolve()
@@ -329,9 +331,8 @@ class RepoView(ABC):
 
         Symlinks are not in it (they are never read, by design, and judged by name).
         """
-        self._listing  # noqa: B018 - listing sets _irregular
         out = [(e.path, self.oversize_reason(e)) for e in self._oversized]
-        out += [(p, not_regular(p)) for p in self._irregular]
+        out += [(p, not_regular(p)) for p in self._listing.irregular]
         return sorted(out)
 
     @cached_property
@@ -420,7 +421,6 @@ class GitWorktreeView(RepoView):
             tracked = [p for p in tracked if p not in special]
         irregular: list[str] = []
         paths = [*special, *_lstat_all(self.root, tracked, special, self.max_bytes, irregular)]
-        self._irregular = tuple(irregular)
         self._untracked: set[str] = set()
         untracked_paths = []
         for path in split_z(finish_git(untracked, "ls-files --others")):
@@ -431,7 +431,7 @@ class GitWorktreeView(RepoView):
                 untracked_paths.append(path)
         new = _lstat_all(self.root, untracked_paths, special, self.max_bytes)
         self._untracked = set(new)
-        return Listing(paths + new, special)
+        return Listing(paths + new, special, irregular)
 
     def _read_unchecked(self, entry: Entry) -> bytes:
         return _read_nofollow(self.root, entry.path, self.max_bytes)
@@ -670,8 +670,7 @@ class DirectoryView(RepoView):
                     else:  # a FIFO, socket or device: listed, and unreadable when read
                         paths.append(path)
                         irregular.append(path)
-        self._irregular = tuple(irregular)
-        return Listing(paths, special)
+        return Listing(paths, special, irregular)
 
     def _read_unchecked(self, entry: Entry) -> bytes:
         return _read_nofollow(self.root, entry.path, self.max_bytes)
