@@ -50,7 +50,7 @@ from workers.checkout import (
 from workers.dispatch import schedule_sweeps
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.findings import Note
-from workers.engine.registry import CHECK_NAMES, CHECK_RUN_PREFIX, rule_ids
+from workers.engine.registry import CHECK_NAMES, rule_ids
 from workers.github import (
     App,
     FoundRun,
@@ -195,6 +195,14 @@ class Work(Session[CheckRequest]):
         sweeps are scheduled for copies GitHub makes later (``sweep_strays``).
         """
 
+        def by_check(made: dict[str, RunRef]) -> dict[str, RunRef]:
+            """GitHub's runs (named prgate/<check>) as this work names them: by check."""
+            return {
+                c: RunRef(c, r.node_id, r.database_id)
+                for c in self.checks
+                if (r := made.get(run_name(c))) is not None
+            }
+
         def create(missing: list[str]) -> dict[str, RunRef]:
             names = [run_name(c) for c in missing]
             try:
@@ -206,13 +214,13 @@ class Work(Session[CheckRequest]):
                     details_url=self.details_url(),
                 )
             except PartlyDone as exc:
-                exc.runs = {c: exc.runs[run_name(c)] for c in missing if run_name(c) in exc.runs}
+                exc.runs = by_check(exc.runs)
                 raise
             except GitHubError as exc:
                 if exc.status is None or exc.status >= 500:  # no answer, or an unsure one
                     schedule_sweeps(self.redis, self.settings, self.req, self.job_id)
                 raise
-            return {c: made[run_name(c)] for c in missing}
+            return by_check(made)
 
         runs, strays = self.book.create_once(self.key, self.checks, create, self._found)
         self.end_copies(strays)
@@ -248,7 +256,7 @@ class Work(Session[CheckRequest]):
 
     def conclude(self, ends: list[tuple[RunRef, Outcome]]) -> None:
         """End these runs, and every copy GitHub made of them, with the same verdict."""
-        finals = {_check(r): {"conclusion": o.conclusion, "title": o.title, "summary": o.summary}
+        finals = {r.name: {"conclusion": o.conclusion, "title": o.title, "summary": o.summary}
                   for r, o in ends}  # fmt: skip
         self.book.set_finals(self.key, finals)
         copies = [(c, _as_copy(finals[c.name])) for c in self.book.copies(self.key)
@@ -277,11 +285,6 @@ class Work(Session[CheckRequest]):
             return
         runs = self.runs()
         self.conclude([(runs[c], make(c)) for c in self.checks])
-
-
-def _check(run: RunRef) -> str:
-    """The check a run is for (a RunRef is named by its check or by its run name)."""
-    return run.name.removeprefix(CHECK_RUN_PREFIX)
 
 
 def _as_copy(final: dict[str, str]) -> Outcome:
