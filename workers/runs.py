@@ -75,8 +75,9 @@ class RunBook:
     def copies(self, key: str) -> list[RunRef]:
         """Copies GitHub made of this work's runs, still to be ended like the runs themselves."""
         return [
-            RunRef(json.loads(v)["check"], node, int(json.loads(v)["database_id"]))
+            RunRef(data["check"], node, int(data["database_id"]))
             for node, v in self._fields(key, COPY).items()
+            if (data := json.loads(v))
         ]
 
     def add_copies(self, key: str, runs: Iterable[RunRef]) -> None:
