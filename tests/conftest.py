@@ -159,7 +159,7 @@ def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- Redis: REDIS_URL when set (CI), else the embedded server ------------------------------
 
-WEBHOOKS = ROOT.parent / "shared" / "github-webhooks"
+WEBHOOKS = ROOT / "tests" / "data" / "github-webhooks"  # GitHub's examples, vendored
 
 
 @pytest.fixture(scope="session")

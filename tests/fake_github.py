@@ -752,7 +752,7 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-WEBHOOKS = Path(__file__).resolve().parents[2] / "shared" / "github-webhooks"
+WEBHOOKS = Path(__file__).resolve().parent / "data" / "github-webhooks"
 
 
 def pull_request_delivery(

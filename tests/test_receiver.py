@@ -1,4 +1,4 @@
-"""The webhook receiver with real Redis and GitHub's real payloads (shared/github-webhooks)."""
+"""The webhook receiver with real Redis and GitHub's real payloads (tests/data/github-webhooks)."""
 
 from __future__ import annotations
 

@@ -112,7 +112,7 @@ def test_roles_are_cached_briefly_and_dropped_on_member_events(gh: Harness) -> N
             "repository"
         ],
         "sender": member["sender"],
-    }  # no member payload is in ../shared/github-webhooks: built from real parts
+    }  # no member payload is in tests/data/github-webhooks: built from real parts
     routed = gh.send("member", payload)
     assert routed.reason == "member.edited: cached permissions dropped"
     gh.comment("/prgate rerun contamination", "maint")
