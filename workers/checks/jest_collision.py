@@ -187,6 +187,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
         )
         return CheckResult(check=NAME, notes=notes)
     notes.append(Note(message=f"predicting Jest {version}'s haste map"))
+    tree.jest_major = version
     context = _Context(view, tree, config)
     for run_dir in settings.run_from:
         try:
@@ -220,6 +221,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
                         tree.rel(path), f"Jest reads this package.json but prgate could not: {why}"
                     )
                 )
+    notes.extend(Note(message=text) for text in dict.fromkeys(tree.notes))
     error = None
     if problems:
         error = "Jest's haste map could not be predicted: " + "; ".join(problems)

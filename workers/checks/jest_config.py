@@ -59,23 +59,13 @@ def known_preset(name: str, version: int) -> dict[str, Any] | None:
 
     node_modules is never in a checkout, so a package preset cannot be read;
     these values were read from the packages themselves: ts-jest 29 (its
-    presets set ``transform`` only), jest-preset-angular 17 and @nx/jest 23
-    (whose preset depends on the Jest major version).
+    presets set ``transform`` only) and jest-preset-angular 17. ``@nx/jest``'s
+    preset depends on its version and Jest's: ``nx_jest.preset_options``.
     """
     if name in {f"ts-jest{s}" for s in _TS_JEST}:
         return {}
     if name == "jest-preset-angular":
         return {"moduleFileExtensions": ["ts", "html", "js", "json", "mjs"]}
-    if name in ("@nx/jest/preset", "@nrwl/jest/preset"):
-        exts = (
-            ["ts", "js", "mts", "mjs", "cts", "cjs", "html"]
-            if version >= 30
-            else ["ts", "js", "mjs", "html"]
-        )
-        return {
-            "moduleFileExtensions": exts,
-            "modulePathIgnorePatterns": ["<rootDir>/dist/", "<rootDir>/out-tsc/"],
-        }
     return None
 
 
@@ -110,6 +100,8 @@ class Tree:
 
     def __init__(self, view: RepoView, load_js: JsLoader | None = None) -> None:
         self.view = view
+        self.jest_major = 30  # the Jest whose behaviour is predicted (set by the check)
+        self.notes: list[str] = []  # assumptions a prediction made, for the check's notes
         self.root = view.root.as_posix()
         self.load_js = load_js
         self._prefix = self.root + "/"
@@ -475,7 +467,12 @@ def _apply_preset(
         else:
             preset = _load_js(tree, found)
     else:
-        preset = known_preset(preset_name, version)
+        if preset_name in ("@nx/jest/preset", "@nrwl/jest/preset"):
+            from workers.checks import nx_jest  # it depends on the installed version
+
+            preset = nx_jest.preset_options(tree, preset_name, version)
+        else:
+            preset = known_preset(preset_name, version)
         if preset is None:
             raise Unpredictable(
                 f"preset {preset_name!r} comes from node_modules, which is not in the checkout, "

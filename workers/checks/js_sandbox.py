@@ -5,9 +5,10 @@ isolate, which has no filesystem, network, process or timer APIs at all;
 prgate adds only what configs commonly use and nothing that reaches the host:
 
 * ``require``/``import`` of files inside the repository (read by prgate from
-  the checkout view before the run, never by the script), of JSON files, and of
-  the pure parts of ``path`` and ``url``; any other module throws "not
-  available", and the check reports the project as unpredictable;
+  the checkout view before the run, never by the script), of JSON files, of
+  the pure parts of ``path`` and ``url``, and of ``@nx/jest`` and its preset
+  (reproduced from the workspace's files by ``nx_jest``); any other module
+  throws "not available", and the check reports the project as unpredictable;
 * ``__dirname``, ``__filename``, ``import.meta.url``; ``process.cwd()`` is the
   config's folder. Reading ``process.env`` makes the result unpredictable: the
   values on the machine that runs Jest are unknown.
@@ -27,6 +28,7 @@ from typing import Any
 
 from tree_sitter import Node
 
+from workers.checks import nx_jest
 from workers.checks.jest_config import Tree, Unpredictable
 from workers.checks.js_static import JsSyntaxError, parse, text
 
@@ -278,6 +280,14 @@ def _collect(
             if spec in BUILTINS:
                 continue
             key = f"{file}\0{spec}"
+            if spec in nx_jest.MODULES:
+                # node_modules is not in the checkout; what @nx/jest returns is reproduced
+                # from the workspace's files (nx_jest)
+                virtual = f"{tree.root}/node_modules/{spec}/index.js"
+                if virtual not in factories:
+                    factories[virtual] = nx_jest.module_source(tree, spec, tree.jest_major)
+                resolved[key] = virtual
+                continue
             target = _resolve(tree, file, spec)
             if target is None:
                 missing[key] = (

@@ -1,0 +1,598 @@
+"""What ``@nx/jest`` gives a Jest config in an Nx workspace, reproduced from the files.
+
+An Nx workspace's root ``jest.config.ts`` is usually
+``projects: await getJestProjectsAsync()`` and each project's config spreads
+``require('@nx/jest/preset')``. Both live in ``node_modules``, which is never in a
+checkout, and both run Nx's project graph, which prgate will not run. This module
+reproduces what they return for the installed ``@nx/jest`` version, read from the
+lockfile (``package-lock.json``, ``pnpm-lock.yaml``, ``yarn.lock``) or else the
+root ``package.json``'s version range:
+
+* ``getJestProjectsAsync()`` (18.3+): ``<rootDir>/<path>`` of every project
+  target that runs Jest: the ``@nx/jest:jest`` executor's ``jestConfig``, or an
+  ``nx:run-commands`` command with a word ``jest`` (its ``--config``, else its
+  ``cwd``), including the ``test`` targets ``@nx/jest/plugin`` infers for each
+  ``jest.config.*`` beside a ``project.json`` (or a workspace ``package.json``);
+  from 20.0 a folder whose config file is also listed is dropped;
+* ``getJestProjects()`` (16 to 20): the ``@nx/jest:jest`` targets written in
+  ``project.json`` files;
+* the preset, whose haste-relevant options changed in 21.3.0, 21.5.3 and 22.7.2.
+
+What this model does not cover is never guessed: a plugin other than Nx's own, a
+target default or a target both inferred and written that could change which
+commands run Jest, a version range that spans a change of behaviour, or a version
+older than 16 make the prediction Unpredictable, with the reason. Versions newer
+than the newest prgate has read are assumed to behave like it, and a note says so.
+The tables below were read from the published ``@nx/jest`` packages.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from workers.checks.jest_config import Unpredictable, parse_json
+from workers.engine.repo import FileSkipped
+
+if TYPE_CHECKING:
+    from workers.checks.jest_config import Tree
+
+Version = tuple[int, int, int, int]  # major, minor, patch, 0 for a prerelease else 1
+
+OLDEST: Version = (16, 0, 0, 1)
+NEWEST: Version = (23, 2, 1, 1)  # the newest release whose code was read
+ASYNC_SINCE: Version = (18, 3, 0, 1)  # getJestProjectsAsync
+DEDUPE_SINCE: Version = (20, 0, 0, 1)  # removeDuplicates in getJestProjectsAsync
+SYNC_UNTIL: Version = (21, 0, 0, 0)  # getJestProjects was removed in 21
+# The preset: 21.3.0 added mts/cts/cjs to moduleFileExtensions for every Jest; 21.5.3
+# kept them for Jest 30 only; 22.7.2 added modulePathIgnorePatterns.
+PRESET_BREAKS: tuple[Version, ...] = ((21, 3, 0, 1), (21, 5, 3, 1), (22, 7, 2, 1))
+MODULES = ("@nx/jest", "@nrwl/jest", "@nx/jest/preset", "@nrwl/jest/preset")
+JEST_EXECUTORS = ("@nx/jest:jest", "@nrwl/jest:jest")
+PLUGIN_CONFIG = re.compile(r"(?:^|/)jest\.config\.(?:cjs|mjs|js|cts|mts|ts)$")
+# The run-commands test of @nx/jest's get-jest-projects, as a Python pattern.
+JEST_COMMAND = re.compile(r"(?:^|(?<=&))(?:[^&\r\n\s]* )*jest(?: [^&\r\n\s]*)*(?=\Z|&)")
+RELEVANT = ("executor", "command", "commands", "cwd", "jestConfig", "...")
+
+
+def _version(text: str) -> Version | None:
+    m = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?(\+\S*)?", text.strip())
+    if not m:
+        return None
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3)), 0 if m.group(4) else 1)
+
+
+def _show(v: Version) -> str:
+    return f"{v[0]}.{v[1]}.{v[2]}" + ("-pre" if not v[3] else "")
+
+
+@dataclass(frozen=True)
+class Installed:
+    """The versions of a package a checkout can install: ``low`` <= v < ``high``."""
+
+    low: Version
+    high: Version | None  # None: no upper bound; equal to low: exactly low
+    source: str
+
+    def spans(self, breaks: Iterable[Version]) -> Version | None:
+        """A break strictly inside the range (behaviour differs within it), if any."""
+        if self.high == self.low:
+            return None
+        for b in breaks:
+            if self.low < b and (self.high is None or b < self.high):
+                return b
+        return None
+
+    def at_least(self, v: Version) -> bool:
+        return self.low >= v
+
+    @property
+    def exact(self) -> bool:
+        return self.high == self.low
+
+
+def _range(spec: str, source: str) -> Installed | None:
+    spec = spec.strip()
+    exact = _version(spec.lstrip("="))
+    if exact is not None:
+        return Installed(exact, exact, source)
+    m = re.fullmatch(r"([\^~]|>=)\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z.-]+)?", spec)
+    if not m:
+        return None
+    op, major = m.group(1), int(m.group(2))
+    minor, patch = int(m.group(3) or 0), int(m.group(4) or 0)
+    low = (major, minor, patch, 0 if m.group(5) else 1)
+    if op == ">=":
+        return Installed(low, None, source)
+    if op == "^":
+        high = (major + 1, 0, 0, 0) if major else (0, minor + 1, 0, 0)
+    else:
+        high = (major, minor + 1, 0, 0)
+    return Installed(low, high, source)
+
+
+def _read_json(tree: Tree, rel: str) -> Any:
+    try:
+        return parse_json(tree.view.read(rel))
+    except FileSkipped as exc:
+        raise Unpredictable(f"{rel} could not be read: {exc}", rel) from None
+    except ValueError as exc:
+        raise Unpredictable(f"{rel} is not valid JSON: {exc}", rel) from None
+
+
+def _read_text(tree: Tree, rel: str) -> str:
+    try:
+        return tree.view.read(rel).decode("utf-8", "replace")
+    except FileSkipped as exc:
+        raise Unpredictable(f"{rel} could not be read: {exc}", rel) from None
+
+
+def _locked(tree: Tree, package: str) -> Installed | None:
+    """The exact version a lockfile at the root records, when it records one."""
+    view = tree.view
+    if view.entry("package-lock.json") is not None:
+        data = _read_json(tree, "package-lock.json")
+        found: set[str] = set()
+        if isinstance(data, dict):
+            for key, value in (data.get("packages") or {}).items():
+                if key.endswith(f"node_modules/{package}") and isinstance(value, dict):
+                    found.add(str(value.get("version", "")))
+            legacy = (data.get("dependencies") or {}).get(package)
+            if isinstance(legacy, dict):
+                found.add(str(legacy.get("version", "")))
+        return _one(found, "package-lock.json")
+    if view.entry("pnpm-lock.yaml") is not None:
+        text = _read_text(tree, "pnpm-lock.yaml")
+        found = set(
+            re.findall(rf"^\s+['\"]?/?{re.escape(package)}@(\d[^:('\"\s]*)", text, re.MULTILINE)
+        )
+        return _one(found, "pnpm-lock.yaml")
+    if view.entry("yarn.lock") is not None:
+        text = _read_text(tree, "yarn.lock")
+        found = set()
+        for block in re.split(r"\n\s*\n", text):
+            header = block.lstrip().split("\n", 1)[0]
+            if re.search(rf"(?:^|[\s,\"]){re.escape(package)}@", header):
+                m = re.search(r"^\s+version:?\s+\"?([^\"\s]+)", block, re.MULTILINE)
+                if m:
+                    found.add(m.group(1))
+        return _one(found, "yarn.lock")
+    return None
+
+
+def _one(found: set[str], source: str) -> Installed | None:
+    versions = {v for v in (_version(f) for f in found if f) if v is not None}
+    if len(versions) != 1:
+        return None  # not recorded, or several copies: fall back to the declared range
+    (v,) = versions
+    return Installed(v, v, source)
+
+
+def installed(tree: Tree, package: str) -> Installed:
+    """Which ``package`` (``@nx/jest`` or ``@nrwl/jest``) the checkout installs."""
+    locked = _locked(tree, package)
+    if locked is not None:
+        return locked
+    spec = None
+    if tree.view.entry("package.json") is not None:
+        data = _read_json(tree, "package.json")
+        for section in ("devDependencies", "dependencies", "optionalDependencies"):
+            deps = data.get(section) if isinstance(data, dict) else None
+            if isinstance(deps, dict) and isinstance(deps.get(package), str):
+                spec = deps[package]
+                break
+    if spec is None:
+        raise Unpredictable(
+            f"a Jest config requires {package}, but neither a lockfile nor package.json "
+            "says which version is installed",
+            "package.json",
+        )
+    found = _range(spec, f"package.json ({package} {spec})")
+    if found is None:
+        raise Unpredictable(
+            f"package.json asks for {package} {spec!r}; prgate reads exact versions, "
+            "^, ~ and >= ranges",
+            "package.json",
+        )
+    return found
+
+
+def _check_known(tree: Tree, package: str, found: Installed) -> None:
+    if found.low < OLDEST:
+        raise Unpredictable(
+            f"{package} {_show(found.low)} ({found.source}) is older than the versions "
+            f"prgate has read ({_show(OLDEST)} to {_show(NEWEST)})",
+            "package.json",
+        )
+    if found.high is None or found.high > NEWEST or found.low > NEWEST:
+        tree.notes.append(
+            f"{package} from {found.source} may be newer than {_show(NEWEST)}, the newest "
+            "release prgate has read; it is assumed to behave like that one"
+        )
+
+
+def _same_within(tree: Tree, package: str, found: Installed, breaks: Iterable[Version]) -> None:
+    b = found.spans(breaks)
+    if b is not None:
+        raise Unpredictable(
+            f"{found.source} allows {package} versions before and after {_show(b)}, where "
+            "what it returns changed; a lockfile would say which one is installed",
+            "package.json",
+        )
+
+
+def preset_options(tree: Tree, name: str, jest_major: int) -> dict[str, Any]:
+    """The haste-relevant options of ``@nx/jest/preset`` at the installed version."""
+    package = name.rsplit("/preset", 1)[0]
+    found = installed(tree, package)
+    _check_known(tree, package, found)
+    breaks = PRESET_BREAKS if jest_major < 30 else (PRESET_BREAKS[0], PRESET_BREAKS[2])
+    _same_within(tree, package, found, breaks)
+    v = found.low
+    old = ["ts", "js", "mjs", "html"]
+    new = ["ts", "js", "mts", "mjs", "cts", "cjs", "html"]
+    if v < PRESET_BREAKS[0]:
+        exts = old
+    elif v < PRESET_BREAKS[1]:
+        exts = new
+    else:
+        exts = new if jest_major >= 30 else old
+    options: dict[str, Any] = {"moduleFileExtensions": exts}
+    if v >= PRESET_BREAKS[2]:
+        options["modulePathIgnorePatterns"] = ["<rootDir>/dist/", "<rootDir>/out-tsc/"]
+    return options
+
+
+def module_source(tree: Tree, spec: str, jest_major: int) -> str:
+    """A CommonJS factory standing in for ``spec`` (one of MODULES) in the JS sandbox."""
+    if spec.endswith("/preset"):
+        preset = json.dumps(preset_options(tree, spec, jest_major))
+        return (
+            "(function (module, exports) { exports.__esModule = true;"
+            f" exports.default = {preset}; exports.nxPreset = exports.default; }})"
+        )
+    found = installed(tree, spec)
+    _check_known(tree, spec, found)
+    _same_within(tree, spec, found, (ASYNC_SINCE, DEDUPE_SINCE, SYNC_UNTIL))
+    parts = ["(function (module, exports) {"]
+    for name, available, kwargs in (
+        ("getJestProjectsAsync", found.at_least(ASYNC_SINCE), {"inferred": True}),
+        ("getJestProjects", found.low < SYNC_UNTIL, {"inferred": False}),
+    ):
+        if not available:
+            continue
+        dedupe = bool(kwargs["inferred"]) and found.at_least(DEDUPE_SINCE)
+        listed = jest_projects(tree, dedupe=dedupe, **kwargs)
+        tree.notes.append(
+            f"{spec} {_show(found.low)} ({found.source}): {name}() reproduced from the "
+            f"workspace's project.json files and nx.json: {len(listed)} project(s)"
+        )
+        value = json.dumps(listed)
+        call = f"async () => {value}" if kwargs["inferred"] else f"() => {value}"
+        parts.append(f" exports.{name} = {call};")
+    parts.append(" })")
+    return "".join(parts)
+
+
+# --- the workspace's projects and their targets ------------------------------------
+
+
+def _glob_regex(pattern: str, where: str) -> re.Pattern[str]:
+    """minimatch (``dot: false``) for the patterns workspaces and plugins use."""
+    if re.search(r"[\[\]]|[+@!?*]\(", pattern):
+        raise Unpredictable(f"{where}: prgate does not read the glob {pattern!r}", where)
+    out = []
+    for alt in _expand_braces(pattern.removeprefix("./")):
+        regex = ""
+        segments = alt.split("/")
+        for i, seg in enumerate(segments):
+            last = i == len(segments) - 1
+            if seg == "**":
+                regex += r"(?:(?!\.)[^/]+(?:/(?!\.)[^/]+)*)?" if last else r"(?:(?!\.)[^/]+/)*"
+                continue
+            lead = r"(?!\.)" if seg[:1] in ("*", "?") else ""
+            body = "".join(
+                "[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in seg
+            )
+            regex += lead + body + ("" if last else "/")
+        out.append(regex)
+    return re.compile("(?:" + "|".join(out) + ")")
+
+
+def _expand_braces(pattern: str) -> list[str]:
+    m = re.search(r"\{([^{}]*)\}", pattern)
+    if not m:
+        return [pattern]
+    out: list[str] = []
+    for alt in m.group(1).split(","):
+        out.extend(_expand_braces(pattern[: m.start()] + alt + pattern[m.end() :]))
+    return out
+
+
+def _workspace_globs(tree: Tree) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
+    """Package-manager workspaces: (include, exclude) patterns for package.json paths."""
+    patterns: list[str] = []
+    if tree.view.entry("package.json") is not None:
+        data = _read_json(tree, "package.json")
+        ws = data.get("workspaces") if isinstance(data, dict) else None
+        if isinstance(ws, dict):
+            ws = ws.get("packages")
+        if isinstance(ws, list):
+            patterns += [p for p in ws if isinstance(p, str)]
+    if tree.view.entry("pnpm-workspace.yaml") is not None:
+        import yaml
+
+        try:
+            data = yaml.safe_load(_read_text(tree, "pnpm-workspace.yaml"))
+        except yaml.YAMLError as exc:
+            raise Unpredictable(f"pnpm-workspace.yaml: {exc}", "pnpm-workspace.yaml") from None
+        if isinstance(data, dict) and isinstance(data.get("packages"), list):
+            patterns += [p for p in data["packages"] if isinstance(p, str)]
+    include: list[re.Pattern[str]] = []
+    exclude: list[re.Pattern[str]] = []
+    for p in patterns:
+        target = exclude if p.startswith("!") else include
+        body = p.lstrip("!").rstrip("/")
+        target.append(_glob_regex(f"{body}/package.json", "package.json workspaces"))
+    return include, exclude
+
+
+def _matches(path: str, include: list[re.Pattern[str]], exclude: list[re.Pattern[str]]) -> bool:
+    return any(r.fullmatch(path) for r in include) and not any(r.fullmatch(path) for r in exclude)
+
+
+@dataclass
+class _Target:
+    name: str
+    body: dict[str, Any]
+    source: str  # the file that sets it
+
+
+def _plugins(tree: Tree, nx: dict[str, Any]) -> list[dict[str, Any]]:
+    """The @nx/jest/plugin entries of nx.json; Unpredictable for a plugin Nx does not ship."""
+    found = []
+    for entry in nx.get("plugins") or []:
+        name = entry if isinstance(entry, str) else entry.get("plugin")
+        if not isinstance(name, str):
+            raise Unpredictable("nx.json: a plugin entry without a name", "nx.json")
+        if name == "@nx/jest/plugin":
+            found.append(entry if isinstance(entry, dict) else {"plugin": name})
+        elif not name.startswith("@nx/"):
+            # Nx's own plugins other than @nx/jest infer no target whose command runs Jest.
+            raise Unpredictable(
+                f"nx.json lists the plugin {name!r}, which may infer targets that run Jest; "
+                "prgate does not run plugins",
+                "nx.json",
+            )
+    return found
+
+
+def _token(value: str, root: str, name: str | None, where: str) -> str:
+    """Nx's resolveNxTokensInOptions for one string."""
+    value = re.sub(r"^\{workspaceRoot\}/?", "", value)
+    if "{workspaceRoot}" in value:
+        raise Unpredictable(f"{where}: {{workspaceRoot}} is only valid at the start", where)
+    value = value.replace("{projectRoot}", root)
+    if "{projectName}" in value:
+        if name is None:
+            raise Unpredictable(f"{where}: {{projectName}} of a project without a name", where)
+        value = value.replace("{projectName}", name)
+    return value
+
+
+def _node_join(*parts: str) -> str:
+    joined = "/".join(p for p in parts if p)
+    return posixpath.normpath(joined) if joined else "."
+
+
+def _node_ext(path: str) -> str:
+    base = posixpath.basename(path)
+    i = base.rfind(".")
+    return base[i:] if i > 0 else ""
+
+
+def jest_projects(tree: Tree, *, dedupe: bool, inferred: bool = True) -> list[str]:
+    """``<rootDir>/...`` entries, as getJestProjectsAsync (``inferred``: with the plugin's
+    targets and run-commands) or the older getJestProjects (the Jest executor only)."""
+    view = tree.view
+    for legacy in ("workspace.json", "angular.json"):
+        if view.entry(legacy) is not None:
+            raise Unpredictable(
+                f"{legacy} lists projects, which prgate does not read for Nx", legacy
+            )
+    nx: dict[str, Any] = {}
+    if view.entry("nx.json") is not None:
+        data = _read_json(tree, "nx.json")
+        nx = data if isinstance(data, dict) else {}
+    ignore = None
+    if view.entry(".nxignore") is not None:
+        import pathspec
+
+        ignore = pathspec.PathSpec.from_lines(
+            "gitignore", _read_text(tree, ".nxignore").splitlines()
+        )
+    for key, default in (nx.get("targetDefaults") or {}).items():
+        if isinstance(default, dict) and _relevant(default):
+            raise Unpredictable(
+                f"nx.json: targetDefaults[{key!r}] sets what a target runs; prgate does not "
+                "merge target defaults",
+                "nx.json",
+            )
+    plugins = _plugins(tree, nx) if inferred else []
+    include, exclude = _workspace_globs(tree)
+    paths = [
+        p
+        for p in view.paths(symlinks=False)
+        if "node_modules/" not in f"/{p}" and not (ignore and ignore.match_file(p))
+    ]
+    present = set(paths)
+    roots: dict[str, dict[str, _Target]] = {}
+    names: dict[str, str | None] = {}
+
+    def add(root: str, targets: Any, source: str) -> None:
+        bucket = roots.setdefault(root, {})
+        if not isinstance(targets, dict):
+            return
+        for tname, body in targets.items():
+            if not isinstance(body, dict):
+                continue
+            earlier = bucket.get(tname)
+            if earlier is not None and _relevant(earlier.body) and _relevant(body):
+                raise Unpredictable(
+                    f"{source}: target {tname!r} is also set in {earlier.source}; prgate "
+                    "does not merge Nx targets",
+                    source,
+                )
+            if earlier is None or _relevant(body):
+                bucket[tname] = _Target(tname, body, source)
+
+    for rel in paths:
+        base = posixpath.basename(rel)
+        root = posixpath.dirname(rel)
+        if base == "package.json" and (rel == "package.json" or _matches(rel, include, exclude)):
+            data = _read_json(tree, rel)
+            if isinstance(data, dict):
+                names.setdefault(
+                    root, data.get("name") if isinstance(data.get("name"), str) else None
+                )
+                nx_key = data.get("nx")
+                targets = nx_key.get("targets") if isinstance(nx_key, dict) else None
+                if rel == "package.json" and isinstance(targets, dict):
+                    if any(isinstance(b, dict) and _relevant(b) for b in targets.values()):
+                        raise Unpredictable(
+                            "package.json: the root package's nx targets run commands; prgate "
+                            "does not model the root project",
+                            rel,
+                        )
+                    continue
+                add(root, targets, rel)
+    for rel in paths:
+        if posixpath.basename(rel) == "project.json":
+            root = posixpath.dirname(rel)
+            data = _read_json(tree, rel)
+            if isinstance(data, dict):
+                if isinstance(data.get("name"), str):
+                    names[root] = data["name"]
+                add(root, data.get("targets"), rel)
+    configs: set[str] = set()
+    for plugin in plugins:
+        options = plugin.get("options") or {}
+        target_name = options.get("targetName", "test") if isinstance(options, dict) else "test"
+        inc = [_glob_regex(p, "nx.json") for p in plugin.get("include") or []]
+        exc = [_glob_regex(p, "nx.json") for p in plugin.get("exclude") or []]
+        for rel in paths:
+            if not PLUGIN_CONFIG.search(rel) or (inc and not any(r.fullmatch(rel) for r in inc)):
+                continue
+            if any(r.fullmatch(rel) for r in exc):
+                continue
+            root = posixpath.dirname(rel)
+            if _beside(root, "project.json") not in present:
+                if _beside(root, "package.json") not in present:
+                    continue
+                pkg = f"{root}/package.json" if root else "package.json"
+                if not _matches(pkg, include, exclude):
+                    continue
+            if "getJestProjectsAsync()" in _read_text(tree, rel):
+                continue
+            written = roots.get(root, {}).get(target_name)
+            if written is not None and _relevant(written.body):
+                raise Unpredictable(
+                    f"{written.source}: target {target_name!r} is also inferred by "
+                    "@nx/jest/plugin from " + rel + "; prgate does not merge Nx targets",
+                    written.source,
+                )
+            configs.add(root)
+            roots.setdefault(root, {})[target_name] = _Target(
+                target_name, {"executor": "nx:run-commands", "options": {"command": "jest"}}, rel
+            )
+    out: dict[str, None] = {}
+    for root in sorted(roots):
+        for target in roots[root].values():
+            _collect(target, root, names.get(root), out, commands=inferred)
+    entries = list(out)
+    if dedupe:
+        for entry in list(entries):
+            if _node_ext(entry):
+                out.pop(posixpath.dirname(entry), None)
+        entries = list(out)
+    return entries
+
+
+def _beside(root: str, name: str) -> str:
+    return f"{root}/{name}" if root else name
+
+
+def _relevant(body: dict[str, Any]) -> bool:
+    """Whether a target (or target default) sets what decides the Jest projects."""
+    if any(k in body for k in ("executor", "command", "...")):
+        return True
+    blocks = [body.get("options"), *((body.get("configurations") or {}).values())]
+    return any(isinstance(b, dict) and any(k in b for k in RELEVANT) for b in blocks)
+
+
+def _collect(
+    target: _Target, root: str, name: str | None, out: dict[str, None], *, commands: bool
+) -> None:
+    """Add what one target contributes; ``commands``: also nx:run-commands (the async API)."""
+    body = dict(target.body)
+    where = f"{target.source}: target {target.name!r}"
+    if "command" in body:
+        if "executor" in body:
+            raise Unpredictable(f"{where} has both executor and command", target.source)
+        body = {
+            **body,
+            "executor": "nx:run-commands",
+            "options": {**(body.get("options") or {}), "command": body["command"]},
+        }
+    executor = body.get("executor")
+    options: dict[str, Any] = body["options"] if isinstance(body.get("options"), dict) else {}
+    configurations = [c for c in (body.get("configurations") or {}).values() if isinstance(c, dict)]
+
+    def tok(value: Any) -> Any:
+        return _token(value, root, name, where) if isinstance(value, str) else value
+
+    if executor in JEST_EXECUTORS:
+        for block in (options, *configurations):
+            config = tok(block.get("jestConfig"))
+            if isinstance(config, str) and config:
+                out[_node_join("<rootDir>", config)] = None
+            elif config:
+                raise Unpredictable(f"{where}: jestConfig is not a string", target.source)
+    elif executor == "nx:run-commands" and commands:
+        for block in (options, *configurations):
+            cwd = tok(block.get("cwd"))
+            if cwd is None:
+                cwd = root
+            if not isinstance(cwd, str):
+                raise Unpredictable(f"{where}: cwd is not a string", target.source)
+            lines: list[Any] = []
+            if block.get("command"):
+                lines = [block["command"]]
+            elif isinstance(block.get("commands"), list):
+                lines = [c.get("command") if isinstance(c, dict) else c for c in block["commands"]]
+            for command in lines:
+                if isinstance(command, str):
+                    _from_command(tok(command), cwd, out, where, target.source)
+
+
+def _from_command(command: str, cwd: str, out: dict[str, None], where: str, source: str) -> None:
+    for match in JEST_COMMAND.finditer(command):
+        words = match.group(0).split(" ")
+        if any(q in match.group(0) for q in "'\"\\"):
+            raise Unpredictable(f"{where}: a quoted jest command line", source)
+        configs = []
+        for i, word in enumerate(words):
+            if word == "--config" and i + 1 < len(words):
+                configs.append(words[i + 1])
+            elif word.startswith("--config="):
+                configs.append(word.split("=", 1)[1])
+        if len(configs) > 1:
+            raise Unpredictable(f"{where}: jest is given --config twice", source)
+        if configs and configs[0]:
+            out[_node_join("<rootDir>", _node_join(cwd, configs[0]))] = None
+        else:
+            out[_node_join("<rootDir>", cwd)] = None
