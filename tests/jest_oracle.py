@@ -43,15 +43,21 @@ class Outcome:
 
 
 def run_jest(
-    major: int, workspace: Path, cwd: str = ".", project_dirs: tuple[str, ...] = (".",)
+    major: int,
+    workspace: Path,
+    cwd: str = ".",
+    project_dirs: tuple[str, ...] = (".",),
+    jest: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Outcome:
+    """``jest``: another installation's CLI (e.g. beside @nx/jest); ``env``: added variables."""
     proc = subprocess.run(
-        ["node", str(jest_bin(major)), "--listTests", "--no-cache", "--no-watchman"],
+        ["node", str(jest or jest_bin(major)), "--listTests", "--no-cache", "--no-watchman"],
         cwd=workspace / cwd,
         capture_output=True,
         text=True,
         timeout=300,
-        env={k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "CI")},
+        env={k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "CI")} | (env or {}),
     )
     # Jest 29 prints haste-map warnings on stdout with --listTests, Jest 30 on stderr.
     output = proc.stdout + proc.stderr
