@@ -432,3 +432,40 @@ def test_the_crawl_tests_folders_only_where_they_can_differ(
     path = "/r/" + "/".join([*folders, name])
     walked = _crawled(project, path, "/r", {}, folders=True)
     assert _crawled(project, path, "/r", {}, _folders_can_differ(ignore)) is walked, path
+
+
+ESM_CREATE_REQUIRE = (
+    "import {createRequire} from 'node:module';\n"
+    "const require = createRequire(import.meta.url);\n"
+    "const shared = require('./jest.shared.cjs');\n"
+    "export default { ...shared, testEnvironment: 'node' };\n"
+)
+
+
+def test_an_esm_config_with_its_own_require(tmp_path: Path) -> None:
+    """jestjs/jest's jest.config.mjs declares `const require = createRequire(import.meta.url)`.
+    Before: the sandbox refused it ("Identifier 'require' has already been declared")."""
+    write_files(
+        tmp_path,
+        {
+            "jest.config.mjs": ESM_CREATE_REQUIRE,
+            "jest.shared.cjs": "module.exports = { modulePathIgnorePatterns: ['/build/'] };\n",
+            "a/package.json": pkg("x"),
+            "b/package.json": pkg("x"),
+            "build/package.json": pkg("x"),
+        },
+    )
+    [result] = run(tmp_path).results
+    assert result.error is None, result.error
+    [finding] = [f for f in result.findings if f.rule == "jest-collision/haste-module"]
+    assert set(finding.paths) == {"a/package.json", "b/package.json"}
+
+
+def test_a_package_path_where_it_decides_the_haste_map_is_not_guessed(tmp_path: Path) -> None:
+    source = (
+        "const path = require('path');\n"
+        "module.exports = { roots: [path.dirname(require.resolve('some-pkg'))] };\n"
+    )
+    write_files(tmp_path, {"jest.config.js": source, "a/package.json": pkg("x")})
+    [result] = run(tmp_path).results
+    assert result.error is not None and "Cannot resolve module 'some-pkg'" in result.error

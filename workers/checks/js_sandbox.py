@@ -6,9 +6,10 @@ prgate adds only what configs commonly use and nothing that reaches the host:
 
 * ``require``/``import`` of files inside the repository (read by prgate from
   the checkout view before the run, never by the script), of JSON files, of
-  the pure parts of ``path`` and ``url``, and of ``@nx/jest`` and its preset
-  (reproduced from the workspace's files by ``nx_jest``); any other module
-  throws "not available", and the check reports the project as unpredictable;
+  the pure parts of ``path`` and ``url``, of ``module``'s ``createRequire``,
+  and of ``@nx/jest`` and its preset (reproduced from the workspace's files by
+  ``nx_jest``); any other module, and ``require.resolve`` of one, throws "not
+  available", and the check reports the project as unpredictable;
 * ``__dirname``, ``__filename``, ``import.meta.url``; ``process.cwd()`` is the
   config's folder. Reading ``process.env`` makes the result unpredictable: the
   values on the machine that runs Jest are unknown.
@@ -35,7 +36,7 @@ from workers.checks.js_static import JsSyntaxError, parse, text
 MAX_MODULES = 64
 HEAP_BYTES = 64 * 1024 * 1024
 JS_EXTS = (".js", ".ts", ".mjs", ".mts", ".cjs", ".cts", ".json")
-BUILTINS = ("path", "node:path", "url", "node:url")
+BUILTINS = ("path", "node:path", "url", "node:url", "module", "node:module")
 
 # Types only: these nodes vanish from the output.
 _REMOVE = {
@@ -134,7 +135,7 @@ class _Transpiler:
         self.esm = True
         module = text(source)[1:-1]
         self.requires.append(module)
-        req = f"require({json.dumps(module)})"
+        req = f"__prgate_require({json.dumps(module)})"
         clause = next((c for c in node.named_children if c.type == "import_clause"), None)
         if clause is None:
             return f"{req};"
@@ -196,7 +197,7 @@ class _Transpiler:
         if source is not None:
             module = text(source)[1:-1]
             self.requires.append(module)
-            req = f"require({json.dumps(module)})"
+            req = f"__prgate_require({json.dumps(module)})"
         export_clause = next((c for c in node.named_children if c.type == "export_clause"), None)
         if export_clause is None:
             return f"Object.assign(exports, {req});" if req else ""
@@ -272,9 +273,12 @@ def _collect(
             continue
         transpiler = _Transpiler(data, rel)
         body = transpiler.run()
+        # The body is a block of its own, so an ES module may declare its own `require`
+        # (`const require = createRequire(import.meta.url)`); its imports use the loader's.
         factories[file] = (
-            "(function (module, exports, require, __filename, __dirname, __import_meta) {\n"
-            f"{body}\n}})"
+            "(function (module, exports, __prgate_require, __filename, __dirname, __import_meta)"
+            " { var require = __prgate_require; {\n"
+            f"{body}\n}}}})"
         )
         for spec in transpiler.requires:
             if spec in BUILTINS:

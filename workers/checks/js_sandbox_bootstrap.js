@@ -48,7 +48,21 @@ const __url = {
   fileURLToPath(u) { const s = String(u && u.href || u); if (!s.startsWith('file://')) throw new TypeError('The URL must be of scheme file'); return decodeURIComponent(s.slice(7)); },
   pathToFileURL(p) { return { href: 'file://' + encodeURI(__path.resolve(p)), toString() { return this.href; } }; },
 };
-const __builtins = { 'path': __path, 'node:path': __path, 'url': __url, 'node:url': __url };
+// A module's require. require.resolve knows the files prgate read for this module; a path
+// under node_modules is unknown, and any value computed from it could decide the haste map.
+function __requireFor(file) {
+  const req = spec => __require(file, spec);
+  req.resolve = spec => {
+    if (Object.prototype.hasOwnProperty.call(__builtins, spec)) return spec;
+    const target = __resolved[file + '\0' + spec];
+    if (target === undefined) throw new Error("Cannot resolve module '" + spec + "' from " + file + ': node_modules is not in the checkout');
+    return target;
+  };
+  return req;
+}
+// createRequire(import.meta.url) gives the module's own require: the same table of files.
+const __module = { createRequire(u) { return __requireFor(__url.fileURLToPath(u)); } };
+const __builtins = { 'path': __path, 'node:path': __path, 'url': __url, 'node:url': __url, 'module': __module, 'node:module': __module };
 // Environment variables are the CI machine's, which prgate cannot know: reads are
 // recorded and make the prediction unpredictable rather than silently wrong.
 const __envReads = [];
@@ -80,7 +94,7 @@ function __load(file) {
   const factory = __factories.get(file);
   if (typeof factory !== 'function') { module.exports = factory; return module.exports; }
   const dir = __path.dirname(file);
-  factory(module, module.exports, spec => __require(file, spec), file, dir, { url: 'file://' + file, dirname: dir, filename: file });
+  factory(module, module.exports, __requireFor(file), file, dir, { url: 'file://' + file, dirname: dir, filename: file });
   return module.exports;
 }
 function __serialize(value) {
