@@ -469,3 +469,35 @@ def test_a_package_path_where_it_decides_the_haste_map_is_not_guessed(tmp_path: 
     write_files(tmp_path, {"jest.config.js": source, "a/package.json": pkg("x")})
     [result] = run(tmp_path).results
     assert result.error is not None and "Cannot resolve module 'some-pkg'" in result.error
+
+
+@pytest.mark.parametrize("major, reported", [(30, True), (29, False)])
+def test_jest_config_defaults_follow_the_jest_version(
+    tmp_path: Path, major: int, reported: bool
+) -> None:
+    """apollographql/apollo-server spreads `defaults.moduleFileExtensions` from jest-config.
+    Before: "Cannot find module 'jest-config'", could not run. Jest 30's defaults hold .mts,
+    29's do not, so two .mts mocks collide under 30 only."""
+    write_files(
+        tmp_path,
+        {
+            "jest.config.mjs": (
+                "import { defaults } from 'jest-config';\n"
+                "const exts = [...defaults.moduleFileExtensions, 'x'];\n"
+                "export default { moduleFileExtensions: exts };\n"
+            ),
+            "a/__mocks__/m.mts": "export {};\n",
+            "b/__mocks__/m.mts": "export {};\n",
+        },
+    )
+    [result] = run(tmp_path, **{"jest-version": major}).results
+    assert result.error is None, result.error
+    mocks = [f for f in result.findings if f.rule == "jest-collision/duplicate-mock"]
+    assert bool(mocks) is reported
+
+
+def test_other_jest_config_exports_are_not_invented(tmp_path: Path) -> None:
+    source = "const { readConfig } = require('jest-config');\nmodule.exports = readConfig();\n"
+    write_files(tmp_path, {"jest.config.js": source, "a/package.json": pkg("x")})
+    [result] = run(tmp_path).results
+    assert result.error is not None and "readConfig is not a function" in result.error

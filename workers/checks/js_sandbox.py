@@ -7,9 +7,10 @@ prgate adds only what configs commonly use and nothing that reaches the host:
 * ``require``/``import`` of files inside the repository (read by prgate from
   the checkout view before the run, never by the script), of JSON files, of
   the pure parts of ``path`` and ``url``, of ``module``'s ``createRequire``,
-  and of ``@nx/jest`` and its preset (reproduced from the workspace's files by
-  ``nx_jest``); any other module, and ``require.resolve`` of one, throws "not
-  available", and the check reports the project as unpredictable;
+  of ``jest-config``'s ``defaults``, and of ``@nx/jest`` and its preset
+  (reproduced from the workspace's files by ``nx_jest``); any other module, and
+  ``require.resolve`` of one, throws "not available", and the check reports the
+  project as unpredictable;
 * ``__dirname``, ``__filename``, ``import.meta.url``; ``process.cwd()`` is the
   config's folder. Reading ``process.env`` makes the result unpredictable: the
   values on the machine that runs Jest are unknown.
@@ -30,7 +31,7 @@ from typing import Any
 from tree_sitter import Node
 
 from workers.checks import nx_jest
-from workers.checks.jest_config import Tree, Unpredictable
+from workers.checks.jest_config import DEFAULT_EXTENSIONS, Tree, Unpredictable
 from workers.checks.js_static import JsSyntaxError, parse, text
 
 MAX_MODULES = 64
@@ -284,12 +285,16 @@ def _collect(
             if spec in BUILTINS:
                 continue
             key = f"{file}\0{spec}"
-            if spec in nx_jest.MODULES:
-                # node_modules is not in the checkout; what @nx/jest returns is reproduced
-                # from the workspace's files (nx_jest)
+            if spec in nx_jest.MODULES or spec == "jest-config":
+                # node_modules is not in the checkout; what these return is reproduced:
+                # @nx/jest from the workspace's files (nx_jest), jest-config's defaults
                 virtual = f"{tree.root}/node_modules/{spec}/index.js"
                 if virtual not in factories:
-                    factories[virtual] = nx_jest.module_source(tree, spec, tree.jest_major)
+                    factories[virtual] = (
+                        _jest_config_defaults(tree.jest_major)
+                        if spec == "jest-config"
+                        else nx_jest.module_source(tree, spec, tree.jest_major)
+                    )
                 resolved[key] = virtual
                 continue
             target = _resolve(tree, file, spec)
@@ -302,6 +307,30 @@ def _collect(
             else:
                 resolved[key] = target
                 pending.append(target)
+
+
+def _jest_config_defaults(major: int) -> str:
+    """``require('jest-config').defaults``: the options that decide the haste map or which
+    files are tests, as jest-config 29.7 and 30.5 define them. Anything else a config reads
+    from it is undefined, so a config that needs it fails to evaluate (never a guess)."""
+    tests = "?([mc])[jt]s?(x)" if major >= 30 else "[jt]s?(x)"
+    spec = "?([mc])[jt]s?(x)" if major >= 30 else "[tj]s?(x)"
+    defaults = {
+        "moduleFileExtensions": list(DEFAULT_EXTENSIONS[major]),
+        "haste": {
+            "computeSha1": False,
+            "enableSymlinks": False,
+            "forceNodeFilesystemAPI": True,
+            "throwOnModuleCollision": False,
+        },
+        "roots": ["<rootDir>"],
+        "modulePathIgnorePatterns": [],
+        "testPathIgnorePatterns": ["/node_modules/"],
+        "watchPathIgnorePatterns": [],
+        "testMatch": [f"**/__tests__/**/*.{tests}", f"**/?(*.)+(spec|test).{spec}"],
+        "testRegex": [],
+    }
+    return "(function (module, exports) { exports.defaults = " + json.dumps(defaults) + "; })"
 
 
 def _run(
