@@ -62,7 +62,12 @@ def _judge(repo: dict[str, Any], dest: Path) -> Row:
         false=sorted(errors - expected),
         warnings=len(warnings),
         unjudged=sorted(warnings - accepted),
-        could_not_run=[r.check for r in report.results if r.error is not None],
+        could_not_run=[
+            f"{r.check}: {r.error}"
+            + (" (expected)" if r.check in repo.get("could-not-run", []) else " (UNEXPECTED)")
+            for r in report.results
+            if r.error is not None
+        ],
         seconds=seconds,
     )
 
@@ -116,7 +121,8 @@ def main(argv: list[str]) -> int:
     print(f"{'total':44} " + " ".join(f"{c:>6}" for c in cells))
     if details:
         print("\n".join(["", *details]))
-    return 1 if total.missed or total.false else 0
+    unexpected = [c for c in total.could_not_run if c.endswith("(UNEXPECTED)")]
+    return 1 if total.missed or total.false or unexpected else 0
 
 
 if __name__ == "__main__":

@@ -501,3 +501,38 @@ def test_other_jest_config_exports_are_not_invented(tmp_path: Path) -> None:
     write_files(tmp_path, {"jest.config.js": source, "a/package.json": pkg("x")})
     [result] = run(tmp_path).results
     assert result.error is not None and "readConfig is not a function" in result.error
+
+
+def test_an_esm_config_computing_file_urls(tmp_path: Path) -> None:
+    """remix-run/react-router's shared config: `fileURLToPath(new URL('./x.js',
+    import.meta.url))`. Before: "URL is not defined", could not run."""
+    shared = (
+        "import { fileURLToPath } from 'node:url';\n"
+        "const here = fileURLToPath(new URL('.', import.meta.url));\n"
+        "export default {\n"
+        "  setupFiles: [fileURLToPath(new URL('./setup.js', import.meta.url))],\n"
+        "  modulePathIgnorePatterns: [here + 'fixtures/'],\n"
+        "};\n"
+    )
+    write_files(
+        tmp_path,
+        {
+            "jest.config.mjs": "import s from './jest/shared.mjs';\nexport default { ...s };\n",
+            "jest/shared.mjs": shared,
+            "jest/setup.js": "",
+            "jest/fixtures/package.json": pkg("x"),
+            "a/package.json": pkg("x"),
+            "b/package.json": pkg("x"),
+        },
+    )
+    [result] = run(tmp_path).results
+    assert result.error is None, result.error
+    [finding] = [f for f in result.findings if f.rule == "jest-collision/haste-module"]
+    assert set(finding.paths) == {"a/package.json", "b/package.json"}
+
+
+def test_a_url_that_is_not_a_file_is_not_guessed(tmp_path: Path) -> None:
+    source = "module.exports = { roots: [new URL('https://example.org/x').pathname] };\n"
+    write_files(tmp_path, {"jest.config.js": source, "a/package.json": pkg("x")})
+    [result] = run(tmp_path).results
+    assert result.error is not None and "file: URLs only" in result.error

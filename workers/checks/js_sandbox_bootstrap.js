@@ -62,6 +62,36 @@ function __requireFor(file) {
 }
 // createRequire(import.meta.url) gives the module's own require: the same table of files.
 const __module = { createRequire(u) { return __requireFor(__url.fileURLToPath(u)); } };
+// WHATWG URL, for file: URLs only (`new URL('./x.js', import.meta.url)` in ES module
+// configs); any other scheme, a query or a fragment throws, so nothing is guessed.
+class URL {
+  constructor(input, base) {
+    const text = String(input && input.href || input);
+    let path;
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(text)) {
+      path = URL.__path(text);
+    } else {
+      if (base === undefined) throw new TypeError('Invalid URL: ' + text);
+      const from = URL.__path(String(base && base.href || base));
+      const dir = text.startsWith('/') ? '/' : from.endsWith('/') ? from : __path.dirname(from);
+      // a path ending in /, . or .. names a folder, which a URL writes with a final /
+      const folder = /(^|\/)(\.\.?)?$/.test(text);
+      path = __path.resolve(dir, text);
+      if (folder && !path.endsWith('/')) path += '/';
+    }
+    this.protocol = 'file:';
+    this.pathname = encodeURI(path);
+    this.href = 'file://' + this.pathname;
+  }
+  static __path(href) {
+    if (!href.startsWith('file://')) throw new TypeError("prgate's sandbox has file: URLs only: " + href);
+    if (/[?#]/.test(href)) throw new TypeError("prgate's sandbox has no URL query or fragment: " + href);
+    return decodeURIComponent(href.slice(7));
+  }
+  toString() { return this.href; }
+  toJSON() { return this.href; }
+}
+__url.URL = URL;
 const __builtins = { 'path': __path, 'node:path': __path, 'url': __url, 'node:url': __url, 'module': __module, 'node:module': __module };
 // Environment variables are the CI machine's, which prgate cannot know: reads are
 // recorded and make the prediction unpredictable rather than silently wrong.
