@@ -370,6 +370,20 @@ def test_render_catches_an_a_b_slug_and_passes_a_real_validator(repo: Repo) -> N
     assert tight == []
 
 
+def test_render_tries_unsafe_answers_on_the_question_a_user_answers(repo: Repo) -> None:
+    """superlinear-ai/substrate: a never-asked `slug` (when: false) computed from `name`.
+    Before: render blamed `slug` and asked for its validator, which Copier never applies to a
+    question it does not ask; the answer a user types is `name`, as the static rule says."""
+    files = {
+        "copier.yml": "_subdirectory: t\nname:\n  type: str\n  default: Demo\n"
+        'slug:\n  type: str\n  when: false\n  default: "{{ name | lower }}"\n',
+        "t/{{ slug }}/README.md.jinja": "# {{ slug }}\n",
+    }
+    accepted = [m for rule, _, m in render_rules(repo(files)) if rule == "unsafe-answer-accepted"]
+    assert any("answering 'name' with 'a/b' renders" in m for m in accepted), accepted
+    assert not any("'slug'" in m for m in accepted), accepted
+
+
 def test_render_finds_an_env_file_that_only_appears_after_rendering(repo: Repo) -> None:
     files = {
         "copier.yml": "_subdirectory: t\nuse_env:\n  type: bool\n  default: true\n",

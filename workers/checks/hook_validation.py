@@ -272,7 +272,10 @@ def _check_template(
         from workers.checks.hook_render import render_findings
 
         questions = _questions(settings)
-        strings = [n for n in sorted(used) if _is_text_question(questions[n])]
+        # A question Copier never asks (when: false) carries what the answers it is computed
+        # from carry: those are what a user types, so those are tried with unsafe answers.
+        asked = {s for n in used for s in _computed_from(questions[n], questions) or [n]}
+        strings = [n for n in sorted(asked) if _is_text_question(questions[n])]
         rendered, render_notes = render_findings(view, template, strings, _finding, problems)
         findings += rendered
         notes += render_notes
