@@ -6,7 +6,7 @@ check, default configuration). Per repository and in total it prints the true
 alarms found and missed, the error-level false alarms, the warnings (and those
 not listed as judged), the checks that could not run, and the time.
 
-    python3 dev.py bench real_world --mirrors /work/.mirror [--only NAME]
+    python3 dev.py bench real_world --mirrors /work/.mirror [--only NAME] [--render]
 
 A mirror is a bare repository at ``MIRRORS/owner+name/repo``. A repository
 whose mirror is missing is listed as skipped, never as passed.
@@ -48,11 +48,14 @@ class Row:
     seconds: float
 
 
-def _judge(repo: dict[str, Any], dest: Path) -> Row:
+def _judge(repo: dict[str, Any], dest: Path, render: bool) -> Row:
+    config = RepoConfig.model_validate({"hook-validation": {"render": True}}) if render else None
     started = time.perf_counter()
-    report = run_checks(open_view(dest), RepoConfig())
+    report = run_checks(open_view(dest), config or RepoConfig())
     seconds = time.perf_counter() - started
     expected = {tuple(e) for e in repo.get("errors", [])}
+    if render:  # what rendering adds, judged by running Copier on the same answers
+        expected |= {tuple(e) for e in repo.get("render-errors", [])}
     accepted = {tuple(w) for w in repo.get("warnings", [])}
     errors = {(f.rule, f.path) for f in report.findings if f.level == "error"}
     warnings = {(f.rule, f.path) for f in report.findings if f.level == "warning"}
@@ -77,6 +80,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mirrors", type=Path, required=True)
     parser.add_argument("--manifest", type=Path, default=ROOT / "bench" / "real_world.toml")
     parser.add_argument("--only", action="append", default=[])
+    parser.add_argument("--render", action="store_true", help="hook-validation renders too")
     args = parser.parse_args(argv)
     repos = tomllib.loads(args.manifest.read_text())["repo"]
     rows: list[tuple[str, Row | None]] = []
@@ -91,7 +95,7 @@ def main(argv: list[str]) -> int:
                 continue
             dest = Path(tmp) / name.replace("/", "+")
             _clone(mirror, repo["commit"], dest)
-            rows.append((name, _judge(repo, dest)))
+            rows.append((name, _judge(repo, dest, args.render)))
     columns = ("found", "missed", "false", "warn", "n/run", "s")
     head = f"{'repository':44} " + " ".join(f"{c:>6}" for c in columns)
     print(head)
