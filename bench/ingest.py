@@ -262,9 +262,9 @@ def dispatched(redis_url: str, sent: int) -> str:
     every `prgate worker` runs) turns them all into RQ jobs."""
     from redis import Redis
 
-    from bot.queue import inbox_key, queue_names
-    from bot.settings import Settings
     from workers.dispatch import Dispatcher
+    from workers.shared.inbox import inbox_key, queue_names
+    from workers.shared.settings import Settings
 
     redis = Redis.from_url(redis_url)
     settings = Settings(WEBHOOK_SECRET=SECRET)

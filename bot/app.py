@@ -9,7 +9,7 @@ Order of checks on ``POST {WEBHOOK_PATH}``, each before the next:
 3. headers and JSON: missing ``X-GitHub-Event``/``X-GitHub-Delivery`` or a body
    that is not a JSON object — 400;
 4. ``ping`` — 200; events and actions prgate does not act on — 202 with why;
-5. admit — 200 when queued (in the inbox, see ``bot.queue``), merged into
+5. admit — 200 when queued (in the inbox, see ``workers.shared.inbox``), merged into
    queued work, or a known redelivery; 503 when Redis is unreachable, so GitHub
    shows the delivery as failed and it can be redelivered. Never a 2xx for
    work that was not queued.
@@ -32,13 +32,14 @@ from redis.exceptions import RedisError
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import Receive, Scope, Send
 
+from bot.admit import Admitter
 from bot.metrics import Metrics
-from bot.queue import Admitter, QueueUnavailable, depth
-from bot.routing import PayloadError, Route, check_object, route
-from bot.settings import Settings
+from bot.routing import PayloadError, check_object, route
 from bot.signature import verify
-from workers.requests import CheckRequest
-from workers.stats import read_stats
+from workers.shared.inbox import QueueUnavailable, depth
+from workers.shared.settings import Settings
+from workers.shared.stats import read_stats
+from workers.shared.work import CheckRequest, Route
 
 log = logging.getLogger("prgate.receiver")
 DELIVERY_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")

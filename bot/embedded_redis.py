@@ -17,7 +17,7 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import RedisError
 
-from workers.engine.environ import child_env
+from workers.shared.environ import child_env
 
 
 class EmbeddedRedisError(Exception):

@@ -3,14 +3,14 @@
 Unknown fields are ignored (pydantic's default), so GitHub adding fields never
 breaks parsing; a missing field the route needs is a 400 with its name, and so
 is an identifier out of shape (a SHA that is not 40 or 64 hex digits, a number
-out of range, a branch name git would refuse): see ``workers.requests``.
+out of range, a branch name git would refuse): see ``workers.shared.work``.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from workers.requests import BranchName, DatabaseId, HttpUrl, IssueNumber, RepoFullName, Sha
+from workers.shared.work import BranchName, DatabaseId, HttpUrl, IssueNumber, RepoFullName, Sha
 
 
 class _Model(BaseModel):

@@ -42,7 +42,7 @@ class QueueCollector(Collector):
 
 
 class WorkerCollector(Collector):
-    """What workers recorded in Redis (``workers.stats``): jobs, GitHub API calls per job."""
+    """What workers recorded in Redis (``workers.shared.stats``): jobs, GitHub API calls per job."""
 
     def __init__(self, stats: Callable[[], dict[str, float]], buckets: tuple[int, ...]) -> None:
         self.stats = stats
@@ -97,7 +97,7 @@ class Metrics:
         self._delivered: dict[tuple[str, str], Any] = {}
         self.registry.register(QueueCollector(depth))
         if stats is not None:
-            from workers.stats import CALL_BUCKETS
+            from workers.shared.stats import CALL_BUCKETS
 
             self.registry.register(WorkerCollector(stats, CALL_BUCKETS))
 

@@ -11,7 +11,6 @@ missing — is answered 400 by the receiver.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -26,15 +25,16 @@ from bot.events import (
     PullRequestRef,
     RepositoryEvent,
 )
-from bot.settings import Settings
-from workers.commands import parse_commands
-from workers.engine.registry import CHECK_NAMES, CHECK_RUN_PREFIX
-from workers.requests import (
+from workers.shared.commands import parse_commands
+from workers.shared.names import CHECK_NAMES, CHECK_RUN_PREFIX
+from workers.shared.settings import Settings
+from workers.shared.work import (
     ACTION_RERUN,
     ACTION_RERUN_ALL,
     CheckRequest,
     CommandRequest,
     InstallationRequest,
+    Route,
 )
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
@@ -53,16 +53,6 @@ class _AnyObject(BaseModel):
     """Any JSON object: validates an unhandled event's body without building its values."""
 
     model_config = ConfigDict(extra="ignore")
-
-
-@dataclass(frozen=True)
-class Route:
-    jobs: tuple[CheckRequest | CommandRequest | InstallationRequest, ...]
-    reason: str
-
-    @property
-    def handled(self) -> bool:
-        return bool(self.jobs)
 
 
 def _ignore(reason: str) -> Route:

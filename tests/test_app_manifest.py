@@ -22,9 +22,9 @@ import pytest
 import yaml
 
 from bot.routing import _HANDLERS
-from bot.settings import load_settings
 from tests.conftest import git
 from tests.fake_github import FakeGitHub, FakeServer, make_private_key
+from workers.shared.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PRGATE = str(Path(sys.executable).parent / "prgate")

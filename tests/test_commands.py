@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workers.commands import Command, decide, parse_commands
+from workers.shared.commands import Command, decide, parse_commands
 from workers.trust import render_refusal
 
 

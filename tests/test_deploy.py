@@ -24,12 +24,12 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from bot.queue import queue_names
-from bot.settings import DEFAULT_WEBHOOK_PATH, ENV_NAMES, Settings
 from tests.conftest import write_files
 from tests.fake_github import free_port, wait_for
 from tests.npm_cache import npm_install
 from workers.cli import main
+from workers.shared.inbox import queue_names
+from workers.shared.settings import DEFAULT_WEBHOOK_PATH, ENV_NAMES, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"

@@ -1,6 +1,6 @@
 """The inbox between the receiver and RQ: admission in batches, dispatch, crashes on either side.
 
-Real Redis throughout; the receiver's admission is ``bot.queue``, the
+Real Redis throughout; the receiver's admission is ``workers.shared.inbox``, the
 dispatcher is ``workers.dispatch`` as ``prgate worker`` runs it.
 """
 
@@ -18,10 +18,12 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 import workers.dispatch
-from bot.queue import INBOX_GROUP, Admitter, depth, inbox_key, pending_key, submit
-from bot.routing import Route, route
+from bot.admit import Admitter
+from bot.routing import route
 from tests.test_receiver import load, settings
 from workers.dispatch import Dispatcher
+from workers.shared.inbox import INBOX_GROUP, depth, inbox_key, pending_key, submit
+from workers.shared.work import Route
 
 SETTINGS = settings()
 
@@ -203,7 +205,7 @@ def test_concurrent_deliveries_are_admitted_in_batches_each_with_its_own_answer(
 
 
 def test_the_admitter_answers_queue_unavailable_when_redis_is_gone(redis_client: Redis) -> None:
-    from bot.queue import QueueUnavailable, connect
+    from workers.shared.inbox import QueueUnavailable, connect
 
     admitter = Admitter(connect("redis://127.0.0.1:1/0"), SETTINGS)  # nothing listens there
 

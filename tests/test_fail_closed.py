@@ -489,8 +489,8 @@ def _settle(gh: Harness) -> None:
 def _announce(gh: Harness) -> list[Any]:
     from rq import Queue
 
-    from bot.queue import worker_queues
-    from bot.settings import load_settings
+    from workers.shared.inbox import worker_queues
+    from workers.shared.settings import load_settings
 
     name = worker_queues(load_settings())[0]
     return [Queue(name, connection=gh.redis, serializer=JSONSerializer)]

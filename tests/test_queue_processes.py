@@ -18,9 +18,9 @@ from redis import Redis
 
 from bot.app import create_app
 from bot.embedded_redis import EmbeddedRedis
-from bot.queue import connect
 from bot.signature import sign
 from tests.test_receiver import PATH, SECRET, Receiver, headers, load, settings
+from workers.shared.inbox import connect
 
 PRGATE = str(Path(sys.executable).parent / "prgate")
 

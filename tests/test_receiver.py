@@ -18,11 +18,11 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.app import create_app
-from bot.queue import queue_names
-from bot.settings import Settings
 from bot.signature import sign
 from tests.conftest import WEBHOOKS
 from workers.dispatch import Dispatcher
+from workers.shared.inbox import queue_names
+from workers.shared.settings import Settings
 
 SECRET = "It's a Secret to Everybody"
 PATH = "/api/github/webhooks"
@@ -372,7 +372,7 @@ def test_the_worker_refuses_an_absurd_request_too() -> None:
     """A job read from Redis is validated again: the queue is not a trusted channel."""
     from pydantic import ValidationError
 
-    from workers.requests import CheckRequest
+    from workers.shared.work import CheckRequest
 
     good = {
         "delivery_id": "d",
@@ -432,7 +432,7 @@ def oldest_age(metrics: str, queue: str) -> float:
 def test_logs_are_json_with_ids_and_no_secrets(
     receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.logs import JsonFormatter
+    from workers.shared.logs import JsonFormatter
 
     payload = load("pull_request/opened.payload.json")
     body = json.dumps(payload).encode()

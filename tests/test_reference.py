@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import FIELDS
-from bot.settings import ENV_NAMES, Settings, SettingsError, load_settings, setting
 from tests.conftest import run_cli
 from workers import reference
 from workers.engine.config import parse_config
 from workers.engine.registry import all_rules
+from workers.shared.logs import FIELDS
+from workers.shared.settings import ENV_NAMES, Settings, SettingsError, load_settings, setting
 
 ROOT = Path(__file__).resolve().parent.parent
 Repo = Callable[..., Path]

@@ -16,10 +16,10 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from bot.routing import route
-from bot.settings import load_settings
 from tests.conftest import WEBHOOKS, git
 from tests.fake_github import APP_ID
 from tests.worker_harness import CLONE_URL, HOST, NUMBER, RUNS, Harness
+from workers.shared.settings import load_settings
 
 # --- a clean pull request ---------------------------------------------------------------------
 

@@ -20,12 +20,13 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from bot.queue import queue_names, submit, worker_queues
-from bot.routing import Route, route
-from bot.settings import load_settings
+from bot.routing import route
 from tests.conftest import WEBHOOKS, Tokens, git, write_files
 from tests.fake_github import APP_ID, FakeGitHub, make_private_key
 from workers.dispatch import Dispatcher, burst
+from workers.shared.inbox import queue_names, submit, worker_queues
+from workers.shared.settings import load_settings
+from workers.shared.work import Route
 
 HOST = "github.example"
 # What deliveries carry; git's url.<base>.insteadOf (in the harness's global git config)

@@ -34,8 +34,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import yaml
 
-from bot.settings import Settings
 from workers.engine.git import git_env
+from workers.shared.settings import Settings
 
 MANIFEST_FIELDS = {  # what GitHub's manifest flow accepts
     "name", "url", "hook_attributes", "redirect_url", "callback_urls", "setup_url",

@@ -13,7 +13,7 @@
   whose process is gone (a killed worker) is removed by the next job on that
   repository (the folder, then ``git worktree prune``).
 * Revisions and refspecs come after ``--end-of-options``: they are validated
-  where a delivery enters (``workers.requests``), and even so none could ever
+  where a delivery enters (``workers.shared.work``), and even so none could ever
   read as an option to git.
 """
 
@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from workers.engine.environ import child_env
+from workers.shared.environ import child_env
 
 GIT_TIMEOUT = 600  # seconds for one git command; a job's own timeout is the backstop
 

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from workers.shared.settings import Settings
 
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.git import RepoError, run_git
-from workers.engine.registry import CHECK_NAMES, registry, rule_ids
+from workers.engine.registry import registry, rule_ids
 from workers.engine.repo import FileSkipped, RepoView, open_view
+from workers.shared.names import CHECK_NAMES
 
 EXIT_USAGE = 2
 
@@ -164,8 +165,8 @@ def serve(host: str, port: int | None) -> None:
     from bot.app import create_app
     from bot.deadline import deadline_protocol
     from bot.embedded_redis import EmbeddedRedis, EmbeddedRedisError, default_data_dir
-    from bot.logs import setup_logging
-    from bot.queue import connect
+    from workers.shared.inbox import connect
+    from workers.shared.logs import setup_logging
 
     settings = _load_settings()
     if not settings.webhook_secret:
@@ -222,7 +223,7 @@ def _load_settings() -> Settings:
     ``prgate app create``) fills in what the environment does not set."""
     from dotenv import load_dotenv
 
-    from bot.settings import SettingsError, load_settings
+    from workers.shared.settings import SettingsError, load_settings
 
     load_dotenv(Path.cwd() / ".env", override=False)
     try:
@@ -233,7 +234,7 @@ def _load_settings() -> Settings:
 
 def _require_app(settings: Settings) -> None:
     """Workers act as the GitHub App: without its id and key every job would fail later."""
-    from bot.settings import SettingsError
+    from workers.shared.settings import SettingsError
 
     if settings.app_id is None:
         _fail("APP_ID is not set: the GitHub App's id (the App's settings page shows it)")
@@ -261,8 +262,8 @@ def worker(burst: bool) -> None:
     from rq import Worker
     from rq.serializers import JSONSerializer
 
-    from bot.logs import setup_logging
-    from bot.queue import connect, worker_queues
+    from workers.shared.inbox import connect, worker_queues
+    from workers.shared.logs import setup_logging
 
     settings = _load_settings()
     if not settings.redis_url:

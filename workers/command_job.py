@@ -1,13 +1,13 @@
 """The job behind ``/prgate`` comments: authorise, act, react, reply.
 
-1. The comment's commands are parsed again (``workers.commands``); the pull
+1. The comment's commands are parsed again (``workers.shared.commands``); the pull
    request is read as it is now (head, author, state) — never from the payload.
 2. Each command is decided from the commenter's role on the repository
    (``workers.trust``; cached for ``rerun``, fresh for ``ok-to-test``) and
    whether they wrote the pull request.
 3. Accepted commands act: ``rerun`` and ``ok-to-test`` put a check job on the
    queue for the current head (admitted like a delivery, through
-   ``bot.queue.submit``, so it merges with work already queued for that
+   ``workers.shared.inbox.submit``, so it merges with work already queued for that
    head); ``help`` reads the base branch's ``.github/prgate.yml``.
 4. The comment gets ``+1`` when every command was accepted, ``confused``
    otherwise; one reply carries help texts and every refusal with its reason.
@@ -24,14 +24,13 @@ from typing import Any
 
 import yaml
 
-from bot.queue import submit
-from bot.routing import Route
-from workers.commands import Verdict, decide, help_text, parse_commands, refusal_text
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.registry import rule_ids
 from workers.github import PullState
 from workers.jobs import Session
-from workers.requests import CheckRequest, CommandRequest
+from workers.shared.commands import Verdict, decide, help_text, parse_commands, refusal_text
+from workers.shared.inbox import submit
+from workers.shared.work import CheckRequest, CommandRequest, Route
 
 log = logging.getLogger("prgate.worker")
 DONE_TTL = 7 * 24 * 3600

@@ -1,7 +1,7 @@
 """The dispatcher: turns the receiver's inbox entries into RQ jobs.
 
 The receiver admits a delivery by appending it to the inbox, a Redis stream
-(``bot.queue``); every ``prgate worker`` runs a dispatcher beside its RQ
+(``workers.shared.inbox``); every ``prgate worker`` runs a dispatcher beside its RQ
 worker, and the dispatchers share the inbox through one consumer group, so
 each entry is dispatched once however many workers run.
 
@@ -50,7 +50,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
-from bot.queue import (
+from workers.shared.inbox import (
     INBOX_GROUP,
     KINDS,
     Request,
@@ -60,8 +60,8 @@ from bot.queue import (
     queue_names,
     worker_queues,
 )
-from bot.settings import Settings
-from workers.requests import CheckRequest, CommandRequest, InstallationRequest
+from workers.shared.settings import Settings
+from workers.shared.work import CheckRequest, CommandRequest, InstallationRequest
 
 log = logging.getLogger("prgate.dispatch")
 
@@ -380,9 +380,9 @@ def main(argv: list[str]) -> None:
     dispatcher behind. The worker passes its pid: read here, a parent killed
     while this process was still starting would go unnoticed.
     """
-    from bot.logs import setup_logging
-    from bot.queue import connect
-    from bot.settings import load_settings
+    from workers.shared.inbox import connect
+    from workers.shared.logs import setup_logging
+    from workers.shared.settings import load_settings
 
     settings = load_settings()
     setup_logging(settings.log_level)

@@ -41,7 +41,7 @@ from githubkit.retry import RETRY_SERVER_ERROR
 from githubkit.typing import RetryOption
 from redis import Redis
 
-from bot.settings import Settings
+from workers.shared.settings import Settings
 
 USER_AGENT = "prgate"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)

@@ -38,8 +38,6 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
-from bot.queue import connect
-from bot.settings import Settings, load_settings
 from workers.checkout import (
     CheckoutError,
     RepoCache,
@@ -50,7 +48,7 @@ from workers.checkout import (
 from workers.dispatch import schedule_sweeps
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.findings import Note
-from workers.engine.registry import CHECK_NAMES, rule_ids
+from workers.engine.registry import rule_ids
 from workers.github import (
     App,
     FoundRun,
@@ -72,10 +70,13 @@ from workers.report import (
     skipped,
     with_note,
 )
-from workers.requests import CheckRequest, CommandRequest, InstallationRequest
 from workers.review import Diff, fixed_reply, plan_review, review_body
 from workers.runs import RunBook, digest
-from workers.stats import record_job
+from workers.shared.inbox import connect
+from workers.shared.names import CHECK_NAMES
+from workers.shared.settings import Settings, load_settings
+from workers.shared.stats import record_job
+from workers.shared.work import CheckRequest, CommandRequest, InstallationRequest
 from workers.trust import Repo, Trust, render_refusal
 
 if TYPE_CHECKING:

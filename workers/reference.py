@@ -1,6 +1,6 @@
 """The README's configuration reference, generated from the code's own models.
 
-Three tables are generated: the environment settings (``bot.settings.Settings``),
+Three tables are generated: the environment settings (``workers.shared.settings.Settings``),
 the keys of ``.github/prgate.yml`` (``workers.engine.config.RepoConfig``)
 followed by the rule names each check accepts under ``rules``, and the metrics
 ``/metrics`` serves (``bot.metrics.Metrics``). They sit in
@@ -22,9 +22,9 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from bot.settings import Settings
 from workers.engine.config import CONFIG_PATH, RepoConfig
 from workers.engine.registry import registry
+from workers.shared.settings import Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from workers.engine.config import CONFIG_PATH, ConfigError, parse_config
 from workers.engine.findings import CheckResult, Finding, Level
-from workers.engine.registry import CHECK_RUN_PREFIX, rule_ids
+from workers.engine.registry import rule_ids
 from workers.github import RunAction, RunRef, RunUpdate
-from workers.requests import ACTION_RERUN, ACTION_RERUN_ALL
+from workers.shared.names import CHECK_RUN_PREFIX
+from workers.shared.work import ACTION_RERUN, ACTION_RERUN_ALL
 
 MAX_CHARS = 65_535
 ANNOTATIONS_PER_REQUEST = 50

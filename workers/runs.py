@@ -28,8 +28,8 @@ from typing import Any
 
 from redis import Redis
 
-from bot.settings import Settings
 from workers.github import FoundRun, PartlyDone, RunRef
+from workers.shared.settings import Settings
 
 TTL = 7 * 24 * 3600
 DONE = "_done"

@@ -53,7 +53,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
-from workers.engine.environ import child_env
+from workers.shared.environ import child_env
 
 SYSTEM_PATHS = (
     "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
@@ -296,7 +296,7 @@ def _run(
 @cache
 def unavailable() -> str | None:
     """Why no sandbox can run on this machine, or None when it can (probed once)."""
-    from bot.settings import setting
+    from workers.shared.settings import setting
 
     if setting("sandbox") == "off":
         return "the sandbox is switched off (PRGATE_SANDBOX=off)"

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from bot.settings import Settings
 from workers.github import Installation
+from workers.shared.settings import Settings
 
 TRUSTED = ("OWNER", "MEMBER", "COLLABORATOR")  # GitHub's author associations
 APPROVAL_TTL = 30 * 24 * 3600

@@ -53,7 +53,7 @@ _REMOVE = {
 
 
 def timeout_seconds() -> float:
-    from bot.settings import SettingsError, setting
+    from workers.shared.settings import SettingsError, setting
 
     try:
         return float(setting("js_timeout"))

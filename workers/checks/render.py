@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.settings import SettingsError, setting
 from workers import sandbox
+from workers.shared.settings import SettingsError, setting
 
 MEMORY = 1024 * 1024 * 1024  # address space, bytes
 FILE_SIZE = 64 * 1024 * 1024  # largest file the render may write, bytes

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from workers.engine.environ import child_env
+from workers.shared.environ import child_env
 
 # Settings that change git's output format are pinned so that a user's
 # ~/.gitconfig cannot break parsing.

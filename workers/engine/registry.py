@@ -1,4 +1,4 @@
-"""The checks prgate knows, by their stable names (DESIGN.md: never rename them)."""
+"""The checks prgate knows, by their stable names (``workers.shared.names``)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, RuleInfo
 from workers.engine.repo import RepoView
-
-CHECK_NAMES = ("contamination", "jest-collision", "hook-validation")
-CHECK_RUN_PREFIX = "prgate/"  # check runs are "prgate/<check>"; branch protection requires them
+from workers.shared.names import CHECK_NAMES
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from workers.engine.registry import CHECK_NAMES, CHECK_RUN_PREFIX
+from workers.shared.names import CHECK_NAMES, CHECK_RUN_PREFIX
 
 WRITE = ("write", "maintain", "admin")  # the collaborator-permission API's role names
 USAGE = {

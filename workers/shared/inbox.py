@@ -1,4 +1,4 @@
-"""Admitting routed work: de-duplication, merging, superseding. The bot's only Redis code.
+"""The inbox: admitting routed work (de-duplication, merging, superseding) and its key layout.
 
 A delivery is admitted by one Lua script, atomically and in one round trip:
 
@@ -19,30 +19,26 @@ inbox entries into RQ jobs. The receiver does not create RQ jobs itself: RQ's
 enqueue costs about 0.5 ms of CPU per job in Python, which capped the receiver
 near 500 deliveries/s; one script call costs a few microseconds of Redis time.
 
-The receiver admits from its event loop with ``Admitter``, which sends the
-deliveries that arrive while a round trip is in flight together, in one
-script call. ``submit`` is the same admission for synchronous callers (the
-command job, tests). The script's reply is decoded by ``_outcome``.
+The receiver admits from its event loop with ``bot.admit.Admitter``, which
+sends the deliveries that arrive while a round trip is in flight together, in
+one script call. ``submit`` is the same admission for synchronous callers (the
+command job, tests). The script's reply is decoded by ``read_reply``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import redis.asyncio as aredis
 from redis import Redis
-from redis.connection import HiredisRespSerializer
 from redis.exceptions import NoScriptError, RedisError
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from bot.routing import Route
-from bot.settings import Settings
-from workers.requests import CheckRequest, CommandRequest, InstallationRequest
+from workers.shared.settings import Settings
+from workers.shared.work import CheckRequest, CommandRequest, InstallationRequest, Route
 
 log = logging.getLogger("prgate.receiver")
 Request = CheckRequest | CommandRequest | InstallationRequest
@@ -132,51 +128,6 @@ def connect(url: str) -> Redis:
     return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=3, health_check_interval=30)
 
 
-class _HiredisPacking(aredis.connection.AbstractConnection):
-    """redis-py's asyncio connections pack commands in Python: 16 us for an admission's 15
-    arguments, a tenth of the receiver's CPU per delivery. Its synchronous connections use
-    hiredis's packer (installed with ``redis[hiredis]``): 6 us. This is the same packer."""
-
-    _packer = HiredisRespSerializer()
-
-    def pack_command(self, *args: Any) -> list[bytes]:
-        packed: list[bytes] = self._packer.pack(*args)
-        return packed
-
-
-class _Tcp(_HiredisPacking, aredis.Connection):
-    pass
-
-
-class _Ssl(_HiredisPacking, aredis.SSLConnection):
-    pass
-
-
-class _Unix(_HiredisPacking, aredis.UnixDomainSocketConnection):
-    pass
-
-
-_ASYNC_CONNECTIONS: dict[str, type[aredis.connection.AbstractConnection]] = {
-    "Connection": _Tcp,
-    "SSLConnection": _Ssl,
-    "UnixDomainSocketConnection": _Unix,
-}
-_SHARED_OPTIONS = {"host", "port", "db", "path", "username", "password", "client_name",
-                   "socket_timeout", "socket_connect_timeout", "health_check_interval"}  # fmt: skip
-
-
-def async_twin(redis: Redis) -> aredis.Redis:
-    """An asyncio client for the server ``redis`` talks to, with the same timeouts."""
-    pool = redis.connection_pool
-    options = {
-        k: v
-        for k, v in pool.connection_kwargs.items()
-        if k in _SHARED_OPTIONS or k.startswith("ssl_")
-    }
-    connection = _ASYNC_CONNECTIONS.get(pool.connection_class.__name__, _Tcp)
-    return aredis.Redis(connection_pool=aredis.ConnectionPool(connection, **options))
-
-
 def queue_names(settings: Settings) -> tuple[str, str]:
     """(commands, checks): commands are quick and user-facing, so workers take them first."""
     return (f"{settings.queue}-commands", f"{settings.queue}-checks")
@@ -204,7 +155,7 @@ def job_id(request: Request) -> str:
 
 
 @dataclass(frozen=True)
-class _Call:
+class Call:
     """One delivery's part of an admission: its keys and arguments, and its job ids."""
 
     keys: list[str]
@@ -212,7 +163,7 @@ class _Call:
     jids: list[str]
 
 
-def _call(settings: Settings, delivery_id: str, route: Route) -> _Call:
+def make_call(settings: Settings, delivery_id: str, route: Route) -> Call:
     prefix = settings.queue
     keys = [f"{prefix}:delivery:{delivery_id}"]
     args: list[str | int] = [delivery_id, len(route.jobs)]
@@ -229,10 +180,10 @@ def _call(settings: Settings, delivery_id: str, route: Route) -> _Call:
             request.model_dump_json(),
         ]
         jids.append(jid)
-    return _Call(keys, args, jids)
+    return Call(keys, args, jids)
 
 
-def _script_args(settings: Settings, calls: list[_Call]) -> tuple[int, list[str | int]]:
+def script_args(settings: Settings, calls: list[Call]) -> tuple[int, list[str | int]]:
     """EVALSHA's key count, and its keys and arguments, for a batch of deliveries."""
     keys: list[str] = [inbox_key(settings)]
     args: list[str | int] = [
@@ -244,7 +195,7 @@ def _script_args(settings: Settings, calls: list[_Call]) -> tuple[int, list[str 
     return len(keys), [*keys, *args]
 
 
-def _outcome(call: _Call, reply: list[Any]) -> Outcome:
+def read_reply(call: Call, reply: list[Any]) -> Outcome:
     states = [as_text(v) for v in reply]
     if states[0] == "duplicate":
         return Outcome(duplicate=True)
@@ -258,8 +209,8 @@ def _outcome(call: _Call, reply: list[Any]) -> Outcome:
 
 def submit(redis: Redis, settings: Settings, delivery_id: str, route: Route) -> Outcome:
     """Admit a routed delivery from synchronous code; raise QueueUnavailable without Redis."""
-    call = _call(settings, delivery_id, route)
-    numkeys, args = _script_args(settings, [call])
+    call = make_call(settings, delivery_id, route)
+    numkeys, args = script_args(settings, [call])
     replies: Any
     try:
         try:
@@ -268,72 +219,7 @@ def submit(redis: Redis, settings: Settings, delivery_id: str, route: Route) -> 
             replies = redis.eval(ADMIT, numkeys, *args)
     except RedisError as exc:
         raise QueueUnavailable(f"Redis is unavailable: {type(exc).__name__}") from exc
-    return _outcome(call, list(replies[0]))
-
-
-class Admitter:
-    """Admits deliveries from the receiver's event loop, many per round trip.
-
-    A delivery waits for the batch in flight to return, then goes with every
-    delivery that arrived meanwhile in one script call (group commit): one
-    round trip at low rates, and client and Redis time per delivery shrinking
-    as the rate grows. The script treats each delivery as if it came alone and
-    gives each its own answer.
-    """
-
-    def __init__(self, redis: Redis, settings: Settings) -> None:
-        self.redis = redis
-        self.settings = settings
-        self._client: aredis.Redis | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._waiting: list[tuple[_Call, asyncio.Future[Any]]] = []
-        self._flusher: asyncio.Task[None] | None = None
-
-    def _bind(self) -> aredis.Redis:
-        """The asyncio client of the running loop (a test client may run several loops)."""
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            self._client, self._loop = async_twin(self.redis), loop
-            self._waiting, self._flusher = [], None
-        return self._client
-
-    async def submit(self, delivery_id: str, route: Route) -> Outcome:
-        self._bind()
-        call = _call(self.settings, delivery_id, route)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._waiting.append((call, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
-        return _outcome(call, await future)
-
-    async def _flush(self) -> None:
-        client = self._bind()
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                replies = await self._run(client, [call for call, _ in batch])
-            except Exception as exc:  # never leave a delivery waiting: each gets its 503
-                if not isinstance(exc, RedisError | OSError):
-                    log.exception("admission failed")
-                failed = QueueUnavailable(f"Redis is unavailable: {type(exc).__name__}")
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(failed)
-                continue
-            for (_, future), reply in zip(batch, replies, strict=True):
-                if not future.done():
-                    future.set_result(reply)
-
-    async def _run(self, client: aredis.Redis, calls: list[_Call]) -> list[Any]:
-        """One script call for the whole batch, one reply to read. NOSCRIPT means nothing
-        ran: send the script itself."""
-        numkeys, args = _script_args(self.settings, calls)
-        replies: Any
-        try:
-            replies = await client.evalsha(ADMIT_SHA, numkeys, *args)
-        except NoScriptError:
-            replies = await client.eval(ADMIT, numkeys, *args)
-        return list(replies)
+    return read_reply(call, list(replies[0]))
 
 
 def depth(redis: Redis, settings: Settings) -> dict[str, tuple[int, float | None]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from redis import Redis
 from redis.exceptions import RedisError
 
-from bot.settings import Settings
+from workers.shared.settings import Settings
 
 CALL_BUCKETS = (2, 4, 6, 8, 12, 16, 32, 64)
 

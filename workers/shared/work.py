@@ -9,6 +9,7 @@ trusts a payload's view of the PR head or the repository config.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -101,3 +102,15 @@ class InstallationRequest(BaseModel):
 # The buttons prgate puts on its check runs (``check_run.requested_action`` identifiers).
 ACTION_RERUN = "rerun"
 ACTION_RERUN_ALL = "rerun-all"
+
+
+@dataclass(frozen=True)
+class Route:
+    """What one delivery becomes: the jobs to admit, or none and why."""
+
+    jobs: tuple[CheckRequest | CommandRequest | InstallationRequest, ...]
+    reason: str
+
+    @property
+    def handled(self) -> bool:
+        return bool(self.jobs)
