@@ -72,6 +72,7 @@ def cmd_test(args: list[str]) -> int:
         [py, "-m", "ruff", "check", "."],
         [py, "-m", "ruff", "format", "--check", "."],
         [py, "-m", "mypy"],
+        [str(Path(py).parent / "lint-imports"), "--no-cache"],  # the layering contracts
     ]
     for step in steps:
         print("dev.py: $", " ".join(step[1:]), file=sys.stderr, flush=True)

@@ -373,7 +373,7 @@ def app_create(
     import webbrowser
 
     from workers.app_manifest import Flow, ManifestError, ensure_ignored, holds_app, load_manifest
-    from workers.github import convert_manifest
+    from workers.github.manifest import convert_manifest
 
     settings = _load_settings()
     if not webhook_url.startswith(("https://", "http://")):

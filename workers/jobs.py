@@ -49,16 +49,9 @@ from workers.dispatch import schedule_sweeps
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.findings import Note
 from workers.engine.registry import rule_ids
-from workers.github import (
-    App,
-    FoundRun,
-    GitHubError,
-    Installation,
-    PartlyDone,
-    PullState,
-    RunRef,
-    RunUpdate,
-)
+from workers.github.client import App, Installation
+from workers.github.errors import GitHubError, PartlyDone
+from workers.github.types import FoundRun, PullState, RunRef, RunUpdate
 from workers.report import (
     ConfigNote,
     Outcome,

@@ -15,12 +15,18 @@ from typing import Any
 from workers.engine.config import CONFIG_PATH, ConfigError, parse_config
 from workers.engine.findings import CheckResult, Finding, Level
 from workers.engine.registry import rule_ids
-from workers.github import RunAction, RunRef, RunUpdate
+from workers.github.types import (
+    MAX_ANNOTATIONS_PER_REQUEST,
+    MAX_OUTPUT_CHARS,
+    RunAction,
+    RunRef,
+    RunUpdate,
+)
 from workers.shared.names import CHECK_RUN_PREFIX
 from workers.shared.work import ACTION_RERUN, ACTION_RERUN_ALL
 
-MAX_CHARS = 65_535
-ANNOTATIONS_PER_REQUEST = 50
+MAX_CHARS = MAX_OUTPUT_CHARS
+ANNOTATIONS_PER_REQUEST = MAX_ANNOTATIONS_PER_REQUEST
 ANNOTATION_LEVEL = {Level.ERROR: "FAILURE", Level.WARNING: "WARNING", Level.NOTE: "NOTICE"}
 ICON = {Level.ERROR: "❌ error", Level.WARNING: "⚠️ warning", Level.NOTE: "ℹ️ note"}
 # Buttons on every completed run (GitHub allows 3); clicks arrive as check_run.requested_action.

@@ -27,7 +27,7 @@ from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
 from workers.engine.findings import Finding
-from workers.github import ChangedFile, ReviewComment, Thread
+from workers.github.types import ChangedFile, ReviewComment, Thread
 
 MARKER = "<!-- prgate:finding {check} {fingerprint} -->"
 FIXED_MARKER = "<!-- prgate:fixed -->"

@@ -28,7 +28,8 @@ from typing import Any
 
 from redis import Redis
 
-from workers.github import FoundRun, PartlyDone, RunRef
+from workers.github.errors import PartlyDone
+from workers.github.types import FoundRun, RunRef
 from workers.shared.settings import Settings
 
 TTL = 7 * 24 * 3600

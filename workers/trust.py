@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from workers.github import Installation
+from workers.github.client import Installation
 from workers.shared.settings import Settings
 
 TRUSTED = ("OWNER", "MEMBER", "COLLABORATOR")  # GitHub's author associations

@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 import httpx
-from githubkit import AppAuthStrategy, GitHub, UnauthAuthStrategy
+from githubkit import AppAuthStrategy, GitHub
 from githubkit.cache import RedisCacheStrategy
 from githubkit.exception import (
     GitHubException,
@@ -41,34 +41,22 @@ from githubkit.retry import RETRY_SERVER_ERROR
 from githubkit.typing import RetryOption
 from redis import Redis
 
+from workers.github.errors import GitHubError, PartlyDone
+from workers.github.types import (
+    MAX_ACTIONS,
+    ChangedFile,
+    FoundRun,
+    PullState,
+    ReviewComment,
+    RunRef,
+    RunUpdate,
+    Thread,
+    ThreadComment,
+)
 from workers.shared.settings import Settings
 
 USER_AGENT = "prgate"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-
-
-class GitHubError(Exception):
-    """A GitHub call failed; the message names the call and status, never a credential."""
-
-    def __init__(self, message: str, *, status: int | None = None, transient: bool = False):
-        super().__init__(message)
-        self.status = status
-        self.transient = transient  # worth retrying the job later
-
-
-class PartlyDone(GitHubError):
-    """A batched mutation that GitHub carried out for some aliases and refused for others.
-
-    ``done`` are the positions of the inputs that took effect (and, for created
-    runs, ``runs`` what was made): a caller keeps them and repeats only the rest,
-    since repeating a create makes a second run and repeating an update appends
-    its annotations twice.
-    """
-
-    def __init__(self, message: str, done: Sequence[int], runs: dict[str, RunRef]) -> None:
-        super().__init__(message, transient=True)
-        self.done = tuple(done)
-        self.runs = runs
 
 
 def describe(exc: BaseException) -> GitHubError:
@@ -108,7 +96,7 @@ def describe(exc: BaseException) -> GitHubError:
 
 
 @contextmanager
-def _described() -> Iterator[None]:
+def described() -> Iterator[None]:
     """githubkit's exceptions raised as ``describe`` puts them (no request, no credential)."""
     try:
         yield
@@ -140,92 +128,6 @@ class _Retry:
         if not self.server_errors:
             return RetryOption(False)
         return RETRY_SERVER_ERROR(exc, retry_count)
-
-
-# --- results --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunRef:
-    """A check run prgate created: its GraphQL node id (for updates) and REST id."""
-
-    name: str
-    node_id: str
-    database_id: int
-
-
-@dataclass(frozen=True)
-class FoundRun:
-    """A check run found on GitHub, and its status (QUEUED | IN_PROGRESS | COMPLETED | ...)."""
-
-    run: RunRef
-    status: str
-
-
-@dataclass(frozen=True)
-class RunUpdate:
-    run: RunRef
-    status: str  # QUEUED | IN_PROGRESS | COMPLETED
-    conclusion: str | None = None  # SUCCESS | FAILURE | NEUTRAL | SKIPPED
-    title: str | None = None
-    summary: str | None = None
-    text: str | None = None
-    annotations: Sequence[dict[str, Any]] = ()
-    actions: Sequence[RunAction] = ()  # buttons on the run; GitHub allows at most 3
-
-
-@dataclass(frozen=True)
-class RunAction:
-    """A button on a check run; a click arrives as ``check_run.requested_action``."""
-
-    label: str  # at most 20 characters
-    identifier: str  # at most 20 characters
-    description: str  # at most 40 characters
-
-
-@dataclass(frozen=True)
-class ThreadComment:
-    database_id: int
-    body: str
-    mine: bool  # written by this App
-
-
-@dataclass(frozen=True)
-class Thread:
-    id: str
-    resolved: bool
-    can_resolve: bool
-    path: str
-    comments: tuple[ThreadComment, ...]
-
-
-@dataclass(frozen=True)
-class PullState:
-    repo_node_id: str
-    number: int
-    state: str  # OPEN | CLOSED | MERGED
-    head_sha: str
-    base_sha: str
-    base_ref: str
-    url: str
-    author: str = ""  # login; empty when the account is gone ("ghost")
-    author_association: str = "NONE"  # OWNER | MEMBER | COLLABORATOR | CONTRIBUTOR | ...
-    threads: tuple[Thread, ...] = ()
-
-
-@dataclass(frozen=True)
-class ChangedFile:
-    path: str
-    status: str  # added | modified | removed | renamed | copied | changed | unchanged
-    patch: str | None  # absent for binary files and very large diffs
-
-
-@dataclass(frozen=True)
-class ReviewComment:
-    path: str
-    body: str
-    line: int
-    start_line: int | None = None
 
 
 # --- the client -----------------------------------------------------------------------------
@@ -271,7 +173,7 @@ class App:
             return int(cached)
         owner, repo = full_name.split("/", 1)
         counter = [0]
-        with _described():
+        with described():
             resp = self._github(self._auth, counter).rest.apps.get_repo_installation(owner, repo)
         installation = int(resp.json()["id"])  # only the id: no need to validate the whole model
         self.redis.set(key, installation, ex=24 * 3600)
@@ -311,7 +213,7 @@ class Installation:
             probe = httpx.Request("GET", f"{self.settings.api_url}/rate_limit")
             steps = flow.sync_auth_flow(probe)
             try:
-                with _described(), self.gh.get_sync_client() as client:
+                with described(), self.gh.get_sync_client() as client:
                     request = next(steps)
                     while request is not probe:
                         request = steps.send(client.send(request))
@@ -328,7 +230,7 @@ class Installation:
     def _graphql(
         self, query: str, variables: dict[str, Any], gh: GitHub[Any] | None = None
     ) -> dict[str, Any]:
-        with _described():
+        with described():
             data = (gh or self.gh).graphql.request(query, variables)
         return dict(data)
 
@@ -390,7 +292,7 @@ class Installation:
     def find_runs(self, owner: str, repo: str, head_sha: str, external_id: str) -> list[FoundRun]:
         """This App's check runs on ``head_sha`` that carry ``external_id``, oldest first."""
         found: list[FoundRun] = []
-        with _described():
+        with described():
             for page in range(1, 11):  # 1,000 runs of one App on one commit is plenty
                 resp = self.gh.rest.checks.list_for_ref(
                     owner, repo, head_sha, app_id=self.settings.app_id, filter_="all",
@@ -473,7 +375,7 @@ class Installation:
     def pull_files(self, owner: str, repo: str, number: int) -> list[ChangedFile]:
         """The PR's files with their patches, as GitHub itself diffs them (up to 3000 files)."""
         files = []
-        with _described():
+        with described():
             # Raw JSON, not githubkit's models: only three fields are read, and GHES versions
             # differ in the others.
             pages: Any = self.gh.rest.paginate(
@@ -509,7 +411,7 @@ class Installation:
                 item["start_line"] = c.start_line
                 item["start_side"] = "RIGHT"
             items.append(item)
-        with _described():
+        with described():
             self.gh.rest.pulls.create_review(
                 owner,
                 repo,
@@ -521,7 +423,7 @@ class Installation:
         self, owner: str, repo: str, number: int, commit_id: str, path: str, body: str
     ) -> None:
         """A comment on a whole file of the diff (REST reviews cannot carry these)."""
-        with _described():
+        with described():
             self.gh.rest.pulls.create_review_comment(
                 owner,
                 repo,
@@ -530,19 +432,19 @@ class Installation:
             )
 
     def reply(self, owner: str, repo: str, number: int, comment_id: int, body: str) -> None:
-        with _described():
+        with described():
             self.gh.rest.pulls.create_reply_for_review_comment(
                 owner, repo, number, comment_id, data={"body": body}
             )
 
     def comment(self, owner: str, repo: str, number: int, body: str) -> None:
         """A comment on the pull request's conversation."""
-        with _described():
+        with described():
             self.gh.rest.issues.create_comment(owner, repo, number, data={"body": body})
 
     def react(self, owner: str, repo: str, comment_id: int, content: Reaction) -> None:
         """A reaction on a conversation comment (GitHub keeps one per user and content)."""
-        with _described():
+        with described():
             self.gh.rest.reactions.create_for_issue_comment(
                 owner, repo, comment_id, data={"content": content}
             )
@@ -582,26 +484,6 @@ class Installation:
 
 ROLES = ("admin", "maintain", "write", "triage", "read", "none")
 Reaction = Literal["+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"]
-
-
-def convert_manifest(
-    settings: Settings, code: str, *, transport: httpx.BaseTransport | None = None
-) -> dict[str, Any]:
-    """The last step of GitHub's manifest flow: trade the one-time ``code`` for the new App's
-    id, slug, private key and webhook secret (no credentials needed; the code expires in
-    an hour and works once)."""
-    gh: GitHub[Any] = GitHub(
-        UnauthAuthStrategy(),
-        base_url=settings.api_url,
-        user_agent=USER_AGENT,
-        timeout=TIMEOUT,
-        transport=transport,
-        http_cache=False,
-    )
-    with _described():
-        resp = gh.rest.apps.create_from_manifest(code)
-    data = resp.json()  # the fields used are read by name; the model differs on GHES
-    return dict(data) if isinstance(data, dict) else {}
 
 
 # --- GraphQL documents ----------------------------------------------------------------------
@@ -654,8 +536,8 @@ def _update_input(repo_node_id: str, u: RunUpdate) -> dict[str, Any]:
             output["annotations"] = list(u.annotations)
         item["output"] = output
     if u.actions:
-        if len(u.actions) > 3:
-            raise ValueError("GitHub allows at most 3 actions on a check run")
+        if len(u.actions) > MAX_ACTIONS:
+            raise ValueError(f"GitHub allows at most {MAX_ACTIONS} actions on a check run")
         item["actions"] = [
             {"label": a.label, "identifier": a.identifier, "description": a.description}
             for a in u.actions
