@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -106,3 +108,29 @@ def test_prgate_check_reports_a_bad_setting(repo: Repo) -> None:
     path = repo({"copier.yml": "a: 1\n", "t/main.py": "print(1)\n"})
     result = run_cli("check", str(path), env={"PRGATE_MAX_FILE_BYTES": "lots"})
     assert result.code == 2 and "PRGATE_MAX_FILE_BYTES" in result.stderr + result.stdout
+
+
+def test_the_registry_lists_every_rule_of_every_check() -> None:
+    """RULE_IDS validates configs without importing every check; it must be the checks' own."""
+    from workers.engine.registry import RULE_IDS
+
+    assert list(RULE_IDS) == [rule.id for rule in all_rules()]
+
+
+def test_a_check_is_imported_only_when_it_runs(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from workers.cli import main\n"
+        "try:\n"
+        f"    main(['check', '--only', 'jest-collision', {str(tmp_path)!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('workers.checks.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    loaded = out.strip().splitlines()[-1]
+    assert "workers.checks.jest_collision" in loaded
+    assert "workers.checks.contamination" not in loaded
+    assert "workers.checks.hook_validation" not in loaded

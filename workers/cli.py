@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.git import RepoError, run_git
-from workers.engine.registry import registry, rule_ids
+from workers.engine.registry import rule_ids, spec
 from workers.engine.repo import FileSkipped, RepoView, open_view
 from workers.shared.names import CHECK_NAMES
 
@@ -128,8 +128,7 @@ def check(
     if fmt == "sarif":
         from workers.engine.formats.sarif import render_sarif
 
-        available = registry()
-        rules = [r for name in (only or available) for r in available[name].rules]
+        rules = [r for name in (only or CHECK_NAMES) for r in spec(name).rules]
         click.echo(json.dumps(render_sarif(report, rules), indent=2, ensure_ascii=False))
     elif fmt == "json":
         from workers.engine.formats.json import render_json

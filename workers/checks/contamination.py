@@ -29,8 +29,8 @@ from workers.checks.secrets import (
 from workers.checks.template_roots import TemplateRoot, find_template_roots, unreadable
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
-from workers.engine.registry import CheckSpec
 from workers.engine.repo import FileSkipped, GrepHit, Kind, RepoView
+from workers.engine.spec import CheckSpec
 
 NAME = "contamination"
 

@@ -43,8 +43,8 @@ from workers.checks.template_roots import (
 )
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
-from workers.engine.registry import CheckSpec
 from workers.engine.repo import FileSkipped, Kind, RepoView
+from workers.engine.spec import CheckSpec
 
 NAME = "hook-validation"
 SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl")

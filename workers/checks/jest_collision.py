@@ -47,8 +47,8 @@ from workers.checks.js_regex import JsRegexError, compile_js
 from workers.checks.template_roots import find_template_roots
 from workers.engine.config import JestCollisionSettings, RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
-from workers.engine.registry import CheckSpec
 from workers.engine.repo import FileSkipped, RepoView
+from workers.engine.spec import CheckSpec
 
 NAME = "jest-collision"
 HASTE_KEYS = (

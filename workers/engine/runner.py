@@ -15,8 +15,10 @@ from pydantic import BaseModel
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckError, CheckResult, Finding, Level
 from workers.engine.git import RepoError
-from workers.engine.registry import CheckSpec, registry
+from workers.engine.registry import spec
 from workers.engine.repo import FileSkipped, RepoView
+from workers.engine.spec import CheckSpec
+from workers.shared.names import CHECK_NAMES
 
 
 class Report(BaseModel):
@@ -43,15 +45,9 @@ def run_checks(
     only: Iterable[str] = (),
     base: str | None = None,
 ) -> Report:
-    specs = registry()
-    wanted = list(only) or list(specs)
+    wanted = list(only) or [n for n in CHECK_NAMES if config.settings(n).enabled]
     changed = view.changed_since(base) if base is not None else None
-    results = []
-    for name in wanted:
-        spec = specs[name]
-        if not config.settings(name).enabled and not only:
-            continue
-        results.append(_run_one(spec, view, config, changed))
+    results = [_run_one(spec(name), view, config, changed) for name in wanted]
     return Report(target=view.description, base=base, files=view.count(), results=results)
 
 
