@@ -44,7 +44,6 @@ from workers.checks.jest_config import (
     resolve_config_path,
 )
 from workers.checks.js_regex import JsRegexError, compile_js
-from workers.checks.template_roots import find_template_roots
 from workers.engine.config import JestCollisionSettings, RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.repo import FileSkipped, RepoView
@@ -262,6 +261,9 @@ class _Context:
 
     @cached_property
     def template_roots(self) -> list[str]:
+        # imported here: only a collision needs it, and it loads YAML and pathspec
+        from workers.checks.template_roots import find_template_roots
+
         roots, _ = find_template_roots(self.view, self.config)
         return [r.path for r in roots if r.path]
 
