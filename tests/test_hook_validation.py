@@ -585,3 +585,20 @@ def test_a_refused_unsafe_answer_writes_nothing(repo: Repo, tmp_path: Path) -> N
         assert not result.ok and "bad" in (result.error or ""), result
         assert not [p for p in scratch.rglob("*") if p.is_file() and p.suffix != ".gitconfig"]
         assert not (tmp_path / "x").exists() and not Path("/abs").exists()
+
+
+def test_fingerprints_follow_the_subject_not_the_wording(repo: Repo) -> None:
+    """An open review comment is matched by fingerprint: a finding whose message changes
+    (the question is now used in a second place) keeps it; another question does not."""
+    one = question_template("  type: str\n")
+    two = {**one, "t/docs/{{ slug }}.md.jinja": "x\n"}
+    (first,) = check(repo(one), only=["hook-validation"]).findings
+    (second,) = check(repo(two), only=["hook-validation"]).findings
+    assert first.message != second.message
+    assert first.fingerprint == second.fingerprint
+    other = {
+        "copier.yml": "_subdirectory: t\nname:\n  type: str\n",
+        "t/{{ name }}/README.md.jinja": "# x\n",
+    }
+    (third,) = check(repo(other), only=["hook-validation"]).findings
+    assert third.fingerprint != first.fingerprint

@@ -30,6 +30,7 @@ class HookProblem:
     rule: str  # rule name without the check prefix
     line: int
     message: str
+    subject: str = ""  # what the problem is about (a file, a variable, a test), for its fingerprint
 
 
 def _is_zero_exit(node: ast.stmt, returns_exit: bool = True) -> bool:
@@ -173,6 +174,7 @@ def analyse(source: str, questions: set[str] | frozenset[str] = frozenset()) -> 
                         "sees the answers. Pass them as arguments instead: "
                         '`["{{ _copier_python }}", "{{ _copier_conf.src_path }}/hooks/x.py", '
                         '"{{ _copier_answers|to_json }}"]` and read sys.argv[1].',
+                        subject=str(node.value),
                     )
                 )
             if ".copier-answers" in node.value or "answers_file" in node.value:
@@ -194,6 +196,7 @@ def analyse(source: str, questions: set[str] | frozenset[str] = frozenset()) -> 
                     f"reads ${env} from the environment; Copier sets only STAGE, COPIER_OPERATION "
                     "and VERSION_* there, never the answers. Pass the answer on the task's command "
                     "line instead.",
+                    subject=env,
                 )
             )
         if isinstance(node, ast.If) and _silent_skip(node, returns_exit):
@@ -204,6 +207,7 @@ def analyse(source: str, questions: set[str] | frozenset[str] = frozenset()) -> 
                     node.lineno,
                     f"when `{ast.unparse(node.test)}` the hook stops with success, so a missing "
                     "input passes validation. Fail instead (sys.exit(1) with a message).",
+                    subject=ast.unparse(node.test),
                 )
             )
         for body in _blocks(node):

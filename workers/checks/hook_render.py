@@ -28,8 +28,8 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from workers import sandbox
 from workers.checks import contamination
@@ -46,7 +46,12 @@ from workers.engine.findings import Finding, Note
 from workers.engine.repo import DirectoryView, GitWorktreeView, Kind, RepoView
 
 MACHINERY = ("copier.yml", "copier.yaml", ".copierignore")
-Make = Callable[..., Finding]
+
+
+class Make(Protocol):
+    """How hook-validation makes a finding of one of its rules (``hook_validation._finding``)."""
+
+    def __call__(self, rule: str, path: str, message: str, *, subject: str) -> Finding: ...
 
 
 def render_findings(
@@ -86,7 +91,12 @@ def render_findings(
             return findings, notes
         if result.timed_out:  # a template that hangs would hang on every answer: stop here
             findings.append(
-                make("render-failed", copier_yml, f"rendering the template: {result.error}")
+                make(
+                    "render-failed",
+                    copier_yml,
+                    f"rendering the template: {result.error}",
+                    subject="timeout",
+                )
             )
             return findings, notes
         missing = _missing_package(view, root, result.error or "")
@@ -98,7 +108,8 @@ def render_findings(
             return findings, notes
         if not result.ok:
             findings.append(make("render-failed", copier_yml,
-                f"rendering the template with its defaults failed: {result.error}"))  # fmt: skip
+                f"rendering the template with its defaults failed: {result.error}",
+                subject="defaults"))  # fmt: skip
         else:
             findings += _scan_output(view, out, template, make)
         for name in path_questions:
@@ -121,7 +132,8 @@ def render_findings(
                     shown = shown or "nothing visible"
                     findings.append(make("unsafe-answer-accepted", copier_yml,
                         f"answering {name!r} with {answer!r} renders without error ({shown}); "
-                        "Copier should have refused it. Tighten the question's validator."))  # fmt: skip
+                        "Copier should have refused it. Tighten the question's validator.",
+                        subject=f"{name}={answer!r}"))  # fmt: skip
     reason = sandbox.unavailable()
     if reason is None:
         message = (
@@ -231,12 +243,14 @@ def _scan_output(view: RepoView, out: Path, template: TemplateRoot, make: Make) 
     for f in result.findings:
         source = sources.get(f.path.rstrip("/").rsplit("/", 1)[-1], copier_yml)
         findings.append(make("rendered-contamination", source,
-            f"rendering the defaults produces {f.path} ({f.rule}): {f.message.split('. ')[0]}."))  # fmt: skip
+            f"rendering the defaults produces {f.path} ({f.rule}): {f.message.split('. ')[0]}.",
+            subject=f"{f.rule}:{f.path}"))  # fmt: skip
     for entry in rendered.entries():
         name = entry.path.rsplit("/", 1)[-1]
         parts = entry.path.split("/")
         if name in MACHINERY or "hooks" in parts[:-1] or "{{" in entry.path or "{%" in entry.path:
             findings.append(make("leaked-machinery", sources.get(name, copier_yml),
                 f"rendering the defaults produces {entry.path}: template machinery (copier.yml, "
-                "hooks, .copierignore or unrendered Jinja) ends up in every generated project."))  # fmt: skip
+                "hooks, .copierignore or unrendered Jinja) ends up in every generated project.",
+                subject=entry.path))  # fmt: skip
     return findings

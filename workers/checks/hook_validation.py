@@ -195,9 +195,18 @@ RULES = (
 
 
 def _finding(
-    rule: str, path: str, message: str, line: int | None = None, fix: str | None = None
+    rule: str,
+    path: str,
+    message: str,
+    *,
+    subject: str,
+    line: int | None = None,
+    fix: str | None = None,
 ) -> Finding:
-    return BY_NAME[rule].finding(path, message, fix=fix, line=line, key=f"{rule}:{message[:60]}")
+    """A finding of ``rule``; its fingerprint comes from the rule, the path and ``subject``
+    (the question, script, command or value it is about), never from the message's words,
+    so rewording a message does not resolve and re-post every open review comment."""
+    return BY_NAME[rule].finding(path, message, fix=fix, line=line, key=f"{rule}:{subject}")
 
 
 BY_NAME = {r.id.split("/", 1)[1]: r for r in RULES}
@@ -290,6 +299,7 @@ def _check_template(
                             "missing-task-script",
                             copier_yml,
                             f"{where} runs {path}, which is not in the template. Add it or fix the path.",
+                            subject=path,
                         )
                     )
                 elif not view.is_tracked(path):
@@ -299,6 +309,7 @@ def _check_template(
                             path,
                             f"{where} runs {path}, which is not committed: Copier renders a git template "
                             "from its commits, so generated projects will not have it. Commit it.",
+                            subject=path,
                         )
                     )
             elif not word.startswith(("/", SRC, "@")) and "/" in word:
@@ -313,6 +324,7 @@ def _check_template(
                         f"{where} runs {word!r} relative to the generated project, not the template. "
                         f"Use '{{{{ _copier_conf.src_path }}}}/{word}'.",
                         fix=f"{{{{ _copier_conf.src_path }}}}/{word}",
+                        subject=word,
                     )
                 )
     subdirectory = settings.get("_subdirectory")
@@ -333,6 +345,7 @@ def _check_template(
                 script,
                 f"{script} is not run by any task or migration in {copier_yml}, so the checks in it "
                 "never run. Add a task, or delete it.",
+                subject=script,
             )
         )
     if not subdirectory:
@@ -348,6 +361,7 @@ def _check_template(
                         f"{prefix}{folder}/",
                         f"{copier_yml} has no _subdirectory, so {prefix}{folder}/ is rendered into every "
                         f"generated project. Set _subdirectory, or add '{folder}' to _exclude.",
+                        subject=folder,
                     )
                 )
         if isinstance(exclude, list):
@@ -359,6 +373,7 @@ def _check_template(
                         copier_yml,
                         f"_exclude replaces Copier's defaults, so {', '.join(dropped)} will be rendered. "
                         "Add them to _exclude again.",
+                        subject="",
                     )
                 )
     names = set(_questions(settings))
@@ -373,6 +388,7 @@ def _check_template(
                 ignore,
                 "Copier does not read .copierignore; it copies it into every generated project. "
                 f"Move its patterns into _exclude in {copier_yml} and delete it.",
+                subject="",
             )
         )
     return findings
@@ -461,6 +477,7 @@ def _path_questions(
                     fix="validator: '"
                     + suggested_validator(source, questions[source], free_text=source != name)
                     + "'",
+                    subject=source,
                 )
             )
     return findings
@@ -503,6 +520,7 @@ def _task_shapes(copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
                         f"_tasks[{i}] pastes the answer(s) {', '.join(answers)} into a shell "
                         "command; an answer containing a quote or ';' runs as shell code. Write the "
                         "task as a list, one argument per item.",
+                        subject=str(cmd),
                     )
                 )
         text = " ".join(cmd) if isinstance(cmd, list) else str(cmd)
@@ -514,6 +532,7 @@ def _task_shapes(copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
                     f"_tasks[{i}] ({text.split()[0]} {text.split()[1] if len(text.split()) > 1 else ''}) "
                     "also runs on every update, for the old and the new version. Add "
                     "`when: \"{{ _copier_operation == 'copy' }}\"`.",
+                    subject=text,
                 )
             )
     return findings
@@ -527,7 +546,10 @@ def _python_hook(
     except FileSkipped as exc:  # its rules are errors: an unread hook is not a passed one
         problems.append(f"hook {script} was not analysed: {exc}")
         return []
-    return [_finding(p.rule, script, p.message, p.line) for p in analyse(source, questions)]
+    return [
+        _finding(p.rule, script, p.message, line=p.line, subject=p.subject)
+        for p in analyse(source, questions)
+    ]
 
 
 def _rendered_into_project(view: RepoView, template: TemplateRoot, script: str) -> bool:
@@ -601,6 +623,7 @@ def _pytest_copier(view: RepoView, notes: list[Note]) -> list[Finding]:
                 path,
                 f"{what}, so every test copies the whole repository (node_modules included). "
                 "Define copier_template_paths returning the template's files and folders.",
+                subject="",
             )
         )
     return findings

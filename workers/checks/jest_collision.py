@@ -194,7 +194,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
         except JestConfigError as exc:
             findings.append(
                 CONFIG_ERROR.finding(
-                    exc.path or _package_json(run_dir), str(exc), key=f"{run_dir}:{exc}"
+                    exc.path or _package_json(run_dir), str(exc), key=f"{run_dir}:config"
                 )
             )
             continue
