@@ -5,7 +5,7 @@ Prints, from one run on one tree:
 * the floor: ``git ls-files`` (listing the index, reading no content);
 * prgate: ``prgate check --only contamination`` as a user runs it (a new
   process each time, interpreter start-up included), and the engine alone
-  (in-process ``run_checks``, what a worker pays per job);
+  (in-process ``check_repository``, what a worker pays per job);
 * the peer: ``detect-secrets scan`` on the same tree.
 
 and the ratios against the targets (prgate within 3x of the floor, at least
@@ -108,12 +108,12 @@ def timed(
 def in_process(tree: Path, repeat: int, rev: str | None = None) -> float:
     from workers.engine.config import RepoConfig
     from workers.engine.repo import open_view
-    from workers.engine.runner import run_checks
+    from workers.engine.runner import check_repository
 
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        run_checks(open_view(tree, rev=rev), RepoConfig(), only=["contamination"])
+        check_repository(open_view(tree, rev=rev), RepoConfig(), only=["contamination"])
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

@@ -114,7 +114,7 @@ def main() -> int:
     from tests.jest_oracle import jest_bin, prgate_reports, run_jest
     from workers.engine.config import RepoConfig
     from workers.engine.repo import CheckoutView, RepoView, open_view
-    from workers.engine.runner import run_checks
+    from workers.engine.runner import check_repository
 
     print(f"generating {args.files} files in {args.work} ...", flush=True)
     generate(args.work, args.files, args.packages, args.jest)
@@ -148,7 +148,8 @@ def main() -> int:
         "worker": lambda: CheckoutView(checkout),
         "tree": lambda: open_view(args.work),
     }
-    reports = {name: run_checks(make(), config, only=["jest-collision"])  # warm, as a worker is
+    # warm, as a worker is
+    reports = {name: check_repository(make(), config, only=["jest-collision"])
                for name, make in views.items()}  # fmt: skip
     times: dict[str, list[float]] = {name: [] for name in [*commands, *views]}
     doc: dict[str, Any] = {}
@@ -163,7 +164,7 @@ def main() -> int:
                 if name == "worker":
                     check_out()
                 start = time.perf_counter()
-                reports[name] = run_checks(make(), config, only=["jest-collision"])
+                reports[name] = check_repository(make(), config, only=["jest-collision"])
                 times[name].append(time.perf_counter() - start)
     finally:
         subprocess.run(["git", "worktree", "remove", "-f", str(checkout)], cwd=args.work,

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from workers.engine.config import RepoConfig  # noqa: E402
 from workers.engine.repo import open_view  # noqa: E402
-from workers.engine.runner import run_checks  # noqa: E402
+from workers.engine.runner import check_repository  # noqa: E402
 
 
 def _clone(mirror: Path, commit: str, dest: Path) -> None:
@@ -51,7 +51,7 @@ class Row:
 def _judge(repo: dict[str, Any], dest: Path, render: bool) -> Row:
     config = RepoConfig.model_validate({"hook-validation": {"render": True}}) if render else None
     started = time.perf_counter()
-    report = run_checks(open_view(dest), config or RepoConfig())
+    report = check_repository(open_view(dest), config or RepoConfig())
     seconds = time.perf_counter() - started
     expected = {tuple(e) for e in repo.get("errors", [])}
     if render:  # what rendering adds, judged by running Copier on the same answers

@@ -19,8 +19,8 @@ from redis.exceptions import NoScriptError, RedisError
 from workers.shared.inbox import (
     ADMIT,
     ADMIT_SHA,
+    Admission,
     Call,
-    Outcome,
     QueueUnavailable,
     make_call,
     read_reply,
@@ -103,7 +103,7 @@ class Admitter:
             self._waiting, self._flusher = [], None
         return self._client
 
-    async def submit(self, delivery_id: str, route: Route) -> Outcome:
+    async def submit(self, delivery_id: str, route: Route) -> Admission:
         self._bind()
         call = make_call(self.settings, delivery_id, route)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()

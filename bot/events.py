@@ -22,11 +22,11 @@ class Account(_Model):
     type: str = "User"
 
 
-class App(_Model):
+class AppRef(_Model):
     id: DatabaseId
 
 
-class Installation(_Model):
+class InstallationRef(_Model):
     id: DatabaseId
 
 
@@ -68,7 +68,7 @@ class RepositoryEvent(_Model):
 
     action: str
     repository: Repository
-    installation: Installation | None = None  # absent in some deliveries; the worker looks it up
+    installation: InstallationRef | None = None  # absent in some deliveries; the worker looks it up
 
 
 class PullRequestEvent(RepositoryEvent):
@@ -78,7 +78,7 @@ class PullRequestEvent(RepositoryEvent):
 
 class CheckSuite(_Model):
     head_sha: Sha
-    app: App | None = None
+    app: AppRef | None = None
     pull_requests: list[PullRequestRef] = []
 
 
@@ -89,7 +89,7 @@ class CheckSuiteEvent(RepositoryEvent):
 class CheckRun(_Model):
     name: str
     head_sha: Sha
-    app: App | None = None
+    app: AppRef | None = None
     pull_requests: list[PullRequestRef] = []
 
 
@@ -121,7 +121,7 @@ class IssueCommentEvent(RepositoryEvent):
 
 class InstallationEvent(_Model):
     action: str
-    installation: Installation
+    installation: InstallationRef
 
 
 class AccessEvent(_Model):
@@ -129,5 +129,5 @@ class AccessEvent(_Model):
     changed (delivered only when the App was granted the members permission)."""
 
     action: str | None = None  # team_add has none
-    installation: Installation
+    installation: InstallationRef
     repository: Repository | None = None  # absent for organization-wide changes

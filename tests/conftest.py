@@ -19,7 +19,7 @@ from workers import sandbox
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Finding
 from workers.engine.repo import open_view
-from workers.engine.runner import Report, run_checks
+from workers.engine.runner import Report, check_repository
 
 pytest_plugins = ["tests.worker_harness"]  # the ``gh`` fixture: worker against a fake GitHub
 
@@ -134,7 +134,7 @@ def check(
     **kwargs: Any,
 ) -> Report:
     """Run checks in-process: the contamination check unless ``only`` names others (``()``: all)."""
-    return run_checks(open_view(path), config or RepoConfig(), only=only, **kwargs)
+    return check_repository(open_view(path), config or RepoConfig(), only=only, **kwargs)
 
 
 def pairs(findings: list[Finding]) -> set[tuple[str, str]]:

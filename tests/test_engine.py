@@ -20,7 +20,7 @@ from workers.engine.repo import (
     _read_nofollow,
     open_view,
 )
-from workers.engine.runner import run_checks
+from workers.engine.runner import check_repository
 
 Repo = Callable[..., Path]
 
@@ -53,7 +53,7 @@ def test_commit_view_finds_secrets(repo: Repo) -> None:
     token = Tokens.github()
     path = repo({"copier.yml": "a: 1\n", "t/.env": "A=1\n", "src/x.py": f"T = '{token}'\n"})
     (path / "src" / "x.py").write_text("clean now, but not committed\n")
-    commit_report = run_checks(open_view(path, rev="HEAD"), RepoConfig())
+    commit_report = check_repository(open_view(path, rev="HEAD"), RepoConfig())
     assert pairs(commit_report.findings) == {
         ("contamination/env-file", "t/.env"),
         ("contamination/secret", "src/x.py"),

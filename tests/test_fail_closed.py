@@ -393,11 +393,11 @@ RENDERABLE = {
 def test_render_reads_a_private_partial_clone_in_the_sandbox(repo: Repo, tmp_path: Path) -> None:
     from workers.engine.config import parse_config
     from workers.engine.repo import CheckoutView
-    from workers.engine.runner import run_checks
+    from workers.engine.runner import check_repository
 
     tree = _private_partial_clone(repo, tmp_path, RENDERABLE)
     config = parse_config("hook-validation:\n  render: true\n")
-    [result] = run_checks(CheckoutView(tree), config, only=["hook-validation"]).results
+    [result] = check_repository(CheckoutView(tree), config, only=["hook-validation"]).results
     assert result.error is None and result.findings == [], result
     assert any("rendered in the sandbox" in n.message for n in result.notes), result.notes
 

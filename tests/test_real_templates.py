@@ -222,7 +222,7 @@ def test_symlinks_that_dangle_or_leave_the_template(repo: Repo, tmp_path: Path) 
 
     from workers.engine.config import RepoConfig
     from workers.engine.repo import GitCommitView
-    from workers.engine.runner import run_checks
+    from workers.engine.runner import check_repository
 
     path = _with_links(
         repo,
@@ -235,7 +235,7 @@ def test_symlinks_that_dangle_or_leave_the_template(repo: Repo, tmp_path: Path) 
         },
     )
     work_tree = check(path, only=["contamination"])  # prgate check
-    commit = run_checks(GitCommitView(path, "HEAD"), RepoConfig(), only=["contamination"])
+    commit = check_repository(GitCommitView(path, "HEAD"), RepoConfig(), only=["contamination"])
     for report in (work_tree, commit):
         found = {f.path: f for f in report.findings if f.rule == "contamination/symlink"}
         assert set(found) == {"template/.claude/skills/x", "template/abs"}, found

@@ -1,6 +1,6 @@
 """The OS sandbox that template tasks run in: what the code inside can and cannot do.
 
-Each test runs a real command under ``workers.sandbox.run`` (util-linux unshare,
+Each test runs a real command under ``workers.sandbox.run_sandboxed`` (util-linux unshare,
 Linux namespaces) and asserts from the outside. On CI the sandbox must work;
 elsewhere, a machine without it skips these (the render tests cover the
 fallback).
@@ -20,7 +20,7 @@ ENV = {"PATH": "/usr/bin:/bin", "HOME": sandbox.HOME}
 
 
 def sh(script: str, **kwargs: object) -> sandbox.Result:
-    return sandbox.run(["/bin/sh", "-c", script], env=ENV, **kwargs)  # type: ignore[arg-type]
+    return sandbox.run_sandboxed(["/bin/sh", "-c", script], env=ENV, **kwargs)  # type: ignore[arg-type]
 
 
 def test_the_checkout_is_readable_and_read_only(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_only_the_given_environment_and_no_network() -> None:
     finally:
         del os.environ["PRGATE_TEST_LEAK"]
     assert b"leaked" not in result.stdout and b"HOME=/home/sandbox" in result.stdout
-    net = sandbox.run(
+    net = sandbox.run_sandboxed(
         [os.path.realpath("/usr/bin/python3"), "-c",
          "import socket; socket.create_connection(('1.1.1.1', 443), timeout=5)"],
         env=ENV,
@@ -100,5 +100,5 @@ def test_no_privilege_inside() -> None:
 
 
 def test_a_command_that_cannot_start_exits_126(tmp_path: Path) -> None:
-    result = sandbox.run([str(tmp_path / "missing")], env=ENV)
+    result = sandbox.run_sandboxed([str(tmp_path / "missing")], env=ENV)
     assert result.returncode == 126 and b"cannot start" in result.stderr

@@ -114,7 +114,7 @@ def check(
     config_file: Path | None,
 ) -> None:
     """Check the repository at PATH (default: the current directory)."""
-    from workers.engine.runner import run_checks
+    from workers.engine.runner import check_repository
 
     try:
         view = open_view(path)
@@ -122,7 +122,7 @@ def check(
         if render:
             hv = config.hook_validation.model_copy(update={"render": True})
             config = config.model_copy(update={"hook_validation": hv})
-        report = run_checks(view, config, only=only, base=base)
+        report = check_repository(view, config, only=only, base=base)
     except (RepoError, ConfigError) as exc:
         _fail(str(exc))
     if fmt == "sarif":

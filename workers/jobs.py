@@ -462,12 +462,12 @@ def _base_config(cache: RepoCache, base_sha: str, base_ref: str) -> RepoConfig:
 
 def _engine(path: Path, config: RepoConfig, enabled: list[str], base: str) -> Report | None:
     from workers.engine.repo import CheckoutView
-    from workers.engine.runner import run_checks as engine_run
+    from workers.engine.runner import check_repository
 
     if not enabled:
         return None
     # the job's own fresh worktree: its index lists it, no walk for untracked files
-    return engine_run(CheckoutView(path), config, only=enabled, base=base)
+    return check_repository(CheckoutView(path), config, only=enabled, base=base)
 
 
 def _pull_state(work: Work) -> PullState | None:

@@ -199,7 +199,7 @@ def _receive(fd: int, dest: Path | None, cap: int, errors: list[str], skipped: l
         os.close(fd)
 
 
-def run(
+def run_sandboxed(
     argv: Sequence[str],
     *,
     env: Mapping[str, str],
@@ -307,7 +307,7 @@ def unavailable() -> str | None:
     if not hasattr(tarfile, "data_filter"):
         return "the sandbox needs Python 3.11.4 or newer (tarfile's data filter)"
     try:
-        result = run(["/bin/sh", "-c", "exit 0"], env={}, limits=Limits(wall=20))
+        result = run_sandboxed(["/bin/sh", "-c", "exit 0"], env={}, limits=Limits(wall=20))
     except SandboxError as exc:
         return f"the sandbox cannot start here: {exc}"
     if result.returncode != 0:

@@ -1,6 +1,6 @@
 """Inside the sandbox: build a minimal read-only root, run one command in it, send back its output.
 
-Started only by ``workers.sandbox.run``, through util-linux's ``unshare`` in new
+Started only by ``workers.sandbox.run_sandboxed``, through util-linux's ``unshare`` in new
 mount, network, PID, IPC and UTS namespaces (and a user namespace when the
 worker is not root), as PID 1 of the new PID namespace. Standard library only,
 and nothing from the pull request runs in this process. Steps:

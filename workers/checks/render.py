@@ -139,7 +139,7 @@ def _render_sandboxed(
            json.dumps(data), vcs_ref or "", "tasks" if tasks else "unsafe-no-tasks"]  # fmt: skip
     limits = sandbox.Limits(wall=timeout, memory=MEMORY, file_size=FILE_SIZE, cpu=CPU)
     try:
-        result = sandbox.run(
+        result = sandbox.run_sandboxed(
             cmd, env=env, readonly=[src, *readonly, gitconfig], output=SANDBOX_PROJECT, dest=dest,
             limits=limits,
         )  # fmt: skip

@@ -39,7 +39,7 @@ class Report(BaseModel):
         return 1 if any(r.failed for r in self.results) else 0
 
 
-def run_checks(
+def check_repository(
     view: RepoView,
     config: RepoConfig,
     only: Iterable[str] = (),

@@ -116,7 +116,7 @@ class QueueUnavailable(Exception):
 
 
 @dataclass
-class Outcome:
+class Admission:
     queued: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)  # older work this delivery cancels
@@ -195,11 +195,11 @@ def script_args(settings: Settings, calls: list[Call]) -> tuple[int, list[str | 
     return len(keys), [*keys, *args]
 
 
-def read_reply(call: Call, reply: list[Any]) -> Outcome:
+def read_reply(call: Call, reply: list[Any]) -> Admission:
     states = [as_text(v) for v in reply]
     if states[0] == "duplicate":
-        return Outcome(duplicate=True)
-    outcome = Outcome()
+        return Admission(duplicate=True)
+    outcome = Admission()
     for jid, state, old in zip(call.jids, states[1::2], states[2::2], strict=True):
         (outcome.queued if state == "queued" else outcome.merged).append(jid)
         if old:
@@ -207,7 +207,7 @@ def read_reply(call: Call, reply: list[Any]) -> Outcome:
     return outcome
 
 
-def submit(redis: Redis, settings: Settings, delivery_id: str, route: Route) -> Outcome:
+def submit(redis: Redis, settings: Settings, delivery_id: str, route: Route) -> Admission:
     """Admit a routed delivery from synchronous code; raise QueueUnavailable without Redis."""
     call = make_call(settings, delivery_id, route)
     numkeys, args = script_args(settings, [call])
