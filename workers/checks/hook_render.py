@@ -29,7 +29,7 @@ import re
 import shutil
 import stat
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from workers import sandbox
 from workers.checks import contamination
@@ -112,28 +112,48 @@ def render_findings(
                 subject="defaults"))  # fmt: skip
         else:
             findings += _scan_output(view, out, template, make)
-        for name in path_questions:
-            for i, answer in enumerate(UNSAFE_ANSWERS):
-                dest = scratch / f"bad-{name}-{i}"
-                bad = render_template(
-                    src,
-                    dest,
-                    {**made_up, name: answer},
-                    vcs_ref,
-                    scratch,
-                    tasks=False,
-                    readonly=readonly,
-                )
-                if bad.ok:
-                    written = sorted(
-                        str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file()
-                    )
-                    shown = ", ".join(w if w.isprintable() else repr(w) for w in written[:3])
-                    shown = shown or "nothing visible"
-                    findings.append(make("unsafe-answer-accepted", copier_yml,
-                        f"answering {name!r} with {answer!r} renders without error ({shown}); "
-                        "Copier should have refused it. Tighten the question's validator.",
-                        subject=f"{name}={answer!r}"))  # fmt: skip
+        findings += _unsafe_answers(src, scratch, made_up, path_questions, copier_yml, make)
+    notes.append(_sandbox_note(copier_yml))
+    return findings, notes
+
+
+def _unsafe_answers(
+    src: Path,
+    scratch: Path,
+    made_up: dict[str, Any],
+    path_questions: list[str],
+    copier_yml: str,
+    make: Make,
+) -> list[Finding]:
+    """Each unsafe answer to each path question, rendered (tasks off): one that renders is
+    a finding, as Copier should have refused it."""
+    findings: list[Finding] = []
+    readonly = [src]
+    vcs_ref = None
+    for name in path_questions:
+        for i, answer in enumerate(UNSAFE_ANSWERS):
+            dest = scratch / f"bad-{name}-{i}"
+            bad = render_template(
+                src,
+                dest,
+                {**made_up, name: answer},
+                vcs_ref,
+                scratch,
+                tasks=False,
+                readonly=readonly,
+            )
+            if bad.ok:
+                written = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
+                shown = ", ".join(w if w.isprintable() else repr(w) for w in written[:3])
+                shown = shown or "nothing visible"
+                findings.append(make("unsafe-answer-accepted", copier_yml,
+                    f"answering {name!r} with {answer!r} renders without error ({shown}); "
+                    "Copier should have refused it. Tighten the question's validator.",
+                    subject=f"{name}={answer!r}"))  # fmt: skip
+    return findings
+
+
+def _sandbox_note(copier_yml: str) -> Note:
     reason = sandbox.unavailable()
     if reason is None:
         message = (
@@ -142,8 +162,7 @@ def render_findings(
         )
     else:
         message = f"rendered with tasks skipped: {reason}"
-    notes.append(Note(path=copier_yml, message=message))
-    return findings, notes
+    return Note(path=copier_yml, message=message)
 
 
 def _missing_package(view: RepoView, root: str, error: str) -> str | None:

@@ -266,29 +266,64 @@ def _check_template(
     view: RepoView, template: TemplateRoot, notes: list[Note], render: bool, problems: list[str]
 ) -> list[Finding]:
     """Findings of one template; what it could not read goes to ``problems`` (could not run)."""
-    copier_yml = template.source
     if template.unreadable is not None:
         problems.append(f"{template.unreadable}; its tasks, validators and hooks were not judged")
         return []
     settings = template.settings
-    findings: list[Finding] = []
-    prefix = f"{template.path}/" if template.path else ""
-    referenced: set[str] = set()
     used = _used_in_paths(view, template)
-    findings += _path_questions(view, copier_yml, settings, used)
-    findings += _task_shapes(copier_yml, settings)
+    findings = _path_questions(view, template.source, settings, used)
+    findings += _task_shapes(template.source, settings)
     if render:
-        from workers.checks.hook_render import render_findings
+        findings += _rendered(view, template, used, notes, problems)
+    scripts, referenced = _task_scripts(view, template)
+    findings += scripts
+    findings += _hook_folders(view, template, referenced)
+    names = set(_questions(settings))
+    for script in sorted(referenced):  # a hook nothing runs is reported dead, not analysed
+        if script.endswith(".py") and view.entry(script) is not None:
+            findings += _python_hook(view, script, problems, names)
+    ignore = f"{template.path}/.copierignore" if template.path else ".copierignore"
+    if view.entry(ignore) is not None:
+        findings.append(
+            _finding(
+                "copierignore",
+                ignore,
+                "Copier does not read .copierignore; it copies it into every generated project. "
+                f"Move its patterns into _exclude in {template.source} and delete it.",
+                subject="",
+            )
+        )
+    return findings
 
-        questions = _questions(settings)
-        # A question Copier never asks (when: false) carries what the answers it is computed
-        # from carry: those are what a user types, so those are tried with unsafe answers.
-        asked = {s for n in used for s in _computed_from(questions[n], questions) or [n]}
-        strings = [n for n in sorted(asked) if _is_text_question(questions[n])]
-        rendered, render_notes = render_findings(view, template, strings, _finding, problems)
-        findings += rendered
-        notes += render_notes
-    for where, cmd in _commands(settings):
+
+def _rendered(
+    view: RepoView,
+    template: TemplateRoot,
+    used: dict[str, list[str]],
+    notes: list[Note],
+    problems: list[str],
+) -> list[Finding]:
+    """Render mode's findings (``hook_render``), trying unsafe answers on path questions."""
+    from workers.checks.hook_render import render_findings
+
+    questions = _questions(template.settings)
+    # A question Copier never asks (when: false) carries what the answers it is computed
+    # from carry: those are what a user types, so those are tried with unsafe answers.
+    asked = {s for n in used for s in _computed_from(questions[n], questions) or [n]}
+    strings = [n for n in sorted(asked) if _is_text_question(questions[n])]
+    rendered, render_notes = render_findings(view, template, strings, _finding, problems)
+    notes += render_notes
+    return rendered
+
+
+def _task_scripts(view: RepoView, template: TemplateRoot) -> tuple[list[Finding], set[str]]:
+    """Scripts the tasks and migrations run: missing, uncommitted or relative ones, and the
+    set of every template file they run."""
+    copier_yml = template.source
+    prefix = f"{template.path}/" if template.path else ""
+    findings: list[Finding] = []
+    referenced: set[str] = set()
+    for where, cmd in _commands(template.settings):
         for word in _script_words(cmd):
             if word.startswith(SRC + "/"):
                 path = posixpath.normpath(prefix + word[len(SRC) + 1 :])
@@ -327,6 +362,15 @@ def _check_template(
                         subject=word,
                     )
                 )
+    return findings, referenced
+
+
+def _hook_folders(view: RepoView, template: TemplateRoot, referenced: set[str]) -> list[Finding]:
+    """Hook scripts nothing runs, and hook folders rendered into every project."""
+    settings = template.settings
+    copier_yml = template.source
+    prefix = f"{template.path}/" if template.path else ""
+    findings: list[Finding] = []
     subdirectory = settings.get("_subdirectory")
     exclude = settings.get("_exclude")
     hook_scripts = [
@@ -376,21 +420,6 @@ def _check_template(
                         subject="",
                     )
                 )
-    names = set(_questions(settings))
-    for script in sorted(referenced):  # a hook nothing runs is reported dead, not analysed
-        if script.endswith(".py") and view.entry(script) is not None:
-            findings += _python_hook(view, script, problems, names)
-    ignore = f"{prefix}.copierignore"
-    if view.entry(ignore) is not None:
-        findings.append(
-            _finding(
-                "copierignore",
-                ignore,
-                "Copier does not read .copierignore; it copies it into every generated project. "
-                f"Move its patterns into _exclude in {copier_yml} and delete it.",
-                subject="",
-            )
-        )
     return findings
 
 

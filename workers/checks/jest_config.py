@@ -501,19 +501,11 @@ def _load_js(tree: Tree, path: str) -> Any:
     return tree.load_js(tree, path)
 
 
-def normalize(
-    tree: Tree, options: dict[str, Any], path: str | None, fmt: str, version: int
-) -> Project:
-    where = tree.rel(path) if path else None
-    options = _apply_preset(tree, options, where, version)
-    root_dir = posixpath.normpath(options["rootDir"])
-    if not tree.is_dir(root_dir):
-        raise JestConfigError(f"Directory {root_dir} in the rootDir option was not found.", where)
-
-    roots_raw = options.get("roots")
-    roots_raw = ["<rootDir>"] if roots_raw is None else _string_list(options, "roots", where)
+def _roots(tree: Tree, options: dict[str, Any], root_dir: str, where: str | None) -> list[str]:
+    raw_roots = options.get("roots")
+    raw_roots = ["<rootDir>"] if raw_roots is None else _string_list(options, "roots", where)
     roots = []
-    for i, raw in enumerate(roots_raw):
+    for i, raw in enumerate(raw_roots):
         root = posixpath.normpath(posixpath.join(root_dir, raw.replace("<rootDir>", root_dir)))
         if not tree.is_dir(root):
             if tree.is_file(root):
@@ -522,31 +514,30 @@ def normalize(
                 f"Directory {root} in the roots[{i}] option was not found.", where
             )
         roots.append(root)
+    return roots
 
+
+def _extensions(options: dict[str, Any], where: str | None, version: int) -> list[str]:
     extensions = options.get("moduleFileExtensions")
     if extensions is None:
-        extensions = list(DEFAULT_EXTENSIONS[version])
-    elif not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions):
+        return list(DEFAULT_EXTENSIONS[version])
+    if not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions):
         raise JestConfigError(
             f'{where}: Option "moduleFileExtensions" must be an array of strings', where
         )
-    elif "js" not in extensions and options.get("runner") in (None, "jest-runner"):
+    if "js" not in extensions and options.get("runner") in (None, "jest-runner"):
         raise JestConfigError(
             "moduleFileExtensions must include 'js': but instead received: "
             + json.dumps(extensions),
             where,
         )
+    return extensions
 
-    haste = options.get("haste") or {}
-    if not isinstance(haste, dict):
-        raise JestConfigError(f'{where}: Option "haste" must be an object', where)
-    if haste.get("hasteImplModulePath"):
-        raise Unpredictable(
-            "haste.hasteImplModulePath makes every file's haste name depend on the "
-            f"repository's code ({haste['hasteImplModulePath']}); prgate does not run it",
-            where,
-        )
 
+def _ignore_pattern(
+    options: dict[str, Any], root_dir: str, where: str | None
+) -> tuple[list[str], re.Pattern[str]]:
+    """modulePathIgnorePatterns (and a cacheDirectory inside rootDir) as Jest's one regex."""
     parts = [
         p.replace("<rootDir>", root_dir)
         for p in _string_list(options, "modulePathIgnorePatterns", where)
@@ -561,9 +552,34 @@ def normalize(
         # Jest builds new RegExp(parts.join('|')) first, then appends the VCS part.
         if parts:
             translate("|".join(parts))
-        ignore = compile_js(source)
+        return parts, compile_js(source)
     except JsRegexError as exc:
         raise JestConfigError(f"modulePathIgnorePatterns: {exc}", where) from None
+
+
+def normalize(
+    tree: Tree, options: dict[str, Any], path: str | None, fmt: str, version: int
+) -> Project:
+    where = tree.rel(path) if path else None
+    options = _apply_preset(tree, options, where, version)
+    root_dir = posixpath.normpath(options["rootDir"])
+    if not tree.is_dir(root_dir):
+        raise JestConfigError(f"Directory {root_dir} in the rootDir option was not found.", where)
+
+    roots = _roots(tree, options, root_dir, where)
+    extensions = _extensions(options, where, version)
+
+    haste = options.get("haste") or {}
+    if not isinstance(haste, dict):
+        raise JestConfigError(f'{where}: Option "haste" must be an object', where)
+    if haste.get("hasteImplModulePath"):
+        raise Unpredictable(
+            "haste.hasteImplModulePath makes every file's haste name depend on the "
+            f"repository's code ({haste['hasteImplModulePath']}); prgate does not run it",
+            where,
+        )
+
+    parts, ignore = _ignore_pattern(options, root_dir, where)
 
     return Project(
         haste=HasteProject(

@@ -398,43 +398,61 @@ def _node_ext(path: str) -> str:
 def jest_projects(tree: Tree, *, dedupe: bool, inferred: bool = True) -> list[str]:
     """``<rootDir>/...`` entries, as getJestProjectsAsync (``inferred``: with the plugin's
     targets and run-commands) or the older getJestProjects (the Jest executor only)."""
-    view = tree.view
-    for legacy in ("workspace.json", "angular.json"):
-        if view.entry(legacy) is not None:
-            raise Unpredictable(
-                f"{legacy} lists projects, which prgate does not read for Nx", legacy
-            )
-    nx: dict[str, Any] = {}
-    if view.entry("nx.json") is not None:
-        data = _read_json(tree, "nx.json")
-        nx = data if isinstance(data, dict) else {}
-    ignore = None
-    if view.entry(".nxignore") is not None:
-        import pathspec
+    ws = _Workspace(tree)
+    ws.read_packages()
+    ws.read_project_files()
+    if inferred:
+        for plugin in _plugins(tree, ws.nx):
+            ws.infer(plugin)
+    out: dict[str, None] = {}
+    for root in sorted(ws.roots):
+        for target in ws.roots[root].values():
+            _collect(target, root, ws.names.get(root), out, commands=inferred)
+    if dedupe:  # 20.0: a folder whose config file is also listed is dropped
+        for entry in list(out):
+            if _node_ext(entry):
+                out.pop(posixpath.dirname(entry), None)
+    return list(out)
 
-        ignore = pathspec.PathSpec.from_lines(
-            "gitignore", _read_text(tree, ".nxignore").splitlines()
-        )
-    for key, default in (nx.get("targetDefaults") or {}).items():
-        if isinstance(default, dict) and _relevant(default):
-            raise Unpredictable(
-                f"nx.json: targetDefaults[{key!r}] sets what a target runs; prgate does not "
-                "merge target defaults",
-                "nx.json",
-            )
-    plugins = _plugins(tree, nx) if inferred else []
-    include, exclude = _workspace_globs(tree)
-    paths = [
-        p
-        for p in view.paths(symlinks=False)
-        if "node_modules/" not in f"/{p}" and not (ignore and ignore.match_file(p))
-    ]
-    present = set(paths)
-    roots: dict[str, dict[str, _Target]] = {}
-    names: dict[str, str | None] = {}
 
-    def add(root: str, targets: Any, source: str) -> None:
-        bucket = roots.setdefault(root, {})
+class _Workspace:
+    """The projects of an Nx workspace and their targets, as Nx's project graph has them."""
+
+    def __init__(self, tree: Tree) -> None:
+        self.tree = tree
+        view = tree.view
+        for legacy in ("workspace.json", "angular.json"):
+            if view.entry(legacy) is not None:
+                raise Unpredictable(
+                    f"{legacy} lists projects, which prgate does not read for Nx", legacy
+                )
+        data = _read_json(tree, "nx.json") if view.entry("nx.json") is not None else {}
+        self.nx: dict[str, Any] = data if isinstance(data, dict) else {}
+        for key, default in (self.nx.get("targetDefaults") or {}).items():
+            if isinstance(default, dict) and _relevant(default):
+                raise Unpredictable(
+                    f"nx.json: targetDefaults[{key!r}] sets what a target runs; prgate does "
+                    "not merge target defaults",
+                    "nx.json",
+                )
+        ignore = None
+        if view.entry(".nxignore") is not None:
+            import pathspec
+
+            lines = _read_text(tree, ".nxignore").splitlines()
+            ignore = pathspec.PathSpec.from_lines("gitignore", lines)
+        self.include, self.exclude = _workspace_globs(tree)
+        self.paths = [
+            p
+            for p in view.paths(symlinks=False)
+            if "node_modules/" not in f"/{p}" and not (ignore and ignore.match_file(p))
+        ]
+        self.present = set(self.paths)
+        self.roots: dict[str, dict[str, _Target]] = {}
+        self.names: dict[str, str | None] = {}
+
+    def add(self, root: str, targets: Any, source: str) -> None:
+        bucket = self.roots.setdefault(root, {})
         if not isinstance(targets, dict):
             return
         for tname, body in targets.items():
@@ -450,76 +468,76 @@ def jest_projects(tree: Tree, *, dedupe: bool, inferred: bool = True) -> list[st
             if earlier is None or _relevant(body):
                 bucket[tname] = _Target(tname, body, source)
 
-    for rel in paths:
-        base = posixpath.basename(rel)
-        root = posixpath.dirname(rel)
-        if base == "package.json" and (rel == "package.json" or _matches(rel, include, exclude)):
-            data = _read_json(tree, rel)
-            if isinstance(data, dict):
-                names.setdefault(
-                    root, data.get("name") if isinstance(data.get("name"), str) else None
-                )
-                nx_key = data.get("nx")
-                targets = nx_key.get("targets") if isinstance(nx_key, dict) else None
-                if rel == "package.json" and isinstance(targets, dict):
-                    if any(isinstance(b, dict) and _relevant(b) for b in targets.values()):
-                        raise Unpredictable(
-                            "package.json: the root package's nx targets run commands; prgate "
-                            "does not model the root project",
-                            rel,
-                        )
-                    continue
-                add(root, targets, rel)
-    for rel in paths:
-        if posixpath.basename(rel) == "project.json":
+    def in_workspaces(self, package_json: str) -> bool:
+        return _matches(package_json, self.include, self.exclude)
+
+    def read_packages(self) -> None:
+        """Workspace packages' ``nx.targets`` (the root package is not modelled)."""
+        for rel in self.paths:
+            if posixpath.basename(rel) != "package.json":
+                continue
+            if rel != "package.json" and not self.in_workspaces(rel):
+                continue
+            data = _read_json(self.tree, rel)
+            if not isinstance(data, dict):
+                continue
             root = posixpath.dirname(rel)
-            data = _read_json(tree, rel)
+            name = data.get("name")
+            self.names.setdefault(root, name if isinstance(name, str) else None)
+            nx_key = data.get("nx")
+            targets = nx_key.get("targets") if isinstance(nx_key, dict) else None
+            if rel != "package.json":
+                self.add(root, targets, rel)
+            elif isinstance(targets, dict) and any(
+                isinstance(b, dict) and _relevant(b) for b in targets.values()
+            ):
+                raise Unpredictable(
+                    "package.json: the root package's nx targets run commands; prgate does "
+                    "not model the root project",
+                    rel,
+                )
+
+    def read_project_files(self) -> None:
+        for rel in self.paths:
+            if posixpath.basename(rel) != "project.json":
+                continue
+            root = posixpath.dirname(rel)
+            data = _read_json(self.tree, rel)
             if isinstance(data, dict):
                 if isinstance(data.get("name"), str):
-                    names[root] = data["name"]
-                add(root, data.get("targets"), rel)
-    configs: set[str] = set()
-    for plugin in plugins:
+                    self.names[root] = data["name"]
+                self.add(root, data.get("targets"), rel)
+
+    def infer(self, plugin: dict[str, Any]) -> None:
+        """The ``test`` targets one ``@nx/jest/plugin`` entry infers (``jest`` in the project)."""
         options = plugin.get("options") or {}
         target_name = options.get("targetName", "test") if isinstance(options, dict) else "test"
         inc = [_glob_regex(p, "nx.json") for p in plugin.get("include") or []]
         exc = [_glob_regex(p, "nx.json") for p in plugin.get("exclude") or []]
-        for rel in paths:
+        for rel in self.paths:
             if not PLUGIN_CONFIG.search(rel) or (inc and not any(r.fullmatch(rel) for r in inc)):
                 continue
-            if any(r.fullmatch(rel) for r in exc):
-                continue
             root = posixpath.dirname(rel)
-            if _beside(root, "project.json") not in present:
-                if _beside(root, "package.json") not in present:
-                    continue
-                pkg = f"{root}/package.json" if root else "package.json"
-                if not _matches(pkg, include, exclude):
-                    continue
-            if "getJestProjectsAsync()" in _read_text(tree, rel):
+            if any(r.fullmatch(rel) for r in exc) or not self._plugin_project(root):
                 continue
-            written = roots.get(root, {}).get(target_name)
+            if "getJestProjectsAsync()" in _read_text(self.tree, rel):
+                continue  # the plugin skips the config that asks for the projects
+            written = self.roots.get(root, {}).get(target_name)
             if written is not None and _relevant(written.body):
                 raise Unpredictable(
                     f"{written.source}: target {target_name!r} is also inferred by "
-                    "@nx/jest/plugin from " + rel + "; prgate does not merge Nx targets",
+                    f"@nx/jest/plugin from {rel}; prgate does not merge Nx targets",
                     written.source,
                 )
-            configs.add(root)
-            roots.setdefault(root, {})[target_name] = _Target(
-                target_name, {"executor": "nx:run-commands", "options": {"command": "jest"}}, rel
-            )
-    out: dict[str, None] = {}
-    for root in sorted(roots):
-        for target in roots[root].values():
-            _collect(target, root, names.get(root), out, commands=inferred)
-    entries = list(out)
-    if dedupe:
-        for entry in list(entries):
-            if _node_ext(entry):
-                out.pop(posixpath.dirname(entry), None)
-        entries = list(out)
-    return entries
+            body = {"executor": "nx:run-commands", "options": {"command": "jest"}}
+            self.roots.setdefault(root, {})[target_name] = _Target(target_name, body, rel)
+
+    def _plugin_project(self, root: str) -> bool:
+        """The plugin makes a project of a folder with a project.json, or a workspace package."""
+        if _beside(root, "project.json") in self.present:
+            return True
+        package = _beside(root, "package.json")
+        return package in self.present and self.in_workspaces(package)
 
 
 def _beside(root: str, name: str) -> str:
