@@ -33,9 +33,9 @@ log = logging.getLogger("prgate.receiver")
 
 
 class _HiredisPacking(aredis.connection.AbstractConnection):
-    """redis-py's asyncio connections pack commands in Python: 16 us for an admission's 15
-    arguments, a tenth of the receiver's CPU per delivery. Its synchronous connections use
-    hiredis's packer (installed with ``redis[hiredis]``): 6 us. This is the same packer."""
+    """redis-py's asyncio connections pack commands in Python, a real share of the
+    receiver's CPU per delivery (``bench/ingest.py``); its synchronous connections use
+    hiredis's packer (installed with ``redis[hiredis]``). This is the same packer."""
 
     _packer = HiredisRespSerializer()
 

@@ -1,4 +1,4 @@
-"""The ``prgate`` command (DESIGN.md contract).
+"""The ``prgate`` command (a contract: docs/architecture.md).
 
     prgate check [PATH] [--only CHECK]... [--base REF] [--format text|json|sarif] [--config FILE]
 

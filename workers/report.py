@@ -37,7 +37,7 @@ RUN_ACTIONS = (
 
 
 def run_name(check: str) -> str:
-    """The check run's name; branch protection requires these (DESIGN.md: never rename)."""
+    """The check run's name; branch protection requires it, so never rename it."""
     return CHECK_RUN_PREFIX + check
 
 

@@ -77,8 +77,8 @@ def git_records(cwd: Path, args: Sequence[str]) -> Iterator[list[str]]:
     Records come in batches, decoded as paths are (undecodable bytes kept via
     surrogateescape; a NUL never falls inside a UTF-8 sequence, so a batch
     cut at the last NUL decodes whole). Parsing each batch while git writes
-    the next is what makes this faster than ``run_git``: listing a 20k-entry
-    index took 15 ms through ``run_git`` and 8 ms here (bench/jest_collision.py).
+    the next is what makes this faster than ``run_git`` on a large index
+    (``bench/jest_collision.py``).
     git's stderr goes to a temporary file, so it can never fill a pipe that
     nobody reads; a failure raises RepoError with it once the output ends.
     """

@@ -33,7 +33,7 @@ class Report(BaseModel):
 
     @property
     def exit_code(self) -> int:
-        """DESIGN.md: 0 clean, 1 error-level findings, 2 a check could not run."""
+        """0 clean, 1 error-level findings, 2 a check could not run (docs/architecture.md)."""
         if any(r.error is not None for r in self.results):
             return 2
         return 1 if any(r.failed for r in self.results) else 0

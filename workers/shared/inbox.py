@@ -16,8 +16,8 @@ A delivery is admitted by one Lua script, atomically and in one round trip:
 
 The dispatcher (``workers.dispatch``, run by every ``prgate worker``) turns
 inbox entries into RQ jobs. The receiver does not create RQ jobs itself: RQ's
-enqueue costs about 0.5 ms of CPU per job in Python, which capped the receiver
-near 500 deliveries/s; one script call costs a few microseconds of Redis time.
+enqueue costs far more CPU per job in Python than one script call costs Redis,
+and would cap the rate the receiver can admit (``bench/ingest.py`` measures it).
 
 The receiver admits from its event loop with ``bot.admit.Admitter``, which
 sends the deliveries that arrive while a round trip is in flight together, in

@@ -1,4 +1,4 @@
-"""Settings from the environment, with the names Probot apps use (DESIGN.md).
+"""Settings from the environment, with the names Probot apps use (docs/architecture.md).
 
 prgate-specific settings are prefixed ``PRGATE_``. Each field of ``Settings``
 carries its variable name (``validation_alias``), its meaning and its default;

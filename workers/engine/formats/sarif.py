@@ -1,4 +1,4 @@
-"""SARIF 2.1.0 (DESIGN.md contract): driver ``prgate``, repo-relative URIs, every file named.
+"""SARIF 2.1.0, a contract (docs/architecture.md): repo-relative URIs, every file named.
 
 A finding about several files puts the first in ``locations`` and the others
 in ``relatedLocations``; a directory's URI ends with ``/``. Pre-existing
