@@ -148,7 +148,7 @@ def main() -> int:
     assert len(found) == expected, f"prgate found {len(found)} secrets, planted {expected}"
     engine = in_process(args.work, args.repeat)
     engine_commit = in_process(args.work, args.repeat, rev="HEAD")
-    from workers.checks.secrets import NEEDLES
+    from workers.checks.contamination.secrets import NEEDLES
 
     needles = [arg for n in NEEDLES for arg in ("-e", n)]
     content, _ = timed(["git", "grep", "-I", "-F", "-n", *needles], args.work, args.repeat)

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import check, needs_sandbox
 from workers import sandbox
-from workers.checks.hook_ast import analyse
+from workers.checks.hook_validation.hook_ast import analyse
 from workers.engine.findings import CheckResult
 
 Repo = Callable[..., Path]
@@ -573,7 +573,7 @@ def test_render_failure_of_the_defaults(repo: Repo) -> None:
 
 
 def test_a_refused_unsafe_answer_writes_nothing(repo: Repo, tmp_path: Path) -> None:
-    from workers.checks.render import render_template
+    from workers.checks.hook_validation.render import render_template
 
     src = task_template(repo, '["touch", "task-ran"]')
     scratch = tmp_path / "scratch"

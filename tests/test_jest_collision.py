@@ -13,8 +13,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import SEED, check, make_repo, write_files
-from workers.checks.jest_collision import json_fix
-from workers.checks.js_regex import JsRegexError, compile_js
+from workers.checks.jest_collision.check import json_fix
+from workers.checks.jest_collision.js_regex import JsRegexError, compile_js
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Level
 from workers.engine.runner import Report
@@ -390,7 +390,7 @@ def _v8():  # type: ignore[no-untyped-def]
 )
 def test_package_json_is_parsed_exactly_as_json_decodes_it(text: str) -> None:
     """The fast scan is JSONDecoder.decode: the same value, or json's own message and position."""
-    from workers.checks.haste_map import _JSON, _parse
+    from workers.checks.jest_collision.haste_map import _JSON, _parse
 
     def outcome(parse: Callable[[str], object]) -> object:
         try:
@@ -421,7 +421,7 @@ def test_the_crawl_tests_folders_only_where_they_can_differ(
     pattern: str, folders: list[str], name: str
 ) -> None:
     """Skipping the folder tests never changes which files Jest's crawl reaches."""
-    from workers.checks.haste_map import HasteProject, _crawled, _folders_can_differ
+    from workers.checks.jest_collision.haste_map import HasteProject, _crawled, _folders_can_differ
 
     try:
         ignore = compile_js(pattern)

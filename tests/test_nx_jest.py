@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import check, write_files
-from workers.checks import nx_jest
-from workers.checks.jest_config import Tree, Unpredictable
+from workers.checks.jest_collision import nx_jest
+from workers.checks.jest_collision.config import Tree, Unpredictable
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult
 from workers.engine.repo import open_view

@@ -20,8 +20,8 @@ from tests.conftest import check, write_files
 from tests.jest_oracle import prgate_reports, run_jest
 from tests.npm_cache import npm_install
 from tests.test_nx_jest import PLUGIN, explicit, pkg, project_config, workspace
-from workers.checks import nx_jest
-from workers.checks.jest_config import Tree
+from workers.checks.jest_collision import nx_jest
+from workers.checks.jest_collision.config import Tree
 from workers.engine.config import RepoConfig
 from workers.engine.repo import open_view
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import check
-from workers.checks.hook_ast import analyse
+from workers.checks.hook_validation.hook_ast import analyse
 
 Repo = Callable[..., Path]
 

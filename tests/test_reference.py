@@ -131,6 +131,6 @@ def test_a_check_is_imported_only_when_it_runs(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     loaded = out.strip().splitlines()[-1]
-    assert "workers.checks.jest_collision" in loaded
-    assert "workers.checks.contamination" not in loaded
-    assert "workers.checks.hook_validation" not in loaded
+    assert "workers.checks.jest_collision.check" in loaded
+    assert "workers.checks.contamination.check" not in loaded
+    assert "workers.checks.hook_validation.check" not in loaded

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Tokens, check, run_cli
-from workers.checks.secrets import is_placeholder_value, scan_env_text, scan_line
+from workers.checks.contamination.secrets import is_placeholder_value, scan_env_text, scan_line
 
 Repo = Callable[..., Path]
 GENERATORS = {

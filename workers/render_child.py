@@ -1,4 +1,4 @@
-"""Child process of ``workers.checks.render``: one Copier render, result as JSON on stdout.
+"""Child process of ``hook_validation.render``: one Copier render, result as JSON on stdout.
 
 Run only by ``render.render_template``. Arguments: source, destination, answers
 (JSON), VCS ref (or empty) and ``tasks``, ``no-tasks`` or ``unsafe-no-tasks``.

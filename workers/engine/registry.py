@@ -15,9 +15,9 @@ from workers.engine.spec import CheckSpec
 from workers.shared.names import CHECK_NAMES
 
 MODULES = {
-    "contamination": "workers.checks.contamination",
-    "jest-collision": "workers.checks.jest_collision",
-    "hook-validation": "workers.checks.hook_validation",
+    "contamination": "workers.checks.contamination.check",
+    "jest-collision": "workers.checks.jest_collision.check",
+    "hook-validation": "workers.checks.hook_validation.check",
 }
 RULE_IDS = (
     "contamination/env-file",

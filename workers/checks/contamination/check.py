@@ -17,7 +17,7 @@ from collections import defaultdict
 
 import pathspec
 
-from workers.checks.secrets import (
+from workers.checks.contamination.secrets import (
     NEEDLES,
     SecretMatch,
     env_assignments,

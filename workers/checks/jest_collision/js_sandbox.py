@@ -30,9 +30,9 @@ from typing import Any
 
 from tree_sitter import Node
 
-from workers.checks import nx_jest
-from workers.checks.jest_config import DEFAULT_EXTENSIONS, Tree, Unpredictable
-from workers.checks.js_static import JsSyntaxError, parse, text
+from workers.checks.jest_collision import nx_jest
+from workers.checks.jest_collision.config import DEFAULT_EXTENSIONS, Tree, Unpredictable
+from workers.checks.jest_collision.js_static import JsSyntaxError, parse, text
 
 MAX_MODULES = 64
 HEAP_BYTES = 64 * 1024 * 1024
@@ -215,7 +215,9 @@ class _Transpiler:
 
 
 def _bootstrap() -> str:
-    return (resources.files("workers.checks") / "js_sandbox_bootstrap.js").read_text("utf-8")
+    return (resources.files("workers.checks.jest_collision") / "js_sandbox_bootstrap.js").read_text(
+        "utf-8"
+    )
 
 
 def _quiet_late_v8_reports() -> None:

@@ -35,7 +35,7 @@ from workers.checks.copier_questions import (
     never_asked,
     suggested_validator,
 )
-from workers.checks.hook_ast import analyse
+from workers.checks.hook_validation.hook_ast import analyse
 from workers.checks.template_roots import (
     DEFAULT_EXCLUDE,
     TemplateRoot,
@@ -304,7 +304,7 @@ def _rendered(
     problems: list[str],
 ) -> list[Finding]:
     """Render mode's findings (``hook_render``), trying unsafe answers on path questions."""
-    from workers.checks.hook_render import render_findings
+    from workers.checks.hook_validation.hook_render import render_findings
 
     questions = _questions(template.settings)
     # A question Copier never asks (when: false) carries what the answers it is computed

@@ -32,14 +32,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from workers import sandbox
-from workers.checks import contamination
+from workers.checks.contamination import check as contamination
 from workers.checks.copier_questions import (
     UNSAFE_ANSWERS,
     jinja_env,
     plain_defaults,
     synthesize_answers,
 )
-from workers.checks.render import render_template
+from workers.checks.hook_validation.render import render_template
 from workers.checks.template_roots import TemplateRoot
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Finding, Note

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from workers.checks.haste_map import VCS_DIRECTORIES, HasteProject
-from workers.checks.js_regex import JsRegexError, compile_js, translate
+from workers.checks.jest_collision.haste_map import VCS_DIRECTORIES, HasteProject
+from workers.checks.jest_collision.js_regex import JsRegexError, compile_js, translate
 from workers.engine.repo import FileSkipped, Kind, RepoView
 
 CONFIG_EXTS = {
@@ -468,7 +468,7 @@ def _apply_preset(
             preset = _load_js(tree, found)
     else:
         if preset_name in ("@nx/jest/preset", "@nrwl/jest/preset"):
-            from workers.checks import nx_jest  # it depends on the installed version
+            from workers.checks.jest_collision import nx_jest  # it depends on the installed version
 
             preset = nx_jest.preset_options(tree, preset_name, version)
         else:

@@ -30,8 +30,8 @@ from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
 
-from workers.checks import haste_map
-from workers.checks.jest_config import (
+from workers.checks.jest_collision import haste_map
+from workers.checks.jest_collision.config import (
     JestConfigError,
     Project,
     Tree,
@@ -43,7 +43,7 @@ from workers.checks.jest_config import (
     projects_for,
     resolve_config_path,
 )
-from workers.checks.js_regex import JsRegexError, compile_js
+from workers.checks.jest_collision.js_regex import JsRegexError, compile_js
 from workers.engine.config import JestCollisionSettings, RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.repo import FileSkipped, RepoView
@@ -109,7 +109,7 @@ RULES = (HASTE_MODULE, DUPLICATE_MOCK, INVALID_PACKAGE_JSON, CONFIG_ERROR, UNPRE
 
 def load_js(tree: Tree, path: str) -> Any:
     """A JS/TS config's value: read statically when it is a literal, else evaluated in V8."""
-    from workers.checks.js_static import JsSyntaxError, NotStatic, static_value
+    from workers.checks.jest_collision.js_static import JsSyntaxError, NotStatic, static_value
 
     rel = tree.rel(path)
     try:
@@ -117,7 +117,7 @@ def load_js(tree: Tree, path: str) -> Any:
     except JsSyntaxError as exc:
         raise Unpredictable(f"{rel}: {exc}; Jest would fail to load it too", rel) from None
     except NotStatic:
-        from workers.checks.js_sandbox import evaluate
+        from workers.checks.jest_collision.js_sandbox import evaluate
 
         value = evaluate(tree, path, posixpath.dirname(path))
     if isinstance(value, dict):
