@@ -262,7 +262,7 @@ def dispatched(redis_url: str, sent: int) -> str:
     every `prgate worker` runs) turns them all into RQ jobs."""
     from redis import Redis
 
-    from workers.dispatch import Dispatcher
+    from workers.queue.dispatch import Dispatcher
     from workers.shared.inbox import inbox_key, queue_names
     from workers.shared.settings import Settings
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from workers.jobs.trust import render_refusal
 from workers.shared.commands import Command, decide, parse_commands
-from workers.trust import render_refusal
 
 
 def names(body: str) -> list[tuple[str, tuple[str, ...]]]:

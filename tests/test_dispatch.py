@@ -1,7 +1,7 @@
 """The inbox between the receiver and RQ: admission in batches, dispatch, crashes on either side.
 
 Real Redis throughout; the receiver's admission is ``workers.shared.inbox``, the
-dispatcher is ``workers.dispatch`` as ``prgate worker`` runs it.
+dispatcher is ``workers.queue.dispatch`` as ``prgate worker`` runs it.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from rq import Queue
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-import workers.dispatch
+import workers.queue.dispatch
 from bot.admit import Admitter
 from bot.routing import route
 from tests.test_receiver import load, settings
-from workers.dispatch import Dispatcher
+from workers.queue.dispatch import Dispatcher
 from workers.shared.inbox import INBOX_GROUP, depth, inbox_key, pending_key, submit
 from workers.shared.work import Route
 
@@ -87,7 +87,7 @@ def test_an_entry_held_by_a_dead_dispatcher_is_taken_over(
     taken = redis_client.xreadgroup(INBOX_GROUP, "dead", {inbox_key(SETTINGS): ">"}, count=10)
     assert len(taken[0][1]) == 1  # read, then the process died before dispatching it
 
-    monkeypatch.setattr(workers.dispatch, "RECLAIM_IDLE_MS", 200)
+    monkeypatch.setattr(workers.queue.dispatch, "RECLAIM_IDLE_MS", 200)
     other = Dispatcher(redis_client, SETTINGS, consumer="other")
     assert other.drain() == 0  # still within the idle time: maybe the holder is only slow
     time.sleep(0.3)
@@ -126,7 +126,7 @@ def test_a_crash_between_cancel_and_enqueue_still_concludes_the_old_work(
     assert old_job.get_status() == JobStatus.CANCELED
     assert redis_client.xlen(inbox_key(SETTINGS)) == 1  # the entry is still there
 
-    monkeypatch.setattr(workers.dispatch, "RECLAIM_IDLE_MS", 0)
+    monkeypatch.setattr(workers.queue.dispatch, "RECLAIM_IDLE_MS", 0)
     assert Dispatcher(redis_client, SETTINGS, consumer="next").drain() == 1
     announced = [j.func_name for j in queue(redis_client, "announce").get_jobs()]
     assert announced.count("workers.jobs.conclude_superseded") == 1
@@ -230,6 +230,28 @@ def test_a_command_rerun_admitted_by_a_job_is_dispatched_in_the_same_burst(
             queue(redis_client, "checks").empty()
 
     submit(redis_client, SETTINGS, "d-1", sync_route(delivery="d-1"))
-    workers.dispatch.burst(Dispatcher(redis_client, SETTINGS), work)
+    workers.queue.dispatch.burst(Dispatcher(redis_client, SETTINGS), work)
     assert calls == [1, 2]
     assert redis_client.xlen(inbox_key(SETTINGS)) == 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "workers.jobs.run_checks",
+        "workers.jobs.announce_checks",
+        "workers.jobs.installation_changed",
+        "workers.jobs.on_check_failure",
+        "workers.jobs.on_quick_failure",
+        "workers.jobs.stop_retrying_if_permanent",
+        "workers.jobs.sweep_strays",
+        "workers.jobs.conclude_superseded",
+        "workers.jobs.run_command",
+        "workers.command_job.run_command",  # queued before the jobs moved into workers/jobs/
+    ],
+)
+def test_the_job_names_rq_stores_still_resolve(name: str) -> None:
+    """A job queued before a deploy runs after it: RQ imports its function by dotted name."""
+    from rq.utils import import_attribute
+
+    assert callable(import_attribute(name))

@@ -316,7 +316,7 @@ def test_a_killed_worker_leaves_no_dispatcher_behind(world: World) -> None:
         while dispatcher is None and time.monotonic() < deadline:
             for pid in _children(worker.pid):
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-                if b"workers.dispatch" in cmdline:
+                if b"workers.queue.dispatch" in cmdline:
                     dispatcher = pid
             time.sleep(0.1)
         assert dispatcher is not None, "prgate worker started no dispatcher"

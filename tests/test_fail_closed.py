@@ -231,7 +231,7 @@ def test_the_workers_fetch_and_checkout_never_see_the_apps_secrets(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.conftest import git
-    from workers.checkout import RepoCache
+    from workers.jobs.checkout import RepoCache
 
     origin = repo({"README.md": "x\n"})
     sha = git(origin, "rev-parse", "HEAD").strip()
@@ -351,7 +351,8 @@ def test_killing_the_parent_kills_a_render_without_the_sandbox(repo: Repo, tmp_p
     exe = Path(sys.executable).parent / "prgate"
     argv = [str(exe), "check", "--render", "--only", "hook-validation", str(template)]
     parent = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    marker = f"workers.render_child {scratch}/"  # the render's copy of the template is there
+    # the render's copy of the template is there
+    marker = f"workers.checks.hook_validation.render_child {scratch}/"
     try:
         assert _wait_for(lambda: _with_marker(marker), 60), "the render never started"
     finally:

@@ -20,7 +20,7 @@ from rq.serializers import JSONSerializer
 from bot.app import create_app
 from bot.signature import sign
 from tests.conftest import WEBHOOKS
-from workers.dispatch import Dispatcher
+from workers.queue.dispatch import Dispatcher
 from workers.shared.inbox import queue_names
 from workers.shared.settings import Settings
 
@@ -175,7 +175,7 @@ def test_issue_comment_on_a_pull_request(receiver: Receiver) -> None:
     response = receiver.send("issue_comment", on_pr)
     assert response.json()["outcome"] == "queued"
     (job,) = receiver.jobs()
-    assert job.func_name == "workers.command_job.run_command"
+    assert job.func_name == "workers.jobs.run_command"
     assert job.kwargs["request"]["body"].endswith("/prgate rerun contamination")
     no_command = copy.deepcopy(on_pr)
     no_command["comment"]["body"] = "thanks!"

@@ -309,7 +309,7 @@ def test_newer_push_cancels_queued_work_and_its_runs_end_skipped(gh: Harness) ->
 
 def test_summary_and_text_are_cut_to_65535_characters_with_a_note() -> None:
     from workers.engine.findings import CheckResult, Finding, Level
-    from workers.report import MAX_CHARS, outcome
+    from workers.publish.check_run import MAX_CHARS, outcome
 
     findings = [
         Finding(rule="contamination/env-file", level=Level.ERROR, path=f"tpl/{i:05}/.env",

@@ -23,7 +23,7 @@ from rq.serializers import JSONSerializer
 from bot.routing import route
 from tests.conftest import WEBHOOKS, Tokens, git, write_files
 from tests.fake_github import APP_ID, FakeGitHub, make_private_key
-from workers.dispatch import Dispatcher, burst
+from workers.queue.dispatch import Dispatcher, burst
 from workers.shared.inbox import queue_names, submit, worker_queues
 from workers.shared.settings import load_settings
 from workers.shared.work import Route

@@ -291,8 +291,8 @@ def worker(burst: bool) -> None:
     import os
     import subprocess
 
-    from workers.dispatch import Dispatcher
-    from workers.dispatch import burst as burst_run
+    from workers.queue.dispatch import Dispatcher
+    from workers.queue.dispatch import burst as burst_run
 
     def rq_worker() -> Worker:
         return Worker(
@@ -310,7 +310,9 @@ def worker(burst: bool) -> None:
         return
     # The dispatcher turns the receiver's inbox into RQ jobs; it runs beside RQ in its own
     # process (as RQ runs its scheduler), because RQ forks a work horse per job.
-    dispatcher = subprocess.Popen([sys.executable, "-m", "workers.dispatch", str(os.getpid())])
+    dispatcher = subprocess.Popen(
+        [sys.executable, "-m", "workers.queue.dispatch", str(os.getpid())]
+    )
     try:
         rq_worker().work(with_scheduler=True, logging_level=level)
     finally:

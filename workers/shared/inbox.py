@@ -14,7 +14,7 @@ A delivery is admitted by one Lua script, atomically and in one round trip:
   delivery answered 2xx is always in Redis, and one answered 503 is retried in
   full when GitHub redelivers it.
 
-The dispatcher (``workers.dispatch``, run by every ``prgate worker``) turns
+The dispatcher (``workers.queue.dispatch``, run by every ``prgate worker``) turns
 inbox entries into RQ jobs. The receiver does not create RQ jobs itself: RQ's
 enqueue costs far more CPU per job in Python than one script call costs Redis,
 and would cap the rate the receiver can admit (``bench/ingest.py`` measures it).

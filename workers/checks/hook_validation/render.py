@@ -135,7 +135,7 @@ def _render_sandboxed(
         **GIT_ENV,
         "GIT_CONFIG_GLOBAL": str(gitconfig),
     }
-    cmd = [sys.executable, "-m", "workers.render_child", str(src), SANDBOX_PROJECT,
+    cmd = [sys.executable, "-m", "workers.checks.hook_validation.render_child", str(src), SANDBOX_PROJECT,
            json.dumps(data), vcs_ref or "", "tasks" if tasks else "unsafe-no-tasks"]  # fmt: skip
     limits = sandbox.Limits(wall=timeout, memory=MEMORY, file_size=FILE_SIZE, cpu=CPU)
     try:
@@ -169,7 +169,7 @@ def _render_limited(
         "HOME": str(scratch),  # no real home: no credentials, no git config
         **GIT_ENV,
     }
-    cmd = [sys.executable, "-m", "workers.render_child", str(src), str(dest), json.dumps(data),
+    cmd = [sys.executable, "-m", "workers.checks.hook_validation.render_child", str(src), str(dest), json.dumps(data),
            vcs_ref or "", "no-tasks"]  # fmt: skip
     parent = os.getpid()
     proc = subprocess.Popen(

@@ -3,7 +3,7 @@
 The command runs under util-linux's ``unshare`` (on every Debian-based image,
 including ``python:*-slim``; no package to install) in new mount, network, PID,
 IPC and UTS namespaces, plus a user namespace when the worker is not root, so
-no privilege is needed. ``workers.sandbox_init`` builds its root there. What the
+no privilege is needed. ``workers.sandbox.init`` builds its root there. What the
 command gets:
 
 - no network: its network namespace has only a loopback interface, down;
@@ -159,7 +159,7 @@ def _command(spec: dict[str, object]) -> list[str]:
     argv = [unshare, "--mount", "--net", "--pid", "--ipc", "--uts", "--fork", "--kill-child"]
     if os.geteuid() != 0:
         argv += ["--user", "--map-root-user"]
-    return [*argv, sys.executable, "-I", "-m", "workers.sandbox_init", json.dumps(spec)]
+    return [*argv, sys.executable, "-I", "-m", "workers.sandbox.init", json.dumps(spec)]
 
 
 def _receive(fd: int, dest: Path | None, cap: int, errors: list[str], skipped: list[str]) -> None:

@@ -38,21 +38,21 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
-from workers.checkout import (
-    CheckoutError,
-    RepoCache,
-    base_ref_name,
-    default_cache_dir,
-    pull_refspecs,
-)
-from workers.dispatch import schedule_sweeps
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.findings import Note
 from workers.engine.registry import rule_ids
 from workers.github.client import App, Installation
 from workers.github.errors import GitHubError, PartlyDone
 from workers.github.types import FoundRun, PullState, RunRef, RunUpdate
-from workers.report import (
+from workers.jobs.checkout import (
+    CheckoutError,
+    RepoCache,
+    base_ref_name,
+    default_cache_dir,
+    pull_refspecs,
+)
+from workers.jobs.trust import Repo, Trust, render_refusal
+from workers.publish.check_run import (
     ConfigNote,
     Outcome,
     completion_requests,
@@ -63,14 +63,14 @@ from workers.report import (
     skipped,
     with_note,
 )
-from workers.review import Diff, fixed_reply, plan_review, review_body
-from workers.runs import RunBook, digest
+from workers.publish.review import Diff, fixed_reply, plan_review, review_body
+from workers.queue.dispatch import schedule_sweeps
+from workers.queue.runbook import RunBook, digest
 from workers.shared.inbox import connect
 from workers.shared.names import CHECK_NAMES
 from workers.shared.settings import Settings, load_settings
 from workers.shared.stats import record_job
 from workers.shared.work import CheckRequest, CommandRequest, InstallationRequest
-from workers.trust import Repo, Trust, render_refusal
 
 if TYPE_CHECKING:
     from workers.engine.findings import Finding

@@ -68,7 +68,7 @@ log = logging.getLogger("prgate.dispatch")
 REQUESTS = {kind: model for model, kind in KINDS.items()}  # an entry's kind -> its request
 JOB_FUNCTIONS = {
     CheckRequest: "workers.jobs.run_checks",
-    CommandRequest: "workers.command_job.run_command",
+    CommandRequest: "workers.jobs.run_command",
     InstallationRequest: "workers.jobs.installation_changed",
 }
 TIMEOUTS = {CheckRequest: 15 * 60, CommandRequest: 2 * 60, InstallationRequest: 60}
@@ -373,7 +373,7 @@ def _digest(text: str) -> str:
 
 
 def main(argv: list[str]) -> None:
-    """``python -m workers.dispatch WORKER_PID``: the dispatcher ``prgate worker`` runs.
+    """``python -m workers.queue.dispatch WORKER_PID``: the dispatcher ``prgate worker`` runs.
 
     Exits on SIGTERM/SIGINT, and when the worker that started it is gone (it
     is no longer this process's parent), so a killed worker never leaves a
