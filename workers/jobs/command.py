@@ -27,7 +27,7 @@ import yaml
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.registry import rule_ids
 from workers.github.types import PullState
-from workers.jobs.check import Session
+from workers.jobs.context import Session
 from workers.shared.commands import Verdict, decide, help_text, parse_commands, refusal_text
 from workers.shared.inbox import submit
 from workers.shared.work import CheckRequest, CommandRequest, Route
