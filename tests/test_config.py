@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -175,3 +176,54 @@ def test_base_outside_git_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "a").write_text("x")
     result = run_cli("check", str(tmp_path), "--base", "main")
     assert result.code == 2 and "needs a git repository" in result.stderr
+
+
+# --- config tooling: prgate config schema / validate ---------------------------------------
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "docs" / "prgate.schema.json"
+
+
+def test_the_checked_in_schema_is_the_models_schema() -> None:
+    """Editors read docs/prgate.schema.json; `prgate config schema` regenerates it."""
+    result = run_cli("config", "schema")
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(SCHEMA_FILE.read_text())
+
+
+def test_the_schema_judges_as_the_parser_does() -> None:
+    import jsonschema
+
+    schema = json.loads(SCHEMA_FILE.read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    good = {
+        "paths-ignore": ["docs/**"],
+        "jest-collision": {"run-from": [".", "apps/web"], "jest-version": 29},
+        "hook-validation": {"render": True, "rules": {"dead-hook": "off"}},
+        "allow": [{"path": "fixtures/**", "rule": "contamination/secret", "reason": "test keys"}],
+    }
+    assert list(validator.iter_errors(good)) == []
+    parse_config(json.dumps(good), known_rules=KNOWN)  # YAML is a superset of JSON
+    for bad in (
+        {"jest-collision": {"run-from": "."}},
+        {"jest-collision": {"jest-version": 28}},
+        {"contamination": {"enabled": "yes please"}},
+        {"unknown-key": 1},
+        {"allow": [{"path": "x", "rule": "contamination/secret"}]},
+    ):
+        assert list(validator.iter_errors(bad)), bad
+        with pytest.raises(ConfigError):
+            parse_config(json.dumps(bad), known_rules=KNOWN)
+
+
+def test_config_validate_names_the_line_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "prgate.yml"
+    bad.write_text("jest-collision:\n  run-from: ['.', 3]\n")
+    result = run_cli("config", "validate", str(bad))
+    assert result.code == 2
+    assert f"{bad}:2: jest-collision.run-from.1" in result.stderr
+    good = tmp_path / "good.yml"
+    good.write_text("paths-ignore: ['docs/**']\n")
+    result = run_cli("config", "validate", str(good))
+    assert result.code == 0 and "valid" in result.stdout
+    missing = run_cli("config", "validate", str(tmp_path / "nope.yml"))
+    assert missing.code == 2 and "nope.yml" in missing.stderr

@@ -321,6 +321,38 @@ def worker(burst: bool) -> None:
 
 
 @main.group()
+def config() -> None:
+    """The repository configuration, .github/prgate.yml."""
+
+
+@config.command("schema")
+def config_schema_command() -> None:
+    """Print the JSON schema of .github/prgate.yml (for editors; docs/prgate.schema.json)."""
+    from workers.engine.config import config_schema
+
+    click.echo(json.dumps(config_schema(), indent=2, ensure_ascii=False))
+
+
+@config.command("validate")
+@click.argument(
+    "file",
+    default=CONFIG_PATH,
+    type=click.Path(path_type=Path, dir_okay=False),
+)
+def config_validate(file: Path) -> None:
+    """Check a configuration file as the App would read it; exit 0 valid, 2 invalid."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        _fail(f"{file}: {exc.strerror}")
+    try:
+        parse_config(text, str(file), rule_ids())
+    except ConfigError as exc:
+        _fail(str(exc))
+    click.echo(f"{file}: valid")
+
+
+@main.group()
 def app() -> None:
     """Register and manage the GitHub App."""
 

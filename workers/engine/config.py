@@ -283,5 +283,11 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
 
 
 def config_schema() -> Mapping[str, Any]:
-    """JSON schema of the configuration (for docs and editors)."""
-    return RepoConfig.model_json_schema(by_alias=True)
+    """JSON schema of the configuration, for editors (``prgate config schema``; the copy in
+    ``docs/prgate.schema.json`` is held equal to it by a test)."""
+    schema = RepoConfig.model_json_schema(by_alias=True)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "prgate configuration (.github/prgate.yml)",
+        **{k: v for k, v in schema.items() if k != "title"},
+    }
