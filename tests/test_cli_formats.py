@@ -21,8 +21,26 @@ Repo = Callable[..., Path]
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0-rtm.5.json").read_text())
 
 
+def _format_checker() -> jsonschema.FormatChecker:
+    """The schema's formats, checked: jsonschema knows ``uri`` through rfc3986-validator but
+    not ``uri-reference``, which every artifactLocation.uri is."""
+    from rfc3986_validator import validate_rfc3986
+
+    checker = jsonschema.FormatChecker()
+    checker.checks("uri-reference")(lambda s: validate_rfc3986(s, rule="URI_reference"))
+    checker.checks("uri")(lambda s: validate_rfc3986(s, rule="URI"))
+    return checker
+
+
 def validate_sarif(doc: dict[str, Any]) -> None:
-    jsonschema.Draft4Validator(SCHEMA).validate(doc)
+    jsonschema.Draft4Validator(SCHEMA, format_checker=_format_checker()).validate(doc)
+    for run in doc["runs"]:
+        for result in run["results"]:
+            for loc in result["locations"]:
+                physical = loc["physicalLocation"]
+                if not physical["artifactLocation"]["uri"].endswith("/"):
+                    # code scanning places an alert by its start line
+                    assert physical["region"]["startLine"] >= 1, result
 
 
 @pytest.fixture
@@ -75,7 +93,8 @@ def test_sarif_format_is_valid_and_follows_the_contract(seed: Path) -> None:
         for r in run["results"]
     }
     assert ("contamination/local-state", "buildx/") in uris  # a directory names the directory
-    assert ("contamination/env-file", "templates/{{project_slug}}/.env") in uris
+    # percent-encoded: '{{' is not allowed in a URI reference
+    assert ("contamination/env-file", "templates/%7B%7Bproject_slug%7D%7D/.env") in uris
     collision = next(r for r in run["results"] if r["ruleId"] == "jest-collision/haste-module")
     assert [
         loc["physicalLocation"]["artifactLocation"]["uri"] for loc in collision["relatedLocations"]
@@ -88,6 +107,10 @@ def test_sarif_format_is_valid_and_follows_the_contract(seed: Path) -> None:
     )
     secret = next(r for r in run["results"] if r["ruleId"] == "contamination/secret")
     assert secret["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+    secret_rule = run["tool"]["driver"]["rules"][secret["ruleIndex"]]
+    assert "security" in secret_rule["properties"]["tags"]
+    assert 7.0 <= float(secret_rule["properties"]["security-severity"]) < 9.0
+    assert run["tool"]["driver"]["informationUri"].startswith("https://")
     assert all(r["level"] in ("error", "warning", "note") for r in run["results"])
     assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
 
@@ -216,3 +239,18 @@ def test_config_that_is_a_symlink_is_refused(repo: Repo, tmp_path: Path) -> None
     result = run_cli("check", str(path))
     assert result.code == 2 and ".github/prgate.yml" in result.stderr
     assert "symlink" in result.stderr
+
+
+def test_sarif_of_a_subfolder_uses_repository_root_uris(tmp_path: Path) -> None:
+    """Code scanning resolves URIs against the repository root: `prgate check sub` must not
+    write them relative to sub/, or the alerts land on files that do not exist."""
+    files = {"sub/a/k.py": f"K = '{Tokens.aws()}'\n", "README.md": "x\n"}
+    path = make_repo(tmp_path / "r", files)
+    result = run_cli("check", "sub", "--format", "sarif", cwd=path)
+    doc = json.loads(result.stdout)
+    validate_sarif(doc)
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in doc["runs"][0]["results"]
+    }
+    assert uris == {"sub/a/k.py"}

@@ -9,6 +9,7 @@ Exit status of ``check``: 0 no error-level finding, 1 error-level findings,
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -58,6 +59,18 @@ def load_repo_config(view: RepoView, config_file: Path | None, base: str | None)
         return parse_config(on_base, f"{base}:{CONFIG_PATH}", known)
     text = _worktree_config(view)
     return parse_config(text, CONFIG_PATH, known) if text is not None else RepoConfig()
+
+
+def _repo_prefix(path: Path) -> str:
+    """The checked folder's path from its git repository's root ("" at the root or outside
+    git): code scanning resolves SARIF URIs against the repository root."""
+    from workers.engine.git import toplevel
+
+    top = toplevel(path)
+    if top is None:
+        return ""
+    rel = Path(os.path.relpath(path.resolve(), Path(top).resolve())).as_posix()
+    return "" if rel == "." else rel
 
 
 def _worktree_config(view: RepoView) -> str | None:
@@ -129,7 +142,8 @@ def check(
         from workers.engine.formats.sarif import render_sarif
 
         rules = [r for name in (only or CHECK_NAMES) for r in spec(name).rules]
-        click.echo(json.dumps(render_sarif(report, rules), indent=2, ensure_ascii=False))
+        doc = render_sarif(report, rules, prefix=_repo_prefix(path))
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     elif fmt == "json":
         from workers.engine.formats.json import render_json
 

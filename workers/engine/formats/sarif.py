@@ -1,20 +1,30 @@
 """SARIF 2.1.0, a contract (docs/architecture.md): repo-relative URIs, every file named.
 
-A finding about several files puts the first in ``locations`` and the others
-in ``relatedLocations``; a directory's URI ends with ``/``. Pre-existing
-findings (``--base``) carry ``baselineState: unchanged``; findings accepted by
-an ``allow`` entry carry an external suppression with its reason.
+As GitHub code scanning reads it: URIs are relative to the repository root even when a
+subfolder was checked (``prefix``) and percent-encoded (RFC 3986: a template path's
+``{{ }}`` is not a valid URI reference as it is); every result on a file has a region
+(line 1 for a finding about the whole file), since code scanning places an alert by
+``region.startLine``; the secret rule carries ``security-severity`` and the ``security``
+tag. A finding about several files puts the first in ``locations`` and the others in
+``relatedLocations``; a directory's URI ends with ``/``. Pre-existing findings
+(``--base``) carry ``baselineState: unchanged``; findings accepted by an ``allow`` entry
+carry an external suppression with its reason.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+from urllib.parse import quote
 
 from workers.engine.findings import Finding, RuleInfo
 from workers.engine.runner import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/prgate/prgate"
+# GitHub code scanning ranks security alerts by this score (7.0-8.9 is "high"): a secret
+# committed to a template reaches every project generated from it.
+SECURITY_SEVERITY = {"contamination/secret": "8.5"}
 
 
 def _version() -> str:
@@ -24,26 +34,39 @@ def _version() -> str:
         return "0.0.0"
 
 
-def _location(path: str, start: int | None = None, end: int | None = None) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}}
+def uri(path: str, prefix: str = "") -> str:
+    """A repository-relative path as a URI reference: under ``prefix`` (the checked
+    subfolder), percent-encoded except for ``/``."""
+    full = f"{prefix.strip('/')}/{path}" if prefix.strip("/") else path
+    return quote(full, safe="/")
+
+
+def _location(
+    path: str, prefix: str, start: int | None = None, end: int | None = None
+) -> dict[str, Any]:
+    physical: dict[str, Any] = {
+        "artifactLocation": {"uri": uri(path, prefix), "uriBaseId": "%SRCROOT%"}
+    }
     if start:
         physical["region"] = {"startLine": start, "endLine": end or start}
+    elif not path.endswith("/"):  # a whole file: code scanning needs a line to show it on
+        physical["region"] = {"startLine": 1}
     return {"physicalLocation": physical}
 
 
-def _result(f: Finding, rule_index: dict[str, int], with_base: bool) -> dict[str, Any]:
+def _result(f: Finding, rule_index: dict[str, int], with_base: bool, prefix: str) -> dict[str, Any]:
     text = f.message + (f"\nFix: {f.fix}" if f.fix else "")
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": rule_index[f.rule],
         "level": f.level.value,
         "message": {"text": text},
-        "locations": [_location(f.path, f.start_line, f.end_line)],
+        "locations": [_location(f.path, prefix, f.start_line, f.end_line)],
         "partialFingerprints": {"prgate/v1": f.fingerprint},
     }
     if f.related:
         result["relatedLocations"] = [
-            {**_location(p), "id": i, "message": {"text": "also involved"}}
+            {**_location(p, prefix), "id": i, "message": {"text": "also involved"}}
             for i, p in enumerate(f.related, start=1)
         ]
     if f.fix:
@@ -54,7 +77,10 @@ def _result(f: Finding, rule_index: dict[str, int], with_base: bool) -> dict[str
                 "description": {"text": f"Replace line {f.fix_line} of {f.fix_path}"},
                 "artifactChanges": [
                     {
-                        "artifactLocation": {"uri": f.fix_path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {
+                            "uri": uri(f.fix_path, prefix),
+                            "uriBaseId": "%SRCROOT%",
+                        },
                         "replacements": [
                             {
                                 "deletedRegion": {"startLine": f.fix_line, "endLine": f.fix_line},
@@ -73,18 +99,25 @@ def _result(f: Finding, rule_index: dict[str, int], with_base: bool) -> dict[str
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:
+    properties: dict[str, Any] = {"tags": [rule.id.split("/", 1)[0]]}
+    if rule.id in SECURITY_SEVERITY:
+        properties["tags"].append("security")
+        properties["security-severity"] = SECURITY_SEVERITY[rule.id]
     return {
         "id": rule.id,
         "name": rule.id.split("/", 1)[1],
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.help},
         "help": {"text": rule.help, "markdown": rule.help},
+        "helpUri": f"{INFORMATION_URI}#{rule.id.split('/', 1)[0]}",
         "defaultConfiguration": {"level": rule.level.value},
-        "properties": {"tags": [rule.id.split("/", 1)[0]]},
+        "properties": properties,
     }
 
 
-def render_sarif(report: Report, rules: list[RuleInfo]) -> dict[str, Any]:
+def render_sarif(report: Report, rules: list[RuleInfo], prefix: str = "") -> dict[str, Any]:
+    """The document for ``report``; ``prefix``: the checked folder's path from the repository
+    root, when a subfolder was checked."""
     rule_index = {r.id: i for i, r in enumerate(rules)}
     notifications = []
     for r in report.results:
@@ -94,7 +127,7 @@ def render_sarif(report: Report, rules: list[RuleInfo]) -> dict[str, Any]:
                 "message": {"text": f"[{r.check}] {note.message}"},
             }
             if note.path:
-                n["locations"] = [_location(note.path)]
+                n["locations"] = [_location(note.path, prefix)]
             notifications.append(n)
         if r.error is not None:
             notifications.append(
@@ -109,6 +142,7 @@ def render_sarif(report: Report, rules: list[RuleInfo]) -> dict[str, Any]:
                     "driver": {
                         "name": "prgate",
                         "version": _version(),
+                        "informationUri": INFORMATION_URI,
                         "rules": [_rule(r) for r in rules],
                     }
                 },
@@ -120,7 +154,7 @@ def render_sarif(report: Report, rules: list[RuleInfo]) -> dict[str, Any]:
                 ],
                 "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "repository root"}}},
                 "results": [
-                    _result(f, rule_index, report.base is not None) for f in report.findings
+                    _result(f, rule_index, report.base is not None, prefix) for f in report.findings
                 ],
             }
         ],
