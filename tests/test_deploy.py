@@ -353,3 +353,72 @@ def test_pre_commit_hooks_run_prgate_check(tmp_path: Path) -> None:
     # the whole-gate hook fails a commit of the broken seed repository
     argv = [str(Path(sys.executable).parent / "prgate"), "check", str(dirty)]
     assert subprocess.run(argv, capture_output=True).returncode == 1
+
+
+def _admits(policy: dict[str, Any], namespace: str, labels: dict[str, str] | None = None) -> bool:
+    """Whether an ingress rule of ``policy`` admits pods of ``namespace`` (with ``labels``)."""
+    for rule in policy["spec"].get("ingress", []):
+        for peer in rule.get("from", []):
+            ns = peer.get("namespaceSelector", {}).get("matchLabels", {})
+            pods = peer.get("podSelector", {}).get("matchLabels", {})
+            if ns.get("kubernetes.io/metadata.name") == namespace and all(
+                (labels or {}).get(k) == v for k, v in pods.items()
+            ):
+                return True
+    return False
+
+
+def test_keda_and_the_metrics_scraper_are_admitted() -> None:
+    """KEDA's operator must read the queue lengths from Redis, or workers never scale; the
+    README asks Prometheus to scrape the receiver's /metrics."""
+    redis = find("NetworkPolicy", "redis")
+    assert _admits(redis, "keda", {"app": "keda-operator"})
+    assert not _admits(redis, "default", {"app": "keda-operator"})
+    prgate = find("NetworkPolicy", "prgate")
+    assert _admits(prgate, "monitoring") and _admits(prgate, "ingress-nginx")
+
+
+def test_a_managed_redis_outside_the_namespace_is_reachable() -> None:
+    egress = find("NetworkPolicy", "prgate")["spec"]["egress"]
+    anywhere = [rule for rule in egress if "to" not in rule]
+    ports = {p["port"] for rule in anywhere for p in rule["ports"]}
+    assert {6379, 6380, 443} <= ports
+
+
+def test_the_image_is_a_release_not_a_moving_tag() -> None:
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    [image] = kustomization["images"]
+    assert image == {"name": "ghcr.io/prgate/prgate", "newTag": version}
+    for kind, name in (("Deployment", "prgate-receiver"), ("Deployment", "prgate-worker")):
+        container = find(kind, name)["spec"]["template"]["spec"]["containers"][0]
+        assert container["image"] == "ghcr.io/prgate/prgate"  # tagged by kustomize
+
+
+def test_receiver_disruption_budget_and_worker_liveness() -> None:
+    pdb = find("PodDisruptionBudget", "prgate-receiver")
+    assert pdb["spec"]["minAvailable"] >= 1
+    assert pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "receiver"
+    worker = find("Deployment", "prgate-worker")["spec"]["template"]["spec"]["containers"][0]
+    alive = next(e["value"] for e in worker["env"] if e["name"] == "PRGATE_ALIVE_FILE")
+    probe = " ".join(worker["livenessProbe"]["exec"]["command"])
+    assert alive in probe
+
+
+def test_the_worker_touches_its_alive_file_on_every_heartbeat(
+    tmp_path: Path, redis_client: Any
+) -> None:
+    from workers.queue.alive import AliveWorker
+
+    worker = AliveWorker(["prgate-alive-test"], connection=redis_client)
+    worker.alive_file = tmp_path / "alive"
+    worker.register_birth()
+    try:
+        first = worker.alive_file.stat().st_mtime_ns
+        os.utime(worker.alive_file, ns=(first - 10**10, first - 10**10))
+        worker.heartbeat()
+        assert worker.alive_file.stat().st_mtime_ns > first - 10**10
+    finally:
+        worker.register_death()

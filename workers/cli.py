@@ -169,7 +169,6 @@ def serve(host: str, port: int | None) -> None:
     With REDIS_URL unset, an embedded Redis and one worker are started
     alongside, so one command runs the whole App on one machine.
     """
-    import os
     import signal
     import subprocess
 
@@ -302,19 +301,21 @@ def worker(burst: bool) -> None:
         if no_sandbox
         else "render mode: the OS sandbox works here; template tasks run inside it",
     )
-    import os
     import subprocess
 
+    from workers.queue.alive import AliveWorker
     from workers.queue.dispatch import Dispatcher
     from workers.queue.dispatch import burst as burst_run
 
     def rq_worker() -> Worker:
-        return Worker(
+        worker = AliveWorker(
             list(worker_queues(settings)),
             connection=redis,
             serializer=JSONSerializer,
             maintenance_interval=settings.maintenance_seconds,
         )
+        worker.alive_file = Path(settings.alive_file) if settings.alive_file else None
+        return worker
 
     level = settings.log_level.upper()
     if burst:

@@ -132,6 +132,12 @@ class Settings(BaseModel):
         "are concluded",
         gt=0,
     )
+    alive_file: str = _env(
+        "PRGATE_ALIVE_FILE",
+        "",
+        "a file `prgate worker` touches on every heartbeat, for a liveness probe that does "
+        "not depend on Redis (empty: none)",
+    )
     permission_ttl: int = _env(
         "PRGATE_PERMISSION_TTL",
         60,
