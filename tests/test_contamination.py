@@ -341,3 +341,17 @@ def test_submodules_are_not_descended(repo: Repo, tmp_path: Path) -> None:
         "templates/sub",
     )
     assert check(outer).findings == []
+
+
+def test_the_fix_for_an_untracked_file_is_gitignore_not_git_rm(repo: Repo) -> None:
+    """`git rm --cached` fails on a file git does not track: an .env that is only about to be
+    committed (untracked, not ignored) is fixed by .gitignore."""
+    path = repo({**COPIER_SUB, f"{T}/README.md": "# x\n"})
+    (path / T / ".env").write_text("A=1\n")
+    (path / T / "node_modules").mkdir()
+    (path / T / "node_modules" / "x.js").write_text("x\n")
+    by_path = {f.path: f for f in check(path).findings}
+    env = by_path[f"{T}/.env"]
+    assert env.fix == "add '.env' to .gitignore" and "git rm" not in env.message
+    folder = by_path[f"{T}/node_modules/"]
+    assert "git rm" not in (folder.fix or "") and "about to be committed" in folder.message

@@ -163,16 +163,28 @@ def _innermost(roots: list[TemplateRoot], path: str) -> TemplateRoot | None:
     return found
 
 
-def _fix_for(root: TemplateRoot, path: str, is_dir: bool) -> tuple[str, str]:
-    """(how to fix, one-line fix text)."""
+def _fix_for(root: TemplateRoot, path: str, is_dir: bool, tracked: bool) -> tuple[str, str]:
+    """(how to fix, one-line fix text); ``tracked``: git has it (else it is only about to be
+    committed, and ``git rm --cached`` would fail on it)."""
     target = path.rstrip("/")
+    pattern = posixpath.basename(target) + ("/" if is_dir else "")
+    if not tracked:
+        if root.kind == "copier" and root.in_render_root(target) is not None:
+            return (
+                f"It is not committed yet: add {pattern!r} to .gitignore so it never is, or, "
+                f"if the template needs it locally, to `_exclude` in {root.source} too.",
+                f"add '{pattern}' to .gitignore",
+            )
+        return (
+            f"It is not committed yet: add {pattern!r} to .gitignore so it never is.",
+            f"add '{pattern}' to .gitignore",
+        )
     rm = (
         f"git rm -r --cached {shlex.quote(target)}"
         if is_dir
         else f"git rm --cached {shlex.quote(target)}"
     )
     if root.kind == "copier" and root.in_render_root(target) is not None:
-        pattern = posixpath.basename(target) + ("/" if is_dir else "")
         return (
             f"Remove it from the template ({rm} keeps your local copy), or if the template "
             f"needs it locally, add {pattern!r} to "
@@ -211,7 +223,8 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
                 and not _authored_only(view, root, folder)
             ):
                 flagged_dirs.add(folder)
-                how, fix = _fix_for(root, folder, is_dir=True)
+                tracked = any(view.is_tracked(p) for p in view.below(folder.rstrip("/")))
+                how, fix = _fix_for(root, folder, is_dir=True, tracked=tracked)
                 findings.append(
                     _outside(
                         root,
@@ -219,7 +232,9 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
                         _finding(
                             rule,
                             folder,
-                            f"{what[:1].upper() + what[1:]} committed {root.where(folder)}. {how}",
+                            f"{what[:1].upper() + what[1:]} "
+                            f"{'committed' if tracked else 'about to be committed'} "
+                            f"{root.where(folder)}. {how}",
                             fix,
                         ),
                     )
@@ -231,7 +246,7 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
             continue
         rule, what = hit
         shown = f" (rendered as {rendered})" if rendered != parts[-1] else ""
-        how, fix = _fix_for(root, path, is_dir=False)
+        how, fix = _fix_for(root, path, is_dir=False, tracked=view.is_tracked(path))
         extra = " Ship a `.env.example` with placeholders instead." if rule == "env-file" else ""
         level = None
         if rule == "env-file" and root.rendered(path):
