@@ -334,25 +334,55 @@ PRE_COMMIT_KEYS = {  # pre-commit's manifest schema: required, then optional key
 }  # fmt: skip
 
 
-def test_pre_commit_hooks_run_prgate_check(tmp_path: Path) -> None:
+def _pre_commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRE_COMMIT")}
+    env["PRE_COMMIT_HOME"] = str(repo.parent / "pre-commit-home")
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=repo, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+
+
+def test_pre_commit_judges_what_is_staged(tmp_path: Path) -> None:
+    """The real pre-commit tool runs our hooks (as local hooks on this prgate): a staged
+    .env in a template fails the commit; an untracked, unstaged one never blocks it."""
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [h["id"] for h in hooks] == [
         "prgate", "prgate-contamination", "prgate-jest-collision", "prgate-hook-validation"
     ]  # fmt: skip
-    clean = tmp_path / "clean"
-    clean.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=clean, check=True)
-    (clean / "README.md").write_text("# hi\n")
-    dirty = ROOT / "examples" / "seed-template-repo"
+    exe = str(Path(sys.executable).parent / "prgate")
+    local = []
     for hook in hooks:
         assert {"id", "name", "entry", "language"} <= set(hook) <= PRE_COMMIT_KEYS
-        assert hook["language"] == "python" and hook["pass_filenames"] is False
-        argv = [str(Path(sys.executable).parent / "prgate"), *hook["entry"].split()[1:]]
-        assert hook["entry"].split()[:2] == ["prgate", "check"]
-        assert subprocess.run(argv, cwd=clean, capture_output=True).returncode == 0, hook["id"]
-    # the whole-gate hook fails a commit of the broken seed repository
-    argv = [str(Path(sys.executable).parent / "prgate"), "check", str(dirty)]
-    assert subprocess.run(argv, capture_output=True).returncode == 1
+        assert hook["entry"].split()[:2] == ["prgate", "pre-commit"]
+        assert hook.get("pass_filenames", True) and not hook.get("always_run", False)
+        local.append({**hook, "entry": exe + hook["entry"].removeprefix("prgate"),
+                      "language": "system"})  # fmt: skip
+    repo = tmp_path / "repo"
+    template = "templates/{{project_slug}}"
+    config = yaml.safe_dump({"repos": [{"repo": "local", "hooks": local}]})
+    copier_yml = "_subdirectory: templates\nproject_slug:\n  type: str\n"
+    files = {"copier.yml": copier_yml, f"{template}/README.md": "# x\n"}
+    write_files(repo, {**files, ".pre-commit-config.yaml": config})
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}  # fmt: skip
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "start"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env)
+    # untracked and unstaged: a local .env that is not part of the commit
+    (repo / template / "local").mkdir()
+    (repo / template / "local" / ".env").write_text("TOKEN=mine\n")
+    (repo / template / "README.md").write_text("# changed\n")
+    subprocess.run(["git", "add", f"{template}/README.md"], cwd=repo, check=True)
+    clean = _pre_commit(repo, "run", "prgate")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "local/.env" not in clean.stdout
+    # staged: the commit would add it to every generated project
+    (repo / template / ".env").write_text("A=1\n")
+    subprocess.run(["git", "add", f"{template}/.env"], cwd=repo, check=True)
+    blocked = _pre_commit(repo, "run", "prgate")
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert f"{template}/.env" in blocked.stdout and "local/.env" not in blocked.stdout
+    assert "git rm --cached" in blocked.stdout  # it is staged, so git rm --cached is the fix
 
 
 def _admits(policy: dict[str, Any], namespace: str, labels: dict[str, str] | None = None) -> bool:

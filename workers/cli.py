@@ -155,6 +155,39 @@ def check(
     sys.exit(report.exit_code)
 
 
+@main.command("pre-commit")
+@click.option(
+    "--only",
+    multiple=True,
+    type=click.Choice(CHECK_NAMES),
+    help="Run only this check (repeatable).",
+)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def pre_commit(only: tuple[str, ...], files: tuple[Path, ...]) -> None:
+    """Check what is staged, gating FILES (the files pre-commit passes: those the commit
+    changes). Run from the repository's root, as pre-commit runs hooks."""
+    from workers.engine.formats.text import render_text
+    from workers.engine.git import toplevel
+    from workers.engine.repo import GitCommitView
+    from workers.engine.runner import check_repository
+
+    top = toplevel(Path.cwd())
+    if top is None:
+        _fail("prgate pre-commit runs in a git repository (pre-commit runs hooks in one)")
+    try:
+        # the index as a tree: what this commit will hold, not what the work tree has
+        tree = run_git(top, ["write-tree"]).decode().strip()
+        view = GitCommitView(top, tree, tree=True)
+        text = view.read_one(CONFIG_PATH)
+        config = parse_config(text, CONFIG_PATH, rule_ids()) if text is not None else RepoConfig()
+        staged = {Path(os.path.relpath(Path(f).resolve(), top.resolve())).as_posix() for f in files}
+        report = check_repository(view, config, only=only, changed=staged)
+    except (RepoError, ConfigError) as exc:
+        _fail(str(exc))
+    click.echo(render_text(report), nl=False)
+    sys.exit(report.exit_code)
+
+
 @main.command()
 @click.option(
     "--host",

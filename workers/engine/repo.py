@@ -520,12 +520,17 @@ class CheckoutView(GitWorktreeView):
 
 
 class GitCommitView(RepoView):
-    """The tree of one commit, read from the object store (no checkout needed)."""
+    """The tree of one commit, read from the object store (no checkout needed); with
+    ``tree=True`` ``rev`` may name a bare tree (``git write-tree``: what is staged)."""
 
-    def __init__(self, root: Path, rev: str, max_bytes: int | None = None) -> None:
+    def __init__(
+        self, root: Path, rev: str, max_bytes: int | None = None, *, tree: bool = False
+    ) -> None:
         super().__init__(root, max_bytes)
-        out = run_git(self.root, ["rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}"])
+        kind = "tree" if tree else "commit"
+        out = run_git(self.root, ["rev-parse", "--verify", "--end-of-options", f"{rev}^{{{kind}}}"])
         self.rev = out.decode().strip()
+        self.kind = kind
         self._records: list[str] = []  # ls-tree records, in the order of the listing's paths
         self._reader: subprocess.Popen[bytes] | None = None
 
@@ -540,7 +545,7 @@ class GitCommitView(RepoView):
 
     @property
     def description(self) -> str:
-        return f"commit {self.rev[:12]}"
+        return f"{'staged tree' if self.kind == 'tree' else 'commit'} {self.rev[:12]}"
 
     def _list(self) -> Listing:
         args = ["ls-tree", "-r", "-z", "-l", "--full-tree", self.rev]

@@ -44,11 +44,16 @@ def check_repository(
     config: RepoConfig,
     only: Iterable[str] = (),
     base: str | None = None,
+    changed: set[str] | None = None,
 ) -> Report:
+    """Run the checks on ``view``. Findings on none of the ``changed`` paths (those changed
+    since ``base``, or given: what a commit stages) are pre-existing notes, not failures."""
     wanted = list(only) or [n for n in CHECK_NAMES if config.settings(n).enabled]
-    changed = view.changed_since(base) if base is not None else None
+    if base is not None:
+        changed = view.changed_since(base)
     results = [_run_one(spec(name), view, config, changed) for name in wanted]
-    return Report(target=view.description, base=base, files=view.count(), results=results)
+    label = base if base is not None else ("the staged files" if changed is not None else None)
+    return Report(target=view.description, base=label, files=view.count(), results=results)
 
 
 def _run_one(
