@@ -34,7 +34,32 @@ def _fail(message: str) -> NoReturn:
 
 
 def load_repo_config(view: RepoView, config_file: Path | None, base: str | None) -> RepoConfig:
-    """``--config FILE``; else the base revision's file with ``--base``; else the work tree's."""
+    """``--config FILE``; else the base revision's file with ``--base``; else the work tree's;
+    with the baseline it names, from the same revision (``--config``: the work tree's)."""
+    from workers.engine.baseline import with_baseline
+
+    config = _repo_config(view, config_file, base)
+    if base is not None:
+        return with_baseline(config, lambda p: _show(view, base, p), f"{base}:")
+    return with_baseline(config, lambda p: _read_view(view, p))
+
+
+def _show(view: RepoView, rev: str, path: str) -> str | None:
+    try:
+        data = run_git(view.root, ["show", f"{rev}:./{path}"])
+    except RepoError:
+        return None
+    return data.decode("utf-8-sig", "replace")
+
+
+def _read_view(view: RepoView, path: str) -> str | None:
+    try:
+        return view.read_one(path)
+    except FileSkipped as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _repo_config(view: RepoView, config_file: Path | None, base: str | None) -> RepoConfig:
     known = rule_ids()
     if config_file is not None:
         try:
@@ -43,11 +68,7 @@ def load_repo_config(view: RepoView, config_file: Path | None, base: str | None)
             raise ConfigError(f"--config {config_file}: {exc.strerror}") from exc
         return parse_config(given, str(config_file), known)
     if base is not None:
-        try:
-            data: bytes | None = run_git(view.root, ["show", f"{base}:./{CONFIG_PATH}"])
-        except RepoError:
-            data = None  # the base has no config: defaults
-        on_base = data.decode("utf-8-sig", "replace") if data is not None else None
+        on_base = _show(view, base, CONFIG_PATH)  # None: the base has no config, defaults
         if _worktree_config(view) != on_base:
             click.echo(
                 f"prgate: using {CONFIG_PATH} as it is on {base}; the change to it here "
@@ -74,10 +95,7 @@ def _repo_prefix(path: Path) -> str:
 
 
 def _worktree_config(view: RepoView) -> str | None:
-    try:
-        return view.read_one(CONFIG_PATH)
-    except FileSkipped as exc:
-        raise ConfigError(str(exc)) from exc
+    return _read_view(view, CONFIG_PATH)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -155,6 +173,45 @@ def check(
     sys.exit(report.exit_code)
 
 
+@main.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--only",
+    multiple=True,
+    type=click.Choice(CHECK_NAMES),
+    help="Accept only this check's findings (repeatable).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write it (default: the config's `baseline`, .github/prgate-baseline.json).",
+)
+def baseline(path: Path, only: tuple[str, ...], output: Path | None) -> None:
+    """Accept the findings PATH has now: write them, by fingerprint, to the baseline file.
+    From then on they are reported as suppressed and fail nothing; new ones still do."""
+    from workers.engine.baseline import render_baseline
+    from workers.engine.runner import check_repository
+
+    try:
+        view = open_view(path)
+        config = _repo_config(view, None, None)  # the findings of now, the old baseline aside
+        report = check_repository(view, config, only=only)
+    except (RepoError, ConfigError) as exc:
+        _fail(str(exc))
+    failed = [r.check for r in report.results if r.error is not None]
+    if failed:
+        _fail(f"not written: {', '.join(failed)} could not run, so its findings are unknown")
+    target = output or view.root / config.baseline
+    text = render_baseline(report.findings)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text + "\n", encoding="utf-8")
+    count = text.count('"fingerprint"')
+    click.echo(
+        f"prgate: {count} finding(s) accepted in {target}; commit it: the App reads it from "
+        "the base branch, pre-commit from what is staged"
+    )
+
+
 @main.command("pre-commit")
 @click.option(
     "--only",
@@ -166,6 +223,7 @@ def check(
 def pre_commit(only: tuple[str, ...], files: tuple[Path, ...]) -> None:
     """Check what is staged, gating FILES (the files pre-commit passes: those the commit
     changes). Run from the repository's root, as pre-commit runs hooks."""
+    from workers.engine.baseline import with_baseline
     from workers.engine.formats.text import render_text
     from workers.engine.git import toplevel
     from workers.engine.repo import GitCommitView
@@ -180,6 +238,7 @@ def pre_commit(only: tuple[str, ...], files: tuple[Path, ...]) -> None:
         view = GitCommitView(top, tree, tree=True)
         text = view.read_one(CONFIG_PATH)
         config = parse_config(text, CONFIG_PATH, rule_ids()) if text is not None else RepoConfig()
+        config = with_baseline(config, lambda p: _read_view(view, p))
         staged = {Path(os.path.relpath(Path(f).resolve(), top.resolve())).as_posix() for f in files}
         report = check_repository(view, config, only=only, changed=staged)
     except (RepoError, ConfigError) as exc:

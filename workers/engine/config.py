@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
 from workers.engine.findings import Finding, Level
 
@@ -48,6 +48,9 @@ def _yaml_off(value: object) -> object:
 
 
 RuleSetting = Annotated[Literal["error", "warning", "note", "off"], BeforeValidator(_yaml_off)]
+
+
+BASELINE_PATH = ".github/prgate-baseline.json"
 
 
 class ConfigError(Exception):
@@ -132,6 +135,21 @@ class RepoConfig(_Strict):
         description="Extra folders treated as template roots, besides the ones found.",
     )
     allow: list[AllowEntry] = Field(default_factory=list, description="Accepted exceptions.")
+    baseline: str = Field(
+        BASELINE_PATH,
+        description="Findings accepted as they are (`prgate baseline` writes the file), read "
+        "from the same revision as this file; a finding in it does not fail.",
+    )
+    _accepted: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    def with_baseline(self, fingerprints: frozenset[str]) -> RepoConfig:
+        """This configuration, accepting the findings with these fingerprints."""
+        copy = self.model_copy()
+        copy._accepted = fingerprints
+        return copy
+
+    def accepted(self, finding: Finding) -> bool:
+        return finding.fingerprint in self._accepted
 
     def settings(self, check: str) -> CheckSettings:
         value = getattr(self, check.replace("-", "_"))

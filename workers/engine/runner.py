@@ -70,6 +70,8 @@ def _run_one(
             continue
         update: dict[str, object] = {"level": level}
         reason = config.allowed(finding)
+        if reason is None and config.accepted(finding):
+            reason = f"accepted in the baseline ({config.baseline})"
         if reason is not None:
             update["suppressed"] = reason
         if changed is not None and not any(_touched(p, changed) for p in finding.paths):

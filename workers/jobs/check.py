@@ -185,12 +185,21 @@ def _report(
 
 
 def _base_config(cache: RepoCache, base_sha: str, base_ref: str) -> RepoConfig:
-    """``.github/prgate.yml`` as it is on the base branch: a PR cannot switch off its own gate."""
+    """``.github/prgate.yml`` as it is on the base branch, with its baseline from there too: a
+    PR can neither switch off its own gate nor accept its own findings."""
+    from workers.engine.baseline import with_baseline
+
     data = cache.show(base_sha, CONFIG_PATH)
-    if data is None:
-        return RepoConfig()
-    known = rule_ids()
-    return parse_config(data.decode("utf-8-sig", "replace"), f"{base_ref}:{CONFIG_PATH}", known)
+    config = RepoConfig()
+    if data is not None:
+        text = data.decode("utf-8-sig", "replace")
+        config = parse_config(text, f"{base_ref}:{CONFIG_PATH}", rule_ids())
+
+    def read(path: str) -> str | None:
+        found = cache.show(base_sha, path)
+        return found.decode("utf-8-sig", "replace") if found is not None else None
+
+    return with_baseline(config, read, f"{base_ref}:")
 
 
 def _engine(path: Path, config: RepoConfig, enabled: list[str], base: str) -> Report | None:
