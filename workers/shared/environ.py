@@ -11,6 +11,7 @@ where git's repository and configuration are, certificates, and proxies.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Mapping
 
 ALLOWED = frozenset(
@@ -61,3 +62,17 @@ def child_env(
     }
     env.update(extra or {})
     return env
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
+    """In a child between fork and exec: get ``sig`` when ``parent`` (the process that
+    started it) dies, even by SIGKILL, so nothing is left running after a crash. Linux's
+    PR_SET_PDEATHSIG survives exec; if the parent is already gone, getppid says so."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(137)

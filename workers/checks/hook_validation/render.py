@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from workers import sandbox
+from workers.shared.environ import die_with_parent
 from workers.shared.settings import SettingsError, setting
 
 MEMORY = 1024 * 1024 * 1024  # address space, bytes
@@ -45,17 +46,8 @@ class RenderResult:
     timed_out: bool = False
 
 
-_PR_SET_PDEATHSIG = 1
-
-
 def _limits(parent: int) -> None:  # runs in the child between fork and exec
-    import ctypes
-
-    # die with the process that started the render, even if it is SIGKILLed; pdeathsig
-    # survives exec, and if the parent is already gone, getppid says so
-    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(137)
+    die_with_parent(parent)  # even if the process that started the render is SIGKILLed
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE, FILE_SIZE))
     resource.setrlimit(resource.RLIMIT_CPU, (CPU, CPU))
