@@ -120,3 +120,18 @@ def test_a_clean_pull_request_passes_and_pre_existing_findings_do_not_fail_it(
     clone = _pull_request(tmp_path, {"docs/page.md": "# docs\n"}, base=old_key)
     outputs = _check(clone, runner_env)
     assert outputs["exit-code"] == "0" and _verdict(outputs, runner_env, clone) == 0
+
+
+def test_the_action_installs_the_checker_alone(runner_env: dict[str, str]) -> None:
+    """pre-commit and the Action install prgate without the App's packages (prgate[app]):
+    the App's commands say what is missing instead of failing on an import."""
+    python = Path(runner_env["PATH"].split(":", 1)[0]) / "python"
+    probe = subprocess.run(
+        [str(python), "-c", "import importlib.util as u; print(u.find_spec('fastapi') is None)"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert probe.stdout.strip() == "True"
+    serve = subprocess.run(
+        [str(python.parent / "prgate"), "serve"], capture_output=True, text=True, env=runner_env
+    )
+    assert serve.returncode == 2 and "pip install 'prgate[app]'" in serve.stderr

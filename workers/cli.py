@@ -264,6 +264,7 @@ def serve(host: str, port: int | None) -> None:
     With REDIS_URL unset, an embedded Redis and one worker are started
     alongside, so one command runs the whole App on one machine.
     """
+    _require_app_packages()
     import signal
     import subprocess
 
@@ -334,6 +335,22 @@ def serve(host: str, port: int | None) -> None:
             embedded.stop()
 
 
+# What the App's commands (serve, worker, app create) need beyond the checker: prgate[app].
+APP_MODULES = ("fastapi", "uvicorn", "rq", "redis", "githubkit", "dotenv", "unidiff")
+
+
+def _require_app_packages() -> None:
+    import importlib.util
+
+    missing = [m for m in APP_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        _fail(
+            f"this command runs the GitHub App, and its packages are not installed "
+            f"({', '.join(missing)}): pip install 'prgate[app]'. The checker (`prgate check`, "
+            "pre-commit, the Action) needs none of them."
+        )
+
+
 def _load_settings() -> Settings:
     """Settings from the environment; a ``.env`` file in the current folder (as written by
     ``prgate app create``) fills in what the environment does not set."""
@@ -392,6 +409,7 @@ def worker(burst: bool) -> None:
     died; RQ retries them or, after the last attempt, prgate concludes their
     check runs neutral.
     """
+    _require_app_packages()
     from redis.exceptions import RedisError
     from rq import Worker
     from rq.serializers import JSONSerializer
@@ -543,6 +561,7 @@ def app_create(
     `prgate serve` and `prgate worker` read. GHE_HOST selects GitHub Enterprise
     Server.
     """
+    _require_app_packages()
     import webbrowser
 
     from workers.app_manifest import Flow, ManifestError, ensure_ignored, holds_app, load_manifest
