@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -602,3 +603,20 @@ def test_fingerprints_follow_the_subject_not_the_wording(repo: Repo) -> None:
     }
     (third,) = check(repo(other), only=["hook-validation"]).findings
     assert third.fingerprint != first.fingerprint
+
+
+def test_render_says_what_it_is_doing_on_stderr(repo: Repo) -> None:
+    """--render takes seconds per render: a person waiting sees each phase, one line each
+    when stderr is not a terminal; stdout stays the report."""
+    from tests.conftest import run_cli
+
+    path = repo(question_template("  type: str\n  default: demo\n"))
+    result = run_cli("check", "--render", "--only", "hook-validation", str(path))
+    lines = result.stderr.splitlines()
+    assert "prgate: hook-validation: checking" in lines[0]
+    assert "prgate: copier.yml: rendering the template with its defaults" in lines
+    assert any(
+        re.fullmatch(r"prgate: copier.yml: rendering slug='a/b' \(\d+/\d+\)", x) for x in lines
+    )
+    assert "\x1b[" not in result.stderr  # not a terminal: no line rewriting
+    assert "rendering" not in result.stdout

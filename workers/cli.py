@@ -148,6 +148,7 @@ def check(
     config_file: Path | None,
 ) -> None:
     """Check the repository at PATH (default: the current directory)."""
+    from workers.engine import progress
     from workers.engine.runner import check_repository
 
     try:
@@ -156,7 +157,11 @@ def check(
         if render:
             hv = config.hook_validation.model_copy(update={"render": True})
             config = config.model_copy(update={"hook_validation": hv})
-        report = check_repository(view, config, only=only, base=base)
+        shown = progress.show()
+        try:
+            report = check_repository(view, config, only=only, base=base)
+        finally:
+            progress.hide(shown)
     except (RepoError, ConfigError) as exc:
         _fail(str(exc))
     if fmt == "sarif":

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckError, CheckResult, Finding, Level
 from workers.engine.git import RepoError
+from workers.engine.progress import phase
 from workers.engine.registry import spec
 from workers.engine.repo import FileSkipped, RepoView
 from workers.engine.spec import CheckSpec
@@ -51,7 +52,10 @@ def check_repository(
     wanted = list(only) or [n for n in CHECK_NAMES if config.settings(n).enabled]
     if base is not None:
         changed = view.changed_since(base)
-    results = [_run_one(spec(name), view, config, changed) for name in wanted]
+    results = []
+    for name in wanted:
+        phase(f"{name}: checking {view.description}")
+        results.append(_run_one(spec(name), view, config, changed))
     label = base if base is not None else ("the staged files" if changed is not None else None)
     return Report(target=view.description, base=label, files=view.count(), results=results)
 

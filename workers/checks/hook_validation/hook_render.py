@@ -43,6 +43,7 @@ from workers.checks.hook_validation.render import render_template
 from workers.checks.template_roots import TemplateRoot
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Finding, Note
+from workers.engine.progress import phase
 from workers.engine.repo import DirectoryView, GitWorktreeView, Kind, RepoView
 
 MACHINERY = ("copier.yml", "copier.yaml", ".copierignore")
@@ -83,6 +84,7 @@ def render_findings(
             shown = ", ".join(f"{k}={v!r}" for k, v in sorted(made_up.items()))
             notes.append(Note(path=copier_yml, message=(
                 f"questions without a default were answered with samples: {shown}")))  # fmt: skip
+        phase(f"{copier_yml}: rendering the template with its defaults")
         result = render_template(src, out, made_up, vcs_ref, scratch, readonly=readonly)
         if result.refused_unsafe:
             notes.append(Note(path=copier_yml, message=(
@@ -130,8 +132,11 @@ def _unsafe_answers(
     findings: list[Finding] = []
     readonly = [src]
     vcs_ref = None
-    for name in path_questions:
+    total = len(path_questions) * len(UNSAFE_ANSWERS)
+    for q, name in enumerate(path_questions):
         for i, answer in enumerate(UNSAFE_ANSWERS):
+            done = q * len(UNSAFE_ANSWERS) + i + 1
+            phase(f"{copier_yml}: rendering {name}={answer!r} ({done}/{total})")
             dest = scratch / f"bad-{name}-{i}"
             bad = render_template(
                 src,
