@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("PRGATE_VENV", ROOT / ".venv"))
 STAMP = VENV / ".prgate-installed"
-EXTRAS = "app,dev,bench"  # one environment for running the App, testing and benchmarking
+EXTRAS = "app,dev,bench,v8"  # one environment for the App, the tests and the benches
 DEFAULT_RUN_ARGS = ["serve"]
 
 

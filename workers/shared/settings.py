@@ -168,6 +168,13 @@ class Settings(BaseModel):
         "seconds a JS/TS Jest config may run in the embedded JS engine",
         ge=0.1,
     )
+    js_engine: Literal["", "quickjs", "v8"] = _env(
+        "PRGATE_JS_ENGINE",
+        "",
+        "the embedded JS engine for Jest configs: `quickjs`, or `v8` (needs prgate[v8]); "
+        "empty: QuickJS where installed, else V8",
+        shown="quickjs",
+    )
 
     @property
     def api_url(self) -> str:

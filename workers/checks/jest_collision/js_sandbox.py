@@ -1,8 +1,9 @@
-"""Evaluate a JavaScript/TypeScript config file in an isolated V8, never with Node.
+"""Evaluate a JavaScript/TypeScript config file in an embedded engine, never with Node.
 
-The file is code from a pull request. It runs in mini-racer's embedded V8
-isolate, which has no filesystem, network, process or timer APIs at all;
-prgate adds only what configs commonly use and nothing that reaches the host:
+The file is code from a pull request. It runs in a bare embedded JavaScript engine
+(QuickJS, or V8: ``js_engine``), which has no filesystem, network, process or timer
+APIs at all; prgate adds only what configs commonly use and nothing that reaches the
+host:
 
 * ``require``/``import`` of files inside the repository (read by prgate from
   the checkout view before the run, never by the script), of JSON files, of
@@ -15,22 +16,23 @@ prgate adds only what configs commonly use and nothing that reaches the host:
   config's folder. Reading ``process.env`` makes the result unpredictable: the
   values on the machine that runs Jest are unknown.
 
-Time and memory are capped (``PRGATE_JS_TIMEOUT`` seconds, default 2;
-64 MiB of V8 heap). TypeScript types are stripped and ES modules rewritten to
-CommonJS with tree-sitter first; V8 then only sees plain JavaScript.
+Time and memory are capped (``PRGATE_JS_TIMEOUT`` seconds, default 2; 64 MiB of
+heap). TypeScript types are stripped and ES modules rewritten to CommonJS with
+tree-sitter first; the engine then only sees plain JavaScript.
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
+import re
 import sys
 from importlib import resources
 from typing import Any
 
 from tree_sitter import Node
 
-from workers.checks.jest_collision import nx_jest
+from workers.checks.jest_collision import js_engine, nx_jest
 from workers.checks.jest_collision.config import DEFAULT_EXTENSIONS, Tree, Unpredictable
 from workers.checks.jest_collision.js_static import JsSyntaxError, parse, text
 
@@ -50,6 +52,15 @@ _REMOVE = {
     "accessibility_modifier",
     "override_modifier",
 }
+
+
+def _engine_name() -> str:
+    from workers.shared.settings import SettingsError, setting
+
+    try:
+        return str(setting("js_engine"))
+    except SettingsError as exc:
+        raise Unpredictable(str(exc)) from None
 
 
 def timeout_seconds() -> float:
@@ -344,8 +355,6 @@ def _run(
     missing: dict[str, str],
 ) -> tuple[str | None, Unpredictable | None, list[tuple[str, str]]]:
     """One evaluation: the exported value as JSON, or why not, and the computed requires."""
-    from py_mini_racer import JSEvalException, MiniRacer
-
     script = (
         f"const __cwd = {json.dumps(cwd)};\n"
         f"const __missing = {json.dumps(missing)};\n"
@@ -353,71 +362,75 @@ def _run(
     ) + _bootstrap()
     for file, factory in factories.items():
         script += f"__factories.set({json.dumps(file)}, {factory});\n"
-    # An async config settles in V8's microtask queue, which runs when the script's
-    # evaluation ends; there are no timers or I/O, so a promise that has not settled by
-    # then never will. Reading the result in a second eval avoids mini-racer's promise
-    # bridge (and its event-loop thread) altogether.
+    # An async config settles in the engine's job queue, which runs when the script's
+    # evaluation ends (js_engine runs it out); there are no timers or I/O, so a promise
+    # that has not settled by then never will. The result is read in a second evaluation
+    # (no promise bridge to Python, no event-loop thread).
     script += (
         "globalThis.__result = undefined; globalThis.__failure = undefined;"
         "(() => { let c = __default(__load(" + json.dumps(path) + "));"
         " if (typeof c === 'function') c = c();"
         " if (c && typeof c.then === 'function') {"
         "   c.then(v => { globalThis.__result = __serialize(v) ?? 'null'; },"
-        "          e => { globalThis.__failure = String(e && e.stack || e); });"
+        "          e => { globalThis.__failure = e instanceof Error"
+        "            ? e.name + ': ' + e.message : String(e); });"
         " } else { globalThis.__result = __serialize(c) ?? 'null'; } })();"
     )
     _quiet_late_v8_reports()
-    ctx = MiniRacer()
+    limit = timeout_seconds()
+    try:
+        engine = js_engine.start(limit, HEAP_BYTES, _engine_name())
+    except ImportError as exc:
+        return None, Unpredictable(f"{tree.rel(path)} was not evaluated: {exc}"), []
     wanted: list[tuple[str, str]] = []
     raw: Any = None
+    rel = tree.rel(path)
     try:
-        ctx.set_hard_memory_limit(HEAP_BYTES)
-        limit = timeout_seconds()
         try:
             try:
-                ctx.eval(script, timeout_sec=limit)
-            except TimeoutError:
-                raise  # the isolate is still busy: nothing more to ask it
-            except JSEvalException:
-                wanted = _wanted(ctx, limit)
+                engine.run(script)
+            except js_engine.JsTimeout:
+                raise  # the engine is still busy: nothing more to ask it
+            except js_engine.JsError:
+                wanted = _wanted(engine)
                 raise
-            wanted = _wanted(ctx, limit)
-            raw = ctx.eval("globalThis.__result", timeout_sec=limit)
-            failure = ctx.eval("globalThis.__failure", timeout_sec=limit)
+            wanted = _wanted(engine)
+            raw = engine.value("globalThis.__result")
+            failure = engine.value("globalThis.__failure")
             if isinstance(failure, str):
                 raise Unpredictable(
-                    f"{tree.rel(path)} could not be evaluated in the sandbox: "
+                    f"{rel} could not be evaluated in the sandbox: "
                     f"{failure.strip().splitlines()[0]}",
-                    tree.rel(path),
+                    rel,
                 )
             if not isinstance(raw, str):
                 raise Unpredictable(
-                    f"{tree.rel(path)} exports a promise that never settles without I/O or timers",
-                    tree.rel(path),
+                    f"{rel} exports a promise that never settles without I/O or timers", rel
                 )
-        except TimeoutError:  # JSTimeoutException is one
+        except js_engine.JsTimeout:
             raise Unpredictable(
-                f"{tree.rel(path)} did not finish within {limit:g} s in the sandbox", tree.rel(path)
+                f"{rel} did not finish within {limit:g} s in the sandbox", rel
             ) from None
-        except JSEvalException as exc:
+        except js_engine.JsError as exc:
             lines = str(exc).strip().splitlines()
             reason = next(
                 (ln for ln in lines if "Error" in ln), lines[0] if lines else type(exc).__name__
             )
+            # V8 prefixes a line of prgate's own loader script, which means nothing to a user
+            reason = re.sub(r"^\s*<anonymous>:\d+:\s*", "", reason)
             raise Unpredictable(
-                f"{tree.rel(path)} could not be evaluated in the sandbox: {reason.strip()}",
-                tree.rel(path),
+                f"{rel} could not be evaluated in the sandbox: {reason.strip()}", rel
             ) from None
     except Unpredictable as exc:
         return None, exc, wanted
     finally:
-        ctx.close()
+        engine.close()
     return raw, None, wanted
 
 
-def _wanted(ctx: Any, limit: float) -> list[tuple[str, str]]:
+def _wanted(engine: js_engine.Engine) -> list[tuple[str, str]]:
     """(importer, specifier) of each computed ``require`` of a path the sandbox refused."""
-    asked = ctx.eval("JSON.stringify(globalThis.__wanted || [])", timeout_sec=limit)
+    asked = engine.value("JSON.stringify(globalThis.__wanted || [])")
     return [(str(w[0]), str(w[1])) for w in json.loads(asked)] if isinstance(asked, str) else []
 
 
@@ -425,7 +438,8 @@ MAX_ROUNDS = 8  # evaluations while a config computes its way to more repository
 
 
 def evaluate(tree: Tree, path: str, cwd: str) -> Any:
-    """The config ``path`` (absolute) exports, evaluated the way Jest loads it, in V8.
+    """The config ``path`` (absolute) exports, evaluated the way Jest loads it, in an
+    embedded engine (``js_engine``).
 
     Files it requires by a literal are read beforehand. A ``require`` whose path is
     computed at run time (``require(path.join(__dirname, '..', 'jest.config.json'))``)
@@ -433,12 +447,11 @@ def evaluate(tree: Tree, path: str, cwd: str) -> Any:
     file is read and the config evaluated again, so any repository file a config
     computes its way to loads (never ``node_modules``, the network or a host file).
     """
-    try:
-        from py_mini_racer import MiniRacer  # noqa: F401 - availability is all this checks
-    except ImportError as exc:  # a platform without a mini-racer wheel
+    if not js_engine.available():  # a platform without a wheel of either engine
         raise Unpredictable(
-            f"no embedded V8 available to evaluate {tree.rel(path)}: {exc}"
-        ) from None
+            f"no embedded JavaScript engine is available to evaluate {tree.rel(path)} "
+            "(install quickjs-ng)"
+        )
 
     factories: dict[str, str] = {}
     resolved: dict[str, str] = {}

@@ -1,0 +1,122 @@
+"""The embedded JavaScript engine a Jest config is evaluated in: QuickJS, or V8.
+
+Both are bare engines: no filesystem, network, process or timer APIs exist in them at all
+(``js_sandbox`` adds only what configs use, none of it reaching the host), time and memory
+are capped, and a promise settles only through the engine's own job queue.
+
+QuickJS (the quickjs-ng package, a maintained fork: about 8 MB installed) is the default;
+V8 (mini-racer, about 82 MB) is used when ``PRGATE_JS_ENGINE=v8`` or QuickJS is missing.
+The choice was made by measurement (``bench/js_engines.py``): the same verdicts on the
+test suite and on the Jest configs of the real-world corpus, at a tenth of the install.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class JsError(Exception):
+    """The script threw, or the engine refused it; the message is the engine's."""
+
+
+class JsTimeout(Exception):
+    """The script ran past its time limit."""
+
+
+class Engine(Protocol):
+    def run(self, script: str) -> None:
+        """Evaluate ``script`` and then its pending promise jobs (microtasks)."""
+
+    def value(self, expression: str) -> Any:
+        """A plain value (str, number, bool, None) the expression evaluates to."""
+
+    def close(self) -> None: ...
+
+
+class QuickJs:
+    def __init__(self, seconds: float, heap: int) -> None:
+        import quickjs  # type: ignore[import-untyped]
+
+        self._quickjs = quickjs
+        self.ctx = quickjs.Context()
+        self.ctx.set_memory_limit(heap)
+        self.ctx.set_time_limit(seconds)
+
+    def _call(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except self._quickjs.JSException as exc:
+            message = str(exc)
+            if message.startswith("InternalError: interrupted"):
+                raise JsTimeout(message) from None
+            raise JsError(message) from None
+        except self._quickjs.StackOverflow as exc:
+            raise JsError(f"RangeError: {exc}") from None
+
+    def run(self, script: str) -> None:
+        self._call(self.ctx.eval, script)
+        while self._call(self.ctx.execute_pending_job):
+            pass
+
+    def value(self, expression: str) -> Any:
+        found = self._call(self.ctx.eval, expression)
+        return found if isinstance(found, str | int | float | bool) or found is None else None
+
+    def close(self) -> None:
+        self.ctx = None
+
+
+class V8:
+    def __init__(self, seconds: float, heap: int) -> None:
+        from py_mini_racer import MiniRacer
+
+        self.seconds = seconds
+        self.ctx = MiniRacer()
+        self.ctx.set_hard_memory_limit(heap)
+
+    def _call(self, expression: str) -> Any:
+        from py_mini_racer import JSEvalException
+
+        try:
+            return self.ctx.eval(expression, timeout_sec=self.seconds)
+        except TimeoutError as exc:  # JSTimeoutException is one
+            raise JsTimeout(str(exc)) from None
+        except JSEvalException as exc:
+            raise JsError(str(exc)) from None
+
+    def run(self, script: str) -> None:
+        # V8 runs the microtask queue when the script's evaluation ends
+        self._call(script)
+
+    def value(self, expression: str) -> Any:
+        found = self._call(expression)
+        return found if isinstance(found, str | int | float | bool) or found is None else None
+
+    def close(self) -> None:
+        self.ctx.close()
+
+
+def available() -> list[str]:
+    """The engines installed here, preferred first."""
+    found = []
+    for name, module in (("quickjs", "quickjs"), ("v8", "py_mini_racer")):
+        try:
+            __import__(module)
+        except ImportError:
+            continue
+        found.append(name)
+    return found
+
+
+def start(seconds: float, heap: int, name: str = "") -> Engine:
+    """The engine ``name`` (``PRGATE_JS_ENGINE``), else the first available; ImportError
+    when it, or any, is not installed."""
+    wanted = name
+    names = available()
+    if wanted:
+        if wanted not in names:
+            raise ImportError(f"the {wanted} engine is not installed")
+        names = [wanted]
+    if not names:
+        raise ImportError("neither quickjs-ng nor mini-racer is installed")
+    return QuickJs(seconds, heap) if names[0] == "quickjs" else V8(seconds, heap)
