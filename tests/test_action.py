@@ -122,9 +122,9 @@ def test_a_clean_pull_request_passes_and_pre_existing_findings_do_not_fail_it(
     assert outputs["exit-code"] == "0" and _verdict(outputs, runner_env, clone) == 0
 
 
-def test_the_action_installs_the_checker_alone(runner_env: dict[str, str]) -> None:
-    """pre-commit and the Action install prgate without the App's packages (prgate[app]):
-    the App's commands say what is missing instead of failing on an import."""
+def test_the_action_installs_the_checker_without_the_app(runner_env: dict[str, str]) -> None:
+    """The Action installs prgate with render mode but without the App's packages
+    (prgate[app]): the App's commands say what is missing instead of failing on an import."""
     python = Path(runner_env["PATH"].split(":", 1)[0]) / "python"
     probe = subprocess.run(
         [str(python), "-c", "import importlib.util as u; print(u.find_spec('fastapi') is None)"],

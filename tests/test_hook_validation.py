@@ -620,3 +620,27 @@ def test_render_says_what_it_is_doing_on_stderr(repo: Repo) -> None:
     )
     assert "\x1b[" not in result.stderr  # not a terminal: no line rewriting
     assert "rendering" not in result.stdout
+
+
+def test_render_mode_without_copier_could_not_run(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checker alone (no prgate[render]) has no Copier: render mode says so and the
+    check could not run, never a pass."""
+    import importlib.util
+
+    from workers.checks.hook_validation import hook_render
+    from workers.engine.config import parse_config
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        hook_render.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "copier" else real(name, *a),
+    )
+    config = parse_config("hook-validation:\n  render: true\n")
+    report = check(repo(question_template("  type: str\n  default: demo\n")), config,
+                   only=["hook-validation"])  # fmt: skip
+    [result] = report.results
+    assert result.error is not None and "pip install 'prgate[render]'" in result.error
+    assert report.exit_code == 2

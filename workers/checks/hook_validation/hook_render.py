@@ -24,6 +24,7 @@ need the network) and the rest of the checkout stay out of the sandbox.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import shutil
@@ -67,6 +68,12 @@ def render_findings(
         return [], [
             Note(path=copier_yml, message="render mode needs the files on disk; not rendered")
         ]
+    if importlib.util.find_spec("copier") is None:  # the checker alone: no Copier to run
+        problems.append(
+            f"{copier_yml} was not rendered: render mode runs Copier, which is not installed "
+            "here (pip install 'prgate[render]')"
+        )
+        return [], []
     root = template.path
     vcs_ref = None  # the copy is a plain folder: Copier renders it as it is
     findings: list[Finding] = []
