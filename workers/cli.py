@@ -12,8 +12,9 @@ import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -27,6 +28,7 @@ from workers.engine.repo import FileSkipped, RepoView, open_view
 from workers.shared.names import CHECK_NAMES
 
 EXIT_USAGE = 2
+F = TypeVar("F", bound=Callable[..., Any])
 CREATE_APP = "prgate app create --webhook-url https://<public host>/api/github/webhooks"
 
 
@@ -100,6 +102,11 @@ def _worktree_config(view: RepoView) -> str | None:
     return _read_view(view, CONFIG_PATH)
 
 
+def _only(text: str) -> Callable[[F], F]:
+    """``--only CHECK`` (repeatable), as every command that runs checks takes it."""
+    return click.option("--only", "only", multiple=True, type=click.Choice(CHECK_NAMES), help=text)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="prgate")
 def main() -> None:
@@ -108,13 +115,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
-@click.option(
-    "--only",
-    "only",
-    multiple=True,
-    type=click.Choice(CHECK_NAMES),
-    help="Run only this check (repeatable).",
-)
+@_only("Run only this check (repeatable).")
 @click.option(
     "--base",
     metavar="REF",
@@ -183,12 +184,7 @@ def check(
 
 @main.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path, file_okay=False))
-@click.option(
-    "--only",
-    multiple=True,
-    type=click.Choice(CHECK_NAMES),
-    help="Accept only this check's findings (repeatable).",
-)
+@_only("Accept only this check's findings (repeatable).")
 @click.option(
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -221,12 +217,7 @@ def baseline(path: Path, only: tuple[str, ...], output: Path | None) -> None:
 
 
 @main.command("pre-commit")
-@click.option(
-    "--only",
-    multiple=True,
-    type=click.Choice(CHECK_NAMES),
-    help="Run only this check (repeatable).",
-)
+@_only("Run only this check (repeatable).")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def pre_commit(only: tuple[str, ...], files: tuple[Path, ...]) -> None:
     """Check what is staged, gating FILES (the files pre-commit passes: those the commit
