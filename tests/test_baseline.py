@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import SEED, Tokens, git, make_repo, run_cli
 
@@ -59,3 +60,37 @@ def test_a_broken_baseline_is_named_and_the_config_can_point_elsewhere(tmp_path:
     assert run_cli("baseline", str(repo)).code == 0
     assert (repo / "accepted.json").exists()
     assert run_cli("check", str(repo)).code == 0
+
+
+def test_the_app_reads_the_baseline_from_the_base_branch(tmp_path: Path) -> None:
+    """The worker's config comes from the base commit, and so does its baseline: a pull
+    request that adds fingerprints to the baseline accepts nothing on its own run."""
+    from workers.jobs.check import _base_config
+    from workers.jobs.checkout import RepoCache
+
+    origin = seeded(tmp_path)
+    assert run_cli("baseline", str(origin)).code == 0
+    git(origin, "add", "-A")
+    git(origin, "commit", "-qm", "baseline on main")
+    base = git(origin, "rev-parse", "HEAD").strip()
+    cache = RepoCache(tmp_path / "cache", 1, f"file://{origin}", "ghs_token")
+    cache.fetch(["+refs/heads/main:refs/prgate/default"])
+    config = _base_config(cache, base, "main")
+    accepted = json.loads((origin / ".github" / "prgate-baseline.json").read_text())
+    assert accepted["findings"]
+    from workers.engine.findings import Finding, Level
+
+    some = accepted["findings"][0]
+    probe = [f for f in _findings_of(origin) if f.fingerprint == some["fingerprint"]]
+    assert probe and config.accepted(probe[0])
+    assert not config.accepted(
+        Finding(rule="contamination/secret", level=Level.ERROR, path="new.py", message="x")
+    )
+
+
+def _findings_of(path: Path) -> list[Any]:
+    from workers.engine.config import RepoConfig
+    from workers.engine.repo import open_view
+    from workers.engine.runner import check_repository
+
+    return check_repository(open_view(path), RepoConfig()).findings
