@@ -108,7 +108,8 @@ RULES = (HASTE_MODULE, DUPLICATE_MOCK, INVALID_PACKAGE_JSON, CONFIG_ERROR, UNPRE
 
 
 def load_js(tree: Tree, path: str) -> Any:
-    """A JS/TS config's value: read statically when it is a literal, else evaluated in V8."""
+    """A JS/TS config's value: read statically when it is a literal, else evaluated in the
+    embedded JS engine (js_sandbox)."""
     from workers.checks.jest_collision.js_static import JsSyntaxError, NotStatic, static_value
 
     rel = tree.rel(path)
