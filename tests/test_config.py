@@ -20,7 +20,7 @@ BASE = {"copier.yml": "_subdirectory: t\n", "t/old.env": "A=1\n"}
 
 def test_empty_and_defaults() -> None:
     config = parse_config("", known_rules=KNOWN)
-    assert config.contamination.enabled and config.allow == []
+    assert config.settings("contamination").enabled and config.allow == []
     assert parse_config("# only a comment\n", known_rules=KNOWN) == config
 
 

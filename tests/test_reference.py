@@ -79,7 +79,7 @@ def test_the_readme_example_config_is_valid() -> None:
     section = README.split("## Configuration: `.github/prgate.yml`", 1)[1]
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     config = parse_config(example, known_rules=[r.id for r in all_rules()])
-    assert config.jest_collision.run_from == [".", "packages/web"]
+    assert config.settings("jest-collision").run_from == [".", "packages/web"]
     assert config.allow[0].rule == "contamination/env-file"
 
 

@@ -156,8 +156,7 @@ def check(
         view = open_view(path)
         config = load_repo_config(view, config_file, base)
         if render:
-            hv = config.hook_validation.model_copy(update={"render": True})
-            config = config.model_copy(update={"hook_validation": hv})
+            config = config.with_check("hook-validation", render=True)
         shown = progress.show()
         try:
             report = check_repository(view, config, only=only, base=base)

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, create_model
 
 from workers.engine.findings import Finding, Level
+from workers.engine.settings_base import CheckSettings
+from workers.engine.settings_base import Strict as _Strict
 
 if TYPE_CHECKING:
     import pathspec
@@ -40,14 +42,6 @@ if TYPE_CHECKING:
 # no patterns, and start-up time is part of every `prgate check`.
 
 CONFIG_PATH = ".github/prgate.yml"
-
-
-def _yaml_off(value: object) -> object:
-    # YAML 1.1 reads an unquoted `off` (and `no`) as false; that is what the user meant.
-    return "off" if value is False else value
-
-
-RuleSetting = Annotated[Literal["error", "warning", "note", "off"], BeforeValidator(_yaml_off)]
 
 
 BASELINE_PATH = ".github/prgate-baseline.json"
@@ -69,78 +63,31 @@ class ConfigError(Exception):
         return cls("\n".join(f"{source}:{line}: {msg}" for line, msg in problems), problems)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-
-class CheckSettings(_Strict):
-    enabled: bool = Field(True, description="Run this check; `false` concludes its run as skipped.")
-    rules: dict[str, RuleSetting] = Field(
-        default_factory=dict,
-        description="Per-rule level override by rule name (without the check prefix), or `off`.",
-    )
-
-
-class HookValidationSettings(CheckSettings):
-    render: bool = Field(
-        False,
-        description="Render the template (defaults and unsafe answers) in a sandbox and check "
-        "what comes out; on the App only for trusted authors or an approved head.",
-    )
-
-
-class JestCollisionSettings(CheckSettings):
-    run_from: list[str] = Field(
-        default_factory=lambda: ["."],
-        alias="run-from",
-        description="Folders (repo-relative) your CI runs `jest` in; Jest's config is "
-        "looked up from each, as Jest does.",
-    )
-    jest_version: Literal[29, 30] | None = Field(
-        None,
-        alias="jest-version",
-        description="Jest major version to predict; default: from the `jest` dependency "
-        "in package.json, else 30.",
-    )
-
-
 class AllowEntry(_Strict):
     path: str = Field(description="gitignore-style pattern of the paths this exception covers.")
     rule: str = Field(description="Full rule id, e.g. `contamination/env-file`.")
     reason: str = Field(min_length=1, description="Why the exception is accepted.")
 
 
-class RepoConfig(_Strict):
-    contamination: CheckSettings = Field(
-        default_factory=CheckSettings, description="The contamination check."
-    )
-    jest_collision: JestCollisionSettings = Field(
-        default_factory=JestCollisionSettings,
-        alias="jest-collision",
-        description="The jest-collision check.",
-    )
-    hook_validation: HookValidationSettings = Field(
-        default_factory=HookValidationSettings,
-        alias="hook-validation",
-        description="The hook-validation check.",
-    )
-    paths_ignore: list[str] = Field(
-        default_factory=list,
-        alias="paths-ignore",
-        description="gitignore-style patterns of paths no check reports on.",
-    )
-    template_roots: list[str] = Field(
-        default_factory=list,
-        alias="template-roots",
-        description="Extra folders treated as template roots, besides the ones found.",
-    )
-    allow: list[AllowEntry] = Field(default_factory=list, description="Accepted exceptions.")
-    baseline: str = Field(
-        BASELINE_PATH,
-        description="Findings accepted as they are (`prgate baseline` writes the file), read "
-        "from the same revision as this file; a finding in it does not fail.",
-    )
+class RepoConfigBase(_Strict):
+    """The repository-wide settings and what every configuration can answer. The checks'
+    own sections (``contamination``, ``jest-collision``, ...) are fields that
+    ``RepoConfig`` adds from each check's settings model (``registry.SETTINGS``)."""
+
+    # The repository-wide keys, declared for type checkers; at run time ``_compose`` adds
+    # them after the checks' sections (REPO_FIELDS), the order the README documents.
+    if TYPE_CHECKING:
+        paths_ignore: list[str] = Field(default_factory=list)
+        template_roots: list[str] = Field(default_factory=list)
+        allow: list[AllowEntry] = Field(default_factory=list)
+        baseline: str = BASELINE_PATH
+
     _accepted: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    def with_check(self, check: str, **updates: Any) -> RepoConfig:
+        """This configuration with ``check``'s settings updated (``render=True``...)."""
+        changed = self.settings(check).model_copy(update=updates)
+        return self.model_copy(update={check.replace("-", "_"): changed})
 
     def with_baseline(self, fingerprints: frozenset[str]) -> RepoConfig:
         """This configuration, accepting the findings with these fingerprints."""
@@ -185,6 +132,62 @@ class RepoConfig(_Strict):
         if setting is None:
             return default
         return None if setting == "off" else Level(setting)
+
+
+REPO_FIELDS: dict[str, Any] = {
+    "paths_ignore": (
+        list[str],
+        Field(
+            default_factory=list,
+            alias="paths-ignore",
+            description="gitignore-style patterns of paths no check reports on.",
+        ),
+    ),
+    "template_roots": (
+        list[str],
+        Field(
+            default_factory=list,
+            alias="template-roots",
+            description="Extra folders treated as template roots, besides the ones found.",
+        ),
+    ),
+    "allow": (list[AllowEntry], Field(default_factory=list, description="Accepted exceptions.")),
+    "baseline": (
+        str,
+        Field(
+            BASELINE_PATH,
+            description="Findings accepted as they are (`prgate baseline` writes the file), "
+            "read from the same revision as this file; a finding in it does not fail.",
+        ),
+    ),
+}
+
+
+def _compose() -> type[RepoConfigBase]:
+    """``RepoConfig``: each check's section (its settings model, by name from the registry,
+    which never imports a check statically) before the repository-wide keys."""
+    from workers.engine.registry import settings_model
+    from workers.shared.names import CHECK_NAMES
+
+    fields: dict[str, Any] = {}
+    for name in CHECK_NAMES:
+        section = settings_model(name)
+        field = name.replace("-", "_")
+        alias = name if field != name else None
+        fields[field] = (
+            section,
+            Field(default_factory=section, alias=alias, description=f"The {name} check."),
+        )
+    composed: type[RepoConfigBase] = create_model(
+        "RepoConfig", __base__=RepoConfigBase, __module__=__name__, **fields, **REPO_FIELDS
+    )
+    return composed
+
+
+if TYPE_CHECKING:
+    RepoConfig = RepoConfigBase
+else:
+    RepoConfig = _compose()
 
 
 def parse_config(

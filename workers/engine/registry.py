@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 
 from workers.engine.findings import RuleInfo
+from workers.engine.settings_base import CheckSettings
 from workers.engine.spec import CheckSpec
 from workers.shared.names import CHECK_NAMES
 
@@ -53,6 +54,21 @@ RULE_IDS = (
     "hook-validation/leaked-machinery",
     "hook-validation/pytest-copier-paths",
 )
+
+
+# Each check's settings model ("module:Class"): its section of .github/prgate.yml.
+SETTINGS = {
+    "contamination": "workers.engine.settings_base:CheckSettings",
+    "jest-collision": "workers.checks.jest_collision.settings:JestCollisionSettings",
+    "hook-validation": "workers.checks.hook_validation.settings:HookValidationSettings",
+}
+
+
+def settings_model(name: str) -> type[CheckSettings]:
+    """The settings model of the check ``name`` (a small module: no check is loaded)."""
+    module, _, cls = SETTINGS[name].partition(":")
+    found: type[CheckSettings] = getattr(importlib.import_module(module), cls)
+    return found
 
 
 def spec(name: str) -> CheckSpec:

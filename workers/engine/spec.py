@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, RuleInfo
-from workers.engine.repo import RepoView
+
+if TYPE_CHECKING:  # the config composes itself from the registry, which imports this
+    from workers.engine.config import RepoConfig
+    from workers.engine.repo import RepoView
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workers.checks.hook_validation.settings import HookValidationSettings
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.findings import Note
 from workers.engine.registry import rule_ids
@@ -99,11 +100,11 @@ def _run(work: Work) -> str:
         return "config-error"
     enabled = [c for c in work.checks if config.settings(c).enabled]
     withheld = None
-    if "hook-validation" in enabled and config.hook_validation.render:
+    hv = config.settings("hook-validation")
+    if "hook-validation" in enabled and isinstance(hv, HookValidationSettings) and hv.render:
         withheld = _render_withheld(work)
         if withheld is not None:
-            off = config.hook_validation.model_copy(update={"render": False})
-            config = config.model_copy(update={"hook_validation": off})
+            config = config.with_check("hook-validation", render=False)
     with work.phase("checkout"), cache.worktree(req.head_sha) as path, work.phase("checks"):
         report = _engine(path, config, enabled, base_sha)
     if report is not None and withheld is not None:

@@ -36,6 +36,7 @@ from workers.checks.copier_questions import (
     suggested_validator,
 )
 from workers.checks.hook_validation.hook_ast import analyse
+from workers.checks.hook_validation.settings import HookValidationSettings
 from workers.checks.template_roots import (
     DEFAULT_EXCLUDE,
     TemplateRoot,
@@ -700,7 +701,9 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     copier = [r for r in roots if r.kind == "copier"]
     findings: list[Finding] = []
     problems: list[str] = []
-    render = config.hook_validation.render
+    settings = config.settings(NAME)
+    assert isinstance(settings, HookValidationSettings)
+    render = settings.render
     for template in copier:
         findings += _check_template(view, template, notes, render, problems)
     findings += _pytest_copier(view, notes)

@@ -44,7 +44,8 @@ from workers.checks.jest_collision.config import (
     resolve_config_path,
 )
 from workers.checks.jest_collision.js_regex import JsRegexError, compile_js
-from workers.engine.config import JestCollisionSettings, RepoConfig
+from workers.checks.jest_collision.settings import JestCollisionSettings
+from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.repo import FileSkipped, RepoView
 from workers.engine.spec import CheckSpec

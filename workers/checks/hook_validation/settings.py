@@ -1,0 +1,15 @@
+"""The hook-validation check's settings (the ``hook-validation`` key of .github/prgate.yml)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from workers.engine.settings_base import CheckSettings
+
+
+class HookValidationSettings(CheckSettings):
+    render: bool = Field(
+        False,
+        description="Render the template (defaults and unsafe answers) in a sandbox and check "
+        "what comes out; on the App only for trusted authors or an approved head.",
+    )
