@@ -795,7 +795,7 @@ def test_other_unraisable_exceptions_are_still_reported() -> None:
     import sys
 
     code = (
-        "from workers.checks.jest_collision.js_sandbox import _quiet_late_v8_reports\n"
+        "from workers.checks.jest_collision.js_engine import _quiet_late_v8_reports\n"
         "_quiet_late_v8_reports()\n"
         "class Broken:\n"
         "    def __del__(self): raise RuntimeError('Event loop is closed')\n"

@@ -37,15 +37,29 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
-def load_repo_config(view: RepoView, config_file: Path | None, base: str | None) -> RepoConfig:
+def load_repo_config(
+    view: RepoView, config_file: Path | None, base: str | None, *, baseline: bool = True
+) -> RepoConfig:
     """``--config FILE``; else the base revision's file with ``--base``; else the work tree's;
     with the baseline it names, from the same revision (``--config``: the work tree's)."""
-    from workers.engine.baseline import with_baseline
+    from workers.engine.baseline import config_at, with_baseline
 
-    config = _repo_config(view, config_file, base)
-    if base is not None:
-        return with_baseline(config, lambda p: _show(view, base, p), f"{base}:")
-    return with_baseline(config, lambda p: _read_view(view, p))
+    if config_file is not None:
+        try:
+            given = config_file.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise ConfigError(f"--config {config_file}: {exc.strerror}") from exc
+        config = parse_config(given, str(config_file), rule_ids())
+        return with_baseline(config, lambda p: _read_view(view, p)) if baseline else config
+    if base is None:
+        return config_at(lambda p: _read_view(view, p), baseline=baseline)
+    if _read_view(view, CONFIG_PATH) != _show(view, base, CONFIG_PATH):
+        click.echo(
+            f"prgate: using {CONFIG_PATH} as it is on {base}; the change to it here "
+            "takes effect after merge",
+            err=True,
+        )
+    return config_at(lambda p: _show(view, base, p), f"{base}:", baseline=baseline)
 
 
 def _show(view: RepoView, rev: str, path: str) -> str | None:
@@ -63,29 +77,6 @@ def _read_view(view: RepoView, path: str) -> str | None:
         raise ConfigError(str(exc)) from exc
 
 
-def _repo_config(view: RepoView, config_file: Path | None, base: str | None) -> RepoConfig:
-    known = rule_ids()
-    if config_file is not None:
-        try:
-            given = config_file.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise ConfigError(f"--config {config_file}: {exc.strerror}") from exc
-        return parse_config(given, str(config_file), known)
-    if base is not None:
-        on_base = _show(view, base, CONFIG_PATH)  # None: the base has no config, defaults
-        if _worktree_config(view) != on_base:
-            click.echo(
-                f"prgate: using {CONFIG_PATH} as it is on {base}; the change to it here "
-                "takes effect after merge",
-                err=True,
-            )
-        if on_base is None:
-            return RepoConfig()
-        return parse_config(on_base, f"{base}:{CONFIG_PATH}", known)
-    text = _worktree_config(view)
-    return parse_config(text, CONFIG_PATH, known) if text is not None else RepoConfig()
-
-
 def _repo_prefix(path: Path) -> str:
     """The checked folder's path from its git repository's root ("" at the root or outside
     git): code scanning resolves SARIF URIs against the repository root."""
@@ -96,10 +87,6 @@ def _repo_prefix(path: Path) -> str:
         return ""
     rel = Path(os.path.relpath(path.resolve(), Path(top).resolve())).as_posix()
     return "" if rel == "." else rel
-
-
-def _worktree_config(view: RepoView) -> str | None:
-    return _read_view(view, CONFIG_PATH)
 
 
 def _only(text: str) -> Callable[[F], F]:
@@ -197,7 +184,8 @@ def baseline(path: Path, only: tuple[str, ...], output: Path | None) -> None:
 
     try:
         view = open_view(path)
-        config = _repo_config(view, None, None)  # the findings of now, the old baseline aside
+        # the findings of now, the old baseline aside
+        config = load_repo_config(view, None, None, baseline=False)
         report = check_repository(view, config, only=only)
     except (RepoError, ConfigError) as exc:
         _fail(str(exc))
@@ -208,7 +196,7 @@ def baseline(path: Path, only: tuple[str, ...], output: Path | None) -> None:
     text = render_baseline(report.findings)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text + "\n", encoding="utf-8")
-    count = text.count('"fingerprint"')
+    count = len(json.loads(text)["findings"])
     click.echo(
         f"prgate: {count} finding(s) accepted in {target}; commit it: the App reads it from "
         "the base branch, pre-commit from what is staged"
@@ -221,7 +209,6 @@ def baseline(path: Path, only: tuple[str, ...], output: Path | None) -> None:
 def pre_commit(only: tuple[str, ...], files: tuple[Path, ...]) -> None:
     """Check what is staged, gating FILES (the files pre-commit passes: those the commit
     changes). Run from the repository's root, as pre-commit runs hooks."""
-    from workers.engine.baseline import with_baseline
     from workers.engine.formats.text import render_text
     from workers.engine.git import toplevel
     from workers.engine.repo import GitCommitView
@@ -234,9 +221,7 @@ def pre_commit(only: tuple[str, ...], files: tuple[Path, ...]) -> None:
         # the index as a tree: what this commit will hold, not what the work tree has
         tree = run_git(top, ["write-tree"]).decode().strip()
         view = GitCommitView(top, tree, tree=True)
-        text = view.read_one(CONFIG_PATH)
-        config = parse_config(text, CONFIG_PATH, rule_ids()) if text is not None else RepoConfig()
-        config = with_baseline(config, lambda p: _read_view(view, p))
+        config = load_repo_config(view, None, None)  # the staged config and baseline
         staged = {Path(os.path.relpath(Path(f).resolve(), top.resolve())).as_posix() for f in files}
         report = check_repository(view, config, only=only, changed=staged)
     except (RepoError, ConfigError) as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
-from workers.engine.config import ConfigError, RepoConfig
+from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.findings import Finding
 
 VERSION = 1
@@ -66,3 +66,18 @@ def with_baseline(
     if text is None:
         return config
     return config.with_baseline(parse_baseline(text, f"{where}{config.baseline}"))
+
+
+def config_at(
+    read: Callable[[str], str | None], where: str = "", *, baseline: bool = True
+) -> RepoConfig:
+    """The configuration of one revision, as ``read`` (a path -> text or None) finds it
+    there: ``.github/prgate.yml`` (defaults without one) and, unless ``baseline`` is
+    False, the findings its baseline accepts. ``where`` prefixes messages (``main:``)."""
+    from workers.engine.registry import rule_ids
+
+    text = read(CONFIG_PATH)
+    config = RepoConfig()
+    if text is not None:
+        config = parse_config(text, f"{where}{CONFIG_PATH}", rule_ids())
+    return with_baseline(config, read, where) if baseline else config

@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workers.checks.hook_validation.settings import HookValidationSettings
-from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
+from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig
 from workers.engine.findings import Note
-from workers.engine.registry import rule_ids
 from workers.github.types import PullState, RunRef, RunUpdate
 from workers.jobs.checkout import (
     RepoCache,
@@ -188,19 +187,13 @@ def _report(
 def _base_config(cache: RepoCache, base_sha: str, base_ref: str) -> RepoConfig:
     """``.github/prgate.yml`` as it is on the base branch, with its baseline from there too: a
     PR can neither switch off its own gate nor accept its own findings."""
-    from workers.engine.baseline import with_baseline
-
-    data = cache.show(base_sha, CONFIG_PATH)
-    config = RepoConfig()
-    if data is not None:
-        text = data.decode("utf-8-sig", "replace")
-        config = parse_config(text, f"{base_ref}:{CONFIG_PATH}", rule_ids())
+    from workers.engine.baseline import config_at
 
     def read(path: str) -> str | None:
         found = cache.show(base_sha, path)
         return found.decode("utf-8-sig", "replace") if found is not None else None
 
-    return with_baseline(config, read, f"{base_ref}:")
+    return config_at(read, f"{base_ref}:")
 
 
 def _engine(path: Path, config: RepoConfig, enabled: list[str], base: str) -> Report | None:

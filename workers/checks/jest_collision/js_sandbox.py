@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-import sys
 from importlib import resources
 from typing import Any
 
@@ -231,34 +230,6 @@ def _bootstrap() -> str:
     )
 
 
-def _quiet_late_v8_reports() -> None:
-    """Drop one benign message mini-racer prints after a timed-out evaluation.
-
-    When an evaluation is stopped at its time limit, V8 reports the end of the
-    terminated script once the context is being closed, on mini-racer's event
-    loop, which is closed by then: Python prints "Exception ignored ... Event loop
-    is closed" with a traceback for each, though nothing is wrong (the isolate is
-    disposed, nothing keeps running). Only that exact report from mini-racer's
-    callback is dropped; every other unraisable exception still reaches the
-    previous hook.
-    """
-    previous = sys.unraisablehook
-    if getattr(previous, "_prgate_v8", False):
-        return
-
-    def hook(report: Any) -> None:
-        late = (
-            isinstance(report.exc_value, RuntimeError)
-            and str(report.exc_value) == "Event loop is closed"
-            and "mr_callback" in getattr(report.object, "__qualname__", "")
-        )
-        if not late:
-            previous(report)
-
-    hook._prgate_v8 = True  # type: ignore[attr-defined]
-    sys.unraisablehook = hook
-
-
 def _collect(
     tree: Tree,
     path: str,
@@ -376,7 +347,6 @@ def _run(
         "            ? e.name + ': ' + e.message : String(e); });"
         " } else { globalThis.__result = __serialize(c) ?? 'null'; } })();"
     )
-    _quiet_late_v8_reports()
     limit = timeout_seconds()
     try:
         engine = js_engine.start(limit, HEAP_BYTES, _engine_name())
