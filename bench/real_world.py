@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workers.engine.config import RepoConfig  # noqa: E402
+from workers.engine.config import RepoConfig, config_from  # noqa: E402
 from workers.engine.repo import open_view  # noqa: E402
 from workers.engine.runner import check_repository  # noqa: E402
 
@@ -49,7 +49,7 @@ class Row:
 
 
 def _judge(repo: dict[str, Any], dest: Path, render: bool) -> Row:
-    config = RepoConfig.model_validate({"hook-validation": {"render": True}}) if render else None
+    config = config_from({"hook-validation": {"render": True}}) if render else None
     started = time.perf_counter()
     report = check_repository(open_view(dest), config or RepoConfig())
     seconds = time.perf_counter() - started

@@ -29,11 +29,15 @@ from pathlib import Path
 PYTHON = Path(sys.executable)
 PRGATE = PYTHON.parent / "prgate"
 JEST_ARGS = ("--listTests", "--no-cache", "--no-watchman")
+# As a user runs it: an installed package has its bytecode, so nothing is compiled per run
+# (an editable checkout writes it on the warm-up run). PYTHONDONTWRITEBYTECODE, set on some
+# machines, would make every round compile prgate's sources afresh.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def _time(cmd: Sequence[str], cwd: Path | None = None) -> float:
     started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=ENV)
     elapsed = time.perf_counter() - started
     if proc.returncode not in (0, 1):  # 1: findings; anything else did not run
         sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr[-2000:]}")
@@ -66,7 +70,7 @@ def _slowest_imports(repo: Path, count: int = 10) -> list[tuple[int, str]]:
     proc = subprocess.run(
         [str(PYTHON), "-X", "importtime", "-m", "workers.cli", "check", "--only",
          "jest-collision", str(repo)],
-        capture_output=True, text=True,
+        capture_output=True, text=True, env=ENV,
     )  # fmt: skip
     rows = []
     for line in proc.stderr.splitlines():

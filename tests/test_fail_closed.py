@@ -57,11 +57,11 @@ def test_a_padded_root_package_json_is_not_a_pass(repo: Repo) -> None:
 
 
 def test_a_padded_run_from_package_json_is_not_a_pass(repo: Repo) -> None:
-    from workers.engine.config import RepoConfig
+    from workers.engine.config import config_from
 
     app = _pkg("app", jest={"roots": ["<rootDir>"]}, description=PADDING)
     path = repo({"app/package.json": app, "app/x/package.json": _pkg("x")})
-    config = RepoConfig.model_validate({"jest-collision": {"run-from": ["app"]}})
+    config = config_from({"jest-collision": {"run-from": ["app"]}})
     [result] = check(path, config, only=("jest-collision",)).results
     assert result.error is not None and "app/package.json" in result.error
 

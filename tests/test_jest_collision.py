@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tests.conftest import SEED, check, make_repo, write_files
 from workers.checks.jest_collision.check import json_fix
 from workers.checks.jest_collision.js_regex import JsRegexError, compile_js
-from workers.engine.config import RepoConfig
+from workers.engine.config import config_from
 from workers.engine.findings import Level
 from workers.engine.runner import Report
 
@@ -27,7 +27,7 @@ def pkg(name: str | None = None, **extra: object) -> str:
 
 
 def run(path: Path, **settings_: object) -> Report:
-    config = RepoConfig.model_validate({"jest-collision": settings_}) if settings_ else None
+    config = config_from({"jest-collision": settings_}) if settings_ else None
     return check(path, config, only=ONLY)
 
 

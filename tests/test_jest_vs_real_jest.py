@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import check, write_files
 from tests.jest_oracle import prgate_reports, run_jest
-from workers.engine.config import RepoConfig
+from workers.engine.config import config_from
 
 
 def pkg(name: object = None, **extra: object) -> str:
@@ -227,7 +227,7 @@ def test_prgate_reports_what_jest_reports(tmp_path: Path, scenario: Scenario, ma
     write_files(workspace, scenario.files)
     jest = run_jest(major, workspace, project_dirs=scenario.project_dirs)
 
-    config = RepoConfig.model_validate({"jest-collision": {"jest-version": major}})
+    config = config_from({"jest-collision": {"jest-version": major}})
     result = check(workspace, config, only=("jest-collision",)).results[0]
     assert result.error is None, result.error
     rules = [f.rule for f in result.findings]
@@ -258,7 +258,7 @@ def test_three_copies_jest_names_two_prgate_names_all(tmp_path: Path, major: int
         },
     )
     jest = run_jest(major, workspace)
-    config = RepoConfig.model_validate({"jest-collision": {"jest-version": major}})
+    config = config_from({"jest-collision": {"jest-version": major}})
     ours = prgate_reports(check(workspace, config, only=("jest-collision",)).findings)
     assert len(jest.reports) == 1
     [(kind, name, jest_files)] = jest.reports
@@ -282,7 +282,7 @@ def test_the_suggested_fix_makes_jest_quiet(tmp_path: Path, major: int) -> None:
         },
     )
     assert run_jest(major, workspace).reports
-    config = RepoConfig.model_validate({"jest-collision": {"jest-version": major}})
+    config = config_from({"jest-collision": {"jest-version": major}})
     [finding] = check(workspace, config, only=("jest-collision",)).findings
     assert finding.fix_path == "jest.config.json" and finding.fix_line is not None
     assert finding.fix is not None and "<rootDir>/apps/copier-smoke-example/" in finding.fix

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import check, write_files
 from workers.checks.jest_collision import nx_jest
 from workers.checks.jest_collision.config import Tree, Unpredictable
-from workers.engine.config import RepoConfig
+from workers.engine.config import config_from
 from workers.engine.findings import CheckResult
 from workers.engine.repo import open_view
 
@@ -75,7 +75,7 @@ def workspace(nx_version: str = "22.7.2", nx: dict[str, object] | None = None) -
 
 def run(tmp_path: Path, files: dict[str, str]) -> CheckResult:
     write_files(tmp_path / "ws", files)
-    config = RepoConfig.model_validate({"jest-collision": {"jest-version": 30}})
+    config = config_from({"jest-collision": {"jest-version": 30}})
     return check(tmp_path / "ws", config, only=("jest-collision",)).results[0]
 
 

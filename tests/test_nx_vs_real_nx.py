@@ -22,7 +22,7 @@ from tests.npm_cache import npm_install
 from tests.test_nx_jest import PLUGIN, explicit, pkg, project_config, workspace
 from workers.checks.jest_collision import nx_jest
 from workers.checks.jest_collision.config import Tree
-from workers.engine.config import RepoConfig
+from workers.engine.config import config_from
 from workers.engine.repo import open_view
 
 NX = "23.2.1"
@@ -130,7 +130,7 @@ def test_get_jest_projects_as_nx_returns_it(tmp_path: Path, nx_home: Path, name:
 def test_collisions_in_an_nx_workspace_as_jest_reports_them(tmp_path: Path, nx_home: Path) -> None:
     ws = tmp_path / "ws"
     write_files(ws, workspace(NX))
-    config = RepoConfig.model_validate({"jest-collision": {"jest-version": 30}})
+    config = config_from({"jest-collision": {"jest-version": 30}})
     result = check(ws, config, only=("jest-collision",)).results[0]
     assert result.error is None, result.error
     mine = prgate_reports(result.findings)

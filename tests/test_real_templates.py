@@ -430,9 +430,9 @@ def test_a_config_that_computes_its_require_path(repo: Repo) -> None:
         "ignored/package.json": json.dumps({"name": "same"}),
     }  # fmt: skip
     path = repo(files)
-    from workers.engine.config import RepoConfig
+    from workers.engine.config import config_from
 
-    settings = RepoConfig.model_validate({"jest-collision": {"run-from": ["tools/jest"]}})
+    settings = config_from({"jest-collision": {"run-from": ["tools/jest"]}})
     [result] = check(path, settings, only=["jest-collision"]).results
     assert result.error is None, result.error
     jest = run_jest(29, path, cwd="tools/jest")

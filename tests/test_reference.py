@@ -117,20 +117,36 @@ def test_the_registry_lists_every_rule_of_every_check() -> None:
     assert list(RULE_IDS) == [rule.id for rule in all_rules()]
 
 
-def test_a_check_is_imported_only_when_it_runs(tmp_path: Path) -> None:
+def _check_in_a_child(path: Path, then: str) -> list[str]:
+    """The lines a fresh interpreter prints running `prgate check --only jest-collision PATH`
+    and then ``then`` (code that reads ``sys.modules``)."""
     code = (
         "import sys\n"
         "from workers.cli import main\n"
         "try:\n"
-        f"    main(['check', '--only', 'jest-collision', {str(tmp_path)!r}])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(sorted(m for m in sys.modules if m.startswith('workers.checks.')))\n"
+        f"    main(['check', '--only', 'jest-collision', {str(path)!r}])\n"
+        "except SystemExit as exc:\n"
+        "    print('exit', exc.code)\n"
+        f"{then}\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    loaded = out.strip().splitlines()[-1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.splitlines()
+
+
+def test_a_check_is_imported_only_when_it_runs(tmp_path: Path) -> None:
+    loaded = _check_in_a_child(
+        tmp_path, "print(sorted(m for m in sys.modules if m.startswith('workers.checks.')))"
+    )[-1]
     assert "workers.checks.jest_collision.check" in loaded
     assert "workers.checks.contamination.check" not in loaded
     assert "workers.checks.hook_validation.check" not in loaded
+
+
+def test_a_run_with_no_config_file_leaves_pydantic_and_yaml_unloaded(repo: Repo) -> None:
+    """Start-up is part of every `prgate check` and pre-commit run: the configuration models
+    are plain dataclasses, and pydantic (which validates a file) loads only for a file."""
+    path = repo({"package.json": '{"name": "one"}\n'})
+    out = _check_in_a_child(
+        path, "print(sorted(m for m in ('pydantic', 'yaml', 'click') if m in sys.modules))"
+    )
+    assert out[-2:] == ["exit 0", "['click']"]

@@ -11,10 +11,12 @@ is not what this module produces, so the reference cannot drift from the code.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
 import types
+import typing
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -24,6 +26,7 @@ from pydantic_core import PydanticUndefined
 
 from workers.engine.config import CONFIG_PATH, RepoConfig
 from workers.engine.registry import registry
+from workers.engine.settings_base import key_of
 from workers.shared.settings import Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -47,7 +50,7 @@ def _type_text(annotation: Any) -> str:
         return f"map of {_type_text(args[0])} to {_type_text(args[1])}"
     if hasattr(annotation, "__metadata__"):  # Annotated[...]
         return _type_text(get_args(annotation)[0])
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if dataclasses.is_dataclass(annotation):
         return "mapping"
     names = {str: "text", int: "whole number", float: "number", bool: "`true` \\| `false`"}
     return names.get(annotation, getattr(annotation, "__name__", str(annotation)))
@@ -87,21 +90,37 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
-def _config_rows(model: type[BaseModel], prefix: str) -> list[str]:
+def _config_default(field: dataclasses.Field[Any]) -> str:
+    """A configuration field's default, as a reader writes it in YAML/JSON."""
+    if field.default_factory is not dataclasses.MISSING:
+        value = field.default_factory()
+    elif field.default is dataclasses.MISSING:
+        return "required"
+    else:
+        value = field.default
+    if value is None:
+        return "—"
+    return "" if dataclasses.is_dataclass(value) else f"`{json.dumps(value)}`"
+
+
+def _config_rows(model: type[Any], prefix: str) -> list[str]:
+    """One row per key of a configuration dataclass (``workers.engine.settings_base``), then
+    the rows of a section or a list of mappings under it."""
     rows = []
-    for name, field in model.model_fields.items():
-        key = prefix + (field.alias or name)
-        annotation = field.annotation
+    hints = typing.get_type_hints(model)
+    for field in dataclasses.fields(model):
+        key = prefix + key_of(field)
+        annotation = hints[field.name]
         rows.append(
-            f"| `{key}` | {_type_text(annotation)} | {_cell(_default_text(field))} "
-            f"| {_cell(field.description or '')} |"
+            f"| `{key}` | {_type_text(annotation)} | {_cell(_config_default(field))} "
+            f"| {_cell(field.metadata.get('description', ''))} |"
         )
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            rows += _config_rows(annotation, key + ".")
+        if dataclasses.is_dataclass(annotation):
+            rows += _config_rows(annotation, key + ".")  # type: ignore[arg-type]
         elif get_origin(annotation) is list:
             (item,) = get_args(annotation)
-            if isinstance(item, type) and issubclass(item, BaseModel):
-                rows += _config_rows(item, key + "[].")
+            if dataclasses.is_dataclass(item):
+                rows += _config_rows(item, key + "[].")  # type: ignore[arg-type]
     return rows
 
 

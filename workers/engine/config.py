@@ -24,21 +24,22 @@ request's base branch; ``prgate check --base REF`` does the same.
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from collections.abc import Mapping, Sequence
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, create_model
+from dataclasses import dataclass
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from workers.engine.findings import Finding, Level
-from workers.engine.settings_base import CheckSettings
-from workers.engine.settings_base import Strict as _Strict
+from workers.engine.settings_base import STRICT, CheckSettings, config_field, key_of
 
 if TYPE_CHECKING:
     import pathspec
     import yaml
+    from pydantic import TypeAdapter
 
-# yaml and pathspec are imported where used: most runs have no config file and
+# yaml, pathspec and pydantic are imported where used: most runs have no config file and
 # no patterns, and start-up time is part of every `prgate check`.
 
 CONFIG_PATH = ".github/prgate.yml"
@@ -63,36 +64,53 @@ class ConfigError(Exception):
         return cls("\n".join(f"{source}:{line}: {msg}" for line, msg in problems), problems)
 
 
-class AllowEntry(_Strict):
-    path: str = Field(description="gitignore-style pattern of the paths this exception covers.")
-    rule: str = Field(description="Full rule id, e.g. `contamination/env-file`.")
-    reason: str = Field(min_length=1, description="Why the exception is accepted.")
+@dataclass(frozen=True)
+class AllowEntry:
+    __pydantic_config__: ClassVar[dict[str, Any]] = STRICT
+
+    path: str = config_field(
+        description="gitignore-style pattern of the paths this exception covers."
+    )
+    rule: str = config_field(description="Full rule id, e.g. `contamination/env-file`.")
+    reason: str = config_field(min_length=1, description="Why the exception is accepted.")
 
 
-class RepoConfigBase(_Strict):
-    """The repository-wide settings and what every configuration can answer. The checks'
-    own sections (``contamination``, ``jest-collision``, ...) are fields that
-    ``RepoConfig`` adds from each check's settings model (``registry.SETTINGS``)."""
+class RepoConfigBase:
+    """The repository-wide settings and what every configuration can answer. ``RepoConfig``
+    is the frozen dataclass made of the checks' own sections (``contamination``,
+    ``jest-collision``, ...: each check's settings model, ``registry.SETTINGS``) and the
+    repository-wide keys (``REPO_FIELDS``), in the order the README documents."""
 
-    # The repository-wide keys, declared for type checkers; at run time ``_compose`` adds
-    # them after the checks' sections (REPO_FIELDS), the order the README documents.
-    if TYPE_CHECKING:
-        paths_ignore: list[str] = Field(default_factory=list)
-        template_roots: list[str] = Field(default_factory=list)
-        allow: list[AllowEntry] = Field(default_factory=list)
-        baseline: str = BASELINE_PATH
+    __pydantic_config__: ClassVar[dict[str, Any]] = STRICT
 
-    _accepted: frozenset[str] = PrivateAttr(default_factory=frozenset)
+    if TYPE_CHECKING:  # the fields ``_compose`` adds, declared for type checkers
+        paths_ignore: list[str]
+        template_roots: list[str]
+        allow: list[AllowEntry]
+        baseline: str
+
+        def __init__(self, **fields: Any) -> None: ...
+
+    def _replace(self, **changes: Any) -> RepoConfig:
+        copy = dataclasses.replace(self, **changes)  # type: ignore[type-var]
+        copy.__dict__["_accepted"] = self._accepted
+        return copy
+
+    @property
+    def _accepted(self) -> frozenset[str]:
+        found = self.__dict__.get("_accepted", frozenset())
+        assert isinstance(found, frozenset)
+        return found
 
     def with_check(self, check: str, **updates: Any) -> RepoConfig:
         """This configuration with ``check``'s settings updated (``render=True``...)."""
-        changed = self.settings(check).model_copy(update=updates)
-        return self.model_copy(update={check.replace("-", "_"): changed})
+        changed = dataclasses.replace(self.settings(check), **updates)
+        return self._replace(**{check.replace("-", "_"): changed})
 
     def with_baseline(self, fingerprints: frozenset[str]) -> RepoConfig:
         """This configuration, accepting the findings with these fingerprints."""
-        copy = self.model_copy()
-        copy._accepted = fingerprints
+        copy = self._replace()
+        copy.__dict__["_accepted"] = fingerprints
         return copy
 
     def accepted(self, finding: Finding) -> bool:
@@ -134,33 +152,40 @@ class RepoConfigBase(_Strict):
         return None if setting == "off" else Level(setting)
 
 
-REPO_FIELDS: dict[str, Any] = {
-    "paths_ignore": (
+REPO_FIELDS: list[tuple[str, Any, Any]] = [
+    (
+        "paths_ignore",
         list[str],
-        Field(
+        config_field(
             default_factory=list,
             alias="paths-ignore",
             description="gitignore-style patterns of paths no check reports on.",
         ),
     ),
-    "template_roots": (
+    (
+        "template_roots",
         list[str],
-        Field(
+        config_field(
             default_factory=list,
             alias="template-roots",
             description="Extra folders treated as template roots, besides the ones found.",
         ),
     ),
-    "allow": (list[AllowEntry], Field(default_factory=list, description="Accepted exceptions.")),
-    "baseline": (
+    (
+        "allow",
+        list[AllowEntry],
+        config_field(default_factory=list, description="Accepted exceptions."),
+    ),
+    (
+        "baseline",
         str,
-        Field(
+        config_field(
             BASELINE_PATH,
             description="Findings accepted as they are (`prgate baseline` writes the file), "
             "read from the same revision as this file; a finding in it does not fail.",
         ),
     ),
-}
+]
 
 
 def _compose() -> type[RepoConfigBase]:
@@ -169,17 +194,27 @@ def _compose() -> type[RepoConfigBase]:
     from workers.engine.registry import settings_model
     from workers.shared.names import CHECK_NAMES
 
-    fields: dict[str, Any] = {}
+    fields: list[tuple[str, Any, Any]] = []
     for name in CHECK_NAMES:
         section = settings_model(name)
         field = name.replace("-", "_")
-        alias = name if field != name else None
-        fields[field] = (
-            section,
-            Field(default_factory=section, alias=alias, description=f"The {name} check."),
+        fields.append(
+            (
+                field,
+                section,
+                config_field(
+                    default_factory=section,
+                    alias=name if field != name else None,
+                    description=f"The {name} check.",
+                ),
+            )
         )
-    composed: type[RepoConfigBase] = create_model(
-        "RepoConfig", __base__=RepoConfigBase, __module__=__name__, **fields, **REPO_FIELDS
+    composed: type[RepoConfigBase] = dataclasses.make_dataclass(
+        "RepoConfig",
+        [*fields, *REPO_FIELDS],
+        bases=(RepoConfigBase,),
+        namespace={"__module__": __name__},
+        frozen=True,
     )
     return composed
 
@@ -190,11 +225,46 @@ else:
     RepoConfig = _compose()
 
 
+def config_from(data: Mapping[str, Any]) -> RepoConfig:
+    """A configuration from already-parsed data (a YAML mapping); pydantic's
+    ``ValidationError`` when it does not fit (``parse_config`` turns that into lines)."""
+    return _adapter().validate_python(_yaml_off(data))
+
+
+@cache
+def _adapter() -> TypeAdapter[RepoConfig]:
+    """pydantic's validator of ``RepoConfig``, built on first use."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(RepoConfig)
+
+
+def _yaml_off(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """YAML 1.1 reads an unquoted `off` (and `no`) as false; under ``rules`` that is what
+    the user meant."""
+    fixed = dict(data)
+    for key, section in data.items():
+        rules = section.get("rules") if isinstance(section, dict) else None
+        if isinstance(rules, dict) and False in rules.values():
+            fixed[key] = {
+                **section,
+                "rules": {k: "off" if v is False else v for k, v in rules.items()},
+            }
+    return fixed
+
+
+def config_dump(config: RepoConfig) -> dict[str, Any]:
+    """The configuration as plain data, with the keys a file uses (``/prgate config``)."""
+    dumped: dict[str, Any] = _adapter().dump_python(config, by_alias=True, mode="json")
+    return dumped
+
+
 def parse_config(
     text: str, source: str = CONFIG_PATH, known_rules: Sequence[str] = ()
 ) -> RepoConfig:
     """Parse and validate config text; raise ConfigError naming line and key."""
     import yaml
+    from pydantic import ValidationError
 
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -211,7 +281,7 @@ def parse_config(
             source, [(1, f"the file must be a mapping of settings, not {type(data).__name__}")]
         )
     try:
-        config = RepoConfig.model_validate(data)
+        config = config_from(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -219,7 +289,7 @@ def parse_config(
             line = _line_of(node, loc)
             key = ".".join(str(p) for p in loc) or "(top level)"
             msg = err["msg"]
-            if err["type"] == "extra_forbidden":
+            if err["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
                 msg = f"unknown key; allowed here: {', '.join(_allowed_keys(loc))}"
             problems.append((line, f"{key}: {msg}"))
         raise ConfigError.at(source, problems) from exc
@@ -262,21 +332,19 @@ def _check_rules(
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    model: type[BaseModel] = RepoConfig
+    model: Any = RepoConfig
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        field = next(
-            (f for n, f in model.model_fields.items() if part in (n, f.alias)),
-            None,
-        )
-        ann = getattr(field, "annotation", None) if field else None
+        hints = typing.get_type_hints(model)
+        field = next((f for f in dataclasses.fields(model) if part in (f.name, key_of(f))), None)
+        ann = hints.get(field.name) if field else None
         args = getattr(ann, "__args__", ())
-        candidates = [a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)]
+        candidates = [a for a in (ann, *args) if dataclasses.is_dataclass(a)]
         if not candidates:
             return []
         model = candidates[0]
-    return [f.alias or n for n, f in model.model_fields.items()]
+    return [key_of(f) for f in dataclasses.fields(model)]
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
@@ -306,7 +374,7 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
 def config_schema() -> Mapping[str, Any]:
     """JSON schema of the configuration, for editors (``prgate config schema``; the copy in
     ``docs/prgate.schema.json`` is held equal to it by a test)."""
-    schema = RepoConfig.model_json_schema(by_alias=True)
+    schema = _adapter().json_schema(by_alias=True)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "prgate configuration (.github/prgate.yml)",

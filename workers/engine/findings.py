@@ -8,10 +8,15 @@ a secret's value).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+# Plain dataclasses, not pydantic models: every `prgate check` and pre-commit run builds
+# these, and nothing here is validated from outside input (start-up time, issue 19).
 
 
 class Level(StrEnum):
@@ -23,10 +28,9 @@ class Level(StrEnum):
 LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTE: 2}
 
 
-class RuleInfo(BaseModel):
+@dataclass(frozen=True)
+class RuleInfo:
     """Static description of a rule, used for SARIF ``tool.driver.rules`` and docs."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str  # "<check>/<rule>"
     level: Level
@@ -60,9 +64,8 @@ class RuleInfo(BaseModel):
         )
 
 
-class Finding(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True)
+class Finding:
     rule: str
     level: Level
     path: str
@@ -76,7 +79,7 @@ class Finding(BaseModel):
     fix_path: str | None = None
     fix_line: int | None = None
     related: tuple[str, ...] = ()
-    key: str = Field(default="", exclude=True, repr=False)
+    key: str = field(default="", repr=False)  # left out of as_dict(): it may quote a subject
     pre_existing: bool = False
     suppressed: str | None = None  # the reason from an ``allow`` entry
 
@@ -88,8 +91,7 @@ class Finding(BaseModel):
     def paths(self) -> tuple[str, ...]:
         return (self.path, *self.related)
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         parts = [self.rule, self.path, *sorted(self.related), self.key]
         return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:32]
@@ -101,24 +103,38 @@ class Finding(BaseModel):
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.start_line or 0, LEVEL_ORDER[self.level], self.rule)
 
+    def replace(self, **changes: Any) -> Finding:
+        return dataclasses.replace(self, **changes)
 
-class Note(BaseModel):
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as JSON reports carry it: every field but ``key``, then the fingerprint."""
+        doc = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "key"}
+        doc["level"] = str(self.level)
+        doc["related"] = list(self.related)
+        doc["fingerprint"] = self.fingerprint
+        return doc
+
+
+@dataclass(frozen=True)
+class Note:
     """Something the run wants a reader to know that is not a defect (a skipped file)."""
-
-    model_config = ConfigDict(frozen=True)
 
     message: str
     path: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 class CheckError(Exception):
     """The check could not run; the run exits 2 / concludes ``neutral`` with this message."""
 
 
-class CheckResult(BaseModel):
+@dataclass
+class CheckResult:
     check: str
-    findings: list[Finding] = Field(default_factory=list)
-    notes: list[Note] = Field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     error: str | None = None  # set when the check could not run
 
     @property

@@ -50,7 +50,7 @@ BINARY_SNIFF = 8000  # bytes git looks at to decide "binary"; we use the same
 
 
 def max_bytes_from_env() -> int:
-    from workers.shared.settings import SettingsError, setting
+    from workers.shared.engine_env import SettingsError, setting
 
     try:
         return int(setting("max_file_bytes"))

@@ -8,9 +8,9 @@ findings, in one place, the same for every check.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
-
-from pydantic import BaseModel
+from dataclasses import dataclass
 
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckError, CheckResult, Finding, Level
@@ -22,11 +22,12 @@ from workers.engine.spec import CheckSpec
 from workers.shared.names import CHECK_NAMES
 
 
-class Report(BaseModel):
+@dataclass
+class Report:
     target: str
+    results: list[CheckResult]
     base: str | None = None
     files: int = 0
-    results: list[CheckResult]
 
     @property
     def findings(self) -> list[Finding]:
@@ -81,9 +82,9 @@ def _run_one(
         if changed is not None and not any(_touched(p, changed) for p in finding.paths):
             update["pre_existing"] = True
             update["level"] = Level.NOTE
-        findings.append(finding.model_copy(update=update))
+        findings.append(finding.replace(**update))
     findings.sort(key=Finding.sort_key)
-    return raw.model_copy(update={"findings": findings})
+    return dataclasses.replace(raw, findings=findings)
 
 
 def _touched(path: str, changed: set[str]) -> bool:

@@ -23,6 +23,7 @@ A pull request's life in the worker:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,7 +156,7 @@ def _add_note(report: Report, check: str, message: str) -> None:
     for n, result in enumerate(report.results):
         if result.check == check:
             notes = [*result.notes, Note(message=message)]
-            report.results[n] = result.model_copy(update={"notes": notes})
+            report.results[n] = dataclasses.replace(result, notes=notes)
 
 
 def _report(

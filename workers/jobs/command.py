@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
+from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, config_dump, parse_config
 from workers.engine.registry import rule_ids
 from workers.github.types import PullState
 from workers.jobs.context import Session
@@ -133,9 +133,7 @@ def _help(session: Session[CommandRequest], state: PullState) -> str:
             return help_text(
                 f"# invalid: every prgate run ends neutral until fixed\n{errors}", source
             )
-    dumped = yaml.safe_dump(
-        config.model_dump(by_alias=True, mode="json"), sort_keys=False, default_flow_style=False
-    )
+    dumped = yaml.safe_dump(config_dump(config), sort_keys=False, default_flow_style=False)
     return help_text(dumped, source)
 
 

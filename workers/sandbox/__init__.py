@@ -296,7 +296,7 @@ def _run(
 @cache
 def unavailable() -> str | None:
     """Why no sandbox can run on this machine, or None when it can (probed once)."""
-    from workers.shared.settings import setting
+    from workers.shared.engine_env import setting
 
     if setting("sandbox") == "off":
         return "the sandbox is switched off (PRGATE_SANDBOX=off)"

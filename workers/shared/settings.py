@@ -8,7 +8,8 @@ so the documentation cannot drift from the code.
 The App reads every value once, at start-up; an invalid value stops the process
 with a message naming the variable rather than failing later inside a request.
 Check code that also runs as ``prgate check`` (no App settings needed) reads its
-few settings one at a time with ``setting()``, validated by the same field.
+few settings one at a time with ``setting()`` (``workers.shared.engine_env``, which
+holds their defaults and meanings), validated by the same field when set.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from workers.shared.engine_env import ENGINE_SETTINGS, SettingsError, setting
+
+__all__ = ["ENV_NAMES", "Settings", "SettingsError", "load_settings", "setting", "validated"]
+
 DEFAULT_WEBHOOK_PATH = "/api/github/webhooks"
-
-
-class SettingsError(Exception):
-    """An environment variable has a value prgate cannot use."""
 
 
 def _env(name: str, default: Any, description: str, *, shown: str | None = None, **kw: Any) -> Any:
@@ -34,6 +35,12 @@ def _env(name: str, default: Any, description: str, *, shown: str | None = None,
     return Field(
         default, validation_alias=name, description=description, json_schema_extra=extra, **kw
     )
+
+
+def _engine(name: str) -> Any:
+    """A field of one of the settings code shared with ``prgate check`` reads (its table)."""
+    spec = ENGINE_SETTINGS[name]
+    return _env(spec.env, spec.default, spec.description, shown=spec.shown, **spec.constraints)
 
 
 class Settings(BaseModel):
@@ -145,36 +152,11 @@ class Settings(BaseModel):
         "`ok-to-test` always asks GitHub afresh",
         ge=0,
     )
-    max_file_bytes: int = _env(
-        "PRGATE_MAX_FILE_BYTES",
-        2 * 1024 * 1024,
-        "largest file a check reads; a larger file is skipped with a note when it is "
-        "only searched, and makes its check could-not-run when the check needs it",
-        gt=0,
-    )
-    render_timeout: float = _env(
-        "PRGATE_RENDER_TIMEOUT", 60.0, "seconds one render may take in render mode", gt=0
-    )
-    sandbox: Literal["auto", "off"] = _env(
-        "PRGATE_SANDBOX",
-        "auto",
-        "`auto` runs template tasks and Jinja extensions in render mode inside an OS sandbox "
-        "(Linux namespaces through util-linux's `unshare`) where one can start; `off` "
-        "always renders with tasks skipped",
-    )
-    js_timeout: float = _env(
-        "PRGATE_JS_TIMEOUT",
-        2.0,
-        "seconds a JS/TS Jest config may run in the embedded JS engine",
-        ge=0.1,
-    )
-    js_engine: Literal["", "quickjs", "v8"] = _env(
-        "PRGATE_JS_ENGINE",
-        "",
-        "the embedded JS engine for Jest configs: `quickjs`, or `v8` (needs prgate[v8]); "
-        "empty: QuickJS where installed, else V8",
-        shown="quickjs",
-    )
+    max_file_bytes: int = _engine("max_file_bytes")
+    render_timeout: float = _engine("render_timeout")
+    sandbox: Literal["auto", "off"] = _engine("sandbox")
+    js_timeout: float = _engine("js_timeout")
+    js_engine: Literal["", "quickjs", "v8"] = _engine("js_engine")
 
     @property
     def api_url(self) -> str:
@@ -233,13 +215,8 @@ def _adapter(name: str) -> TypeAdapter[Any]:
     return TypeAdapter(form)
 
 
-def setting(name: str, env: Mapping[str, str] | None = None) -> Any:
-    """One setting, validated by its ``Settings`` field: for code that runs without the
-    App's settings (``prgate check``), where an unrelated bad variable must not matter."""
-    field = Settings.model_fields[name]
-    raw = (os.environ if env is None else env).get(ENV_NAMES[name])
-    if not raw:
-        return field.default
+def validated(name: str, raw: str) -> Any:
+    """``raw``, the value of the variable of the field ``name``, validated by that field."""
     try:
         return _adapter(name).validate_python(raw)
     except ValidationError as exc:

@@ -262,7 +262,7 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
             fix,
         )
         if level is not None:
-            finding = finding.model_copy(update={"level": level})
+            finding = finding.replace(level=level)
         findings.append(_outside(root, path, finding))
     return findings
 
@@ -332,7 +332,7 @@ def _outside(root: TemplateRoot, path: str, finding: Finding) -> Finding:
     the file, so it cannot poison one (a secret in it is still an error: the secret rule)."""
     if root.rendered(path.rstrip("/")) or finding.level is not Level.ERROR:
         return finding
-    return finding.model_copy(update={"level": Level.WARNING})
+    return finding.replace(level=Level.WARNING)
 
 
 def _symlink_findings(
@@ -420,7 +420,7 @@ def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> F
         finding = _finding(
             "secret", path, message, match.fix, line, key=f"{match.detector}:{ordinal}"
         )
-        return finding.model_copy(update={"level": Level.WARNING})
+        return finding.replace(level=Level.WARNING)
     if match.key is not None:
         message = (
             f"{match.key} has a real-looking value ({match.mask}) on line {line}. "  # noqa: S608

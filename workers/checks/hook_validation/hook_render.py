@@ -270,7 +270,7 @@ def _scan_output(view: RepoView, out: Path, template: TemplateRoot, make: Make) 
     rendered = DirectoryView(out)
     sources = _sources(view, template)
     findings = []
-    result = contamination.run(rendered, RepoConfig.model_validate({"template-roots": [""]}))
+    result = contamination.run(rendered, RepoConfig(template_roots=[""]))
     for f in result.findings:
         source = sources.get(f.path.rstrip("/").rsplit("/", 1)[-1], copier_yml)
         findings.append(make("rendered-contamination", source,

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from workers import sandbox
+from workers.shared.engine_env import SettingsError, setting
 from workers.shared.environ import die_with_parent
-from workers.shared.settings import SettingsError, setting
 
 MEMORY = 1024 * 1024 * 1024  # address space, bytes
 FILE_SIZE = 64 * 1024 * 1024  # largest file the render may write, bytes

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from dataclasses import dataclass
 
-from workers.engine.settings_base import CheckSettings
+from workers.engine.settings_base import CheckSettings, config_field
 
 
+@dataclass(frozen=True)
 class HookValidationSettings(CheckSettings):
-    render: bool = Field(
+    render: bool = config_field(
         False,
         description="Render the template (defaults and unsafe answers) in a sandbox and check "
         "what comes out; on the App only for trusted authors or an approved head.",

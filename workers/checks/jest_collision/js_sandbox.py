@@ -54,7 +54,7 @@ _REMOVE = {
 
 
 def _engine_name() -> str:
-    from workers.shared.settings import SettingsError, setting
+    from workers.shared.engine_env import SettingsError, setting
 
     try:
         return str(setting("js_engine"))
@@ -63,7 +63,7 @@ def _engine_name() -> str:
 
 
 def timeout_seconds() -> float:
-    from workers.shared.settings import SettingsError, setting
+    from workers.shared.engine_env import SettingsError, setting
 
     try:
         return float(setting("js_timeout"))

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import Field
-
-from workers.engine.settings_base import CheckSettings
+from workers.engine.settings_base import CheckSettings, config_field
 
 
+@dataclass(frozen=True)
 class JestCollisionSettings(CheckSettings):
-    run_from: list[str] = Field(
+    run_from: list[str] = config_field(
         default_factory=lambda: ["."],
         alias="run-from",
         description="Folders (repo-relative) your CI runs `jest` in; Jest's config is "
         "looked up from each, as Jest does.",
     )
-    jest_version: Literal[29, 30] | None = Field(
+    jest_version: Literal[29, 30] | None = config_field(
         None,
         alias="jest-version",
         description="Jest major version to predict; default: from the `jest` dependency "

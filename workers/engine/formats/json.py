@@ -18,10 +18,10 @@ def render_json(report: Report) -> str:
             r.check: {
                 "status": r.status,
                 "error": r.error,
-                "notes": [n.model_dump(mode="json") for n in r.notes],
+                "notes": [n.as_dict() for n in r.notes],
             }
             for r in report.results
         },
-        "findings": [f.model_dump(mode="json") for f in report.findings],
+        "findings": [f.as_dict() for f in report.findings],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
