@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -169,8 +170,8 @@ def test_pull_request_opened_end_to_end(world: World) -> None:
     assert on_disk and not any(t.encode() in on_disk for t in tokens)
     assert not any(t in result.stderr or t in serve_log for t in tokens)
     assert token_value not in result.stderr  # the finding's secret is never logged either
-    # the job's worktree is gone
-    assert not any((cache / "worktrees").rglob("*.md"))
+    # the checks read the commit from the cache's object store: no worktree was ever made
+    assert not (cache / "worktrees").exists()
     logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     ended = [r for r in logged if r.get("message") == "checks job ended"]
     assert ended and ended[0]["sha"] == sha and ended[0]["calls"] >= 3
@@ -290,7 +291,13 @@ def test_a_worker_killed_mid_job_never_leaves_a_run_in_progress(
         run = world.fake.run(name)
         assert run.history[-1] == "COMPLETED:NEUTRAL", (name, run.history)
         assert "stopped (killed or lost)" in (run.summary or "")
-    # the killed job's worktree is swept by the next job on the repository
+    # a worktree an earlier version's killed job left is swept by the next job on the repository
+    cache = world.tmp / "cache"
+    (repo_id,) = [p.name.removesuffix(".git") for p in (cache / "repos").glob("*.git")]
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    legacy = cache / "worktrees" / repo_id / f"{socket.gethostname()}-{dead.pid}-0123456789ab"
+    (legacy / "docs").mkdir(parents=True)
     sha2 = push_pr(world, {"docs/b.md": "b\n"})
     world.fake.on_request = None
     serve, base = world.start_serve()
@@ -300,8 +307,7 @@ def test_a_worker_killed_mid_job_never_leaves_a_run_in_progress(
         serve.terminate()
         serve.communicate(timeout=30)
     assert world.worker("--burst").returncode == 0
-    leftovers = list((world.tmp / "cache" / "worktrees").glob("*/*"))
-    assert leftovers == []
+    assert not legacy.exists()
 
 
 def test_a_killed_worker_leaves_no_dispatcher_behind(world: World) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import Tokens, check, git, pairs
 from workers.engine.config import RepoConfig
+from workers.engine.git import RepoError
 from workers.engine.repo import (
     DirectoryView,
     FileSkipped,
@@ -433,3 +434,73 @@ def test_read_many_reads_big_files_whole_and_refuses_what_replaced_a_file(
     got = small.read_many(["edge", "over-edge"])
     assert got["edge"] == files["edge"].encode()
     assert isinstance(got["over-edge"], FileSkipped) and "over the" in str(got["over-edge"])
+
+
+# --- the worker's cache: a commit read from a partial clone, no worktree ---------------------
+
+
+def _cached(repo: Repo, tmp_path: Path, files: dict[str, str]) -> tuple[Path, Path, str]:
+    """(origin, the worker's cache after its fetches, head): a blob-less partial clone whose
+    head blobs came in ``fetch_blobs``' one request."""
+    from workers.jobs.checkout import RepoCache
+
+    origin = repo(files)
+    (origin / "t" / "run.sh").chmod(0o755)
+    os.symlink("run.sh", origin / "t" / "link")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "modes")
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    sha = git(origin, "rev-parse", "HEAD").strip()
+    cache = RepoCache(tmp_path / "cache", 7, origin.as_uri(), "token")
+    cache.fetch(["+refs/heads/main:refs/prgate/default"])
+    missing = cache.fetch_blobs(sha)
+    assert missing == len(files) + 1  # every file and the link's blob, in one fetch
+    assert cache.fetch_blobs(sha) == 0  # warm: nothing left to bring
+    return origin, cache.dir, sha
+
+
+def test_a_commit_in_the_workers_cache_reads_and_exports_as_the_work_tree_does(
+    repo: Repo, tmp_path: Path
+) -> None:
+    from workers.engine.export import export
+
+    files = {"t/run.sh": "#!/bin/sh\necho hi\n", "t/a/b.txt": "b\n", "pkg/package.json": "{}\n"}
+    origin, cache, sha = _cached(repo, tmp_path, files)
+    commit = GitCommitView(cache, sha, seen_at=Path("/home/runner/work/r/r"))
+    work_tree = GitWorktreeView(origin)
+    assert commit.paths() == work_tree.paths()
+    assert commit.read_many(commit.paths(symlinks=False)) == work_tree.read_many(
+        work_tree.paths(symlinks=False)
+    )
+    assert commit.seen_at == Path("/home/runner/work/r/r") and commit.root == cache.resolve()
+    exported = {}
+    for name, view in (("commit", commit), ("work-tree", work_tree)):
+        dest = tmp_path / name
+        assert export(view, "t", dest) == []
+        exported[name] = sorted(
+            (str(p.relative_to(dest)), p.is_symlink(), oct(p.lstat().st_mode & 0o777),
+             os.readlink(p) if p.is_symlink() else p.read_bytes())
+            for p in dest.rglob("*") if not p.is_dir()
+        )  # fmt: skip
+    assert exported["commit"] == exported["work-tree"]
+    assert ("run.sh", False, "0o755", b"#!/bin/sh\necho hi\n") in exported["commit"]
+    assert ("link", True, "0o777", "run.sh") in exported["commit"]
+    commit.close()
+
+
+def test_a_commit_in_the_cache_never_fetches_on_its_own(repo: Repo, tmp_path: Path) -> None:
+    """Without ``fetch_blobs`` the blobs are not there, and the view, which has no
+    credentials, fails (the check could not run) rather than pass on what it lacks."""
+    from workers.jobs.checkout import RepoCache
+
+    origin = repo({"a.txt": "a\n"})
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    sha = git(origin, "rev-parse", "HEAD").strip()
+    cache = RepoCache(tmp_path / "cache", 7, origin.as_uri(), "token")
+    cache.fetch(["+refs/heads/main:refs/prgate/default"])
+    git(cache.dir, "config", "remote.origin.url", str(tmp_path / "gone"))  # unreachable now
+    view = GitCommitView(cache.dir, sha)
+    with pytest.raises(RepoError, match=r"could not fetch \w+ from promisor remote"):
+        check_repository(view, RepoConfig(), only=["contamination"])
+    view.close()

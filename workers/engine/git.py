@@ -29,8 +29,18 @@ class RepoError(Exception):
 
 
 def git_env() -> dict[str, str]:
-    """git's environment: the allow-list (never the App's secrets), no locks, C messages."""
-    return child_env({"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"})
+    """git's environment: the allow-list (never the App's secrets), no locks, C messages,
+    and never a fetch: the engine reads what is there (in a partial clone, a missing blob is
+    an error, not a request to the remote; git older than 2.45 still tries, with no
+    credentials and no prompt)."""
+    return child_env(
+        {
+            "GIT_OPTIONAL_LOCKS": "0",
+            "LC_ALL": "C",
+            "GIT_NO_LAZY_FETCH": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+        }
+    )
 
 
 def git_command(args: Sequence[str]) -> list[str]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import errno
 import os
+import shutil
 import stat
 import subprocess
 import threading
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from workers.engine.beneath import opener
 from workers.engine.git import (
@@ -157,6 +158,9 @@ class RepoView(ABC):
     def __init__(self, root: Path, max_bytes: int | None = None) -> None:
         self.root = root.resolve()
         self.max_bytes = max_bytes if max_bytes is not None else max_bytes_from_env()
+        # where a tool run on a checkout would see the repository (Jest's rootDir, which its
+        # path patterns are matched against): the folder itself, unless the view says
+        self.seen_at = self.root
 
     @property
     @abstractmethod
@@ -308,6 +312,25 @@ class RepoView(ABC):
             return os.readlink(self.root / path)  # reads the link itself, not its target
         except OSError as exc:
             raise FileSkipped(f"{path} could not be read as a link: {exc.strerror}") from None
+
+    def copy_out(self, path: str, target: Path) -> bool:
+        """Write the listed regular file ``path`` to ``target`` whole (no size limit: a
+        render needs every byte), 0755 if it is executable, else 0644; False when it is
+        gone or no longer a regular file. For ``workers.engine.export``."""
+        try:
+            fd = os.open(
+                self.root / path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+            )
+        except OSError:
+            return False  # gone or replaced by a link since it was listed
+        with os.fdopen(fd, "rb") as source:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                return False
+            with open(target, "wb") as out:
+                shutil.copyfileobj(source, out)
+        os.chmod(target, 0o755 if mode & 0o111 else 0o644)
+        return True
 
     def read_text(self, path: str) -> str:
         """Text of a file: UTF-8 (BOM stripped), undecodable bytes replaced; binary refused."""
@@ -524,9 +547,17 @@ class GitCommitView(RepoView):
     ``tree=True`` ``rev`` may name a bare tree (``git write-tree``: what is staged)."""
 
     def __init__(
-        self, root: Path, rev: str, max_bytes: int | None = None, *, tree: bool = False
+        self,
+        root: Path,
+        rev: str,
+        max_bytes: int | None = None,
+        *,
+        tree: bool = False,
+        seen_at: Path | None = None,
     ) -> None:
         super().__init__(root, max_bytes)
+        if seen_at is not None:  # a bare repository: where a checkout of it would be
+            self.seen_at = seen_at
         kind = "tree" if tree else "commit"
         out = run_git(self.root, ["rev-parse", "--verify", "--end-of-options", f"{rev}^{{{kind}}}"])
         self.rev = out.decode().strip()
@@ -579,19 +610,41 @@ class GitCommitView(RepoView):
         paths = self._listing.paths
         return self._records[bisect.bisect_left(paths, path)].split(None, 3)[2]
 
-    def _read_unchecked(self, entry: Entry) -> bytes:
-        # One long-lived `git cat-file --batch` serves every read of this view by blob id.
+    def _ask(self, path: str) -> tuple[IO[bytes], int]:
+        """The reader's output positioned at ``path``'s contents, and their size.
+
+        One long-lived `git cat-file --batch` serves every read of this view by blob id;
+        the caller reads exactly the size, then the newline after it.
+        """
         if self._reader is None:
             self._reader = start_git(self.root, ["cat-file", "--batch"], stdin=True)
         assert self._reader.stdin is not None and self._reader.stdout is not None
-        self._reader.stdin.write(self._blob(entry.path).encode() + b"\n")
+        self._reader.stdin.write(self._blob(path).encode() + b"\n")
         self._reader.stdin.flush()
         header = self._reader.stdout.readline().split()
         if len(header) != 3 or header[1] != b"blob":
-            raise FileSkipped(f"{entry.path} could not be read from {self.description}")
-        data = self._reader.stdout.read(int(header[2]))
-        self._reader.stdout.read(1)  # the newline after the contents
+            raise FileSkipped(f"{path} could not be read from {self.description}")
+        return self._reader.stdout, int(header[2])
+
+    def _read_unchecked(self, entry: Entry) -> bytes:
+        stream, size = self._ask(entry.path)
+        data = stream.read(size)
+        stream.read(1)  # the newline after the contents
         return data
+
+    def copy_out(self, path: str, target: Path) -> bool:
+        stream, size = self._ask(path)
+        with open(target, "wb") as out:
+            while size:
+                chunk = stream.read(min(size, 1 << 20))
+                if not chunk:
+                    raise FileSkipped(f"{path} could not be read from {self.description}")
+                out.write(chunk)
+                size -= len(chunk)
+        stream.read(1)
+        record = self._records[bisect.bisect_left(self._listing.paths, path)]
+        os.chmod(target, 0o755 if record.startswith("100755") else 0o644)
+        return True
 
     def _link_target(self, path: str) -> str:
         # a symlink's blob holds its target

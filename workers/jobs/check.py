@@ -105,8 +105,11 @@ def _run(work: Work) -> str:
         withheld = _render_withheld(work)
         if withheld is not None:
             config = config.with_check("hook-validation", render=False)
-    with work.phase("checkout"), cache.worktree(req.head_sha) as path, work.phase("checks"):
-        report = _engine(path, config, enabled, base_sha)
+    if enabled:
+        with work.phase("blobs"):
+            cache.fetch_blobs(req.head_sha)
+    with work.phase("checks"):
+        report = _engine(cache, req, config, enabled, base_sha)
     if report is not None and withheld is not None:
         _add_note(report, "hook-validation", withheld)
     with work.phase("report"):
@@ -197,14 +200,23 @@ def _base_config(cache: RepoCache, base_sha: str, base_ref: str) -> RepoConfig:
     return config_at(read, f"{base_ref}:")
 
 
-def _engine(path: Path, config: RepoConfig, enabled: list[str], base: str) -> Report | None:
-    from workers.engine.repo import CheckoutView
+def _engine(
+    cache: RepoCache, req: CheckRequest, config: RepoConfig, enabled: list[str], base: str
+) -> Report | None:
+    """The checks on the head commit, read from the cache's object store: no worktree."""
+    from workers.engine.repo import GitCommitView
     from workers.engine.runner import check_repository
 
     if not enabled:
         return None
-    # the job's own fresh worktree: its index lists it, no walk for untracked files
-    return check_repository(CheckoutView(path), config, only=enabled, base=base)
+    # Jest's patterns match absolute paths: give them the path GitHub Actions checks out at,
+    # not the cache's (whose `.git` or `cache` a pattern could match)
+    name = req.repo_full_name.rpartition("/")[2]
+    view = GitCommitView(cache.dir, req.head_sha, seen_at=Path("/home/runner/work") / name / name)
+    try:
+        return check_repository(view, config, only=enabled, base=base)
+    finally:
+        view.close()
 
 
 def _pull_state(work: Work) -> PullState | None:

@@ -1,17 +1,20 @@
-"""Getting a pull request's code onto the worker: a cached partial clone and one worktree per job.
+"""Getting a pull request's code onto the worker: a cached partial clone, and no worktree.
 
 * One bare repository per GitHub repository under ``PRGATE_CACHE_DIR/repos``,
-  fetched with ``--filter=blob:none``: commits and trees come down once, blobs
-  only when a worktree needs them. A file lock serialises the worker
-  processes of one machine on one repository.
+  fetched with ``--filter=blob:none``: commits and trees come down once;
+  ``fetch_blobs`` then brings, in one request, the blobs of the head commit
+  that the cache lacks (on a warm cache, what the pull request changed). The
+  checks read the commit from the object store (``GitCommitView``); render
+  mode writes out only the template it renders. A file lock serialises the
+  worker processes of one machine on one repository's fetches; reads need
+  none (git's object store only grows, and a fetch cut short leaves objects
+  git ignores until a later fetch completes).
 * The token travels in an ``http.extraHeader`` given through git's
   ``GIT_CONFIG_*`` environment variables: never in a URL, never on a command
   line, never in ``.git/config`` (the cached repository's remote URL is the
   plain ``clone_url``). git's error output is scrubbed of it anyway.
-* Each job gets its own worktree, removed when the job ends, even on failure.
-  Worktree folders are named after the host and process that made them; one
-  whose process is gone (a killed worker) is removed by the next job on that
-  repository (the folder, then ``git worktree prune``).
+* Worktrees that an earlier version made (one per job, named after the host
+  and process) are removed by the next fetch once their process is gone.
 * Revisions and refspecs come after ``--end-of-options``: they are validated
   where a delivery enters (``workers.shared.work``), and even so none could ever
   read as an option to git.
@@ -26,7 +29,7 @@ import shutil
 import socket
 import subprocess
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from workers.shared.environ import child_env
@@ -66,12 +69,13 @@ class RepoCache:
             }
         )
 
-    def git(self, args: Sequence[str], cwd: Path | None = None) -> bytes:
+    def git(self, args: Sequence[str], cwd: Path | None = None, stdin: bytes = b"") -> bytes:
         try:
             proc = subprocess.run(
                 ["git", *args],
                 cwd=cwd or self.dir,
                 env=self._env,
+                input=stdin,
                 capture_output=True,
                 timeout=GIT_TIMEOUT,
                 check=False,
@@ -109,13 +113,36 @@ class RepoCache:
         self.git(["config", "remote.origin.url", self.clone_url])
 
     def fetch(self, refspecs: Sequence[str]) -> None:
-        """Fetch refspecs from origin (blobs left out until a worktree needs them)."""
+        """Fetch refspecs from origin: commits and trees (blobs come with ``fetch_blobs``)."""
         with self._locked():
             self._ensure()
+            self._sweep()
             self.git(
                 ["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--filter=blob:none",
                  "--end-of-options", "origin", *refspecs]
             )  # fmt: skip
+
+    def fetch_blobs(self, sha: str) -> int:
+        """Bring every blob of ``sha``'s tree that the cache lacks, in one fetch; the count.
+
+        The checks read the commit from the object store (``GitCommitView``), which
+        must never fetch on its own: it has no credentials, and git's lazy fetch
+        asks for one object at a time. A warm cache lacks only what the pull
+        request changed, so this costs what the change costs.
+        """
+        with self._locked():
+            listed = self.git(["rev-list", "--objects", "--missing=print", "--end-of-options",
+                               f"{sha}^{{tree}}"])  # fmt: skip
+            missing = [line[1:] for line in listed.splitlines() if line.startswith(b"?")]
+            if missing:
+                # what git's own promisor fetch runs, for all of them at once
+                self.git(
+                    ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "--no-tags",
+                     "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none",
+                     "--stdin", "origin"],
+                    stdin=b"\n".join(missing) + b"\n",
+                )  # fmt: skip
+        return len(missing)
 
     def has_commit(self, sha: str) -> bool:
         try:
@@ -157,25 +184,10 @@ class RepoCache:
             return None
         return self.git(["cat-file", "blob", "--end-of-options", f"{rev}:{path}"])
 
-    @contextmanager
-    def worktree(self, sha: str) -> Iterator[Path]:
-        """A detached worktree of ``sha`` for one job; removed afterwards, whatever happens."""
-        path = self.worktrees / f"{socket.gethostname()}-{os.getpid()}-{sha[:12]}"
-        with self._locked():
-            self._sweep()
-            self.worktrees.mkdir(parents=True, exist_ok=True)
-            shutil.rmtree(path, ignore_errors=True)
-            self.git(["worktree", "add", "-q", "--detach", "--end-of-options", str(path), sha])
-        try:
-            yield path
-        finally:
-            with self._locked():
-                shutil.rmtree(path, ignore_errors=True)
-                with suppress(CheckoutError):  # the next job's sweep prunes again
-                    self.git(["worktree", "prune"])
-
     def _sweep(self) -> None:
-        """Remove worktrees of this host's dead processes (killed workers); prune git's list."""
+        """Remove worktrees that an earlier prgate (one worktree per job) left behind when
+        its process died; prune git's list. Jobs make none now; a live one is another
+        worker of this host still on that version, mid-deploy, and is left alone."""
         if self.worktrees.is_dir():
             host = socket.gethostname()
             for child in self.worktrees.iterdir():

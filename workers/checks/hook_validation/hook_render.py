@@ -25,10 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import re
-import shutil
-import stat
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -43,9 +40,10 @@ from workers.checks.copier_questions import (
 from workers.checks.hook_validation.render import render_template
 from workers.checks.template_roots import TemplateRoot
 from workers.engine.config import RepoConfig
+from workers.engine.export import export
 from workers.engine.findings import Finding, Note
 from workers.engine.progress import phase
-from workers.engine.repo import DirectoryView, GitWorktreeView, Kind, RepoView
+from workers.engine.repo import DirectoryView, RepoView
 
 MACHINERY = ("copier.yml", "copier.yaml", ".copierignore")
 
@@ -64,10 +62,6 @@ def render_findings(
     problems: list[str],
 ) -> tuple[list[Finding], list[Note]]:
     copier_yml, settings = template.source, template.settings
-    if not isinstance(view, GitWorktreeView | DirectoryView):
-        return [], [
-            Note(path=copier_yml, message="render mode needs the files on disk; not rendered")
-        ]
     if importlib.util.find_spec("copier") is None:  # the checker alone: no Copier to run
         problems.append(
             f"{copier_yml} was not rendered: render mode runs Copier, which is not installed "
@@ -80,7 +74,7 @@ def render_findings(
     notes: list[Note] = []
     with sandbox.scratch_dir("prgate-render-") as scratch:
         src = scratch / "template"
-        for submodule in _export(view, root, src):
+        for submodule in export(view, root, src):
             notes.append(Note(path=submodule, message=(
                 "a submodule of the template: not rendered (its files come from another "
                 "repository over the network)")))  # fmt: skip
@@ -190,57 +184,6 @@ def _missing_package(view: RepoView, root: str, error: str) -> str | None:
     base = f"{root}/" if root else ""
     own = view.entry(f"{base}{first}.py") is not None or view.has_folder(f"{base}{first}")
     return None if own else module
-
-
-def _export(view: RepoView, folder: str, dest: Path) -> list[str]:
-    """Copy the view's files below ``folder`` into ``dest``, readable by anyone; the submodules.
-
-    Regular files are copied (with their executable bit) and symlinks recreated
-    as links, never followed; folders are 0755 and files 0644 or 0755, so the
-    sandbox's user (nobody, when the worker is root) can read what the
-    worker's own umask or git's object modes would hide from it.
-    """
-    base = view.root / folder if folder else view.root
-    submodules = []
-    # readable by all inside the scratch folder, which is 0700: no other user of the host
-    # can reach it, only the sandbox, where it is bound at its own path
-    dest.mkdir(mode=0o755)
-    os.chmod(dest, 0o755)  # noqa: S103
-    made = {dest}
-    for path in view.below(folder):
-        entry = view.entry(path)
-        if entry is None:
-            continue
-        rel = path[len(folder) + 1 :] if folder else path
-        target = dest / rel
-        if entry.kind is Kind.SUBMODULE:
-            submodules.append(path)
-            continue
-        parent = target.parent
-        if parent not in made:
-            parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-            for p in (parent, *parent.parents):
-                if p == dest or p in made:
-                    break
-                os.chmod(p, 0o755)  # noqa: S103 - see above
-                made.add(p)
-        source = base / rel
-        if entry.kind is Kind.SYMLINK:
-            with contextlib.suppress(OSError):
-                os.symlink(os.readlink(source), target)
-            continue
-        try:
-            fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError:
-            continue  # gone or replaced by a link since it was listed: Copier would not see it
-        with os.fdopen(fd, "rb") as src_file:
-            mode = os.fstat(fd).st_mode
-            if not stat.S_ISREG(mode):
-                continue
-            with open(target, "wb") as out_file:
-                shutil.copyfileobj(src_file, out_file)
-        os.chmod(target, 0o755 if mode & 0o111 else 0o644)
-    return submodules
 
 
 def _sources(view: RepoView, template: TemplateRoot) -> dict[str, str]:

@@ -102,7 +102,7 @@ class Tree:
         self.view = view
         self.jest_major = 30  # the Jest whose behaviour is predicted (set by the check)
         self.notes: list[str] = []  # assumptions a prediction made, for the check's notes
-        self.root = view.root.as_posix()
+        self.root = view.seen_at.as_posix()
         self.load_js = load_js
         self._prefix = self.root + "/"
 
