@@ -9,10 +9,9 @@ manual mocks. Prints, from one run on one tree:
   (builds the haste map from scratch and prints its collisions), installed
   from npm into the test cache;
 * prgate, three ways:
-  - a worker's job: the engine in-process on a fresh ``git worktree add`` of
-    the commit (made anew each round, untimed, as the worker makes one per
-    job), read as the worker reads it (``CheckoutView``: the index is the
-    listing) — what gates a pull request;
+  - a worker's job: the engine in-process on the commit read from the object
+    store, as the worker reads it (``GitCommitView``: no worktree) — what
+    gates a pull request;
   - the engine in-process on the work tree, as ``prgate check`` reads it
     (tracked plus untracked-not-ignored: git walks every folder);
   - ``prgate check --only jest-collision`` as a user runs it (a new process,
@@ -113,7 +112,7 @@ def main() -> int:
     from bench.machine import StealMeter
     from tests.jest_oracle import jest_bin, prgate_reports, run_jest
     from workers.engine.config import RepoConfig
-    from workers.engine.repo import CheckoutView, RepoView, open_view
+    from workers.engine.repo import GitCommitView, RepoView, open_view
     from workers.engine.runner import check_repository
 
     print(f"generating {args.files} files in {args.work} ...", flush=True)
@@ -127,16 +126,6 @@ def main() -> int:
     jest = run_jest(args.jest, args.work)
     steal = StealMeter()
     config = RepoConfig()
-    checkout = args.work.parent / "jest_collision-worktree"
-
-    def check_out() -> None:
-        """What a worker does before the job's checks (not timed): a fresh worktree of the head."""
-        subprocess.run(["git", "worktree", "remove", "-f", str(checkout)], cwd=args.work,
-                       env=GIT_ENV, capture_output=True)  # fmt: skip
-        subprocess.run(["git", "worktree", "add", "-q", "--detach", str(checkout), "HEAD"],
-                       cwd=args.work, check=True, env=GIT_ENV)  # fmt: skip
-
-    check_out()
     prgate = [str(Path(sys.executable).parent / "prgate"), "check", ".", "--only", "jest-collision"]
     commands = {
         "jest": ["node", str(binary), "--listTests", "--no-cache", "--no-watchman"],
@@ -145,7 +134,7 @@ def main() -> int:
         "walk": ["git", "ls-files", "-z", "--others", "--exclude-standard"],
     }
     views: dict[str, Callable[[], RepoView]] = {
-        "worker": lambda: CheckoutView(checkout),
+        "worker": lambda: GitCommitView(args.work, "HEAD"),
         "tree": lambda: open_view(args.work),
     }
     # warm, as a worker is
@@ -153,22 +142,16 @@ def main() -> int:
                for name, make in views.items()}  # fmt: skip
     times: dict[str, list[float]] = {name: [] for name in [*commands, *views]}
     doc: dict[str, Any] = {}
-    try:
-        for _ in range(args.repeat):  # rounds: every contender once per round, so a slow
-            for name, cmd in commands.items():  # stretch of the machine hits all of them
-                took, proc = timed(cmd, args.work, 1)
-                times[name].append(took)
-                if name == "cli":
-                    doc = json.loads(proc.stdout)
-            for name, make in views.items():
-                if name == "worker":
-                    check_out()
-                start = time.perf_counter()
-                reports[name] = check_repository(make(), config, only=["jest-collision"])
-                times[name].append(time.perf_counter() - start)
-    finally:
-        subprocess.run(["git", "worktree", "remove", "-f", str(checkout)], cwd=args.work,
-                       check=True, env=GIT_ENV)  # fmt: skip
+    for _ in range(args.repeat):  # rounds: every contender once per round, so a slow
+        for name, cmd in commands.items():  # stretch of the machine hits all of them
+            took, proc = timed(cmd, args.work, 1)
+            times[name].append(took)
+            if name == "cli":
+                doc = json.loads(proc.stdout)
+        for name, make in views.items():
+            start = time.perf_counter()
+            reports[name] = check_repository(make(), config, only=["jest-collision"])
+            times[name].append(time.perf_counter() - start)
     median = {name: statistics.median(t) for name, t in times.items()}
     jest_time, worker_time = median["jest"], median["worker"]
     ratios = sorted(j / w for j, w in zip(times["jest"], times["worker"], strict=True))
@@ -187,7 +170,7 @@ def main() -> int:
         f"{kinds['duplicate-mock']} duplicate mocks: identical"
     )
     rows = [
-        ("worker job: engine on a fresh worktree", worker_time),
+        ("worker job: engine on the commit", worker_time),
         ("engine in-process, work tree", median["tree"]),
         ("prgate check (new process)", median["cli"]),
     ]

@@ -13,11 +13,14 @@ Measured, each the median of ``--repeat`` pull requests:
 * warm: the cache holds the repository; only the new commits are fetched;
 * baseline, in the same run: ``git clone --filter=blob:none`` plus checkout of
   the same head over the same server — the least any CI job pays to look at
-  the code;
+  the code — and that clone's fetch alone, without the checkout;
 
 and prints the ratios against the baseline and the GitHub API calls per PR.
 
-    python3 dev.py bench worker_e2e [--files 10000] [--packages 1000] [--repeat 3]
+    python3 dev.py bench worker_e2e [--files 10000] [--packages 1000] [--repeat 3] [--changed 1]
+
+``--changed N`` makes each pull request change N files (new ones under
+``docs/``) instead of one, to show that the cost follows the change.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=10_000)
     ap.add_argument("--packages", type=int, default=1_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--changed", type=int, default=1, help="files each pull request adds")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="prgate-bench-e2e-"))
@@ -102,6 +106,7 @@ def main() -> int:
         warm: list[float] = []
         calls: list[int] = []
         baseline: list[float] = []
+        fetch_only: list[float] = []
         phases: list[dict[str, int]] = []
         n = 0
         try:
@@ -113,7 +118,7 @@ def main() -> int:
                 try:
                     for kind in ("cold", "warm"):
                         n += 1
-                        sha = _push(work, bare, n)
+                        sha = _push(work, bare, n, args.changed)
                         fake.add_pull(n, sha)
                         before = len(fake.requests)
                         start = time.perf_counter()
@@ -127,7 +132,9 @@ def main() -> int:
                     worker.wait(30)
                     log.close()
                 phases.extend(_phases(tmp / f"worker{round_}.log"))
-                baseline.append(_clone(tmp, server, fake, sha))
+                fetched, cloned = _clone(tmp, server, fake, sha)
+                fetch_only.append(fetched)
+                baseline.append(cloned)
         finally:
             serve.terminate()
             serve.wait(30)
@@ -135,11 +142,13 @@ def main() -> int:
                 embedded.stop()
     shutil.rmtree(tmp, ignore_errors=True)
 
-    b, c, w = (statistics.median(x) for x in (baseline, cold, warm))
-    print(f"repository: {files} files, {args.packages} package.json; clean PR adding one file")
+    b, f, c, w = (statistics.median(x) for x in (baseline, fetch_only, cold, warm))
+    print(f"repository: {files} files, {args.packages} package.json; "
+          f"clean PR adding {args.changed} file(s)")  # fmt: skip
     print(f"baseline  git clone --filter=blob:none + checkout over HTTP: {b * 1000:8.0f} ms")
+    print(f"          of which the partial clone's fetch alone:           {f * 1000:8.0f} ms")
     print(f"cold      delivery -> last check run completed:             {c * 1000:8.0f} ms  "
-          f"({c / b:.2f}x baseline)")  # fmt: skip
+          f"({c / b:.2f}x baseline, {c / f:.2f}x the fetch alone)")  # fmt: skip
     print(f"warm      delivery -> last check run completed:             {w * 1000:8.0f} ms  "
           f"({w / b:.2f}x baseline)")  # fmt: skip
     for kind, runs in (("cold", phases[0::2]), ("warm", phases[1::2])):
@@ -167,10 +176,11 @@ def _ready(base: str) -> bool:
         return False
 
 
-def _push(work: Path, bare: Path, n: int) -> str:
+def _push(work: Path, bare: Path, n: int, changed: int) -> str:
     git(work, "checkout", "-q", "-B", f"pr{n}", "main")
     (work / "docs").mkdir(exist_ok=True)
-    (work / "docs" / f"change{n}.md").write_text(f"change {n}\n")
+    for i in range(changed):
+        (work / "docs" / f"change{n}-{i}.md").write_text(f"change {n} {i}\n")
     git(work, "add", "-A")
     git(work, "commit", "-q", "-m", f"change {n}")
     sha = git(work, "rev-parse", "HEAD").strip()
@@ -184,7 +194,8 @@ def _completed(fake: FakeGitHub, sha: str) -> bool:
     return len(runs) == 3 and all(r.status == "COMPLETED" for r in runs)
 
 
-def _clone(tmp: Path, server: FakeServer, fake: FakeGitHub, sha: str) -> float:
+def _clone(tmp: Path, server: FakeServer, fake: FakeGitHub, sha: str) -> tuple[float, float]:
+    """Seconds for the partial clone's fetch alone, and for the fetch plus the checkout."""
     token = next(iter(fake.tokens))
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
     dest = tmp / "baseline"
@@ -195,8 +206,9 @@ def _clone(tmp: Path, server: FakeServer, fake: FakeGitHub, sha: str) -> float:
     subprocess.run(["git", "clone", "-q", "--filter=blob:none", "--no-checkout",
                     server.clone_url(), str(dest)], env=env, check=True)  # fmt: skip
     subprocess.run(["git", "-C", str(dest), "fetch", "-q", "origin", sha], env=env, check=True)
+    fetched = time.perf_counter() - start
     subprocess.run(["git", "-C", str(dest), "checkout", "-q", sha], env=env, check=True)
-    return time.perf_counter() - start
+    return fetched, time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -437,6 +437,13 @@ def worker(burst: bool) -> None:
         worker.alive_file = Path(settings.alive_file) if settings.alive_file else None
         return worker
 
+    # RQ forks a work horse per job and imports the job's function there: loaded once here,
+    # the jobs, the GitHub client and every check come with each fork instead of being
+    # imported again by every job (about half a second each).
+    import workers.jobs  # noqa: F401
+    from workers.engine.registry import registry
+
+    registry()
     level = settings.log_level.upper()
     if burst:
         burst_run(

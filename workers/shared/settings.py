@@ -122,7 +122,7 @@ class Settings(BaseModel):
     cache_dir: str | None = _env(
         "PRGATE_CACHE_DIR",
         None,
-        "where workers keep repository caches and job worktrees",
+        "where workers keep repository caches",
         shown="`$XDG_CACHE_HOME/prgate` or `~/.cache/prgate`",
     )
     max_rate_wait: int = _env(
