@@ -504,3 +504,24 @@ def test_a_commit_in_the_cache_never_fetches_on_its_own(repo: Repo, tmp_path: Pa
     with pytest.raises(RepoError, match=r"could not fetch \w+ from promisor remote"):
         check_repository(view, RepoConfig(), only=["contamination"])
     view.close()
+
+
+def test_the_cache_fetches_missing_blobs_in_batches(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One request for 50,000 objects broke an HTTP server's pipe; batches bring them all."""
+    from workers.jobs import checkout
+    from workers.jobs.checkout import RepoCache
+
+    monkeypatch.setattr(checkout, "FETCH_BATCH", 2)
+    origin = repo({f"f{i}.txt": f"{i}\n" for i in range(5)})
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    sha = git(origin, "rev-parse", "HEAD").strip()
+    cache = RepoCache(tmp_path / "cache", 7, origin.as_uri(), "token")
+    cache.fetch(["+refs/heads/main:refs/prgate/default"])
+    assert cache.fetch_blobs(sha) == 5
+    assert cache.fetch_blobs(sha) == 0
+    view = GitCommitView(cache.dir, sha)
+    assert view.read_text("f4.txt") == "4\n"
+    view.close()

@@ -35,6 +35,7 @@ from pathlib import Path
 from workers.shared.environ import child_env
 
 GIT_TIMEOUT = 600  # seconds for one git command; a job's own timeout is the backstop
+FETCH_BATCH = 10_000  # blobs asked for in one fetch: ~500 KB of "want" lines
 
 
 def default_cache_dir() -> Path:
@@ -134,13 +135,14 @@ class RepoCache:
             listed = self.git(["rev-list", "--objects", "--missing=print", "--end-of-options",
                                f"{sha}^{{tree}}"])  # fmt: skip
             missing = [line[1:] for line in listed.splitlines() if line.startswith(b"?")]
-            if missing:
-                # what git's own promisor fetch runs, for all of them at once
+            # what git's own promisor fetch runs, for many at once; in batches, since one
+            # request asking for 50,000 objects is more than an HTTP server may take whole
+            for start in range(0, len(missing), FETCH_BATCH):
                 self.git(
                     ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "--no-tags",
                      "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none",
                      "--stdin", "origin"],
-                    stdin=b"\n".join(missing) + b"\n",
+                    stdin=b"\n".join(missing[start : start + FETCH_BATCH]) + b"\n",
                 )  # fmt: skip
         return len(missing)
 
