@@ -103,9 +103,6 @@ class Finding:
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.start_line or 0, LEVEL_ORDER[self.level], self.rule)
 
-    def replace(self, **changes: Any) -> Finding:
-        return dataclasses.replace(self, **changes)
-
     def as_dict(self) -> dict[str, Any]:
         """The finding as JSON reports carry it: every field but ``key``, then the fingerprint."""
         doc = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "key"}

@@ -605,10 +605,13 @@ class GitCommitView(RepoView):
                 special[path] = Entry(path, Kind.FILE, int(size))
         return Listing(paths, special)
 
+    def _record(self, path: str) -> str:
+        """The ls-tree record of ``path`` (the listing's paths and records are in one order)."""
+        return self._records[bisect.bisect_left(self._listing.paths, path)]
+
     def _blob(self, path: str) -> str:
-        """The object id of ``path`` (the listing's paths and records are in one order)."""
-        paths = self._listing.paths
-        return self._records[bisect.bisect_left(paths, path)].split(None, 3)[2]
+        """The object id of ``path``."""
+        return self._record(path).split(None, 3)[2]
 
     def _ask(self, path: str) -> tuple[IO[bytes], int]:
         """The reader's output positioned at ``path``'s contents, and their size.
@@ -642,8 +645,7 @@ class GitCommitView(RepoView):
                 out.write(chunk)
                 size -= len(chunk)
         stream.read(1)
-        record = self._records[bisect.bisect_left(self._listing.paths, path)]
-        os.chmod(target, 0o755 if record.startswith("100755") else 0o644)
+        os.chmod(target, 0o755 if self._record(path).startswith("100755") else 0o644)
         return True
 
     def _link_target(self, path: str) -> str:

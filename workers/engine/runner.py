@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckError, CheckResult, Finding, Level
@@ -73,7 +74,7 @@ def _run_one(
         level = config.level_for(finding.rule, finding.level)
         if level is None or all(config.ignored(p) for p in finding.paths):
             continue
-        update: dict[str, object] = {"level": level}
+        update: dict[str, Any] = {"level": level}
         reason = config.allowed(finding)
         if reason is None and config.accepted(finding):
             reason = f"accepted in the baseline ({config.baseline})"
@@ -82,7 +83,7 @@ def _run_one(
         if changed is not None and not any(_touched(p, changed) for p in finding.paths):
             update["pre_existing"] = True
             update["level"] = Level.NOTE
-        findings.append(finding.replace(**update))
+        findings.append(dataclasses.replace(finding, **update))
     findings.sort(key=Finding.sort_key)
     return dataclasses.replace(raw, findings=findings)
 

@@ -71,6 +71,7 @@ class RepoCache:
         )
 
     def git(self, args: Sequence[str], cwd: Path | None = None, stdin: bytes = b"") -> bytes:
+        command = args[2] if args[0] == "-c" else args[0]  # `-c key=value fetch ...`: fetch
         try:
             proc = subprocess.run(
                 ["git", *args],
@@ -82,12 +83,12 @@ class RepoCache:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise CheckoutError(f"git {args[0]} took longer than {GIT_TIMEOUT} s") from None
+            raise CheckoutError(f"git {command} took longer than {GIT_TIMEOUT} s") from None
         except FileNotFoundError:
             raise CheckoutError("git is not installed or not on PATH") from None
         if proc.returncode != 0:
             detail = self.scrub(proc.stderr.decode("utf-8", "replace").strip())
-            raise CheckoutError(f"git {args[0]} failed: {detail[-800:] or proc.returncode}")
+            raise CheckoutError(f"git {command} failed: {detail[-800:] or proc.returncode}")
         return proc.stdout
 
     def scrub(self, text: str) -> str:
@@ -124,7 +125,7 @@ class RepoCache:
             )  # fmt: skip
 
     def fetch_blobs(self, sha: str) -> int:
-        """Bring every blob of ``sha``'s tree that the cache lacks, in one fetch; the count.
+        """Bring every blob of ``sha``'s tree that the cache lacks, many per fetch; the count.
 
         The checks read the commit from the object store (``GitCommitView``), which
         must never fetch on its own: it has no credentials, and git's lazy fetch

@@ -10,6 +10,7 @@ gives one finding for the top-most offending folder, named with a trailing
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import posixpath
 import re
 import shlex
@@ -262,7 +263,7 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
             fix,
         )
         if level is not None:
-            finding = finding.replace(level=level)
+            finding = dataclasses.replace(finding, level=level)
         findings.append(_outside(root, path, finding))
     return findings
 
@@ -332,7 +333,7 @@ def _outside(root: TemplateRoot, path: str, finding: Finding) -> Finding:
     the file, so it cannot poison one (a secret in it is still an error: the secret rule)."""
     if root.rendered(path.rstrip("/")) or finding.level is not Level.ERROR:
         return finding
-    return finding.replace(level=Level.WARNING)
+    return dataclasses.replace(finding, level=Level.WARNING)
 
 
 def _symlink_findings(
@@ -420,7 +421,7 @@ def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> F
         finding = _finding(
             "secret", path, message, match.fix, line, key=f"{match.detector}:{ordinal}"
         )
-        return finding.replace(level=Level.WARNING)
+        return dataclasses.replace(finding, level=Level.WARNING)
     if match.key is not None:
         message = (
             f"{match.key} has a real-looking value ({match.mask}) on line {line}. "  # noqa: S608
