@@ -13,7 +13,9 @@ Measured, each the median of ``--repeat`` pull requests:
 * warm: the cache holds the repository; only the new commits are fetched;
 * baseline, in the same run: ``git clone --filter=blob:none`` plus checkout of
   the same head over the same server — the least any CI job pays to look at
-  the code — and that clone's fetch alone, without the checkout;
+  the code — and that clone's fetch alone, without the checkout; and what a
+  CI checkout fetches (``actions/checkout``: the head at depth 1, with every
+  file's contents, which the checks read too), without its checkout;
 
 and prints the ratios against the baseline and the GitHub API calls per PR.
 
@@ -84,6 +86,9 @@ def main() -> int:
     generate(work, args.files, args.packages, 30)  # a git repository with one commit
     served = tmp / "served"
     bare = serve_bare(work, served)
+    # packed, with bitmaps, as GitHub serves a repository: left loose, the first push's
+    # automatic gc would repack it in the middle of the measurements
+    git(bare, "repack", "-a", "-d", "-b", "-q")
     files = int(git(work, "ls-files", "-z").count("\0"))
 
     pem, public = make_private_key()
@@ -107,6 +112,7 @@ def main() -> int:
         calls: list[int] = []
         baseline: list[float] = []
         fetch_only: list[float] = []
+        head_only: list[float] = []
         phases: list[dict[str, int]] = []
         n = 0
         try:
@@ -115,6 +121,8 @@ def main() -> int:
                 worker_env = {**env, "PRGATE_CACHE_DIR": str(cache)}
                 log = (tmp / f"worker{round_}.log").open("w")
                 worker = subprocess.Popen([PRGATE, "worker"], env=worker_env, stderr=log)
+                # cold means an empty cache, not a worker still starting
+                assert wait_for(lambda r=round_: _worker_ready(tmp / f"worker{r}.log"), 60)
                 try:
                     for kind in ("cold", "warm"):
                         n += 1
@@ -132,9 +140,10 @@ def main() -> int:
                     worker.wait(30)
                     log.close()
                 phases.extend(_phases(tmp / f"worker{round_}.log"))
-                fetched, cloned = _clone(tmp, server, fake, sha)
+                fetched, cloned, shallow = _clone(tmp, server, fake, sha)
                 fetch_only.append(fetched)
                 baseline.append(cloned)
+                head_only.append(shallow)
         finally:
             serve.terminate()
             serve.wait(30)
@@ -142,15 +151,20 @@ def main() -> int:
                 embedded.stop()
     shutil.rmtree(tmp, ignore_errors=True)
 
-    b, f, c, w = (statistics.median(x) for x in (baseline, fetch_only, cold, warm))
+    b, f, h, c, w = (statistics.median(x) for x in (baseline, fetch_only, head_only, cold, warm))
     print(f"repository: {files} files, {args.packages} package.json; "
           f"clean PR adding {args.changed} file(s)")  # fmt: skip
     print(f"baseline  git clone --filter=blob:none + checkout over HTTP: {b * 1000:8.0f} ms")
     print(f"          of which the partial clone's fetch alone:           {f * 1000:8.0f} ms")
+    print(f"a CI checkout's fetch alone (head at depth 1, no checkout):  {h * 1000:8.0f} ms")
     print(f"cold      delivery -> last check run completed:             {c * 1000:8.0f} ms  "
-          f"({c / b:.2f}x baseline, {c / f:.2f}x the fetch alone)")  # fmt: skip
+          f"({c / b:.2f}x baseline, {c / f:.2f}x the partial fetch, "
+          f"{c / h:.2f}x the CI fetch)")  # fmt: skip
     print(f"warm      delivery -> last check run completed:             {w * 1000:8.0f} ms  "
           f"({w / b:.2f}x baseline)")  # fmt: skip
+    git_ms = statistics.median(r["fetch"] + r.get("blobs", 0) for r in phases[0::2])
+    print(f"cold's git work (phases fetch + blobs):                     {git_ms:8.0f} ms  "
+          f"({git_ms / (f * 1000):.2f}x the partial clone's fetch alone)")  # fmt: skip
     for kind, runs in (("cold", phases[0::2]), ("warm", phases[1::2])):
         names = runs[0].keys() if runs else ()
         print(
@@ -167,6 +181,11 @@ def _phases(log: Path) -> list[dict[str, int]]:
         if line.startswith("{") and '"checks job ended"' in line:
             found.append(json.loads(line)["phases"])
     return found
+
+
+def _worker_ready(log: Path) -> bool:
+    text = log.read_text()
+    return "dispatching" in text and "Listening on" in text  # the dispatcher's and RQ's
 
 
 def _ready(base: str) -> bool:
@@ -194,8 +213,9 @@ def _completed(fake: FakeGitHub, sha: str) -> bool:
     return len(runs) == 3 and all(r.status == "COMPLETED" for r in runs)
 
 
-def _clone(tmp: Path, server: FakeServer, fake: FakeGitHub, sha: str) -> tuple[float, float]:
-    """Seconds for the partial clone's fetch alone, and for the fetch plus the checkout."""
+def _clone(tmp: Path, server: FakeServer, fake: FakeGitHub, sha: str) -> tuple[float, float, float]:
+    """Seconds for the partial clone's fetch alone, for the fetch plus the checkout, and for
+    a CI checkout's fetch alone (the head at depth 1 with its files)."""
     token = next(iter(fake.tokens))
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
     dest = tmp / "baseline"
@@ -208,7 +228,15 @@ def _clone(tmp: Path, server: FakeServer, fake: FakeGitHub, sha: str) -> tuple[f
     subprocess.run(["git", "-C", str(dest), "fetch", "-q", "origin", sha], env=env, check=True)
     fetched = time.perf_counter() - start
     subprocess.run(["git", "-C", str(dest), "checkout", "-q", sha], env=env, check=True)
-    return fetched, time.perf_counter() - start
+    cloned = time.perf_counter() - start
+    shutil.rmtree(dest)
+    # what actions/checkout fetches: the head alone, every file of it, at depth 1
+    start = time.perf_counter()
+    subprocess.run(["git", "init", "-q", "--bare", str(dest)], check=True)
+    subprocess.run(["git", "-C", str(dest), "fetch", "-q", "--no-tags", "--depth=1",
+                    server.clone_url(), f"+{sha}:refs/remotes/origin/pr"],
+                   env=env, check=True)  # fmt: skip
+    return fetched, cloned, time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -660,6 +660,16 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _body(self) -> bytes:
+            if self.headers.get("transfer-encoding", "").lower() == "chunked":
+                # git sends a request body larger than http.postBuffer (1 MB) in chunks, as
+                # a clone of a large partial repository does when it asks for its blobs
+                parts = []
+                while size := int(self.rfile.readline().split(b";")[0], 16):
+                    parts.append(self.rfile.read(size))
+                    self.rfile.readline()
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(parts)
             length = int(self.headers.get("content-length") or 0)
             return self.rfile.read(length) if length else b""
 
