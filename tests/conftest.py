@@ -63,6 +63,22 @@ def make_repo(root: Path, files: Mapping[str, str | bytes], *, commit: bool = Tr
     return root
 
 
+def served_origin(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """A repository a partial clone can fetch from: branch ``seed`` holds one file, and
+    ``main`` adds ``files`` on top (a cache that fetched ``seed`` lacks exactly their blobs)."""
+    origin = make_repo(root, {"seed.txt": "seed\n"})
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    git(origin, "branch", "seed")
+    write_files(origin, files)
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "files", "--allow-empty")
+    return origin
+
+
+SEED_REF = "+refs/heads/seed:refs/prgate/seed"  # what makes a cache warm before it fetches main
+
+
 def random_token(alphabet: str, n: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(n))
 

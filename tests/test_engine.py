@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Tokens, check, git, pairs
+from tests.conftest import SEED_REF, Tokens, check, git, pairs, served_origin
 from workers.engine.config import RepoConfig
 from workers.engine.git import RepoError
 from workers.engine.repo import (
@@ -444,15 +444,14 @@ def _cached(repo: Repo, tmp_path: Path, files: dict[str, str]) -> tuple[Path, Pa
     head blobs came in ``fetch_blobs``' one request."""
     from workers.jobs.checkout import RepoCache
 
-    origin = repo(files)
+    origin = served_origin(tmp_path / "origin", files)
     (origin / "t" / "run.sh").chmod(0o755)
     os.symlink("run.sh", origin / "t" / "link")
     git(origin, "add", "-A")
     git(origin, "commit", "-q", "-m", "modes")
-    git(origin, "config", "uploadpack.allowFilter", "true")
-    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
     sha = git(origin, "rev-parse", "HEAD").strip()
     cache = RepoCache(tmp_path / "cache", 7, origin.as_uri(), "token")
+    cache.fetch([SEED_REF])
     cache.fetch(["+refs/heads/main:refs/prgate/default"])
     missing = cache.fetch_blobs(sha)
     assert missing == len(files) + 1  # every file and the link's blob, in one fetch
@@ -494,10 +493,10 @@ def test_a_commit_in_the_cache_never_fetches_on_its_own(repo: Repo, tmp_path: Pa
     credentials, fails (the check could not run) rather than pass on what it lacks."""
     from workers.jobs.checkout import RepoCache
 
-    origin = repo({"a.txt": "a\n"})
-    git(origin, "config", "uploadpack.allowFilter", "true")
+    origin = served_origin(tmp_path / "origin", {"a.txt": "a\n"})
     sha = git(origin, "rev-parse", "HEAD").strip()
     cache = RepoCache(tmp_path / "cache", 7, origin.as_uri(), "token")
+    cache.fetch([SEED_REF])
     cache.fetch(["+refs/heads/main:refs/prgate/default"])
     git(cache.dir, "config", "remote.origin.url", str(tmp_path / "gone"))  # unreachable now
     view = GitCommitView(cache.dir, sha)
@@ -514,11 +513,10 @@ def test_the_cache_fetches_missing_blobs_in_batches(
     from workers.jobs.checkout import RepoCache
 
     monkeypatch.setattr(checkout, "FETCH_BATCH", 2)
-    origin = repo({f"f{i}.txt": f"{i}\n" for i in range(5)})
-    git(origin, "config", "uploadpack.allowFilter", "true")
-    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    origin = served_origin(tmp_path / "origin", {f"f{i}.txt": f"{i}\n" for i in range(5)})
     sha = git(origin, "rev-parse", "HEAD").strip()
     cache = RepoCache(tmp_path / "cache", 7, origin.as_uri(), "token")
+    cache.fetch([SEED_REF])
     cache.fetch(["+refs/heads/main:refs/prgate/default"])
     assert cache.fetch_blobs(sha) == 5
     assert cache.fetch_blobs(sha) == 0

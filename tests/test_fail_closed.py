@@ -230,15 +230,14 @@ def test_the_engines_git_never_sees_the_apps_secrets(
 def test_the_workers_fetches_never_see_the_apps_secrets(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.conftest import git
+    from tests.conftest import SEED_REF, git, served_origin
     from workers.jobs.checkout import RepoCache
 
-    origin = repo({"README.md": "x\n"})
-    git(origin, "config", "uploadpack.allowFilter", "true")
-    git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+    origin = served_origin(tmp_path / "origin", {"README.md": "x\n"})
     sha = git(origin, "rev-parse", "HEAD").strip()
     dumps = _git_spy(tmp_path, monkeypatch)
     cache = RepoCache(tmp_path / "cache", 1, f"file://{origin}", "ghs_installation-token-7f3a")
+    cache.fetch([SEED_REF])
     cache.fetch(["+refs/heads/main:refs/prgate/default"])
     assert cache.fetch_blobs(sha) == 1  # the one blob, fetched with the token
     from workers.engine.repo import GitCommitView

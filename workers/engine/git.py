@@ -43,6 +43,13 @@ def git_env() -> dict[str, str]:
     )
 
 
+def _not_started(cwd: Path) -> RepoError:
+    """Why git could not start: the folder it was to run in is gone, or git is."""
+    if not Path(cwd).is_dir():
+        return RepoError(f"the repository folder {cwd} is gone")
+    return RepoError("git is not installed or not on PATH")
+
+
 def git_command(args: Sequence[str]) -> list[str]:
     return ["git", *_PINNED, *args]
 
@@ -51,7 +58,7 @@ def run_git(cwd: Path, args: Sequence[str], *, ok_codes: tuple[int, ...] = (0,))
     try:
         proc = subprocess.run(git_command(args), cwd=cwd, capture_output=True, env=git_env())
     except FileNotFoundError as exc:
-        raise RepoError("git is not installed or not on PATH") from exc
+        raise _not_started(cwd) from exc
     if proc.returncode not in ok_codes:
         detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
         raise RepoError(f"git {args[0]} failed in {cwd}: {detail}")
@@ -70,7 +77,7 @@ def start_git(cwd: Path, args: Sequence[str], stdin: bool = False) -> subprocess
             env=git_env(),
         )
     except FileNotFoundError as exc:
-        raise RepoError("git is not installed or not on PATH") from exc
+        raise _not_started(cwd) from exc
 
 
 def finish_git(proc: subprocess.Popen[bytes], what: str, ok_codes: tuple[int, ...] = (0,)) -> bytes:
@@ -104,7 +111,7 @@ def git_records(cwd: Path, args: Sequence[str]) -> Iterator[list[str]]:
                 env=git_env(),
             )
         except FileNotFoundError as exc:
-            raise RepoError("git is not installed or not on PATH") from exc
+            raise _not_started(cwd) from exc
         assert proc.stdout is not None
         rest, ended = b"", False
         try:

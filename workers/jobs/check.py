@@ -8,9 +8,9 @@ A pull request's life in the worker:
 1. ``announce_checks`` (fast queue): the three check runs appear as
    ``queued`` on the head SHA as soon as the delivery is accepted.
 2. ``run_checks``: runs go ``in_progress``; the PR's head and base are fetched
-   into the repository cache and the head checked out in a worktree of its
-   own; ``.github/prgate.yml`` is read from the **base**; the checks run; the PR
-   is re-read — if its head moved, the runs end ``skipped`` ("superseded by")
+   into the repository cache (the checks read the head commit from it, with
+   no worktree); ``.github/prgate.yml`` is read from the **base**; the checks
+   run; the PR is re-read — if its head moved, the runs end ``skipped`` ("superseded by")
    and no review is posted — else the runs are completed and one review
    carries the inline comments; threads of fixed findings are resolved.
 3. Failures never leave a run hanging: an error GitHub or git may get over
@@ -36,6 +36,7 @@ from workers.jobs.checkout import (
     RepoCache,
     base_ref_name,
     default_cache_dir,
+    evict,
     pull_refspecs,
 )
 from workers.jobs.context import Work, current_job_id, log_job
@@ -65,6 +66,7 @@ def run_checks(request: dict[str, Any]) -> dict[str, Any]:
     status = "failed"
     try:
         status = _run(work)
+        _trim_cache(work)
         return {"status": status, "calls": work.calls, "sha": req.head_sha}
     finally:
         seconds = time.monotonic() - start
@@ -81,11 +83,17 @@ def _run(work: Work) -> str:
             work.repo_node_id, [RunUpdate(r, "IN_PROGRESS") for r in runs.values()]
         )
     cache = RepoCache(
-        Path(work.settings.cache_dir) if work.settings.cache_dir else default_cache_dir(),
+        _cache_root(work),
         req.repo_id,
         req.clone_url or f"{work.settings.web_url}/{req.repo_full_name}.git",
         work.inst.token(),
     )
+    with cache.in_use():
+        return _checked(work, runs, cache)
+
+
+def _checked(work: Work, runs: dict[str, RunRef], cache: RepoCache) -> str:
+    req = work.req
     with work.phase("fetch"):
         cache.fetch(pull_refspecs(req.pr_number, req.head_sha, req.base_ref))
         if not cache.has_commit(req.head_sha):
@@ -114,6 +122,21 @@ def _run(work: Work) -> str:
         _add_note(report, "hook-validation", withheld)
     with work.phase("report"):
         return _report(work, runs, report, enabled, note)
+
+
+def _cache_root(work: Work) -> Path:
+    return Path(work.settings.cache_dir) if work.settings.cache_dir else default_cache_dir()
+
+
+def _trim_cache(work: Work) -> None:
+    """Keep the cache within its bound, once the runs are completed (off the PR's clock)."""
+    try:
+        removed = evict(_cache_root(work), work.settings.cache_max_bytes)
+    except OSError as exc:  # a full or read-only disk: the next job's fetch will say so
+        log_job("cache eviction failed", work.req, error=str(exc))
+        return
+    if removed:
+        log_job("cache evicted", work.req, repositories=removed)
 
 
 def _config_change(cache: RepoCache, base_sha: str, head_sha: str, base: str) -> ConfigNote | None:

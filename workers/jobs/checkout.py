@@ -9,6 +9,9 @@
   worker processes of one machine on one repository's fetches; reads need
   none (git's object store only grows, and a fetch cut short leaves objects
   git ignores until a later fetch completes).
+* The cache is bounded: after a job, ``evict`` removes the least recently
+  used repositories over ``PRGATE_CACHE_MAX_BYTES``, never one a job holds
+  (``in_use``: a shared lock per repository).
 * The token travels in an ``http.extraHeader`` given through git's
   ``GIT_CONFIG_*`` environment variables: never in a URL, never on a command
   line, never in ``.git/config`` (the cached repository's remote URL is the
@@ -23,8 +26,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -85,6 +90,8 @@ class RepoCache:
         except subprocess.TimeoutExpired:
             raise CheckoutError(f"git {command} took longer than {GIT_TIMEOUT} s") from None
         except FileNotFoundError:
+            if not (cwd or self.dir).is_dir():
+                raise CheckoutError(f"the cache folder {cwd or self.dir} is gone") from None
             raise CheckoutError("git is not installed or not on PATH") from None
         if proc.returncode != 0:
             detail = self.scrub(proc.stderr.decode("utf-8", "replace").strip())
@@ -95,6 +102,16 @@ class RepoCache:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+    @contextmanager
+    def in_use(self) -> Iterator[None]:
+        """Held, shared, while a job uses this repository: ``evict`` never removes it then.
+        Marks it used now, for least-recently-used eviction."""
+        self.dir.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.dir.with_suffix(".use"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            os.utime(lock.fileno())
+            yield
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -115,14 +132,22 @@ class RepoCache:
         self.git(["config", "remote.origin.url", self.clone_url])
 
     def fetch(self, refspecs: Sequence[str]) -> None:
-        """Fetch refspecs from origin: commits and trees (blobs come with ``fetch_blobs``)."""
+        """Fetch refspecs from origin: commits and trees (blobs come with ``fetch_blobs``).
+
+        Into an empty cache the first refspec (the head) first comes down whole at depth 1,
+        as a CI checkout fetches it: the server packs the head's files by walking its tree,
+        where asking for tens of thousands of blobs by id makes it pack them one by one
+        (about twice the time). The history then follows without blobs (``--unshallow``).
+        """
         with self._locked():
             self._ensure()
             self._sweep()
-            self.git(
-                ["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--filter=blob:none",
-                 "--end-of-options", "origin", *refspecs]
-            )  # fmt: skip
+            fetch = ["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no"]
+            if not self.git(["for-each-ref", "--count=1", "--format=x"]):
+                self.git([*fetch, "--depth=1", "--end-of-options", "origin", refspecs[0]])
+            if (self.dir / "shallow").exists():  # that, or a job that died right after it
+                fetch.append("--unshallow")
+            self.git([*fetch, "--filter=blob:none", "--end-of-options", "origin", *refspecs])
 
     def fetch_blobs(self, sha: str) -> int:
         """Bring every blob of ``sha``'s tree that the cache lacks, many per fetch; the count.
@@ -136,8 +161,8 @@ class RepoCache:
             listed = self.git(["rev-list", "--objects", "--missing=print", "--end-of-options",
                                f"{sha}^{{tree}}"])  # fmt: skip
             missing = [line[1:] for line in listed.splitlines() if line.startswith(b"?")]
-            # what git's own promisor fetch runs, for many at once; in batches, since one
-            # request asking for 50,000 objects is more than an HTTP server may take whole
+            # what git's own promisor fetch runs, for many at once; in batches, so that one
+            # request, and the pack it brings, stays bounded whatever the repository's size
             for start in range(0, len(missing), FETCH_BATCH):
                 self.git(
                     ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "--no-tags",
@@ -200,6 +225,62 @@ class RepoCache:
         self.git(["worktree", "prune"])
 
 
+def evict(root: Path, max_bytes: int) -> list[str]:
+    """Remove the least recently used repositories until the cache holds at most ``max_bytes``;
+    the names of those removed. A repository some job is using (``in_use``) is skipped.
+
+    A removal renames the repository first, under the exclusive lock, then deletes it: a
+    job that comes next starts it again cold, and a crash mid-way leaves a renamed folder
+    that the next call deletes, as it does one that a crashed first fetch left.
+    """
+    repos = root / "repos"
+    if not repos.is_dir():
+        return []
+    for child in repos.iterdir():
+        left = _LEFTOVER.fullmatch(child.name)
+        if left and not _alive(int(left[1])):
+            shutil.rmtree(child, ignore_errors=True)
+    sizes = {d: _disk_bytes(d) for d in repos.glob("*.git") if d.is_dir()}
+    total = sum(sizes.values())
+    removed: list[str] = []
+    for repo in sorted(sizes, key=_last_used):
+        if total <= max_bytes:
+            break
+        with open(repo.with_suffix(".use"), "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a job is using it
+            if not repo.is_dir():
+                continue  # another worker removed it meanwhile
+            gone = repo.with_name(f"{repo.name}.gone{os.getpid()}")
+            shutil.rmtree(gone, ignore_errors=True)
+            repo.rename(gone)
+        shutil.rmtree(gone, ignore_errors=True)
+        total -= sizes[repo]
+        removed.append(repo.name)
+    return removed
+
+
+_LEFTOVER = re.compile(r"\d+\.git\.(?:tmp|gone)(\d+)")
+
+
+def _disk_bytes(folder: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            with contextlib.suppress(OSError):  # a file git removed meanwhile
+                total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
+    return total
+
+
+def _last_used(repo: Path) -> float:
+    try:
+        return repo.with_suffix(".use").stat().st_mtime
+    except FileNotFoundError:
+        return 0.0  # made by a version before this one and unused since
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -228,5 +309,6 @@ __all__ = [
     "RepoCache",
     "base_ref_name",
     "default_cache_dir",
+    "evict",
     "pull_refspecs",
 ]

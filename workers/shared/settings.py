@@ -125,6 +125,13 @@ class Settings(BaseModel):
         "where workers keep repository caches",
         shown="`$XDG_CACHE_HOME/prgate` or `~/.cache/prgate`",
     )
+    cache_max_bytes: int = _env(
+        "PRGATE_CACHE_MAX_BYTES",
+        5 * 1024**3,
+        "the repository cache's size on disk after a job: the least recently used "
+        "repositories beyond it are removed (one a job is using never is)",
+        gt=0,
+    )
     max_rate_wait: int = _env(
         "PRGATE_MAX_RATE_WAIT",
         120,
