@@ -59,7 +59,8 @@ def test_text_format_groups_by_file_with_summary(seed: Path) -> None:
     # its template, and project_slug is rendered into a path with no validator
     assert lines[-1] == (
         "prgate: 4 errors, 4 warnings, 0 notes in 20 files "
-        "(contamination: failure, jest-collision: failure, hook-validation: failure)"
+        "(contamination: failure, jest-collision: failure, hook-validation: failure, "
+        "ts-imports: skipped)"
     )
     headers = [line for line in lines if line and not line.startswith((" ", "note "))][:-1]
     assert headers == sorted(headers) and "buildx/" in headers

@@ -348,7 +348,8 @@ def test_pre_commit_judges_what_is_staged(tmp_path: Path) -> None:
     .env in a template fails the commit; an untracked, unstaged one never blocks it."""
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [h["id"] for h in hooks] == [
-        "prgate", "prgate-contamination", "prgate-jest-collision", "prgate-hook-validation"
+        "prgate", "prgate-contamination", "prgate-jest-collision", "prgate-hook-validation",
+        "prgate-ts-imports",
     ]  # fmt: skip
     exe = str(Path(sys.executable).parent / "prgate")
     local = []

@@ -305,7 +305,9 @@ def _check_rules(
     import pathspec
 
     problems: list[tuple[int, str]] = []
-    for check in ("contamination", "jest-collision", "hook-validation"):
+    from workers.shared.names import CHECK_NAMES
+
+    for check in CHECK_NAMES:
         names = sorted(r.split("/", 1)[1] for r in known if r.startswith(f"{check}/"))
         for name in config.settings(check).rules:
             if name not in names:

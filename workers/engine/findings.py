@@ -133,6 +133,7 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     error: str | None = None  # set when the check could not run
+    skipped: str | None = None  # set when there is nothing here for it (no tsconfig at all)
 
     @property
     def failed(self) -> bool:
@@ -142,4 +143,6 @@ class CheckResult:
     def status(self) -> str:
         if self.error is not None:
             return "could-not-run"
+        if self.skipped is not None:
+            return "skipped"
         return "failure" if self.failed else "success"

@@ -19,6 +19,7 @@ MODULES = {
     "contamination": "workers.checks.contamination.check",
     "jest-collision": "workers.checks.jest_collision.check",
     "hook-validation": "workers.checks.hook_validation.check",
+    "ts-imports": "workers.checks.ts_imports.check",
 }
 RULE_IDS = (
     "contamination/env-file",
@@ -53,6 +54,9 @@ RULE_IDS = (
     "hook-validation/rendered-contamination",
     "hook-validation/leaked-machinery",
     "hook-validation/pytest-copier-paths",
+    "ts-imports/unresolved",
+    "ts-imports/undeclared-dependency",
+    "ts-imports/jsx-not-enabled",
 )
 
 
@@ -61,6 +65,7 @@ SETTINGS = {
     "contamination": "workers.engine.settings_base:CheckSettings",
     "jest-collision": "workers.checks.jest_collision.settings:JestCollisionSettings",
     "hook-validation": "workers.checks.hook_validation.settings:HookValidationSettings",
+    "ts-imports": "workers.checks.ts_imports.settings:TsImportsSettings",
 }
 
 

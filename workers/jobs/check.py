@@ -5,7 +5,7 @@ in RQ's failed registry instead of doing half the work.
 
 A pull request's life in the worker:
 
-1. ``announce_checks`` (fast queue): the three check runs appear as
+1. ``announce_checks`` (fast queue): the check runs (one per check) appear as
    ``queued`` on the head SHA as soon as the delivery is accepted.
 2. ``run_checks``: runs go ``in_progress``; the PR's head and base are fetched
    into the repository cache (the checks read the head commit from it, with

@@ -57,6 +57,8 @@ def outcome(result: CheckResult, files: int, base: str | None) -> Outcome:
     shown = [f for f in result.findings if f.suppressed is None]
     if result.error is not None:
         return neutral(result.check, result.error, _notes(result))
+    if result.skipped is not None:
+        return skipped(result.check, result.skipped)
     new = [f for f in shown if not f.pre_existing]
     pre = len(shown) - len(new)
     counts = {level: sum(1 for f in new if f.level == level) for level in Level}

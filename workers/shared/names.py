@@ -3,5 +3,5 @@
 Never rename them: branch protection rules require ``prgate/<check>`` by name.
 """
 
-CHECK_NAMES = ("contamination", "jest-collision", "hook-validation")
+CHECK_NAMES = ("contamination", "jest-collision", "hook-validation", "ts-imports")
 CHECK_RUN_PREFIX = "prgate/"  # check runs are "prgate/<check>"

@@ -1,0 +1,137 @@
+"""ts-imports: what the oracle cannot show — the level when prgate cannot be sure, packages,
+configs tsc would refuse, and a repository without TypeScript."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import check
+from workers.engine.config import RepoConfig
+from workers.engine.findings import Finding, Level
+
+Repo = Callable[..., Path]
+BASE = {"compilerOptions": {"module": "esnext", "moduleResolution": "bundler"}, "include": ["src"]}
+
+
+def _ts(repo: Repo, files: dict[str, str], tsconfig: object = BASE) -> list[Finding]:
+    path = repo({"tsconfig.json": json.dumps(tsconfig), **files})
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    assert report.results[0].error is None, report.results[0].error
+    return report.findings
+
+
+def _levels(findings: list[Finding]) -> set[tuple[str, str, Level]]:
+    return {(f.rule.split("/")[1], f.path, f.level) for f in findings}
+
+
+def test_a_repository_without_tsconfig_is_skipped_with_the_reason(repo: Repo) -> None:
+    report = check(repo({"src/a.ts": 'import "./nope";\n'}), RepoConfig(), only=["ts-imports"])
+    result = report.results[0]
+    assert result.status == "skipped" and "no tsconfig" in (result.skipped or "")
+    assert report.exit_code == 0
+
+
+def test_an_unread_base_in_node_modules_lowers_the_verdict_to_a_warning(repo: Repo) -> None:
+    """`@tsconfig/node20` could set rootDirs or paths: the import is unresolved unless it
+    does, which prgate cannot see; with `include` given, the files are known."""
+    tsconfig = {"extends": "@tsconfig/node20/tsconfig.json", "include": ["src"]}
+    findings = _ts(repo, {"src/a.ts": 'import { v } from "./nope";\n'}, tsconfig)
+    assert _levels(findings) == {("unresolved", "src/a.ts", Level.WARNING)}
+    assert "prgate cannot see" in findings[0].message
+
+
+def test_a_project_whose_files_an_unread_base_decides_is_not_judged(repo: Repo) -> None:
+    path = repo(
+        {
+            "tsconfig.json": json.dumps({"extends": "@repo/tsconfig/base.json"}),
+            "src/a.ts": 'import { v } from "./nope";\n',
+        }
+    )
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    assert report.findings == []
+    assert any("not judged" in n.message for n in report.results[0].notes)
+
+
+def test_an_asset_a_package_could_declare_is_a_warning_not_an_error(repo: Repo) -> None:
+    findings = _ts(repo, {"src/a.ts": 'import logo from "./logo.svg";\nexport { logo };\n'})
+    assert _levels(findings) == {("unresolved", "src/a.ts", Level.WARNING)}
+
+
+def test_packages_are_judged_by_their_declaration(repo: Repo) -> None:
+    files = {
+        "package.json": json.dumps({"name": "root", "devDependencies": {"@types/lodash": "4"}}),
+        "src/a.ts": (
+            'import fs from "node:fs";\nimport path from "path";\nimport _ from "lodash";\n'
+            'import React from "react";\nimport { x } from "@repo/ui";\n'
+        ),
+        "packages/ui/package.json": json.dumps({"name": "@repo/ui", "types": "./index.ts"}),
+        "packages/ui/index.ts": "export const x = 1;\n",
+    }
+    findings = _ts(repo, files)
+    assert [(f.rule, f.start_line, f.level) for f in findings] == [
+        ("ts-imports/undeclared-dependency", 4, Level.WARNING)  # react: declared nowhere
+    ]
+    assert findings[0].fix == "add 'react' to the dependencies of package.json"
+
+
+def test_a_moved_module_gets_the_import_that_would_reach_it(repo: Repo) -> None:
+    findings = _ts(
+        repo,
+        {
+            "src/app/page.ts": 'import { track } from "../utils/analytics";\n',
+            "src/lib/analytics.ts": "export const track = 1;\n",
+        },
+    )
+    assert [(f.rule, f.fix) for f in findings] == [
+        ("ts-imports/unresolved", "did you mean '../lib/analytics'?")
+    ]
+
+
+def test_a_config_tsc_would_refuse_means_the_check_could_not_run(repo: Repo) -> None:
+    path = repo({"tsconfig.json": "{ not json", "src/a.ts": "export {};\n"})
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    assert report.results[0].status == "could-not-run"
+    assert "tsconfig.json" in (report.results[0].error or "")
+    assert report.exit_code == 2
+
+
+def test_a_base_only_config_is_not_a_project(repo: Repo) -> None:
+    """tsconfig.base.json compiles nothing by itself: its default `**/*` never applies."""
+    path = repo(
+        {
+            "tsconfig.base.json": json.dumps({"compilerOptions": {"module": "commonjs"}}),
+            "packages/a/tsconfig.json": json.dumps(
+                {"extends": "../../tsconfig.base.json", "compilerOptions": {"jsx": "react-jsx"}}
+            ),
+            "packages/a/x.tsx": "export const X = () => <div />;\n",
+            "tools/other.json": "{}",
+        }
+    )
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    assert report.findings == [] and report.exit_code == 0
+
+
+def test_jsx_is_judged_by_each_project_that_includes_the_file(repo: Repo) -> None:
+    path = repo(
+        {
+            "tsconfig.json": json.dumps(
+                {
+                    "files": [],
+                    "references": [{"path": "./web"}, {"path": "./tsconfig.stories.json"}],
+                }
+            ),
+            "web/tsconfig.json": json.dumps({"compilerOptions": {"jsx": "react-jsx"}}),
+            "tsconfig.stories.json": json.dumps({"include": ["web"]}),
+            "web/a.tsx": "export const A = () => <div />;\n",
+        }
+    )
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    assert [(f.rule, f.path, f.fix) for f in report.findings] == [
+        (
+            "ts-imports/jsx-not-enabled",
+            "web/a.tsx",
+            'set "jsx": "react-jsx" in the compilerOptions of tsconfig.stories.json',
+        )
+    ]

@@ -1,0 +1,511 @@
+"""ts-imports: the imports ``tsc`` cannot resolve, and JSX a project does not enable,
+predicted from the files alone (no ``node_modules``, no install, no compiler).
+
+For every TypeScript project (each ``tsconfig.json``, the configs those reference,
+and the ``projects`` the settings name) ``tsconfig`` reads the config with its
+``extends`` chain, ``files`` picks its root files as TypeScript does, and the
+program grows as TypeScript's does: every file a root imports, and what those
+import. For each file TypeScript type-checks, ``syntax`` reads the module names
+and ``resolve`` resolves them as TypeScript 5.x would:
+
+* ``unresolved`` — a module name TypeScript cannot find (TS2307 and kin). An
+  error only when certain: a relative name, or one that ``paths``/``baseUrl``
+  maps and no package could supply, under options prgate has all read;
+* ``undeclared-dependency`` — a package no ``package.json`` on the way up
+  declares (and not a Node built-in): it resolves only if something else's
+  dependency happens to be hoisted;
+* ``jsx-not-enabled`` — JSX in a file of a project whose ``jsx`` is unset
+  (TS17004).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from workers.checks.ts_imports import files as ts_files
+from workers.checks.ts_imports.resolve import (
+    EXTERNAL,
+    Settings,
+    could_be_package,
+    is_relative,
+    resolve,
+)
+from workers.checks.ts_imports.settings import TsImportsSettings
+from workers.checks.ts_imports.syntax import Facts, Specifier, read_facts, suppressed
+from workers.checks.ts_imports.tsconfig import ConfigError, Loader, Project
+from workers.engine.config import RepoConfig
+from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
+from workers.engine.repo import FileSkipped, RepoView
+from workers.engine.spec import CheckSpec
+
+NAME = "ts-imports"
+
+
+def _rule(name: str, level: Level, summary: str, help_text: str) -> RuleInfo:
+    return RuleInfo(id=f"{NAME}/{name}", level=level, summary=summary, help=help_text)
+
+
+UNRESOLVED = _rule(
+    "unresolved",
+    Level.ERROR,
+    "TypeScript cannot find the module an import names",
+    "tsc stops with TS2307 ('Cannot find module ... or its corresponding type "
+    "declarations'): the file moved, a path alias (`paths`, `baseUrl`) does not map the "
+    "name, or an extension or `index` file is not one TypeScript tries under the project's "
+    "`moduleResolution`. Fix the import or the alias; the message lists what TypeScript "
+    "tried and the nearest file that would match. An import that only a package prgate "
+    "cannot see could satisfy (a base config or type declarations in node_modules) is a "
+    "warning.",
+)
+UNDECLARED = _rule(
+    "undeclared-dependency",
+    Level.WARNING,
+    "A package is imported that no package.json on the way up declares",
+    "It resolves only while another package's dependency on it is hoisted into a "
+    "node_modules TypeScript searches; a lockfile update or a stricter package manager "
+    "(pnpm) removes it. Declare it in the importing package's package.json.",
+)
+JSX_NOT_ENABLED = _rule(
+    "jsx-not-enabled",
+    Level.ERROR,
+    "JSX in a file whose TypeScript project does not set `jsx`",
+    "tsc stops with TS17004 ('Cannot use JSX unless the --jsx flag is provided'). Set "
+    "`compilerOptions.jsx` in the project's tsconfig (`react-jsx` for React 17 and later, "
+    "`preserve` when a bundler compiles JSX).",
+)
+RULES = (UNRESOLVED, UNDECLARED, JSX_NOT_ENABLED)
+
+TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")
+JS_EXTENSIONS = (".js", ".jsx", ".mjs", ".cjs")
+# names a wildcard `declare module "*.svg"` from a package could satisfy: anything that
+# is not a module TypeScript itself loads (code or JSON), or that carries a query or prefix
+_CODE_EXTENSIONS = (*TS_EXTENSIONS, *JS_EXTENSIONS, ".json")
+# Node's built-in modules (`require("module").builtinModules`, Node 20), without `_` ones
+_BUILTINS = (
+    "assert assert/strict async_hooks buffer child_process cluster console constants "
+    "crypto dgram diagnostics_channel dns dns/promises domain events fs fs/promises "
+    "http http2 https inspector inspector/promises module net os path path/posix "
+    "path/win32 perf_hooks process punycode querystring readline readline/promises "
+    "repl stream stream/consumers stream/promises stream/web string_decoder sys timers "
+    "timers/promises tls trace_events tty url util util/types v8 vm wasi "
+    "worker_threads zlib test sea sqlite"
+)
+NODE_BUILTINS = frozenset(_BUILTINS.split())
+DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+
+
+def _is_config(path: str) -> bool:
+    name = posixpath.basename(path)
+    return (
+        name.startswith("tsconfig")
+        and name.endswith(".json")
+        and "node_modules" not in path.split("/")
+    )
+
+
+class _Repo:
+    """The repository as TypeScript's host sees it: files, folders, package.json files."""
+
+    def __init__(self, view: RepoView) -> None:
+        self.view = view
+        self.paths = [p for p in view.paths() if "node_modules" not in p.split("/")]
+        self.files = set(self.paths)
+        self.folders = {""}
+        for path in self.paths:
+            folder = posixpath.dirname(path)
+            while folder not in self.folders:
+                self.folders.add(folder)
+                folder = posixpath.dirname(folder)
+        self._packages: dict[str, dict[str, Any] | None] = {}
+        self._text: dict[str, bytes | None] = {}
+
+    def is_file(self, path: str) -> bool:
+        return path in self.files
+
+    def is_dir(self, path: str) -> bool:
+        return path in self.folders or path in ("", ".")
+
+    def read(self, path: str) -> bytes | None:
+        if path not in self._text:
+            self.prefetch([path])
+        return self._text[path]
+
+    def prefetch(self, paths: list[str]) -> None:
+        wanted = [p for p in paths if p not in self._text and p in self.files]
+        for path, data in self.view.read_many(wanted).items():
+            self._text[path] = None if isinstance(data, FileSkipped) else data
+        for path in paths:
+            self._text.setdefault(path, None)
+
+    def package_json(self, folder: str) -> dict[str, Any] | None:
+        if folder in (".",):
+            folder = ""
+        if folder not in self._packages:
+            path = posixpath.join(folder, "package.json") if folder else "package.json"
+            data = self.read(path) if path in self.files else None
+            parsed = None
+            if data is not None:
+                try:
+                    value = json.loads(data)
+                    parsed = value if isinstance(value, dict) else None
+                except ValueError:
+                    parsed = None
+            self._packages[folder] = parsed
+        return self._packages[folder]
+
+    @cached_property
+    def workspace(self) -> dict[str, str]:
+        """Package name -> folder, for every named package.json (a workspace member)."""
+        manifests = [p for p in self.paths if posixpath.basename(p) == "package.json"]
+        self.prefetch(manifests)
+        found: dict[str, str] = {}
+        for path in manifests:
+            folder = posixpath.dirname(path)
+            name = (self.package_json(folder) or {}).get("name")
+            if isinstance(name, str):
+                found.setdefault(name, folder)
+        return found
+
+    def workspace_package(self, name: str) -> str | None:
+        return self.workspace.get(name)
+
+
+@dataclass
+class _Program:
+    project: Project
+    settings: Settings
+    certain: list[str] = field(default_factory=list)  # why a verdict is not certain
+    files: list[str] = field(default_factory=list)
+
+
+def run(view: RepoView, config: RepoConfig) -> CheckResult:
+    settings = config.settings(NAME)
+    assert isinstance(settings, TsImportsSettings)
+    repo = _Repo(view)
+    configs = [p for p in repo.paths if _is_config(p)]
+    if not configs:
+        return CheckResult(check=NAME, skipped="there is no tsconfig*.json in the repository")
+    repo.prefetch(configs)
+    loader = Loader(lambda p: _decode(repo.read(p)), repo.is_file)
+    wanted = [p for p in configs if posixpath.basename(p) == "tsconfig.json"]
+    wanted += [p for p in settings.projects if p not in wanted]
+    findings: list[Finding] = []
+    notes: list[Note] = []
+    problems: list[str] = []
+    projects: dict[str, Project] = {}
+    while wanted:
+        path = wanted.pop(0)
+        if path in projects:
+            continue
+        if not repo.is_file(path):
+            notes.append(Note(message=f"{path} is named as a project but does not exist"))
+            continue
+        try:
+            project = loader.project(path)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            continue
+        projects[path] = project
+        wanted.extend(r for r in project.references if r not in projects)
+    unjudged = sorted(set(configs) - set(projects) - _extended(projects))
+    if unjudged:
+        notes.append(
+            Note(
+                message="not judged (neither a tsconfig.json nor referenced by one; name it "
+                "in `projects` if CI compiles it): " + ", ".join(unjudged)
+            )
+        )
+    facts: dict[str, Facts | None] = {}
+    seen: set[tuple[str, str, int, int]] = set()
+    for project in projects.values():
+        findings.extend(_judge(repo, project, facts, seen, notes))
+    error = "could not read TypeScript configs: " + "; ".join(problems) if problems else None
+    return CheckResult(check=NAME, findings=findings, notes=notes, error=error)
+
+
+def _extended(projects: dict[str, Project]) -> set[str]:
+    return {base for p in projects.values() for base in p.extends}
+
+
+def _decode(data: bytes | None) -> str | None:
+    return None if data is None else data.decode("utf-8", "replace").lstrip("\ufeff")
+
+
+def _judge(
+    repo: _Repo,
+    project: Project,
+    facts: dict[str, Facts | None],
+    seen: set[tuple[str, str, int, int]],
+    notes: list[Note],
+) -> list[Finding]:
+    options = project.options
+    if not project.specs_known:
+        notes.append(
+            Note(
+                message=f"{project.config}: not judged: it sets neither `files` nor `include`, "
+                f"and its base {options.unknown_base!r} (in node_modules) may",
+                path=project.config,
+            )
+        )
+        return []
+    values = options.values
+    allow_js = bool(values.get("allowJs", values.get("checkJs", False)))
+    settings = Settings.from_options(values, options.paths_base)
+    out_dirs = tuple(v for k in ("outDir", "declarationDir") if isinstance(v := values.get(k), str))
+    roots = ts_files.root_files(
+        repo.paths,
+        project.folder,
+        project.files,
+        project.include,
+        project.exclude,
+        allow_js=allow_js,
+        json=settings.resolve_json,
+        out_dirs=out_dirs,
+    )
+    unsure = _unknown_options(project)
+    findings: list[Finding] = []
+    queue = list(roots)
+    program = set(queue)
+    repo.prefetch([p for p in queue if p not in facts])
+    while queue:
+        path = queue.pop(0)
+        if path not in facts:
+            repo.prefetch([p for p in queue[:500] if p not in facts] + [path])
+            data = repo.read(path)
+            facts[path] = (
+                read_facts(path, data) if data is not None and not path.endswith(".json") else None
+            )
+        fact = facts[path]
+        if fact is None:
+            continue
+        checked = _checked(path, fact, values)
+        lines: list[bytes] | None = None
+        for spec in fact.specifiers:
+            if spec.kind in ("reference-types", "reference-path"):
+                continue
+            if spec.kind == "require" and not path.endswith(JS_EXTENSIONS):
+                continue  # TypeScript resolves require() in JavaScript files only
+            esm = _esm(path, spec, settings, repo)
+            outcome = resolve(spec.text, path, settings, repo, esm)
+            target = outcome.path
+            if target is not None and target != EXTERNAL:
+                if target not in program and _loadable(target, allow_js):
+                    program.add(target)
+                    queue.append(target)
+                continue
+            if not checked or (
+                spec.kind == "side-effect" and not values.get("noUncheckedSideEffectImports")
+            ):
+                continue
+            if lines is None:
+                lines = (repo.read(path) or b"").split(b"\n")
+            if suppressed(fact, spec.line, lines):
+                continue
+            key = (project.config, path, spec.line, spec.column)
+            if key in seen:
+                continue
+            seen.add(key)
+            if target == EXTERNAL:
+                finding = _undeclared(repo, path, spec)
+            else:
+                finding = _unresolved(repo, project, settings, path, spec, outcome.tried, unsure)
+            if finding is not None:
+                findings.append(finding)
+        if fact.jsx_line is not None and checked and not values.get("jsx"):
+            findings.append(_jsx(project, path, fact.jsx_line, unsure))
+    return findings
+
+
+def _loadable(path: str, allow_js: bool) -> bool:
+    if path.endswith(TS_EXTENSIONS):
+        return True
+    return allow_js and path.endswith(JS_EXTENSIONS)
+
+
+def _checked(path: str, fact: Facts, values: dict[str, Any]) -> bool:
+    """Whether TypeScript type-checks the file (reports TS2307 in it)."""
+    if fact.check_pragma is False:
+        return False  # // @ts-nocheck
+    if path.endswith((".d.ts", ".d.mts", ".d.cts")) or re.search(r"\.d\.[^/]+\.ts$", path):
+        return not values.get("skipLibCheck", False)
+    if path.endswith(TS_EXTENSIONS):
+        return True
+    return bool(fact.check_pragma or values.get("checkJs"))
+
+
+def _esm(path: str, spec: Specifier, settings: Settings, repo: _Repo) -> bool:
+    """Whether the import resolves in ECMAScript-module mode, as TypeScript decides it:
+    ``require`` forms never; node16/nodenext by the file's format (``import()`` always);
+    bundler for every ``import`` (its ``import`` condition)."""
+    if spec.kind in ("require", "import-equals"):
+        return False
+    if settings.resolution not in ("node16", "nodenext"):
+        return True
+    if spec.kind == "dynamic" or path.endswith((".mts", ".mjs")):
+        return True
+    if path.endswith((".cts", ".cjs")):
+        return False
+    folder = posixpath.dirname(path)
+    while True:
+        package = repo.package_json(folder)
+        if package is not None:
+            return package.get("type") == "module"
+        if folder == "":
+            return False
+        folder = posixpath.dirname(folder)
+
+
+def _unknown_options(project: Project) -> list[str]:
+    options = project.options
+    if options.unknown_base is None:
+        return []
+    return [
+        name
+        for name in ("moduleResolution", "module", "paths", "baseUrl", "rootDirs", "jsx",
+                     "allowJs", "resolveJsonModule", "moduleSuffixes", "customConditions")
+        if not options.known(name)
+    ]  # fmt: skip
+
+
+def _unresolved(
+    repo: _Repo,
+    project: Project,
+    settings: Settings,
+    path: str,
+    spec: Specifier,
+    tried: list[str],
+    unsure: list[str],
+) -> Finding | None:
+    reasons = list(unsure)
+    if not is_relative(spec.text) and could_be_package(spec.text):
+        return None  # a package could supply it
+    if _asset_like(spec.text):
+        reasons.append("a package's `declare module` for such names")
+    level = Level.ERROR if not reasons else Level.WARNING
+    shown = ", ".join(dict.fromkeys(tried[:8])) + (", ..." if len(tried) > 8 else "")
+    message = (
+        f"Cannot find module '{spec.text}' (TS2307): {project.config} "
+        f"(moduleResolution {settings.resolution}) looked for {shown or 'nothing it could try'}"
+    )
+    if reasons:
+        message += "; unless " + " or ".join(reasons) + " changes that, which prgate cannot see"
+    near = _nearest(repo, path, spec.text)
+    fix = f"did you mean '{near}'?" if near else None
+    finding = UNRESOLVED.finding(
+        path, message, line=spec.line, fix=fix, key=f"{spec.text}@{project.config}"
+    )
+    return finding if level == finding.level else _with_level(finding, level)
+
+
+def _with_level(finding: Finding, level: Level) -> Finding:
+    import dataclasses
+
+    return dataclasses.replace(finding, level=level)
+
+
+def _asset_like(name: str) -> bool:
+    last = name.rsplit("/", 1)[-1]
+    if any(c in name for c in "?!") or re.match(r"^[a-z][a-z0-9+.-]*:", name):
+        return True
+    return "." in last.lstrip(".") and not last.endswith(_CODE_EXTENSIONS)
+
+
+def _nearest(repo: _Repo, importer: str, name: str) -> str | None:
+    """The import that would reach a file with the same last name (a moved module), or the
+    same file with the case the disk has."""
+    stem = name.rstrip("/").rsplit("/", 1)[-1]
+    for ext in (*_CODE_EXTENSIONS,):
+        if stem.endswith(ext):
+            stem = stem[: -len(ext)]
+    if not stem or stem in (".", ".."):
+        return None
+    candidates = []
+    for path in repo.paths:
+        base = posixpath.basename(path)
+        own = base.split(".", 1)[0]
+        folder_name = posixpath.basename(posixpath.dirname(path))
+        if not path.endswith(_CODE_EXTENSIONS):
+            continue
+        if own.lower() == stem.lower() or (own == "index" and folder_name.lower() == stem.lower()):
+            candidates.append(path)
+    if not candidates:
+        return None
+    here = posixpath.dirname(importer)
+
+    def distance(path: str) -> int:
+        common = posixpath.commonpath([here or ".", posixpath.dirname(path) or "."])
+        return len(here.split("/")) + len(path.split("/")) - 2 * len(common.split("/"))
+
+    best = min(candidates, key=lambda p: (distance(p), p))
+    target = re.sub(r"(\.d)?\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$", "", best)
+    if target.endswith("/index"):
+        target = target[: -len("/index")]
+    relative = posixpath.relpath(target, here or ".")
+    return relative if relative.startswith("../") else "./" + relative
+
+
+def _undeclared(repo: _Repo, path: str, spec: Specifier) -> Finding | None:
+    name = spec.text
+    if name.startswith("node:"):
+        return None
+    parts = name.split("/")
+    package = "/".join(parts[:2]) if name.startswith("@") else parts[0]
+    if name in NODE_BUILTINS or package in NODE_BUILTINS:
+        return None
+    if package in repo.workspace:
+        return None
+    folder = posixpath.dirname(path)
+    nearest = None
+    while True:
+        manifest = repo.package_json(folder)
+        if manifest is not None:
+            nearest = nearest or (
+                posixpath.join(folder, "package.json") if folder else "package.json"
+            )
+            for key in DEPENDENCY_FIELDS:
+                deps = manifest.get(key)
+                if isinstance(deps, dict) and (package in deps or _types_name(package) in deps):
+                    return None
+        if folder == "":
+            break
+        folder = posixpath.dirname(folder)
+    where = nearest or "any package.json (there is none)"
+    return UNDECLARED.finding(
+        path,
+        f"'{package}' is imported but not declared in {where} or any package.json above it: "
+        "it resolves only while another package's dependency on it is hoisted",
+        line=spec.line,
+        fix=f"add '{package}' to the dependencies of {nearest}" if nearest else None,
+        key=package,
+    )
+
+
+def _types_name(package: str) -> str:
+    return "@types/" + (package[1:].replace("/", "__") if package.startswith("@") else package)
+
+
+def _jsx(project: Project, path: str, line: int, unsure: list[str]) -> Finding:
+    finding = JSX_NOT_ENABLED.finding(
+        path,
+        f"Cannot use JSX unless the '--jsx' flag is provided (TS17004): {project.config} "
+        "includes this file and does not set `jsx`",
+        line=line,
+        fix=f'set "jsx": "react-jsx" in the compilerOptions of {project.config}',
+        key=project.config,
+    )
+    if "jsx" in unsure:
+        return _with_level(finding, Level.WARNING)
+    return finding
+
+
+SPEC = CheckSpec(
+    name=NAME,
+    rules=RULES,
+    run=run,
+    summary="imports TypeScript cannot resolve, and JSX its tsconfig does not enable",
+)

@@ -1,0 +1,234 @@
+"""TypeScript projects as ``tsc -p`` reads them: a ``tsconfig*.json``, its ``extends`` chain,
+the compiler options that decide resolution, and the files it includes.
+
+Paths are repository-relative POSIX paths throughout; a path-valued option is made
+relative to the repository where the config that sets it lives, as TypeScript makes it
+absolute there. A base config that lives in ``node_modules`` (``"extends":
+"@tsconfig/node20"``) is never seen by prgate: every option it could set is *unknown*
+unless a config read after it sets the option again, and ``Options.known`` says so. The
+check then judges only what does not depend on an unknown option, and says why.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+CONFIG_DIR = "${configDir}"
+# compiler options whose values are paths, made absolute where their config lives
+PATH_OPTIONS = ("baseUrl", "rootDir", "outDir", "declarationDir", "tsBuildInfoFile", "outFile")
+PATH_LIST_OPTIONS = ("rootDirs", "typeRoots")
+
+
+class ConfigError(Exception):
+    """A config that ``tsc`` itself would reject (unreadable, not JSON, a missing base)."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+@dataclass
+class Options:
+    values: dict[str, Any] = field(default_factory=dict)
+    unknown_base: str | None = None  # the first base prgate could not read, as written
+    known_after: set[str] = field(default_factory=set)  # set again after that base
+    paths_base: str | None = None  # the folder of the config that set `paths`
+
+    def known(self, name: str) -> bool:
+        return self.unknown_base is None or name in self.known_after
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+    def merge(self, other: dict[str, Any], also: str | None = None) -> None:
+        """Options a config sets (``also``: a key that is not an option, like ``@include``)."""
+        self.values.update(other)
+        if self.unknown_base is not None:
+            self.known_after.update(other)
+            if also:
+                self.known_after.add(also)
+
+    def merge_unknown(self, base: str) -> None:
+        if self.unknown_base is None:
+            self.unknown_base = base
+        self.known_after.clear()
+
+
+@dataclass
+class Project:
+    config: str  # the tsconfig's repo-relative path
+    options: Options
+    files: list[str] | None  # `files`, resolved; None when not given
+    include: list[str] | None  # `include` patterns, resolved; None when not given
+    exclude: list[str] | None
+    specs_known: bool  # False when a base prgate could not read could set files/include
+    exclude_known: bool  # ... or exclude
+    references: list[str]  # the referenced configs' paths
+    extends: list[str]  # the configs read, base first (not the project's own)
+
+    @property
+    def folder(self) -> str:
+        return posixpath.dirname(self.config)
+
+
+def parse_jsonc(text: str) -> Any:
+    """tsconfig's JSON: comments and trailing commas allowed (JSON5 is a superset)."""
+    import json5
+
+    return json5.loads(text)
+
+
+class Loader:
+    """Reads configs through ``read(path) -> str | None`` and caches each one parsed."""
+
+    def __init__(self, read: Any, exists: Any) -> None:
+        self._read = read
+        self._exists = exists
+        self._raw: dict[str, dict[str, Any]] = {}
+
+    def raw(self, path: str) -> dict[str, Any]:
+        if path not in self._raw:
+            text = self._read(path)
+            if text is None:
+                raise ConfigError(path, "cannot be read")
+            try:
+                data = parse_jsonc(text)
+            except ValueError as exc:
+                raise ConfigError(path, f"is not valid JSON: {exc}") from None
+            if not isinstance(data, dict):
+                raise ConfigError(path, "is not a JSON object")
+            self._raw[path] = data
+        return self._raw[path]
+
+    def project(self, path: str) -> Project:
+        options = Options()
+        specs: dict[str, tuple[list[str], str]] = {}
+        chain: list[str] = []
+        self._apply(path, options, specs, chain, set())
+        folder = posixpath.dirname(path)
+        _resolve_config_dir(options, folder)
+        raw = self.raw(path)
+        return Project(
+            config=path,
+            options=options,
+            files=_specs(specs.get("files"), folder),
+            include=_specs(specs.get("include"), folder),
+            exclude=_specs(specs.get("exclude"), folder),
+            # set where prgate read it, after any base it could not read
+            specs_known=options.known("@files") or options.known("@include"),
+            exclude_known=options.known("@exclude"),
+            references=self._references(path, raw),
+            extends=chain[:-1],
+        )
+
+    def _apply(
+        self,
+        path: str,
+        options: Options,
+        specs: dict[str, tuple[list[str], str]],
+        chain: list[str],
+        seen: set[str],
+    ) -> None:
+        if path in seen:
+            raise ConfigError(path, "extends itself (a circular chain)")
+        seen = seen | {path}
+        raw = self.raw(path)
+        folder = posixpath.dirname(path)
+        extends = raw.get("extends")
+        bases = [extends] if isinstance(extends, str) else extends or []
+        if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
+            raise ConfigError(path, "`extends` is neither a string nor a list of strings")
+        for base in bases:
+            found = self._base(path, folder, base)
+            if found is None:
+                options.merge_unknown(base)
+                continue
+            self._apply(found, options, specs, chain, seen)
+        compiler = raw.get("compilerOptions") or {}
+        if not isinstance(compiler, dict):
+            raise ConfigError(path, "`compilerOptions` is not an object")
+        own = dict(compiler)
+        for name in PATH_OPTIONS:
+            if isinstance(own.get(name), str):
+                own[name] = _at(folder, own[name])
+        for name in PATH_LIST_OPTIONS:
+            if isinstance(own.get(name), list):
+                own[name] = [_at(folder, v) for v in own[name] if isinstance(v, str)]
+        if "paths" in own:
+            options.paths_base = folder
+        options.merge(own)
+        for key in ("files", "include", "exclude"):
+            value = raw.get(key)
+            if isinstance(value, list):
+                specs[key] = ([v for v in value if isinstance(v, str)], folder)
+                options.merge({}, also=f"@{key}")
+        chain.append(path)
+
+    def _base(self, path: str, folder: str, base: str) -> str | None:
+        """The repo path of an extended config, None when it lives in node_modules."""
+        if base.startswith(("./", "../", "/")) or base in (".", ".."):
+            candidate = _at(folder, base)
+            if self._exists(candidate):
+                return candidate
+            if not candidate.endswith(".json") and self._exists(candidate + ".json"):
+                return candidate + ".json"
+            raise ConfigError(path, f"extends {base!r}, which does not exist")
+        return None  # a package: resolved from node_modules, which the repository lacks
+
+    def _references(self, path: str, raw: dict[str, Any]) -> list[str]:
+        found = []
+        folder = posixpath.dirname(path)
+        for ref in raw.get("references") or []:
+            target = ref.get("path") if isinstance(ref, dict) else None
+            if not isinstance(target, str):
+                continue
+            resolved = _at(folder, target)
+            if not resolved.endswith(".json"):
+                resolved = posixpath.join(resolved, "tsconfig.json")
+            found.append(resolved)
+        return found
+
+
+def _at(folder: str, value: str) -> str:
+    """A config's relative path as a repo-relative one (``${configDir}`` kept for later)."""
+    if value.startswith(CONFIG_DIR):
+        return value
+    return posixpath.normpath(posixpath.join(folder, value))
+
+
+def _resolve_config_dir(options: Options, folder: str) -> None:
+    for name in PATH_OPTIONS:
+        value = options.values.get(name)
+        if isinstance(value, str) and value.startswith(CONFIG_DIR):
+            options.values[name] = _at(folder, "./" + value[len(CONFIG_DIR) :].lstrip("/"))
+    for name in PATH_LIST_OPTIONS:
+        values = options.values.get(name)
+        if isinstance(values, list):
+            options.values[name] = [
+                _at(folder, "./" + v[len(CONFIG_DIR) :].lstrip("/")) if v.startswith(CONFIG_DIR)
+                else v
+                for v in values
+            ]  # fmt: skip
+    paths = options.values.get("paths")
+    if isinstance(paths, dict):  # targets are relative to baseUrl, or to where `paths` is set
+        here = posixpath.relpath(folder or ".", options.get("baseUrl") or options.paths_base or ".")
+        options.values["paths"] = {
+            k: [t.replace(CONFIG_DIR, here) if isinstance(t, str) else t for t in v]
+            if isinstance(v, list) else v
+            for k, v in paths.items()
+        }  # fmt: skip
+
+
+def _specs(found: tuple[list[str], str] | None, folder: str) -> list[str] | None:
+    if found is None:
+        return None
+    values, defined_in = found
+    out = []
+    for value in values:
+        if value.startswith(CONFIG_DIR):
+            out.append(_at(folder, "./" + value[len(CONFIG_DIR) :].lstrip("/")))
+        else:
+            out.append(_at(defined_in, value))
+    return out
