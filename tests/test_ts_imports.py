@@ -55,8 +55,51 @@ def test_a_project_whose_files_an_unread_base_decides_is_not_judged(repo: Repo) 
 
 
 def test_an_asset_a_package_could_declare_is_a_warning_not_an_error(repo: Repo) -> None:
-    findings = _ts(repo, {"src/a.ts": 'import logo from "./logo.svg";\nexport { logo };\n'})
-    assert _levels(findings) == {("unresolved", "src/a.ts", Level.WARNING)}
+    """With a package.json, node_modules/@types (or vite/client) may `declare module "*.svg"`;
+    the oracle shows the error where nothing could (no package.json anywhere)."""
+    files = {
+        "package.json": json.dumps({"devDependencies": {"vite": "7"}}),
+        "src/a.ts": 'import logo from "./logo.svg";\nexport { logo };\n',
+    }
+    assert _levels(_ts(repo, files)) == {("unresolved", "src/a.ts", Level.WARNING)}
+
+
+def test_a_generated_rootdirs_folder_makes_a_relative_import_uncertain(repo: Repo) -> None:
+    """React Router's typegen writes `.react-router/types/**/+types/*` before tsc runs; the
+    folder is not committed, so `./+types/route` is a warning that names it."""
+    tsconfig = {
+        "compilerOptions": {"module": "esnext", "moduleResolution": "bundler",
+                            "rootDirs": [".", "./.react-router/types"]},
+        "include": ["app", ".react-router/types/**/*"],
+    }  # fmt: skip
+    files = {"app/routes/home.ts": 'import type { Route } from "./+types/home";\n'}
+    findings = _ts(repo, files, tsconfig)
+    assert _levels(findings) == {("unresolved", "app/routes/home.ts", Level.WARNING)}
+    assert ".react-router/types" in findings[0].message
+
+
+def test_a_root_config_that_sweeps_in_a_package_only_warns(repo: Repo) -> None:
+    """`tsc -p` at the root would fail on packages/a's file, but the file's own project
+    (packages/a/tsconfig.json, what its editor and build use) resolves it."""
+    path = repo(
+        {
+            "tsconfig.json": json.dumps({"compilerOptions": {"module": "commonjs"}}),
+            "packages/a/tsconfig.json": json.dumps(
+                {"compilerOptions": {"module": "commonjs", "resolveJsonModule": True}}
+            ),
+            "packages/a/index.ts": 'import data from "./data.json";\nexport { data };\n',
+            "packages/a/data.json": "{}",
+        }
+    )
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    assert [(f.rule, f.level, f.fix) for f in report.findings] == [
+        (
+            "ts-imports/unresolved",
+            Level.WARNING,
+            'set "resolveJsonModule": true in the compilerOptions of tsconfig.json',
+        )
+    ]
+    assert "packages/a/tsconfig.json, does not report it" in report.findings[0].message
 
 
 def test_packages_are_judged_by_their_declaration(repo: Repo) -> None:

@@ -113,8 +113,15 @@ SCENARIOS: dict[str, Scenario] = {
         include=("src", "generated"),
         rootDirs=["./src", "./generated"],
     ),
+    "rootdirs-dot": one(
+        'import { v } from "./types";\n',
+        {"generated/src/types.ts": EXPORT},
+        include=("src", "generated"),
+        rootDirs=[".", "./generated"],
+    ),
     "rootdirs-miss": one(
         'import { v } from "./nope";\n',
+        {"generated/other.ts": EXPORT},
         include=("src", "generated"),
         rootDirs=["./src", "./generated"],
     ),
@@ -284,6 +291,11 @@ SCENARIOS: dict[str, Scenario] = {
         "a.ts": 'import { v } from "./nope";\n',
         "node_modules/x/b.ts": 'import { v } from "./nope";\n',
     },
+    "nested-default-include": lambda mode: {
+        "packages/a/tsconfig.json": config(mode, include=None),
+        "packages/a/a.ts": EXPORT,
+        "packages/b/b.ts": 'import { v } from "./nope";\n',
+    },
     "include-pattern": one(
         EXPORT, {"src/x/b.spec.ts": 'import { v } from "./nope";\n'}, include=("src/**/*.ts",)
     ),
@@ -294,6 +306,23 @@ SCENARIOS: dict[str, Scenario] = {
     },
     "parent-relative": one('import { v } from "../lib/x";\n', {"lib/x.ts": EXPORT}),
     "dot-slash-dot": one('import { v } from ".";\n', {"src/index.ts": EXPORT}),
+    "ambient-declared": one(
+        'import a from "virtual:routes";\nimport b from "./logo.svg";\n'
+        'import c from "./styles.css";\nexport { a, b, c };\n',
+        {"src/env.d.ts": 'declare module "virtual:*";\ndeclare module "*.svg";\n'},
+    ),
+    "ambient-from-workspace-types": lambda mode: {
+        "tsconfig.json": config(mode, include=("app",), types=["@repo/ui/env"]),
+        "app/a.ts": 'import r from "virtual:routes";\nimport x from "virtual:other";\n'
+        "export { r, x };\n",
+        "packages/ui/package.json": json.dumps({"name": "@repo/ui"}),
+        "packages/ui/env.d.ts": 'declare module "virtual:routes";\n',
+    },
+    "reference-path-declarations": one(
+        '/// <reference path="../types/env.d.ts" />\nimport r from "virtual:routes";\n'
+        "export { r };\n",
+        {"types/env.d.ts": 'declare module "virtual:routes";\n'},
+    ),
     "workspace-exports": lambda mode: {
         "tsconfig.json": config(mode, include=("app",)),
         "app/a.ts": 'import { v } from "@repo/ui/button";\n',

@@ -20,6 +20,7 @@ and ``resolve`` resolves them as TypeScript 5.x would:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
 import re
@@ -30,6 +31,7 @@ from typing import Any
 from workers.checks.ts_imports import files as ts_files
 from workers.checks.ts_imports.resolve import (
     EXTERNAL,
+    Outcome,
     Settings,
     could_be_package,
     is_relative,
@@ -191,7 +193,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     if not configs:
         return CheckResult(check=NAME, skipped="there is no tsconfig*.json in the repository")
     repo.prefetch(configs)
-    loader = Loader(lambda p: _decode(repo.read(p)), repo.is_file)
+    loader = Loader(lambda p: _decode(repo.read(p)), repo.is_file, repo.workspace_package)
     wanted = [p for p in configs if posixpath.basename(p) == "tsconfig.json"]
     wanted += [p for p in settings.projects if p not in wanted]
     findings: list[Finding] = []
@@ -222,10 +224,66 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
         )
     facts: dict[str, Facts | None] = {}
     seen: set[tuple[str, str, int, int]] = set()
-    for project in projects.values():
-        findings.extend(_judge(repo, project, facts, seen, notes))
+    programs: dict[str, set[str]] = {}
+    judged = [
+        (project, finding)
+        for project in projects.values()
+        for finding in _judge(repo, project, facts, seen, notes, programs)
+    ]
+    findings = _by_owner(judged, projects, programs)
     error = "could not read TypeScript configs: " + "; ".join(problems) if problems else None
     return CheckResult(check=NAME, findings=findings, notes=notes, error=error)
+
+
+def _by_owner(
+    judged: list[tuple[Project, Finding]],
+    projects: dict[str, Project],
+    programs: dict[str, set[str]],
+) -> list[Finding]:
+    """One finding per import (or file, for JSX), at the level its own project gives it.
+
+    A file's own project is the nearest one above it that compiles it (what an editor and
+    the package's own ``tsc -p`` use). A project further up that sweeps the file in too
+    (a root ``tsconfig.json`` without ``include``) reports it only as a warning: whether
+    anything runs ``tsc -p`` on that project is not certain.
+    """
+
+    def depth(folder: str) -> int:
+        return 0 if not folder else folder.count("/") + 1
+
+    def owner(path: str) -> Project | None:
+        found = [
+            p for p in projects.values()
+            if path in programs.get(p.config, ())
+            and (not p.folder or path.startswith(p.folder + "/"))
+        ]  # fmt: skip
+        return max(found, key=lambda p: depth(p.folder), default=None)
+
+    best: dict[tuple[str, str, int | None, str], Finding] = {}
+    for project, finding in judged:
+        own = owner(finding.path)
+        if (
+            finding.level is Level.ERROR
+            and own is not None
+            and own is not project
+            and depth(own.folder) > depth(project.folder)
+        ):
+            finding = _with_level(finding, Level.WARNING)
+            finding = dataclasses.replace(
+                finding,
+                message=f"{finding.message} (the file's own project, {own.config}, "
+                f"does not report it; {project.config} includes the file too)",
+            )
+        subject = finding.key.split("@", 1)[0] if finding.rule == UNRESOLVED.id else ""
+        key = (finding.rule, finding.path, finding.start_line, subject)
+        kept = best.get(key)
+        if kept is None or _rank(finding.level) > _rank(kept.level):
+            best[key] = finding
+    return list(best.values())
+
+
+def _rank(level: Level) -> int:
+    return {Level.NOTE: 0, Level.WARNING: 1, Level.ERROR: 2}[level]
 
 
 def _extended(projects: dict[str, Project]) -> set[str]:
@@ -242,7 +300,9 @@ def _judge(
     facts: dict[str, Facts | None],
     seen: set[tuple[str, str, int, int]],
     notes: list[Note],
+    programs: dict[str, set[str]],
 ) -> list[Finding]:
+    """The findings of one project; its program's files go in ``programs``."""
     options = project.options
     if not project.specs_known:
         notes.append(
@@ -269,8 +329,20 @@ def _judge(
     )
     unsure = _unknown_options(project)
     findings: list[Finding] = []
+    pending: list[tuple[str, Specifier, Outcome]] = []
     queue = list(roots)
-    program = set(queue)
+    # `types` entries a workspace package supplies bring their declarations in, as
+    # `/// <reference types>` does; a package's from node_modules prgate cannot see, and
+    # without `types` TypeScript takes every node_modules/@types package it finds
+    types = values.get("types")
+    unseen_types = not isinstance(types, list) and _node_modules_possible(repo, project.folder)
+    for entry in types if isinstance(types, list) else ():
+        typed = _type_reference(repo, project.config, entry, settings)
+        if typed is None:
+            unseen_types = True
+        elif typed not in queue:
+            queue.append(typed)
+    program = programs[project.config] = set(queue)
     repo.prefetch([p for p in queue if p not in facts])
     while queue:
         path = queue.pop(0)
@@ -286,7 +358,18 @@ def _judge(
         checked = _checked(path, fact, values)
         lines: list[bytes] | None = None
         for spec in fact.specifiers:
-            if spec.kind in ("reference-types", "reference-path"):
+            if spec.kind == "reference-path":  # brings its file, and its declarations, in
+                referenced = posixpath.normpath(posixpath.join(posixpath.dirname(path), spec.text))
+                if repo.is_file(referenced) and referenced not in program:
+                    program.add(referenced)
+                    queue.append(referenced)
+                continue
+            if spec.kind == "reference-types":
+                typed = _type_reference(repo, path, spec.text, settings)
+                unseen_types = unseen_types or typed is None
+                if typed is not None and typed not in program:
+                    program.add(typed)
+                    queue.append(typed)
                 continue
             if spec.kind == "require" and not path.endswith(JS_EXTENSIONS):
                 continue  # TypeScript resolves require() in JavaScript files only
@@ -307,18 +390,61 @@ def _judge(
             if suppressed(fact, spec.line, lines):
                 continue
             key = (project.config, path, spec.line, spec.column)
-            if key in seen:
-                continue
-            seen.add(key)
-            if target == EXTERNAL:
-                finding = _undeclared(repo, path, spec)
-            else:
-                finding = _unresolved(repo, project, settings, path, spec, outcome.tried, unsure)
-            if finding is not None:
-                findings.append(finding)
+            if key not in seen:
+                seen.add(key)
+                pending.append((path, spec, outcome))
         if fact.jsx_line is not None and checked and not values.get("jsx"):
             findings.append(_jsx(project, path, fact.jsx_line, unsure))
+    # a `declare module "x"` (or "*.svg") in any file of the program satisfies the name
+    declared = [name for f in program if (found := facts.get(f)) for name in found.ambient]
+    unseen = unseen_types or any(o.path == EXTERNAL for _, _, o in pending)
+    for path, spec, outcome in pending:
+        if any(_ambient_match(pattern, spec.text) for pattern in declared):
+            continue
+        if outcome.path == EXTERNAL:
+            finding = _undeclared(repo, path, spec)
+        else:
+            finding = _unresolved(
+                repo, project, settings, path, spec, outcome.tried, unsure, unseen
+            )
+        if finding is not None:
+            findings.append(finding)
     return findings
+
+
+def _node_modules_possible(repo: _Repo, folder: str) -> bool:
+    """Whether an install could put a node_modules in ``folder`` or above: a package.json
+    is there (a package manager installs only where one is)."""
+    while True:
+        if repo.is_file(posixpath.join(folder, "package.json")):
+            return True
+        if not folder:
+            return False
+        folder = posixpath.dirname(folder)
+
+
+def _type_reference(repo: _Repo, containing: str, name: Any, settings: Settings) -> str | None:
+    """The declaration file a type reference (``types``, ``/// <reference types>``) names,
+    when a workspace package supplies it; None otherwise."""
+    if not isinstance(name, str):
+        return None
+    if settings.resolution == "classic":  # type references look in node_modules regardless
+        settings = dataclasses.replace(settings, resolution="node10", features=0)
+    found = resolve(name, containing, settings, repo, esm=False).path
+    return None if found is None or found == EXTERNAL else found
+
+
+def _ambient_match(pattern: str, name: str) -> bool:
+    """Whether an ambient module declaration's name (one ``*`` at most) covers ``name``."""
+    if "*" not in pattern:
+        return pattern == name
+    prefix, _, suffix = pattern.partition("*")
+    return (
+        "*" not in suffix
+        and len(name) >= len(prefix) + len(suffix)
+        and name.startswith(prefix)
+        and name.endswith(suffix)
+    )
 
 
 def _loadable(path: str, allow_js: bool) -> bool:
@@ -380,11 +506,18 @@ def _unresolved(
     spec: Specifier,
     tried: list[str],
     unsure: list[str],
+    unseen_types: bool,
 ) -> Finding | None:
     reasons = list(unsure)
     if not is_relative(spec.text) and could_be_package(spec.text):
         return None  # a package could supply it
-    if _asset_like(spec.text):
+    absent = _absent_config_folders(repo, settings, tried)
+    if absent:
+        reasons.append(
+            f"files a build step writes into {', '.join(absent)} (named in the config, not in "
+            "the repository)"
+        )
+    if _asset_like(spec.text) and unseen_types:
         reasons.append("a package's `declare module` for such names")
     level = Level.ERROR if not reasons else Level.WARNING
     shown = ", ".join(dict.fromkeys(tried[:8])) + (", ..." if len(tried) > 8 else "")
@@ -396,15 +529,45 @@ def _unresolved(
         message += "; unless " + " or ".join(reasons) + " changes that, which prgate cannot see"
     near = _nearest(repo, path, spec.text)
     fix = f"did you mean '{near}'?" if near else None
+    if (
+        spec.text.endswith(".json")
+        and not settings.resolve_json
+        and repo.is_file(posixpath.normpath(posixpath.join(posixpath.dirname(path), spec.text)))
+    ):
+        fix = f'set "resolveJsonModule": true in the compilerOptions of {project.config}'
+        message = message.replace("(TS2307)", "(TS2732: JSON needs resolveJsonModule)")
     finding = UNRESOLVED.finding(
         path, message, line=spec.line, fix=fix, key=f"{spec.text}@{project.config}"
     )
     return finding if level == finding.level else _with_level(finding, level)
 
 
-def _with_level(finding: Finding, level: Level) -> Finding:
-    import dataclasses
+def _absent_config_folders(repo: _Repo, settings: Settings, tried: list[str]) -> list[str]:
+    """Folders the config points resolution into (``rootDirs``, ``paths`` targets, ``baseUrl``)
+    that the repository lacks: generated ones, like React Router's ``.react-router/types``,
+    which a typegen step writes before ``tsc`` runs."""
+    roots = list(settings.root_dirs or ())
+    if settings.base_url:
+        roots.append(settings.base_url)
+    base = settings.base_url or settings.paths_base or ""
+    for targets in (settings.paths or {}).values():
+        for target in targets if isinstance(targets, list) else ():
+            if isinstance(target, str):
+                head = target.split("*", 1)[0]
+                roots.append(
+                    posixpath.normpath(posixpath.join(base, posixpath.dirname(head) or "."))
+                )
+    absent = []
+    for root in dict.fromkeys(posixpath.normpath(r) for r in roots):
+        if repo.is_dir(root) or root == ".":
+            continue
+        prefix = root.rstrip("/") + "/"
+        if any(t.startswith(prefix) for t in tried):
+            absent.append(root)
+    return absent
 
+
+def _with_level(finding: Finding, level: Level) -> Finding:
     return dataclasses.replace(finding, level=level)
 
 

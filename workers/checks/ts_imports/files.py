@@ -125,8 +125,8 @@ def root_files(
     groups = ALL_GROUPS if allow_js else TS_GROUPS
     extensions = tuple(e for g in groups for e in g)
     literal = {absolute(f) for f in files or []}
-    if files is None and include is None:
-        include = ["**/*"]
+    if files is None and include is None:  # TypeScript's default, in the project's folder
+        include = [posixpath.join(folder, "**/*") if folder else "**/*"]
     if exclude is None:
         exclude = list(out_dirs)
     found: dict[str, str] = {}

@@ -235,7 +235,8 @@ def _optional_settings(
     candidate = _join(folder, name)
     matched_root = None
     for root in s.root_dirs:
-        prefix = posixpath.normpath(root).rstrip("/") + "/"
+        normal = posixpath.normpath(root)
+        prefix = "" if normal == "." else normal.rstrip("/") + "/"  # "." holds every path
         if candidate.startswith(prefix) and (
             matched_root is None or len(matched_root[1]) < len(prefix)
         ):

@@ -83,9 +83,10 @@ def parse_jsonc(text: str) -> Any:
 class Loader:
     """Reads configs through ``read(path) -> str | None`` and caches each one parsed."""
 
-    def __init__(self, read: Any, exists: Any) -> None:
+    def __init__(self, read: Any, exists: Any, package: Any = None) -> None:
         self._read = read
         self._exists = exists
+        self._package = package or (lambda name: None)  # a workspace package's folder
         self._raw: dict[str, dict[str, Any]] = {}
 
     def raw(self, path: str) -> dict[str, Any]:
@@ -167,7 +168,8 @@ class Loader:
         chain.append(path)
 
     def _base(self, path: str, folder: str, base: str) -> str | None:
-        """The repo path of an extended config, None when it lives in node_modules."""
+        """The repo path of an extended config; None when it lives in a package that is not
+        the workspace's (node_modules, which the repository lacks)."""
         if base.startswith(("./", "../", "/")) or base in (".", ".."):
             candidate = _at(folder, base)
             if self._exists(candidate):
@@ -175,7 +177,21 @@ class Loader:
             if not candidate.endswith(".json") and self._exists(candidate + ".json"):
                 return candidate + ".json"
             raise ConfigError(path, f"extends {base!r}, which does not exist")
-        return None  # a package: resolved from node_modules, which the repository lacks
+        parts = base.split("/")
+        count = 2 if base.startswith("@") else 1
+        package = self._package("/".join(parts[:count]))
+        if package is None:
+            return None
+        # a workspace package, linked into node_modules by the package manager
+        rest = "/".join(parts[count:])
+        for candidate in (
+            [posixpath.join(package, rest), posixpath.join(package, rest) + ".json"]
+            if rest
+            else [posixpath.join(package, "tsconfig.json")]
+        ):
+            if self._exists(candidate):
+                return candidate
+        return None  # through its package.json `exports` or `tsconfig`: not read
 
     def _references(self, path: str, raw: dict[str, Any]) -> list[str]:
         found = []
