@@ -82,6 +82,7 @@ JSX_NOT_ENABLED = _rule(
 )
 RULES = (UNRESOLVED, UNDECLARED, JSX_NOT_ENABLED)
 
+PREFETCH_FILES = 5_000
 TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")
 JS_EXTENSIONS = (".js", ".jsx", ".mjs", ".cjs")
 # names a wildcard `declare module "*.svg"` from a package could satisfy: anything that
@@ -126,11 +127,22 @@ class _Repo:
         self._packages: dict[str, dict[str, Any] | None] = {}
         self._text: dict[str, bytes | None] = {}
 
+    @cached_property
+    def sources(self) -> list[str]:
+        """The paths a project could include: TypeScript's and JavaScript's, and JSON."""
+        return [p for p in self.paths if p.endswith(ts_files.SOURCE_EXTENSIONS)]
+
     def is_file(self, path: str) -> bool:
         return path in self.files
 
     def is_dir(self, path: str) -> bool:
         return path in self.folders or path in ("", ".")
+
+    def take(self, path: str) -> bytes | None:
+        """A file's bytes, read once and not kept (a source is parsed once)."""
+        data = self.read(path)
+        self._text[path] = None
+        return data
 
     def read(self, path: str) -> bytes | None:
         if path not in self._text:
@@ -225,6 +237,10 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     facts: dict[str, Facts | None] = {}
     seen: set[tuple[str, str, int, int]] = set()
     programs: dict[str, set[str]] = {}
+    # the TypeScript sources in one read: most are some project's, and one reader started
+    # once costs less than one per project and level of imports (bounded: each is kept
+    # until parsed; past the bound, files are read as the programs reach them)
+    repo.prefetch([p for p in repo.sources if p.endswith(TS_EXTENSIONS)][:PREFETCH_FILES])
     judged = [
         (project, finding)
         for project in projects.values()
@@ -318,7 +334,7 @@ def _judge(
     settings = Settings.from_options(values, options.paths_base)
     out_dirs = tuple(v for k in ("outDir", "declarationDir") if isinstance(v := values.get(k), str))
     roots = ts_files.root_files(
-        repo.paths,
+        repo.sources,
         project.folder,
         project.files,
         project.include,
@@ -343,12 +359,15 @@ def _judge(
         elif typed not in queue:
             queue.append(typed)
     program = programs[project.config] = set(queue)
-    repo.prefetch([p for p in queue if p not in facts])
-    while queue:
-        path = queue.pop(0)
+    index = 0
+    while index < len(queue):
+        path = queue[index]
+        index += 1
         if path not in facts:
-            repo.prefetch([p for p in queue[:500] if p not in facts] + [path])
-            data = repo.read(path)
+            # every file known so far that is not read yet, in one read: the reads go in
+            # waves, one per level of imports, not one per file
+            repo.prefetch([p for p in queue[index - 1 :] if p not in facts])
+            data = repo.take(path)
             facts[path] = (
                 read_facts(path, data) if data is not None and not path.endswith(".json") else None
             )
@@ -356,7 +375,6 @@ def _judge(
         if fact is None:
             continue
         checked = _checked(path, fact, values)
-        lines: list[bytes] | None = None
         for spec in fact.specifiers:
             if spec.kind == "reference-path":  # brings its file, and its declarations, in
                 referenced = posixpath.normpath(posixpath.join(posixpath.dirname(path), spec.text))
@@ -385,9 +403,7 @@ def _judge(
                 spec.kind == "side-effect" and not values.get("noUncheckedSideEffectImports")
             ):
                 continue
-            if lines is None:
-                lines = (repo.read(path) or b"").split(b"\n")
-            if suppressed(fact, spec.line, lines):
+            if suppressed(fact, spec.line):
                 continue
             key = (project.config, path, spec.line, spec.column)
             if key not in seen:

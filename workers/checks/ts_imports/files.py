@@ -26,6 +26,7 @@ _EXCLUDE_STAR = "[^/]*"
 _EXCLUDE_DOUBLE = "(?:/.+?)?"
 _RESERVED = re.compile(r"[^\w\s/]")
 
+SOURCE_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".json")
 TS_GROUPS = ((".ts", ".tsx", ".d.ts"), (".cts", ".d.cts"), (".mts", ".d.mts"))
 ALL_GROUPS = (
     (".ts", ".tsx", ".d.ts", ".js", ".jsx"),
@@ -136,8 +137,12 @@ def root_files(
         json_includes = _include_regexes(
             (absolute(s) for s in include if s.endswith(".json")), base
         )
+        # where TypeScript starts walking: each spec's folders before its first wildcard
+        starts = tuple(_literal_prefix(absolute(s), base) for s in include)
         for path in sorted(paths):
             name = absolute(path)
+            if not name.startswith(starts):
+                continue
             is_json = json and name.endswith(".json")
             if not (name.endswith(extensions) or is_json):
                 continue
@@ -156,6 +161,20 @@ def root_files(
                 found[name] = name
     roots = [relative(p) for p in sorted(literal)] + [relative(p) for p in found]
     return [r for r in roots if r is not None]
+
+
+def _literal_prefix(spec: str, base: str) -> str:
+    """The folder part of a spec before any wildcard, with a trailing slash (or the file)."""
+    components = _components(spec, base)
+    literal = []
+    for component in components[1:]:
+        if any(c in component for c in "*?"):
+            break
+        literal.append(component)
+    else:
+        if literal and re.search(r"[.*?]", literal[-1]):  # a file, matched exactly
+            return "/" + "/".join(literal)
+    return "/" + "/".join(literal) + ("/" if literal else "")
 
 
 def _group(name: str, groups: tuple[tuple[str, ...], ...]) -> tuple[str, ...] | None:

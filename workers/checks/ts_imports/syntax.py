@@ -81,6 +81,7 @@ class Facts:
     jsx_line: int | None = None  # the first JSX element's line
     check_pragma: bool | None = None  # `// @ts-check` True, `// @ts-nocheck` False
     directive_lines: frozenset[int] = frozenset()  # 1-based lines of @ts-ignore/-expect-error
+    quiet_lines: frozenset[int] = frozenset()  # blank or `//`-comment lines just above those
 
 
 @cache
@@ -141,18 +142,23 @@ def read_facts(path: str, source: bytes) -> Facts:
     if jsx:
         facts.jsx_line = min(n.start_point[0] for n in jsx) + 1
     facts.directive_lines = frozenset(directives)
+    if directives:  # what `suppressed` walks past, so the source need not be kept
+        lines = source.split(b"\n")
+        facts.quiet_lines = frozenset(
+            n for n, text in enumerate(lines, 1)
+            if not text.strip() or text.strip().startswith(b"//")
+        )  # fmt: skip
     return facts
 
 
-def suppressed(facts: Facts, line: int, source_lines: list[bytes]) -> bool:
+def suppressed(facts: Facts, line: int) -> bool:
     """Whether a ``// @ts-ignore`` or ``// @ts-expect-error`` silences an error on ``line``:
     TypeScript looks upward from the line before it, past blank and `//`-comment lines."""
     current = line - 1
     while current >= 1:
         if current in facts.directive_lines:
             return True
-        text = source_lines[current - 1].strip() if current <= len(source_lines) else b""
-        if text and not text.startswith(b"//"):
+        if current not in facts.quiet_lines:
             return False
         current -= 1
     return False

@@ -11,6 +11,7 @@ check then judges only what does not depend on an unknown option, and says why.
 
 from __future__ import annotations
 
+import json
 import posixpath
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,10 +75,15 @@ class Project:
 
 
 def parse_jsonc(text: str) -> Any:
-    """tsconfig's JSON: comments and trailing commas allowed (JSON5 is a superset)."""
-    import json5
+    """tsconfig's JSON: comments and trailing commas allowed (JSON5 is a superset). Plain
+    JSON, which most configs are, is read by the standard library first: the same value,
+    a hundred times faster than json5's pure-Python parser."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        import json5
 
-    return json5.loads(text)
+        return json5.loads(text)
 
 
 class Loader:
