@@ -64,7 +64,8 @@ def _judge(repo: dict[str, Any], dest: Path, render: bool) -> Row:
         missed=sorted(expected - errors),
         false=sorted(errors - expected),
         warnings=len(warnings),
-        unjudged=sorted(warnings - accepted),
+        # ("rule", "*"): every warning of that rule, judged together (the manifest says how)
+        unjudged=sorted(w for w in warnings - accepted if (w[0], "*") not in accepted),
         could_not_run=[
             f"{r.check}: {r.error}"
             + (" (expected)" if r.check in repo.get("could-not-run", []) else " (UNEXPECTED)")
@@ -93,9 +94,14 @@ def main(argv: list[str]) -> int:
             if not mirror.exists():
                 rows.append((name, None))
                 continue
-            dest = Path(tmp) / name.replace("/", "+")
+            dest = Path(tmp) / f"{name.replace('/', '+')}@{repo['commit'][:12]}"
             _clone(mirror, repo["commit"], dest)
-            rows.append((name, _judge(repo, dest, args.render)))
+            shown = (
+                name
+                if sum(r["name"] == name for r in repos) == 1
+                else f"{name}@{repo['commit'][:7]}"
+            )
+            rows.append((shown, _judge(repo, dest, args.render)))
     columns = ("found", "missed", "false", "warn", "n/run", "s")
     head = f"{'repository':44} " + " ".join(f"{c:>6}" for c in columns)
     print(head)

@@ -178,3 +178,15 @@ def test_jsx_is_judged_by_each_project_that_includes_the_file(repo: Repo) -> Non
             'set "jsx": "react-jsx" in the compilerOptions of tsconfig.stories.json',
         )
     ]
+
+
+def test_a_repository_on_typescript_6_gets_warnings_and_a_note(repo: Repo) -> None:
+    """prgate predicts TypeScript 5; 6 changed defaults, so no verdict of its is certain."""
+    files = {
+        "package.json": json.dumps({"devDependencies": {"typescript": "^6.0.2"}}),
+        "src/a.ts": 'import { v } from "./nope";\n',
+    }
+    path = repo({"tsconfig.json": json.dumps(BASE), **files})
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    assert _levels(report.findings) == {("unresolved", "src/a.ts", Level.WARNING)}
+    assert any("TypeScript 6" in n.message for n in report.results[0].notes)

@@ -247,8 +247,31 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
         for finding in _judge(repo, project, facts, seen, notes, programs)
     ]
     findings = _by_owner(judged, projects, programs)
+    declared = _typescript_major(repo)
+    if declared is not None and declared >= 6:
+        # TypeScript 6 changed defaults and 7 dropped options; prgate predicts 5's rules
+        notes.append(
+            Note(
+                message=f"this repository declares TypeScript {declared}; prgate predicts "
+                "TypeScript 5's resolution, so its errors are reported as warnings"
+            )
+        )
+        findings = [
+            _with_level(f, Level.WARNING) if f.level is Level.ERROR else f for f in findings
+        ]
     error = "could not read TypeScript configs: " + "; ".join(problems) if problems else None
     return CheckResult(check=NAME, findings=findings, notes=notes, error=error)
+
+
+def _typescript_major(repo: _Repo) -> int | None:
+    """The major version of the ``typescript`` the root package.json asks for, if any."""
+    manifest = repo.package_json("") or {}
+    for key in DEPENDENCY_FIELDS:
+        deps = manifest.get(key)
+        spec = deps.get("typescript") if isinstance(deps, dict) else None
+        if isinstance(spec, str) and (found := re.search(r"(\d+)", spec)):
+            return int(found[1])
+    return None
 
 
 def _by_owner(
