@@ -190,3 +190,23 @@ def test_a_repository_on_typescript_6_gets_warnings_and_a_note(repo: Repo) -> No
     report = check(path, RepoConfig(), only=["ts-imports"])
     assert _levels(report.findings) == {("unresolved", "src/a.ts", Level.WARNING)}
     assert any("TypeScript 6" in n.message for n in report.results[0].notes)
+
+
+def test_a_config_a_package_script_compiles_is_a_project(repo: Repo) -> None:
+    """`tsc -p tsconfig.build.json` in a package's scripts makes that config a project."""
+    path = repo(
+        {
+            "packages/a/package.json": json.dumps(
+                {"name": "a", "scripts": {"compile": "rimraf dist && tsc -p tsconfig.build.json"}}
+            ),
+            "packages/a/tsconfig.build.json": json.dumps(BASE),
+            "packages/a/src/a.ts": 'import { v } from "./nope";\n',
+            "packages/a/tsconfig.spec.json": json.dumps(BASE),
+        }
+    )
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    assert [(f.rule, f.path, f.level) for f in report.findings] == [
+        ("ts-imports/unresolved", "packages/a/src/a.ts", Level.ERROR)
+    ]
+    assert "packages/a/tsconfig.build.json" in report.findings[0].message
+    assert any("packages/a/tsconfig.spec.json" in n.message for n in report.results[0].notes)

@@ -207,6 +207,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     repo.prefetch(configs)
     loader = Loader(lambda p: _decode(repo.read(p)), repo.is_file, repo.workspace_package)
     wanted = [p for p in configs if posixpath.basename(p) == "tsconfig.json"]
+    wanted += [p for p in _compiled_by_scripts(repo) if p not in wanted]
     wanted += [p for p in settings.projects if p not in wanted]
     findings: list[Finding] = []
     notes: list[Note] = []
@@ -230,8 +231,9 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     if unjudged:
         notes.append(
             Note(
-                message="not judged (neither a tsconfig.json nor referenced by one; name it "
-                "in `projects` if CI compiles it): " + ", ".join(unjudged)
+                message="not judged (neither a tsconfig.json, nor referenced by one, nor "
+                "compiled by a package.json script; name it in `projects` if CI compiles "
+                "it): " + ", ".join(unjudged)
             )
         )
     facts: dict[str, Facts | None] = {}
@@ -261,6 +263,48 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
         ]
     error = "could not read TypeScript configs: " + "; ".join(problems) if problems else None
     return CheckResult(check=NAME, findings=findings, notes=notes, error=error)
+
+
+def _compiled_by_scripts(repo: _Repo) -> list[str]:
+    """The configs a package.json script compiles: ``tsc -p X``, ``--project X``,
+    ``tsc -b X Y`` (a folder means its tsconfig.json)."""
+    import shlex
+
+    found: list[str] = []
+    for manifest in (p for p in repo.paths if posixpath.basename(p) == "package.json"):
+        folder = posixpath.dirname(manifest)
+        scripts = (repo.package_json(folder) or {}).get("scripts")
+        for script in scripts.values() if isinstance(scripts, dict) else ():
+            if not isinstance(script, str) or "tsc" not in script:
+                continue
+            for command in re.split(r"&&|\|\||;|\|", script):
+                try:
+                    words = shlex.split(command)
+                except ValueError:
+                    continue
+                for config in _tsc_configs(words):
+                    path = posixpath.normpath(posixpath.join(folder, config))
+                    if not path.endswith(".json"):
+                        path = posixpath.join(path, "tsconfig.json")
+                    if repo.is_file(path) and path not in found:
+                        found.append(path)
+    return found
+
+
+def _tsc_configs(words: list[str]) -> list[str]:
+    if "tsc" not in words:
+        return []
+    words = words[words.index("tsc") + 1 :]
+    configs = []
+    build = False
+    for i, word in enumerate(words):
+        if word in ("-p", "--project") and i + 1 < len(words):
+            configs.append(words[i + 1])
+        elif word in ("-b", "--build"):
+            build = True
+        elif build and not word.startswith("-"):
+            configs.append(word)
+    return configs
 
 
 def _typescript_major(repo: _Repo) -> int | None:
