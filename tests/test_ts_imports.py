@@ -210,3 +210,33 @@ def test_a_config_a_package_script_compiles_is_a_project(repo: Repo) -> None:
     ]
     assert "packages/a/tsconfig.build.json" in report.findings[0].message
     assert any("packages/a/tsconfig.spec.json" in n.message for n in report.results[0].notes)
+
+
+def test_a_wrong_alias_gets_the_alias_that_reaches_the_moved_file(repo: Repo) -> None:
+    tsconfig = {
+        **BASE,
+        "compilerOptions": {**BASE["compilerOptions"], "paths": {"@/*": ["./src/*"]}},
+    }
+    files = {
+        "src/app/page.ts": 'import { track } from "@/utils/analytics";\n',
+        "src/lib/analytics.ts": "export const track = 1;\n",
+    }
+    findings = _ts(repo, files, tsconfig)
+    assert [(f.rule, f.fix) for f in findings] == [
+        ("ts-imports/unresolved", "did you mean '@/lib/analytics'?")
+    ]
+
+
+def test_the_jsx_fix_proposes_what_the_other_projects_use(repo: Repo) -> None:
+    path = repo(
+        {
+            "web/tsconfig.json": json.dumps({"compilerOptions": {"jsx": "preserve"}}),
+            "web/a.tsx": "export const A = () => <div />;\n",
+            "docs/tsconfig.json": json.dumps({"compilerOptions": {}}),
+            "docs/b.tsx": "export const B = () => <div />;\n",
+        }
+    )
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    assert [f.fix for f in report.findings] == [
+        'set "jsx": "preserve" in the compilerOptions of docs/tsconfig.json'
+    ]

@@ -24,6 +24,7 @@ import dataclasses
 import json
 import posixpath
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -243,10 +244,14 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     # once costs less than one per project and level of imports (bounded: each is kept
     # until parsed; past the bound, files are read as the programs reach them)
     repo.prefetch([p for p in repo.sources if p.endswith(TS_EXTENSIONS)][:PREFETCH_FILES])
+    used = Counter(
+        v for p in projects.values() if isinstance(v := p.options.values.get("jsx"), str)
+    )
+    jsx_value = used.most_common(1)[0][0] if used else "react-jsx"
     judged = [
         (project, finding)
         for project in projects.values()
-        for finding in _judge(repo, project, facts, seen, notes, programs)
+        for finding in _judge(repo, project, facts, seen, notes, programs, jsx_value)
     ]
     findings = _by_owner(judged, projects, programs)
     declared = _typescript_major(repo)
@@ -384,8 +389,10 @@ def _judge(
     seen: set[tuple[str, str, int, int]],
     notes: list[Note],
     programs: dict[str, set[str]],
+    jsx_value: str,
 ) -> list[Finding]:
-    """The findings of one project; its program's files go in ``programs``."""
+    """The findings of one project; its program's files go in ``programs``. ``jsx_value``:
+    the ``jsx`` a fix proposes (what the repository's other projects use)."""
     options = project.options
     if not project.specs_known:
         notes.append(
@@ -477,7 +484,7 @@ def _judge(
                 seen.add(key)
                 pending.append((path, spec, outcome))
         if fact.jsx_line is not None and checked and not values.get("jsx"):
-            findings.append(_jsx(project, path, fact.jsx_line, unsure))
+            findings.append(_jsx(project, path, fact.jsx_line, unsure, jsx_value))
     # a `declare module "x"` (or "*.svg") in any file of the program satisfies the name
     declared = [name for f in program if (found := facts.get(f)) for name in found.ambient]
     unseen = unseen_types or any(o.path == EXTERNAL for _, _, o in pending)
@@ -610,7 +617,7 @@ def _unresolved(
     )
     if reasons:
         message += "; unless " + " or ".join(reasons) + " changes that, which prgate cannot see"
-    near = _nearest(repo, path, spec.text)
+    near = _nearest(repo, path, spec.text, settings)
     fix = f"did you mean '{near}'?" if near else None
     if (
         spec.text.endswith(".json")
@@ -661,9 +668,9 @@ def _asset_like(name: str) -> bool:
     return "." in last.lstrip(".") and not last.endswith(_CODE_EXTENSIONS)
 
 
-def _nearest(repo: _Repo, importer: str, name: str) -> str | None:
+def _nearest(repo: _Repo, importer: str, name: str, settings: Settings) -> str | None:
     """The import that would reach a file with the same last name (a moved module), or the
-    same file with the case the disk has."""
+    same file with the case the disk has; through the same alias when the name used one."""
     stem = name.rstrip("/").rsplit("/", 1)[-1]
     for ext in (*_CODE_EXTENSIONS,):
         if stem.endswith(ext):
@@ -691,8 +698,38 @@ def _nearest(repo: _Repo, importer: str, name: str) -> str | None:
     target = re.sub(r"(\.d)?\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$", "", best)
     if target.endswith("/index"):
         target = target[: -len("/index")]
+    if not is_relative(name):
+        alias = _alias_for(target, name, settings)
+        if alias is not None:
+            return alias
     relative = posixpath.relpath(target, here or ".")
     return relative if relative.startswith("../") else "./" + relative
+
+
+def _alias_for(target: str, name: str, settings: Settings) -> str | None:
+    """``target`` (a repository path without extension) as a ``paths`` alias, preferring
+    the alias ``name`` used, else under ``baseUrl``; None when none reaches it."""
+    base = settings.base_url or settings.paths_base or ""
+    options = []
+    for key, targets in (settings.paths or {}).items():
+        if key.count("*") != 1 or not isinstance(targets, list):
+            continue
+        for pattern in targets:
+            if not isinstance(pattern, str) or pattern.count("*") != 1:
+                continue
+            prefix, _, suffix = posixpath.normpath(posixpath.join(base, pattern)).partition("*")
+            if target.startswith(prefix) and target.endswith(suffix):
+                middle = target[len(prefix) : len(target) - len(suffix)]
+                alias = key.replace("*", middle)
+                used = name.startswith(key.split("*", 1)[0])
+                options.append((not used, len(alias), alias))
+    if options:
+        return min(options)[2]
+    if settings.base_url is not None:
+        inside = posixpath.relpath(target, settings.base_url)
+        if not inside.startswith("../"):
+            return inside
+    return None
 
 
 def _undeclared(repo: _Repo, path: str, spec: Specifier) -> Finding | None:
@@ -735,13 +772,13 @@ def _types_name(package: str) -> str:
     return "@types/" + (package[1:].replace("/", "__") if package.startswith("@") else package)
 
 
-def _jsx(project: Project, path: str, line: int, unsure: list[str]) -> Finding:
+def _jsx(project: Project, path: str, line: int, unsure: list[str], jsx: str) -> Finding:
     finding = JSX_NOT_ENABLED.finding(
         path,
         f"Cannot use JSX unless the '--jsx' flag is provided (TS17004): {project.config} "
         "includes this file and does not set `jsx`",
         line=line,
-        fix=f'set "jsx": "react-jsx" in the compilerOptions of {project.config}',
+        fix=f'set "jsx": "{jsx}" in the compilerOptions of {project.config}',
         key=project.config,
     )
     if "jsx" in unsure:
