@@ -240,3 +240,29 @@ def test_the_jsx_fix_proposes_what_the_other_projects_use(repo: Repo) -> None:
     assert [f.fix for f in report.findings] == [
         'set "jsx": "preserve" in the compilerOptions of docs/tsconfig.json'
     ]
+
+
+def test_a_workspace_package_judged_by_its_exports_and_its_build(repo: Repo) -> None:
+    """An `exports` that withholds a subpath is an error no build changes; types in a dist/
+    the repository lacks are the package's build, which comes before its dependents'
+    type-check: no finding (tsc without the build would report it)."""
+    files = {
+        "package.json": json.dumps({"name": "root", "workspaces": ["packages/*"]}),
+        "src/a.ts": 'import { b } from "@repo/built";\nimport { c } from "@repo/ui/card";\n',
+        "packages/built/package.json": json.dumps(
+            {"name": "@repo/built", "types": "./dist/index.d.ts", "main": "./dist/index.js"}
+        ),
+        "packages/built/src/index.ts": "export const b = 1;\n",
+        "packages/ui/package.json": json.dumps(
+            {"name": "@repo/ui", "exports": {"./button": "./src/button.ts"}}
+        ),
+        "packages/ui/src/button.ts": "export const button = 1;\n",
+        "packages/ui/src/card.ts": "export const c = 1;\n",
+    }
+    findings = _ts(repo, files)
+    assert [(f.rule, f.start_line, f.level) for f in findings] == [
+        ("ts-imports/unresolved", 2, Level.ERROR)
+    ]
+    assert findings[0].fix == (
+        "export './card' from packages/ui/package.json, or import one it exports: ./button"
+    )

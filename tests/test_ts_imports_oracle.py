@@ -325,7 +325,8 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "workspace-exports": lambda mode: {
         "tsconfig.json": config(mode, include=("app",)),
-        "app/a.ts": 'import { v } from "@repo/ui/button";\n',
+        "app/a.ts": 'import { v } from "@repo/ui/button";\nimport { w } from "@repo/ui/card";\n'
+        'import { x } from "@repo/ui";\n',
         "packages/ui/package.json": json.dumps(
             {"name": "@repo/ui", "exports": {"./button": "./src/button.ts"}}
         ),
@@ -357,6 +358,7 @@ def _workspaces(tmp: Path) -> dict[str, Path]:
 def test_prgate_agrees_with_tsc_on_every_generated_case(tmp_path: Path) -> None:
     cases = _workspaces(tmp_path)
     configs = {name: _projects(root) for name, root in cases.items()}
+    workspaces = {name: _package_names(root) for name, root in cases.items()}
     verdicts = judge([c for cs in configs.values() for c in cs])
     expected: dict[str, set[tuple[str, str, int | None]]] = {name: set() for name in cases}
     for d in verdicts:
@@ -372,7 +374,7 @@ def test_prgate_agrees_with_tsc_on_every_generated_case(tmp_path: Path) -> None:
             continue
         if d.code in UNRESOLVED:
             name = _module_name(d.text)
-            if name is not None and not is_relative(name) and could_be_package(name):
+            if name is not None and _external(name, workspaces[case]):
                 continue  # a package's name: prgate leaves those to undeclared-dependency
             expected[case].add(("unresolved", rel, d.line))
         elif d.code == NO_JSX:
@@ -400,6 +402,25 @@ def test_prgate_agrees_with_tsc_on_every_generated_case(tmp_path: Path) -> None:
     assert not wrong, f"{total - len(wrong)}/{total} agree; differ:\n" + "\n".join(wrong)
 
 
+def _package_names(root: Path) -> set[str]:
+    """The workspace packages' names: their imports are judged like relative ones."""
+    names = set()
+    for manifest in root.rglob("package.json"):
+        if "node_modules" not in manifest.relative_to(root).parts:
+            name = json.loads(manifest.read_text()).get("name")
+            if isinstance(name, str):
+                names.add(name)
+    return names
+
+
+def _external(name: str, workspace: set[str]) -> bool:
+    """A name only a package from outside the repository could supply."""
+    if is_relative(name) or not could_be_package(name):
+        return False
+    parts = name.split("/")
+    return "/".join(parts[: 2 if name.startswith("@") else 1]) not in workspace
+
+
 def _projects(root: Path) -> list[Path]:
     found = [p for p in root.rglob("tsconfig.json") if "node_modules" not in p.parts]
     for config in list(found):
@@ -417,3 +438,9 @@ def _typescript_installed() -> None:
     from tests.ts_oracle import typescript
 
     typescript()
+
+
+def test_the_comparison_leaves_only_outside_packages_to_prgate() -> None:
+    assert _external("react", {"@repo/ui"}) and _external("@scope/x/y", set())
+    assert not _external("@repo/ui/card", {"@repo/ui"})
+    assert not _external("./a", set()) and not _external("@/lib/a", set())

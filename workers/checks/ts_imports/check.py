@@ -494,9 +494,7 @@ def _judge(
         if outcome.path == EXTERNAL:
             finding = _undeclared(repo, path, spec)
         else:
-            finding = _unresolved(
-                repo, project, settings, path, spec, outcome.tried, unsure, unseen
-            )
+            finding = _unresolved(repo, project, settings, path, spec, outcome, unsure, unseen)
         if finding is not None:
             findings.append(finding)
     return findings
@@ -594,13 +592,16 @@ def _unresolved(
     settings: Settings,
     path: str,
     spec: Specifier,
-    tried: list[str],
+    outcome: Outcome,
     unsure: list[str],
     unseen_types: bool,
 ) -> Finding | None:
     reasons = list(unsure)
+    tried = outcome.tried
     if not is_relative(spec.text) and could_be_package(spec.text):
-        return None  # a package could supply it
+        if outcome.workspace is None:
+            return None  # a package could supply it
+        return _workspace_unresolved(repo, project, settings, path, spec, outcome, unsure)
     absent = _absent_config_folders(repo, settings, tried)
     if absent:
         reasons.append(
@@ -630,6 +631,71 @@ def _unresolved(
         path, message, line=spec.line, fix=fix, key=f"{spec.text}@{project.config}"
     )
     return finding if level == finding.level else _with_level(finding, level)
+
+
+def _workspace_unresolved(
+    repo: _Repo,
+    project: Project,
+    settings: Settings,
+    path: str,
+    spec: Specifier,
+    outcome: Outcome,
+    unsure: list[str],
+) -> Finding | None:
+    """A workspace package's name that does not resolve: its `exports` withholds the subpath
+    (certain: no build changes package.json), or its files are missing (certain only when
+    none of them would be build output, in a folder the repository lacks; None when some
+    would: the package is built before it is type-checked against)."""
+    folder = outcome.workspace or ""
+    manifest = posixpath.join(folder, "package.json")
+    parts = spec.text.split("/")
+    subpath = "./" + "/".join(parts[2 if spec.text.startswith("@") else 1 :])
+    subpath = "." if subpath == "./" else subpath
+    reasons = [u for u in unsure if u in ("moduleResolution", "module", "customConditions")]
+    if outcome.not_exported:
+        exports = (repo.package_json(folder) or {}).get("exports")
+        keys = sorted(exports) if isinstance(exports, dict) else []
+        message = (
+            f"Cannot find module '{spec.text}' (TS2307): the `exports` of {manifest} have no "
+            f"entry for '{subpath}' that {project.config} (moduleResolution "
+            f"{settings.resolution}) can use"
+        )
+        listed = ", ".join(k for k in keys if k.startswith(".")) or "none"
+        fix = f"export '{subpath}' from {manifest}, or import one it exports: {listed}"
+    elif settings.resolution == "classic":
+        message = (
+            f"Cannot find module '{spec.text}' (TS2792): {project.config} resolves with "
+            "`classic`, which never looks for packages in node_modules, where the package "
+            f"manager links the workspace package in {folder}"
+        )
+        fix = f'set "moduleResolution": "bundler" (or "node16") in {project.config}'
+    else:
+        # a missing folder the package's fields point into is build output (dist/); the
+        # subpath's own folder, tried for an index file, is not
+        probe = posixpath.normpath(posixpath.join(folder, subpath)) if subpath != "." else None
+        built = sorted(
+            {
+                d
+                for t in outcome.tried
+                if not repo.is_dir(d := posixpath.dirname(t))
+                and (probe is None or (d != probe and not d.startswith(probe + "/")))
+            }
+        )
+        if built:
+            return None  # its build (dist/, build/) comes first, as a monorepo's does
+        shown = ", ".join(dict.fromkeys(outcome.tried[:6]))
+        message = (
+            f"Cannot find module '{spec.text}' (TS2307): the workspace package in {folder} "
+            f"does not provide it to {project.config} (moduleResolution "
+            f"{settings.resolution}); looked for {shown}"
+        )
+        fix = f"point `types`/`exports` in {manifest} at files the package has"
+    if reasons:
+        message += "; unless " + " or ".join(reasons) + " changes that"
+    finding = UNRESOLVED.finding(
+        path, message, line=spec.line, fix=fix, key=f"{spec.text}@{project.config}"
+    )
+    return _with_level(finding, Level.WARNING) if reasons else finding
 
 
 def _absent_config_folders(repo: _Repo, settings: Settings, tried: list[str]) -> list[str]:

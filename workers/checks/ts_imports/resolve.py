@@ -117,6 +117,8 @@ def _module_kind(options: dict[str, Any]) -> int:
 class Outcome:
     path: str | None  # the resolved file, EXTERNAL, or None: TypeScript finds nothing
     tried: list[str] = field(default_factory=list)  # files looked for, in order
+    workspace: str | None = None  # the workspace package's folder, for a package's name
+    not_exported: bool = False  # its `exports` has no entry for the subpath
 
 
 @dataclass
@@ -127,6 +129,8 @@ class _State:
     conditions: tuple[str, ...]
     tried: list[str]
     from_package_field: bool = False
+    workspace: str | None = None
+    not_exported: bool = False
 
 
 _PACKAGE_NAME = re.compile(r"^(?:@[a-z0-9-][a-z0-9._-]*/)?[a-z0-9-][a-z0-9._-]*$", re.IGNORECASE)
@@ -150,7 +154,9 @@ def resolve(name: str, containing: str, settings: Settings, host: Host, esm: boo
     folder = posixpath.dirname(containing)
     tried: list[str] = []
     if settings.resolution == "classic":
-        return Outcome(_classic(name, folder, settings, host, tried), tried)
+        found = _classic(name, folder, settings, host, tried)
+        workspace = None if is_relative(name) else host.workspace_package(_package_name(name)[0])
+        return Outcome(found, tried, workspace)
     features = settings.features
     if settings.resolution in ("node16", "nodenext") and esm:
         features |= ESM
@@ -162,7 +168,7 @@ def resolve(name: str, containing: str, settings: Settings, host: Host, esm: boo
         )
     else:
         found = _try(name, folder, extensions, state)
-    return Outcome(found, tried)
+    return Outcome(found, tried, state.workspace, state.not_exported and found is None)
 
 
 def _conditions(settings: Settings, esm: bool) -> tuple[str, ...]:
@@ -479,6 +485,7 @@ def _from_node_modules(name: str, extensions: int, state: _State) -> str | None:
     folder = state.host.workspace_package(package_name)
     if folder is None:
         return EXTERNAL
+    state.workspace = folder
     candidate = _join(folder, rest) if rest else folder
     info = state.host.package_json(candidate)
     root_info = None
@@ -550,10 +557,12 @@ def _from_exports(
         elif isinstance(exports, dict) and "." in exports:
             main = exports["."]
         if main is None:
+            state.not_exported = True
             return None
         return _target(main, "", False, extensions, folder, state, False)
     if isinstance(exports, dict) and exports and all(k.startswith(".") for k in exports):
         return _exports_or_imports(extensions, subpath, exports, folder, state, False)
+    state.not_exported = True
     return None
 
 
@@ -575,6 +584,8 @@ def _exports_or_imports(
             )
         elif name.startswith(key):
             return _target(table[key], name[len(key) :], False, extensions, folder, state, imports)
+    if not imports:
+        state.not_exported = True  # no key of `exports` names the subpath
     return None
 
 
@@ -611,15 +622,22 @@ def _target(
         final = resolved.replace("*", subpath) if pattern else resolved + subpath
         return _package_field_file(extensions, final, state)
     if isinstance(target, dict):
+        applied = False
         for condition, sub in target.items():
             if (
                 condition == "default"
                 or condition in state.conditions
                 or _types_versioned(condition, state.conditions)
             ):
+                applied = True
                 found = _target(sub, subpath, pattern, extensions, folder, state, imports)
                 if found:
                     return found
+        if not applied and not imports:
+            state.not_exported = True  # exported, but under no condition this import has
+        return None
+    if target is None and not imports:
+        state.not_exported = True  # `null`: the package withholds the subpath
         return None
     if isinstance(target, list):
         for item in target:
@@ -654,8 +672,14 @@ def _classic(
                 if current in ("", "."):
                     break
                 current = posixpath.dirname(current)
-            if extensions & (TS | DTS) and could_be_package(name):
-                return EXTERNAL  # node_modules/@types, which prgate cannot see
+            # classic looks only in node_modules/@types: a workspace package is never
+            # there; any other name might be, which prgate cannot see
+            if (
+                extensions & (TS | DTS)
+                and could_be_package(name)
+                and host.workspace_package(_package_name(name)[0]) is None
+            ):
+                return EXTERNAL
         else:
             hit = _load_file(extensions, _join(folder, name), state)
             if hit:
