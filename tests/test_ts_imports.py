@@ -99,7 +99,7 @@ def test_a_root_config_that_sweeps_in_a_package_only_warns(repo: Repo) -> None:
             'set "resolveJsonModule": true in the compilerOptions of tsconfig.json',
         )
     ]
-    assert "packages/a/tsconfig.json, does not report it" in report.findings[0].message
+    assert "also compiles other projects' files" in report.findings[0].message
 
 
 def test_packages_are_judged_by_their_declaration(repo: Repo) -> None:
@@ -266,3 +266,48 @@ def test_a_workspace_package_judged_by_its_exports_and_its_build(repo: Repo) -> 
     assert findings[0].fix == (
         "export './card' from packages/ui/package.json, or import one it exports: ./button"
     )
+
+
+def test_a_config_that_compiles_other_projects_files_only_warns(repo: Repo) -> None:
+    """A root tsconfig.json without include compiles packages/a's files too (an editor-wide
+    config): what only it reports, nothing in CI may ever run; a warning that says so."""
+    path = repo(
+        {
+            "tsconfig.json": json.dumps({"compilerOptions": {"module": "commonjs"}}),
+            "packages/a/tsconfig.json": json.dumps({"include": ["src"]}),
+            "packages/a/src/a.ts": "export const a = 1;\n",
+            "packages/a/scripts/build.ts": 'import { b } from "./gone";\n',
+        }
+    )
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    assert [(f.path, f.level) for f in report.findings] == [
+        ("packages/a/scripts/build.ts", Level.WARNING)
+    ]
+    assert "editor-wide" in report.findings[0].message
+
+
+def test_a_base_config_a_tool_generates_is_unknown_not_an_error(repo: Repo) -> None:
+    """Nuxt writes .nuxt/tsconfig.json before tsc runs; it is not committed."""
+    path = repo(
+        {
+            "tsconfig.json": json.dumps({"extends": "./.nuxt/tsconfig.json"}),
+            "plugins/a.ts": 'import { b } from "~/server/b";\n',
+        }
+    )
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    assert report.results[0].error is None and report.findings == []
+    assert any("not judged" in n.message for n in report.results[0].notes)
+
+
+def test_a_gitignored_file_a_build_writes_is_never_an_error(repo: Repo) -> None:
+    files = {
+        ".gitignore": "/generated/\npackages/*/*/\n!packages/*/src/\n",
+        "src/a.ts": (
+            'import { g } from "../generated/api";\nimport { o } from "@repo/server/obs";\n'
+        ),
+        "packages/server/package.json": json.dumps({"name": "@repo/server", "main": "src/a.ts"}),
+        "packages/server/src/a.ts": "export const a = 1;\n",
+    }
+    findings = _ts(repo, files, {**BASE, "compilerOptions": {"module": "commonjs"}})
+    assert _levels(findings) == {("unresolved", "src/a.ts", Level.WARNING)}  # generated/api
+    assert "gitignored" in findings[0].message

@@ -126,7 +126,23 @@ class _Repo:
                 self.folders.add(folder)
                 folder = posixpath.dirname(folder)
         self._packages: dict[str, dict[str, Any] | None] = {}
+        self._ignored: dict[str, bool] = {}
         self._text: dict[str, bytes | None] = {}
+
+    @cached_property
+    def by_stem(self) -> dict[str, list[str]]:
+        """Code files by their name before the first dot, lower case (``index`` files also
+        by their folder's name): where a moved module may have gone."""
+        found: dict[str, list[str]] = {}
+        for path in self.paths:
+            if not path.endswith(_CODE_EXTENSIONS):
+                continue
+            own = posixpath.basename(path).split(".", 1)[0]
+            found.setdefault(own.lower(), []).append(path)
+            if own == "index":
+                folder = posixpath.basename(posixpath.dirname(path))
+                found.setdefault(folder.lower(), []).append(path)
+        return found
 
     @cached_property
     def sources(self) -> list[str]:
@@ -138,6 +154,9 @@ class _Repo:
 
     def is_dir(self, path: str) -> bool:
         return path in self.folders or path in ("", ".")
+
+    def has_read(self, path: str) -> bool:
+        return path in self._text
 
     def take(self, path: str) -> bytes | None:
         """A file's bytes, read once and not kept (a source is parsed once)."""
@@ -160,6 +179,8 @@ class _Repo:
     def package_json(self, folder: str) -> dict[str, Any] | None:
         if folder in (".",):
             folder = ""
+        if not self._packages:  # every package.json in one read, the first time one is asked
+            self.prefetch([p for p in self.paths if posixpath.basename(p) == "package.json"])
         if folder not in self._packages:
             path = posixpath.join(folder, "package.json") if folder else "package.json"
             data = self.read(path) if path in self.files else None
@@ -174,20 +195,57 @@ class _Repo:
         return self._packages[folder]
 
     @cached_property
-    def workspace(self) -> dict[str, str]:
-        """Package name -> folder, for every named package.json (a workspace member)."""
+    def workspace(self) -> dict[str, list[str]]:
+        """Package name -> the folders of the package.json files that have it."""
         manifests = [p for p in self.paths if posixpath.basename(p) == "package.json"]
         self.prefetch(manifests)
-        found: dict[str, str] = {}
+        found: dict[str, list[str]] = {}
         for path in manifests:
             folder = posixpath.dirname(path)
             name = (self.package_json(folder) or {}).get("name")
             if isinstance(name, str):
-                found.setdefault(name, folder)
+                found.setdefault(name, []).append(folder)
         return found
 
-    def workspace_package(self, name: str) -> str | None:
-        return self.workspace.get(name)
+    def workspace_package(self, name: str, near: str = "") -> str | None:
+        """The folder of the package named ``name`` that a file at ``near`` gets linked: the
+        one sharing the longest path with it (a repository holding several workspaces, or
+        test fixtures, has one name several times); None when two tie (it is not known)."""
+        folders = self.workspace.get(name, [])
+        if len(folders) <= 1:
+            return folders[0] if folders else None
+
+        def shared(folder: str) -> int:
+            common = posixpath.commonpath([folder or ".", near or "."])
+            return 0 if common in ("", ".") else common.count("/") + 1
+
+        ranked = sorted(folders, key=shared, reverse=True)
+        return ranked[0] if shared(ranked[0]) > shared(ranked[1]) else None
+
+    @cached_property
+    def _ignores(self) -> list[tuple[str, Any]]:
+        """Each .gitignore's folder and its patterns (pathspec's gitignore rules)."""
+        import pathspec
+
+        files = [p for p in self.paths if posixpath.basename(p) == ".gitignore"]
+        self.prefetch(files)
+        found = []
+        for path in files:
+            data = self.read(path)
+            if data is not None:
+                lines = data.decode("utf-8", "replace").splitlines()
+                found.append((posixpath.dirname(path), pathspec.GitIgnoreSpec.from_lines(lines)))
+        return found
+
+    def ignored(self, path: str) -> bool:
+        """Whether a .gitignore above ``path`` ignores it: a file a build may write."""
+        if path not in self._ignored:
+            self._ignored[path] = any(
+                spec.match_file(path[len(folder) + 1 :] if folder else path)
+                for folder, spec in self._ignores
+                if not folder or path.startswith(folder + "/")
+            )
+        return self._ignored[path]
 
 
 @dataclass
@@ -240,6 +298,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     facts: dict[str, Facts | None] = {}
     seen: set[tuple[str, str, int, int]] = set()
     programs: dict[str, set[str]] = {}
+    roots: dict[str, set[str]] = {}
     # the TypeScript sources in one read: most are some project's, and one reader started
     # once costs less than one per project and level of imports (bounded: each is kept
     # until parsed; past the bound, files are read as the programs reach them)
@@ -251,9 +310,9 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     judged = [
         (project, finding)
         for project in projects.values()
-        for finding in _judge(repo, project, facts, seen, notes, programs, jsx_value)
+        for finding in _judge(repo, project, facts, seen, notes, programs, roots, jsx_value)
     ]
-    findings = _by_owner(judged, projects, programs)
+    findings = _by_owner(judged, projects, programs, roots)
     declared = _typescript_major(repo)
     if declared is not None and declared >= 6:
         # TypeScript 6 changed defaults and 7 dropped options; prgate predicts 5's rules
@@ -327,6 +386,7 @@ def _by_owner(
     judged: list[tuple[Project, Finding]],
     projects: dict[str, Project],
     programs: dict[str, set[str]],
+    roots: dict[str, set[str]],
 ) -> list[Finding]:
     """One finding per import (or file, for JSX), at the level its own project gives it.
 
@@ -347,8 +407,36 @@ def _by_owner(
         ]  # fmt: skip
         return max(found, key=lambda p: depth(p.folder), default=None)
 
+    folders = {p.folder for p in projects.values()}
+
+    def home(path: str) -> str | None:
+        """The deepest folder above ``path`` that holds a project."""
+        folder = posixpath.dirname(path)
+        while True:
+            if folder in folders:
+                return folder
+            if not folder:
+                return None
+            folder = posixpath.dirname(folder)
+
+    # a project whose own files (not what they import) include another project's: an
+    # editor-wide config (a root tsconfig.json without include, or one whose include a
+    # base widened); prgate cannot tell whether anything runs tsc -p on it
+    umbrellas = {
+        config
+        for config, files in roots.items()
+        if any(home(f) not in (None, projects[config].folder) for f in files)
+    }
     best: dict[tuple[str, str, int | None, str], Finding] = {}
     for project, finding in judged:
+        if finding.level is Level.ERROR and project.config in umbrellas:
+            finding = dataclasses.replace(
+                finding,
+                level=Level.WARNING,
+                message=f"{finding.message} ({project.config} also compiles other projects' "
+                "files, as an editor-wide config does: prgate cannot tell whether CI runs "
+                "tsc on it)",
+            )
         own = owner(finding.path)
         if (
             finding.level is Level.ERROR
@@ -389,6 +477,7 @@ def _judge(
     seen: set[tuple[str, str, int, int]],
     notes: list[Note],
     programs: dict[str, set[str]],
+    roots_of: dict[str, set[str]],
     jsx_value: str,
 ) -> list[Finding]:
     """The findings of one project; its program's files go in ``programs``. ``jsx_value``:
@@ -417,6 +506,7 @@ def _judge(
         json=settings.resolve_json,
         out_dirs=out_dirs,
     )
+    roots_of[project.config] = set(roots)
     unsure = _unknown_options(project)
     findings: list[Finding] = []
     pending: list[tuple[str, Specifier, Outcome]] = []
@@ -438,9 +528,10 @@ def _judge(
         path = queue[index]
         index += 1
         if path not in facts:
-            # every file known so far that is not read yet, in one read: the reads go in
-            # waves, one per level of imports, not one per file
-            repo.prefetch([p for p in queue[index - 1 :] if p not in facts])
+            if not repo.has_read(path):
+                # every file known so far that is not read yet, in one read: the reads go
+                # in waves, one per level of imports, not one per file
+                repo.prefetch([p for p in queue[index - 1 :] if not repo.has_read(p)])
             data = repo.take(path)
             facts[path] = (
                 read_facts(path, data) if data is not None and not path.endswith(".json") else None
@@ -601,6 +692,8 @@ def _unresolved(
     if not is_relative(spec.text) and could_be_package(spec.text):
         if outcome.workspace is None:
             return None  # a package could supply it
+        if _asset_like(spec.text) and unseen_types:
+            unsure = [*unsure, "a package's `declare module` for such names"]
         return _workspace_unresolved(repo, project, settings, path, spec, outcome, unsure)
     absent = _absent_config_folders(repo, settings, tried)
     if absent:
@@ -608,6 +701,9 @@ def _unresolved(
             f"files a build step writes into {', '.join(absent)} (named in the config, not in "
             "the repository)"
         )
+    generated = [t for t in tried if repo.ignored(t)]
+    if generated and not absent:
+        reasons.append(f"a file a build step writes ({generated[0]} is gitignored)")
     if _asset_like(spec.text) and unseen_types:
         reasons.append("a package's `declare module` for such names")
     level = Level.ERROR if not reasons else Level.WARNING
@@ -651,7 +747,9 @@ def _workspace_unresolved(
     parts = spec.text.split("/")
     subpath = "./" + "/".join(parts[2 if spec.text.startswith("@") else 1 :])
     subpath = "." if subpath == "./" else subpath
-    reasons = [u for u in unsure if u in ("moduleResolution", "module", "customConditions")]
+    reasons = [
+        u for u in unsure if u in ("moduleResolution", "module", "customConditions") or " " in u
+    ]
     if outcome.not_exported:
         exports = (repo.package_json(folder) or {}).get("exports")
         keys = sorted(exports) if isinstance(exports, dict) else []
@@ -681,7 +779,7 @@ def _workspace_unresolved(
                 and (probe is None or (d != probe and not d.startswith(probe + "/")))
             }
         )
-        if built:
+        if built or any(repo.ignored(t) for t in outcome.tried):
             return None  # its build (dist/, build/) comes first, as a monorepo's does
         shown = ", ".join(dict.fromkeys(outcome.tried[:6]))
         message = (
@@ -743,15 +841,7 @@ def _nearest(repo: _Repo, importer: str, name: str, settings: Settings) -> str |
             stem = stem[: -len(ext)]
     if not stem or stem in (".", ".."):
         return None
-    candidates = []
-    for path in repo.paths:
-        base = posixpath.basename(path)
-        own = base.split(".", 1)[0]
-        folder_name = posixpath.basename(posixpath.dirname(path))
-        if not path.endswith(_CODE_EXTENSIONS):
-            continue
-        if own.lower() == stem.lower() or (own == "index" and folder_name.lower() == stem.lower()):
-            candidates.append(path)
+    candidates = repo.by_stem.get(stem.lower(), [])
     if not candidates:
         return None
     here = posixpath.dirname(importer)

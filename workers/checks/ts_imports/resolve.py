@@ -49,7 +49,7 @@ class Host(Protocol):
     def is_file(self, path: str) -> bool: ...
     def is_dir(self, path: str) -> bool: ...
     def package_json(self, folder: str) -> dict[str, Any] | None: ...
-    def workspace_package(self, name: str) -> str | None: ...
+    def workspace_package(self, name: str, near: str = "") -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,7 @@ class _State:
     from_package_field: bool = False
     workspace: str | None = None
     not_exported: bool = False
+    near: str = ""  # the importing file's folder: which workspace links a package name
 
 
 _PACKAGE_NAME = re.compile(r"^(?:@[a-z0-9-][a-z0-9._-]*/)?[a-z0-9-][a-z0-9._-]*$", re.IGNORECASE)
@@ -155,12 +156,14 @@ def resolve(name: str, containing: str, settings: Settings, host: Host, esm: boo
     tried: list[str] = []
     if settings.resolution == "classic":
         found = _classic(name, folder, settings, host, tried)
-        workspace = None if is_relative(name) else host.workspace_package(_package_name(name)[0])
+        workspace = (
+            None if is_relative(name) else host.workspace_package(_package_name(name)[0], folder)
+        )
         return Outcome(found, tried, workspace)
     features = settings.features
     if settings.resolution in ("node16", "nodenext") and esm:
         features |= ESM
-    state = _State(settings, host, features, _conditions(settings, esm), tried)
+    state = _State(settings, host, features, _conditions(settings, esm), tried, near=folder)
     extensions = TS | JS | DTS | (JSON_EXT if settings.resolve_json else 0)
     if settings.resolution == "node10":
         found = _try(name, folder, TS | DTS, state) or _try(
@@ -482,7 +485,7 @@ def _from_node_modules(name: str, extensions: int, state: _State) -> str | None:
     """``loadModuleFromSpecificNodeModulesDirectory`` for a workspace package, found by
     name as if linked into node_modules; any other package is EXTERNAL."""
     package_name, rest = _package_name(name)
-    folder = state.host.workspace_package(package_name)
+    folder = state.host.workspace_package(package_name, state.near)
     if folder is None:
         return EXTERNAL
     state.workspace = folder
@@ -677,7 +680,7 @@ def _classic(
             if (
                 extensions & (TS | DTS)
                 and could_be_package(name)
-                and host.workspace_package(_package_name(name)[0]) is None
+                and host.workspace_package(_package_name(name)[0], folder) is None
             ):
                 return EXTERNAL
         else:

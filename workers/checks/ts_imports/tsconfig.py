@@ -92,7 +92,7 @@ class Loader:
     def __init__(self, read: Any, exists: Any, package: Any = None) -> None:
         self._read = read
         self._exists = exists
-        self._package = package or (lambda name: None)  # a workspace package's folder
+        self._package = package or (lambda name, near: None)  # a workspace package's folder
         self._raw: dict[str, dict[str, Any]] = {}
 
     def raw(self, path: str) -> dict[str, Any]:
@@ -182,10 +182,12 @@ class Loader:
                 return candidate
             if not candidate.endswith(".json") and self._exists(candidate + ".json"):
                 return candidate + ".json"
-            raise ConfigError(path, f"extends {base!r}, which does not exist")
+            # not in the repository: written by a tool before tsc runs (Nuxt's
+            # .nuxt/tsconfig.json, SvelteKit's .svelte-kit/tsconfig.json), so unknown
+            return None
         parts = base.split("/")
         count = 2 if base.startswith("@") else 1
-        package = self._package("/".join(parts[:count]))
+        package = self._package("/".join(parts[:count]), folder)
         if package is None:
             return None
         # a workspace package, linked into node_modules by the package manager
