@@ -335,6 +335,29 @@ def test_summary_and_text_are_cut_to_65535_characters_with_a_note() -> None:
     assert out.conclusion == "FAILURE" and out.title == "600 errors"
 
 
+def test_pre_existing_findings_are_annotated_only_up_to_one_request() -> None:
+    """A repository with thousands of pre-existing warnings (a TypeScript monorepo's
+    generated imports) must not cost one request per 50 of them on every push: new
+    findings are all annotated, pre-existing ones up to 50, errors first."""
+    import dataclasses
+
+    from workers.engine.findings import CheckResult, Finding, Level
+    from workers.publish.check_run import PRE_EXISTING_ANNOTATED, outcome
+
+    def finding(i: int, level: Level, pre: bool) -> Finding:
+        return Finding(rule="ts-imports/unresolved", level=level, path=f"src/f{i}.ts",
+                       message="Cannot find module", pre_existing=pre)  # fmt: skip
+
+    old = [finding(i, Level.WARNING, True) for i in range(600)]
+    old[599] = dataclasses.replace(old[599], level=Level.ERROR)
+    new = [finding(1000 + i, Level.WARNING, False) for i in range(70)]
+    out = outcome(CheckResult(check="ts-imports", findings=old + new), files=700, base="main")
+    paths = [a["path"] for a in out.annotations]
+    assert len(paths) == 70 + PRE_EXISTING_ANNOTATED == 120
+    assert set(paths[:70]) == {f.path for f in new} and paths[70] == "src/f599.ts"
+    assert "550 more are in the table only" in out.summary
+
+
 def test_check_suite_without_a_pr_checks_the_sha_against_the_default_branch(gh: Harness) -> None:
     """GitHub lists no pull requests in check_suite events for forks: no review, config and
     pre-existing findings from the default branch."""

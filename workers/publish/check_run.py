@@ -27,6 +27,9 @@ from workers.shared.work import ACTION_RERUN, ACTION_RERUN_ALL
 
 MAX_CHARS = MAX_OUTPUT_CHARS
 ANNOTATIONS_PER_REQUEST = MAX_ANNOTATIONS_PER_REQUEST
+# Pre-existing findings (in files the pull request does not change) annotated per run: a
+# repository with thousands of them would otherwise cost one request per 50 on every push.
+PRE_EXISTING_ANNOTATED = ANNOTATIONS_PER_REQUEST
 ANNOTATION_LEVEL = {Level.ERROR: "FAILURE", Level.WARNING: "WARNING", Level.NOTE: "NOTICE"}
 ICON = {Level.ERROR: "❌ error", Level.WARNING: "⚠️ warning", Level.NOTE: "ℹ️ note"}
 # Buttons on every completed run (GitHub allows 3); clicks arrive as check_run.requested_action.
@@ -70,6 +73,12 @@ def outcome(result: CheckResult, files: int, base: str | None) -> Outcome:
             f"{pre} pre-existing finding{'s' if pre != 1 else ''} (not changed by this pull "
             "request) listed as notes."
         )
+    annotated = new + _most_severe([f for f in shown if f.pre_existing], PRE_EXISTING_ANNOTATED)
+    if pre > PRE_EXISTING_ANNOTATED:
+        lines.append(
+            f"Annotations: every new finding, and the {PRE_EXISTING_ANNOTATED} most severe "
+            f"pre-existing ones ({pre - PRE_EXISTING_ANNOTATED} more are in the table only)."
+        )
     allowed = len(result.findings) - len(shown)
     if allowed:
         lines.append(f"{allowed} allowed by `{CONFIG_PATH}`.")
@@ -79,8 +88,13 @@ def outcome(result: CheckResult, files: int, base: str | None) -> Outcome:
         title,
         fit(summary),
         fit(_details(shown)),
-        tuple(annotation(f) for f in shown),
+        tuple(annotation(f) for f in annotated),
     )
+
+
+def _most_severe(findings: list[Finding], limit: int) -> list[Finding]:
+    order = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTE: 2}
+    return sorted(findings, key=lambda f: order[f.level])[:limit]
 
 
 def skipped(check: str, reason: str) -> Outcome:
