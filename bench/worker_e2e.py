@@ -55,6 +55,7 @@ from tests.fake_github import (  # noqa: E402
     serve_bare,
     wait_for,
 )
+from workers.shared.names import CHECK_NAMES  # noqa: E402
 
 PRGATE = str(Path(sys.executable).parent / "prgate")
 SECRET = "bench"
@@ -210,7 +211,7 @@ def _push(work: Path, bare: Path, n: int, changed: int) -> str:
 
 def _completed(fake: FakeGitHub, sha: str) -> bool:
     runs = [r for r in fake.runs.values() if r.head_sha == sha]
-    return len(runs) == 3 and all(r.status == "COMPLETED" for r in runs)
+    return len(runs) == len(CHECK_NAMES) and all(r.status == "COMPLETED" for r in runs)
 
 
 def _clone(tmp: Path, server: FakeServer, fake: FakeGitHub, sha: str) -> tuple[float, float, float]:
