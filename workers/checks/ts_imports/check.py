@@ -1,8 +1,9 @@
 """ts-imports: the imports ``tsc`` cannot resolve, and JSX a project does not enable,
 predicted from the files alone (no ``node_modules``, no install, no compiler).
 
-For every TypeScript project (each ``tsconfig.json``, the configs those reference,
-and the ``projects`` the settings name) ``tsconfig`` reads the config with its
+For every TypeScript project (``projects``: each ``tsconfig.json``, the configs those
+reference or a package.json script compiles, and those the settings name; ``host``
+is the repository as TypeScript's compiler host sees it) ``tsconfig`` reads the config with its
 ``extends`` chain, ``files`` picks its root files as TypeScript does, and the
 program grows as TypeScript's does: every file a root imports, and what those
 import. For each file TypeScript type-checks, ``syntax`` reads the module names
@@ -21,15 +22,25 @@ and ``resolve`` resolves them as TypeScript 5.x would:
 from __future__ import annotations
 
 import dataclasses
-import json
 import posixpath
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from workers.checks.ts_imports import files as ts_files
+from workers.checks.ts_imports.host import (
+    CODE_EXTENSIONS,
+    JS_EXTENSIONS,
+    TS_EXTENSIONS,
+    RepoHost,
+    decode,
+)
+from workers.checks.ts_imports.projects import (
+    DEPENDENCY_FIELDS,
+    compiled_by_scripts,
+    is_config,
+    typescript_major,
+)
 from workers.checks.ts_imports.resolve import (
     EXTERNAL,
     Outcome,
@@ -43,7 +54,7 @@ from workers.checks.ts_imports.syntax import Facts, Specifier, read_facts, suppr
 from workers.checks.ts_imports.tsconfig import ConfigError, Loader, Project
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
-from workers.engine.repo import FileSkipped, RepoView
+from workers.engine.repo import RepoView
 from workers.engine.spec import CheckSpec
 
 NAME = "ts-imports"
@@ -84,11 +95,6 @@ JSX_NOT_ENABLED = _rule(
 RULES = (UNRESOLVED, UNDECLARED, JSX_NOT_ENABLED)
 
 PREFETCH_FILES = 5_000
-TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")
-JS_EXTENSIONS = (".js", ".jsx", ".mjs", ".cjs")
-# names a wildcard `declare module "*.svg"` from a package could satisfy: anything that
-# is not a module TypeScript itself loads (code or JSON), or that carries a query or prefix
-_CODE_EXTENSIONS = (*TS_EXTENSIONS, *JS_EXTENSIONS, ".json")
 # Node's built-in modules (`require("module").builtinModules`, Node 20), without `_` ones
 _BUILTINS = (
     "assert assert/strict async_hooks buffer child_process cluster console constants "
@@ -100,173 +106,19 @@ _BUILTINS = (
     "worker_threads zlib test sea sqlite"
 )
 NODE_BUILTINS = frozenset(_BUILTINS.split())
-DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
-
-
-def _is_config(path: str) -> bool:
-    name = posixpath.basename(path)
-    return (
-        name.startswith("tsconfig")
-        and name.endswith(".json")
-        and "node_modules" not in path.split("/")
-    )
-
-
-class _Repo:
-    """The repository as TypeScript's host sees it: files, folders, package.json files."""
-
-    def __init__(self, view: RepoView) -> None:
-        self.view = view
-        self.paths = [p for p in view.paths() if "node_modules" not in p.split("/")]
-        self.files = set(self.paths)
-        self.folders = {""}
-        for path in self.paths:
-            folder = posixpath.dirname(path)
-            while folder not in self.folders:
-                self.folders.add(folder)
-                folder = posixpath.dirname(folder)
-        self._packages: dict[str, dict[str, Any] | None] = {}
-        self._ignored: dict[str, bool] = {}
-        self._text: dict[str, bytes | None] = {}
-
-    @cached_property
-    def by_stem(self) -> dict[str, list[str]]:
-        """Code files by their name before the first dot, lower case (``index`` files also
-        by their folder's name): where a moved module may have gone."""
-        found: dict[str, list[str]] = {}
-        for path in self.paths:
-            if not path.endswith(_CODE_EXTENSIONS):
-                continue
-            own = posixpath.basename(path).split(".", 1)[0]
-            found.setdefault(own.lower(), []).append(path)
-            if own == "index":
-                folder = posixpath.basename(posixpath.dirname(path))
-                found.setdefault(folder.lower(), []).append(path)
-        return found
-
-    @cached_property
-    def sources(self) -> list[str]:
-        """The paths a project could include: TypeScript's and JavaScript's, and JSON."""
-        return [p for p in self.paths if p.endswith(ts_files.SOURCE_EXTENSIONS)]
-
-    def is_file(self, path: str) -> bool:
-        return path in self.files
-
-    def is_dir(self, path: str) -> bool:
-        return path in self.folders or path in ("", ".")
-
-    def has_read(self, path: str) -> bool:
-        return path in self._text
-
-    def take(self, path: str) -> bytes | None:
-        """A file's bytes, read once and not kept (a source is parsed once)."""
-        data = self.read(path)
-        self._text[path] = None
-        return data
-
-    def read(self, path: str) -> bytes | None:
-        if path not in self._text:
-            self.prefetch([path])
-        return self._text[path]
-
-    def prefetch(self, paths: list[str]) -> None:
-        wanted = [p for p in paths if p not in self._text and p in self.files]
-        for path, data in self.view.read_many(wanted).items():
-            self._text[path] = None if isinstance(data, FileSkipped) else data
-        for path in paths:
-            self._text.setdefault(path, None)
-
-    def package_json(self, folder: str) -> dict[str, Any] | None:
-        if folder in (".",):
-            folder = ""
-        if not self._packages:  # every package.json in one read, the first time one is asked
-            self.prefetch([p for p in self.paths if posixpath.basename(p) == "package.json"])
-        if folder not in self._packages:
-            path = posixpath.join(folder, "package.json") if folder else "package.json"
-            data = self.read(path) if path in self.files else None
-            parsed = None
-            if data is not None:
-                try:
-                    value = json.loads(data)
-                    parsed = value if isinstance(value, dict) else None
-                except ValueError:
-                    parsed = None
-            self._packages[folder] = parsed
-        return self._packages[folder]
-
-    @cached_property
-    def workspace(self) -> dict[str, list[str]]:
-        """Package name -> the folders of the package.json files that have it."""
-        manifests = [p for p in self.paths if posixpath.basename(p) == "package.json"]
-        self.prefetch(manifests)
-        found: dict[str, list[str]] = {}
-        for path in manifests:
-            folder = posixpath.dirname(path)
-            name = (self.package_json(folder) or {}).get("name")
-            if isinstance(name, str):
-                found.setdefault(name, []).append(folder)
-        return found
-
-    def workspace_package(self, name: str, near: str = "") -> str | None:
-        """The folder of the package named ``name`` that a file at ``near`` gets linked: the
-        one sharing the longest path with it (a repository holding several workspaces, or
-        test fixtures, has one name several times); None when two tie (it is not known)."""
-        folders = self.workspace.get(name, [])
-        if len(folders) <= 1:
-            return folders[0] if folders else None
-
-        def shared(folder: str) -> int:
-            common = posixpath.commonpath([folder or ".", near or "."])
-            return 0 if common in ("", ".") else common.count("/") + 1
-
-        ranked = sorted(folders, key=shared, reverse=True)
-        return ranked[0] if shared(ranked[0]) > shared(ranked[1]) else None
-
-    @cached_property
-    def _ignores(self) -> list[tuple[str, Any]]:
-        """Each .gitignore's folder and its patterns (pathspec's gitignore rules)."""
-        import pathspec
-
-        files = [p for p in self.paths if posixpath.basename(p) == ".gitignore"]
-        self.prefetch(files)
-        found = []
-        for path in files:
-            data = self.read(path)
-            if data is not None:
-                lines = data.decode("utf-8", "replace").splitlines()
-                found.append((posixpath.dirname(path), pathspec.GitIgnoreSpec.from_lines(lines)))
-        return found
-
-    def ignored(self, path: str) -> bool:
-        """Whether a .gitignore above ``path`` ignores it: a file a build may write."""
-        if path not in self._ignored:
-            self._ignored[path] = any(
-                spec.match_file(path[len(folder) + 1 :] if folder else path)
-                for folder, spec in self._ignores
-                if not folder or path.startswith(folder + "/")
-            )
-        return self._ignored[path]
-
-
-@dataclass
-class _Program:
-    project: Project
-    settings: Settings
-    certain: list[str] = field(default_factory=list)  # why a verdict is not certain
-    files: list[str] = field(default_factory=list)
 
 
 def run(view: RepoView, config: RepoConfig) -> CheckResult:
     settings = config.settings(NAME)
     assert isinstance(settings, TsImportsSettings)
-    repo = _Repo(view)
-    configs = [p for p in repo.paths if _is_config(p)]
+    repo = RepoHost(view)
+    configs = [p for p in repo.paths if is_config(p)]
     if not configs:
         return CheckResult(check=NAME, skipped="there is no tsconfig*.json in the repository")
     repo.prefetch(configs)
-    loader = Loader(lambda p: _decode(repo.read(p)), repo.is_file, repo.workspace_package)
+    loader = Loader(lambda p: decode(repo.read(p)), repo.is_file, repo.workspace_package)
     wanted = [p for p in configs if posixpath.basename(p) == "tsconfig.json"]
-    wanted += [p for p in _compiled_by_scripts(repo) if p not in wanted]
+    wanted += [p for p in compiled_by_scripts(repo) if p not in wanted]
     wanted += [p for p in settings.projects if p not in wanted]
     findings: list[Finding] = []
     notes: list[Note] = []
@@ -313,7 +165,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
         for finding in _judge(repo, project, facts, seen, notes, programs, roots, jsx_value)
     ]
     findings = _by_owner(judged, projects, programs, roots)
-    declared = _typescript_major(repo)
+    declared = typescript_major(repo)
     if declared is not None and declared >= 6:
         # TypeScript 6 changed defaults and 7 dropped options; prgate predicts 5's rules
         notes.append(
@@ -327,59 +179,6 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
         ]
     error = "could not read TypeScript configs: " + "; ".join(problems) if problems else None
     return CheckResult(check=NAME, findings=findings, notes=notes, error=error)
-
-
-def _compiled_by_scripts(repo: _Repo) -> list[str]:
-    """The configs a package.json script compiles: ``tsc -p X``, ``--project X``,
-    ``tsc -b X Y`` (a folder means its tsconfig.json)."""
-    import shlex
-
-    found: list[str] = []
-    for manifest in (p for p in repo.paths if posixpath.basename(p) == "package.json"):
-        folder = posixpath.dirname(manifest)
-        scripts = (repo.package_json(folder) or {}).get("scripts")
-        for script in scripts.values() if isinstance(scripts, dict) else ():
-            if not isinstance(script, str) or "tsc" not in script:
-                continue
-            for command in re.split(r"&&|\|\||;|\|", script):
-                try:
-                    words = shlex.split(command)
-                except ValueError:
-                    continue
-                for config in _tsc_configs(words):
-                    path = posixpath.normpath(posixpath.join(folder, config))
-                    if not path.endswith(".json"):
-                        path = posixpath.join(path, "tsconfig.json")
-                    if repo.is_file(path) and path not in found:
-                        found.append(path)
-    return found
-
-
-def _tsc_configs(words: list[str]) -> list[str]:
-    if "tsc" not in words:
-        return []
-    words = words[words.index("tsc") + 1 :]
-    configs = []
-    build = False
-    for i, word in enumerate(words):
-        if word in ("-p", "--project") and i + 1 < len(words):
-            configs.append(words[i + 1])
-        elif word in ("-b", "--build"):
-            build = True
-        elif build and not word.startswith("-"):
-            configs.append(word)
-    return configs
-
-
-def _typescript_major(repo: _Repo) -> int | None:
-    """The major version of the ``typescript`` the root package.json asks for, if any."""
-    manifest = repo.package_json("") or {}
-    for key in DEPENDENCY_FIELDS:
-        deps = manifest.get(key)
-        spec = deps.get("typescript") if isinstance(deps, dict) else None
-        if isinstance(spec, str) and (found := re.search(r"(\d+)", spec)):
-            return int(found[1])
-    return None
 
 
 def _by_owner(
@@ -466,12 +265,8 @@ def _extended(projects: dict[str, Project]) -> set[str]:
     return {base for p in projects.values() for base in p.extends}
 
 
-def _decode(data: bytes | None) -> str | None:
-    return None if data is None else data.decode("utf-8", "replace").lstrip("\ufeff")
-
-
 def _judge(
-    repo: _Repo,
+    repo: RepoHost,
     project: Project,
     facts: dict[str, Facts | None],
     seen: set[tuple[str, str, int, int]],
@@ -591,7 +386,7 @@ def _judge(
     return findings
 
 
-def _node_modules_possible(repo: _Repo, folder: str) -> bool:
+def _node_modules_possible(repo: RepoHost, folder: str) -> bool:
     """Whether an install could put a node_modules in ``folder`` or above: a package.json
     is there (a package manager installs only where one is)."""
     while True:
@@ -602,7 +397,7 @@ def _node_modules_possible(repo: _Repo, folder: str) -> bool:
         folder = posixpath.dirname(folder)
 
 
-def _type_reference(repo: _Repo, containing: str, name: Any, settings: Settings) -> str | None:
+def _type_reference(repo: RepoHost, containing: str, name: Any, settings: Settings) -> str | None:
     """The declaration file a type reference (``types``, ``/// <reference types>``) names,
     when a workspace package supplies it; None otherwise."""
     if not isinstance(name, str):
@@ -643,7 +438,7 @@ def _checked(path: str, fact: Facts, values: dict[str, Any]) -> bool:
     return bool(fact.check_pragma or values.get("checkJs"))
 
 
-def _esm(path: str, spec: Specifier, settings: Settings, repo: _Repo) -> bool:
+def _esm(path: str, spec: Specifier, settings: Settings, repo: RepoHost) -> bool:
     """Whether the import resolves in ECMAScript-module mode, as TypeScript decides it:
     ``require`` forms never; node16/nodenext by the file's format (``import()`` always);
     bundler for every ``import`` (its ``import`` condition)."""
@@ -678,7 +473,7 @@ def _unknown_options(project: Project) -> list[str]:
 
 
 def _unresolved(
-    repo: _Repo,
+    repo: RepoHost,
     project: Project,
     settings: Settings,
     path: str,
@@ -730,7 +525,7 @@ def _unresolved(
 
 
 def _workspace_unresolved(
-    repo: _Repo,
+    repo: RepoHost,
     project: Project,
     settings: Settings,
     path: str,
@@ -796,7 +591,7 @@ def _workspace_unresolved(
     return _with_level(finding, Level.WARNING) if reasons else finding
 
 
-def _absent_config_folders(repo: _Repo, settings: Settings, tried: list[str]) -> list[str]:
+def _absent_config_folders(repo: RepoHost, settings: Settings, tried: list[str]) -> list[str]:
     """Folders the config points resolution into (``rootDirs``, ``paths`` targets, ``baseUrl``)
     that the repository lacks: generated ones, like React Router's ``.react-router/types``,
     which a typegen step writes before ``tsc`` runs."""
@@ -829,14 +624,14 @@ def _asset_like(name: str) -> bool:
     last = name.rsplit("/", 1)[-1]
     if any(c in name for c in "?!") or re.match(r"^[a-z][a-z0-9+.-]*:", name):
         return True
-    return "." in last.lstrip(".") and not last.endswith(_CODE_EXTENSIONS)
+    return "." in last.lstrip(".") and not last.endswith(CODE_EXTENSIONS)
 
 
-def _nearest(repo: _Repo, importer: str, name: str, settings: Settings) -> str | None:
+def _nearest(repo: RepoHost, importer: str, name: str, settings: Settings) -> str | None:
     """The import that would reach a file with the same last name (a moved module), or the
     same file with the case the disk has; through the same alias when the name used one."""
     stem = name.rstrip("/").rsplit("/", 1)[-1]
-    for ext in (*_CODE_EXTENSIONS,):
+    for ext in (*CODE_EXTENSIONS,):
         if stem.endswith(ext):
             stem = stem[: -len(ext)]
     if not stem or stem in (".", ".."):
@@ -888,7 +683,7 @@ def _alias_for(target: str, name: str, settings: Settings) -> str | None:
     return None
 
 
-def _undeclared(repo: _Repo, path: str, spec: Specifier) -> Finding | None:
+def _undeclared(repo: RepoHost, path: str, spec: Specifier) -> Finding | None:
     name = spec.text
     if name.startswith("node:"):
         return None

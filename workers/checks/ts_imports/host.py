@@ -1,0 +1,160 @@
+"""The repository as TypeScript's compiler host sees it, read from a ``RepoView``: which
+files and folders exist, their bytes (read in few streams, each source once),
+package.json files, the workspace's packages by name, and what .gitignore files ignore
+(files a build step writes)."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from functools import cached_property
+from typing import Any
+
+from workers.checks.ts_imports import files as ts_files
+from workers.engine.repo import FileSkipped, RepoView
+
+TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")
+JS_EXTENSIONS = (".js", ".jsx", ".mjs", ".cjs")
+# the modules TypeScript loads itself; any other name (an asset, `?url`) only a
+# `declare module "*.svg"` can satisfy
+CODE_EXTENSIONS = (*TS_EXTENSIONS, *JS_EXTENSIONS, ".json")
+
+
+class RepoHost:
+    """The repository as TypeScript's host sees it: files, folders, package.json files."""
+
+    def __init__(self, view: RepoView) -> None:
+        self.view = view
+        self.paths = [p for p in view.paths() if "node_modules" not in p.split("/")]
+        self.files = set(self.paths)
+        self.folders = {""}
+        for path in self.paths:
+            folder = posixpath.dirname(path)
+            while folder not in self.folders:
+                self.folders.add(folder)
+                folder = posixpath.dirname(folder)
+        self._packages: dict[str, dict[str, Any] | None] = {}
+        self._ignored: dict[str, bool] = {}
+        self._text: dict[str, bytes | None] = {}
+
+    @cached_property
+    def by_stem(self) -> dict[str, list[str]]:
+        """Code files by their name before the first dot, lower case (``index`` files also
+        by their folder's name): where a moved module may have gone."""
+        found: dict[str, list[str]] = {}
+        for path in self.paths:
+            if not path.endswith(CODE_EXTENSIONS):
+                continue
+            own = posixpath.basename(path).split(".", 1)[0]
+            found.setdefault(own.lower(), []).append(path)
+            if own == "index":
+                folder = posixpath.basename(posixpath.dirname(path))
+                found.setdefault(folder.lower(), []).append(path)
+        return found
+
+    @cached_property
+    def sources(self) -> list[str]:
+        """The paths a project could include: TypeScript's and JavaScript's, and JSON."""
+        return [p for p in self.paths if p.endswith(ts_files.SOURCE_EXTENSIONS)]
+
+    def is_file(self, path: str) -> bool:
+        return path in self.files
+
+    def is_dir(self, path: str) -> bool:
+        return path in self.folders or path in ("", ".")
+
+    def has_read(self, path: str) -> bool:
+        return path in self._text
+
+    def take(self, path: str) -> bytes | None:
+        """A file's bytes, read once and not kept (a source is parsed once)."""
+        data = self.read(path)
+        self._text[path] = None
+        return data
+
+    def read(self, path: str) -> bytes | None:
+        if path not in self._text:
+            self.prefetch([path])
+        return self._text[path]
+
+    def prefetch(self, paths: list[str]) -> None:
+        wanted = [p for p in paths if p not in self._text and p in self.files]
+        for path, data in self.view.read_many(wanted).items():
+            self._text[path] = None if isinstance(data, FileSkipped) else data
+        for path in paths:
+            self._text.setdefault(path, None)
+
+    def package_json(self, folder: str) -> dict[str, Any] | None:
+        if folder in (".",):
+            folder = ""
+        if not self._packages:  # every package.json in one read, the first time one is asked
+            self.prefetch([p for p in self.paths if posixpath.basename(p) == "package.json"])
+        if folder not in self._packages:
+            path = posixpath.join(folder, "package.json") if folder else "package.json"
+            data = self.read(path) if path in self.files else None
+            parsed = None
+            if data is not None:
+                try:
+                    value = json.loads(data)
+                    parsed = value if isinstance(value, dict) else None
+                except ValueError:
+                    parsed = None
+            self._packages[folder] = parsed
+        return self._packages[folder]
+
+    @cached_property
+    def workspace(self) -> dict[str, list[str]]:
+        """Package name -> the folders of the package.json files that have it."""
+        manifests = [p for p in self.paths if posixpath.basename(p) == "package.json"]
+        self.prefetch(manifests)
+        found: dict[str, list[str]] = {}
+        for path in manifests:
+            folder = posixpath.dirname(path)
+            name = (self.package_json(folder) or {}).get("name")
+            if isinstance(name, str):
+                found.setdefault(name, []).append(folder)
+        return found
+
+    def workspace_package(self, name: str, near: str = "") -> str | None:
+        """The folder of the package named ``name`` that a file at ``near`` gets linked: the
+        one sharing the longest path with it (a repository holding several workspaces, or
+        test fixtures, has one name several times); None when two tie (it is not known)."""
+        folders = self.workspace.get(name, [])
+        if len(folders) <= 1:
+            return folders[0] if folders else None
+
+        def shared(folder: str) -> int:
+            common = posixpath.commonpath([folder or ".", near or "."])
+            return 0 if common in ("", ".") else common.count("/") + 1
+
+        ranked = sorted(folders, key=shared, reverse=True)
+        return ranked[0] if shared(ranked[0]) > shared(ranked[1]) else None
+
+    @cached_property
+    def _ignores(self) -> list[tuple[str, Any]]:
+        """Each .gitignore's folder and its patterns (pathspec's gitignore rules)."""
+        import pathspec
+
+        files = [p for p in self.paths if posixpath.basename(p) == ".gitignore"]
+        self.prefetch(files)
+        found = []
+        for path in files:
+            data = self.read(path)
+            if data is not None:
+                lines = data.decode("utf-8", "replace").splitlines()
+                found.append((posixpath.dirname(path), pathspec.GitIgnoreSpec.from_lines(lines)))
+        return found
+
+    def ignored(self, path: str) -> bool:
+        """Whether a .gitignore above ``path`` ignores it: a file a build may write."""
+        if path not in self._ignored:
+            self._ignored[path] = any(
+                spec.match_file(path[len(folder) + 1 :] if folder else path)
+                for folder, spec in self._ignores
+                if not folder or path.startswith(folder + "/")
+            )
+        return self._ignored[path]
+
+
+def decode(data: bytes | None) -> str | None:
+    return None if data is None else data.decode("utf-8", "replace").lstrip("\ufeff")
