@@ -128,7 +128,6 @@ class _State:
     features: int
     conditions: tuple[str, ...]
     tried: list[str]
-    from_package_field: bool = False
     workspace: str | None = None
     not_exported: bool = False
     near: str = ""  # the importing file's folder: which workspace links a package name
@@ -466,13 +465,10 @@ def _from_package_field(
     features = state.features
     if (package or {}).get("type") != "module":
         state.features &= ~ESM
-    was = state.from_package_field
-    state.from_package_field = True
     try:
         return _load_relative(candidate, expanded, state, consider_package=False)
     finally:
         state.features = features
-        state.from_package_field = was
 
 
 def _package_name(name: str) -> tuple[str, str]:
