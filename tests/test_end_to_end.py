@@ -295,7 +295,7 @@ def test_a_worker_killed_mid_job_never_leaves_a_run_in_progress(
 
     for name in RUNS:
         run = world.fake.run(name)
-        assert run.history[-1] == "COMPLETED:NEUTRAL", (name, run.history)
+        assert run.history[-1] == "COMPLETED:ACTION_REQUIRED", (name, run.history)
         assert "stopped (killed or lost)" in (run.summary or "")
     # a worktree an earlier version's killed job left is swept by the next job on the repository
     cache = world.tmp / "cache"

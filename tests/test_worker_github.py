@@ -257,7 +257,7 @@ def _fail_once_after_in_progress(gh: Harness) -> None:
     gh.fake.on_request = arm
 
 
-def test_long_rate_limit_fails_the_attempt_and_the_last_one_ends_neutral(
+def test_long_rate_limit_fails_the_attempt_and_the_last_one_blocks(
     gh: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PRGATE_MAX_RATE_WAIT", "5")
@@ -285,7 +285,7 @@ def test_long_rate_limit_fails_the_attempt_and_the_last_one_ends_neutral(
     gh.work()
     for name in RUNS:
         run = gh.fake.run(name)
-        assert run.conclusion == "NEUTRAL", run.history
+        assert run.conclusion == "ACTION_REQUIRED", run.history  # blocks; neutral passes
         assert "rate limit" in (run.summary or "")
 
 
@@ -396,21 +396,21 @@ def test_a_pr_cannot_switch_off_its_own_gate(gh: Harness) -> None:
     assert gh.fake.run("prgate/contamination").conclusion == "FAILURE"
 
 
-def test_invalid_base_config_ends_every_run_neutral_with_the_error(gh: Harness) -> None:
+def test_invalid_base_config_blocks_every_run_with_the_error(gh: Harness) -> None:
     gh.commit({".github/prgate.yml": "contamination:\n  enabeld: true\n"}, "typo in config")
     sha = gh.open_pr({"docs/a.md": "a\n"})
     gh.deliver(sha)
     gh.work()
     for name in RUNS:
         run = gh.fake.run(name)
-        assert run.conclusion == "NEUTRAL", run.history
+        assert run.conclusion == "ACTION_REQUIRED", run.history  # blocks; neutral passes
         assert "main:.github/prgate.yml:2: contamination.enabeld: unknown key" in (
             run.summary or ""
         )
     assert gh.fake.reviews == []
 
 
-def test_a_refusal_is_not_retried_the_runs_end_neutral_at_once(gh: Harness) -> None:
+def test_a_refusal_is_not_retried_the_runs_block_at_once(gh: Harness) -> None:
     """A 403 that is no rate limit answers the same in ten minutes: no retry, no hanging runs."""
     sha = gh.open_pr({"docs/a.md": "a\n"})
     gh.deliver(sha)
@@ -425,5 +425,5 @@ def test_a_refusal_is_not_retried_the_runs_end_neutral_at_once(gh: Harness) -> N
     assert gh.checks.failed_job_registry.count == 1
     for name in RUNS:
         run = gh.fake.run(name)
-        assert run.conclusion == "NEUTRAL", run.history
+        assert run.conclusion == "ACTION_REQUIRED", run.history  # blocks; neutral passes
         assert "Resource not accessible by integration" in (run.summary or "")

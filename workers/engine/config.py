@@ -29,7 +29,7 @@ import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from workers.engine.findings import Finding, Level
 from workers.engine.settings_base import STRICT, CheckSettings, config_field, key_of
@@ -88,6 +88,7 @@ class RepoConfigBase:
         template_roots: list[str]
         allow: list[AllowEntry]
         baseline: str
+        could_not_run: CouldNotRun
 
         def __init__(self, **fields: Any) -> None: ...
 
@@ -152,6 +153,8 @@ class RepoConfigBase:
         return None if setting == "off" else Level(setting)
 
 
+CouldNotRun = Literal["block", "neutral"]
+
 REPO_FIELDS: list[tuple[str, Any, Any]] = [
     (
         "paths_ignore",
@@ -183,6 +186,19 @@ REPO_FIELDS: list[tuple[str, Any, Any]] = [
             BASELINE_PATH,
             description="Findings accepted as they are (`prgate baseline` writes the file), "
             "read from the same revision as this file; a finding in it does not fail.",
+        ),
+    ),
+    (
+        "could_not_run",
+        CouldNotRun,
+        config_field(
+            "block",
+            alias="could-not-run",
+            description="How the App concludes a check run that could not judge (a crash, a "
+            "timeout, a file it could not read). `block` (the default): `action_required`, "
+            "which branch protection does not accept, until the run passes or someone with "
+            "write access runs `/prgate accept`. `neutral` WEAKENS THE GATE: GitHub counts "
+            "neutral as passing, so a pull request that makes a check fail to run can merge.",
         ),
     ),
 ]

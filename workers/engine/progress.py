@@ -11,6 +11,8 @@ import logging
 import sys
 from typing import TextIO
 
+from workers.engine.printable import terminal
+
 _log = logging.getLogger("prgate.progress")
 _log.addHandler(logging.NullHandler())
 _log.propagate = False  # never into a worker's JSON logs
@@ -28,7 +30,7 @@ class _Handler(logging.Handler):
         self.shown = False
 
     def emit(self, record: logging.LogRecord) -> None:
-        text = f"prgate: {record.getMessage()}"
+        text = f"prgate: {terminal(record.getMessage())}"
         if self.tty:
             self.stream.write("\r\x1b[K" + text[:200])
             self.shown = True

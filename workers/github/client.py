@@ -49,6 +49,7 @@ from workers.github.types import (
     PullState,
     ReviewComment,
     RunRef,
+    RunState,
     RunUpdate,
     Thread,
     ThreadComment,
@@ -306,6 +307,27 @@ class Installation:
                 if page * 100 >= int(body.get("total_count") or 0):
                     break
         return sorted(found, key=lambda f: f.run.database_id)
+
+    def latest_run(self, owner: str, repo: str, head_sha: str, name: str) -> RunState | None:
+        """This App's newest check run called ``name`` on ``head_sha``, as GitHub shows it."""
+        with described():
+            resp = self.gh.rest.checks.list_for_ref(
+                owner, repo, head_sha, app_id=self.settings.app_id, check_name=name,
+                filter_="latest", per_page=1,
+            )  # fmt: skip
+        runs = resp.json().get("check_runs") or []
+        if not runs:
+            return None
+        run = runs[0]
+        output = run.get("output") or {}
+        conclusion = run.get("conclusion")
+        return RunState(
+            RunRef(run["name"], run["node_id"], int(run["id"])),
+            str(run.get("status") or "").upper(),
+            str(conclusion).upper() if conclusion else None,
+            str(output.get("title") or ""),
+            str(output.get("summary") or ""),
+        )
 
     def update_runs(self, repo_node_id: str, updates: Sequence[RunUpdate]) -> None:
         """Apply several check-run updates in one request (annotations are appended)."""

@@ -34,10 +34,21 @@ class FoundRun:
 
 
 @dataclass(frozen=True)
+class RunState:
+    """A check run as GitHub shows it now."""
+
+    run: RunRef
+    status: str  # QUEUED | IN_PROGRESS | COMPLETED | ...
+    conclusion: str | None  # SUCCESS | FAILURE | ACTION_REQUIRED | NEUTRAL | ... once completed
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True)
 class RunUpdate:
     run: RunRef
     status: str  # QUEUED | IN_PROGRESS | COMPLETED
-    conclusion: str | None = None  # SUCCESS | FAILURE | NEUTRAL | SKIPPED
+    conclusion: str | None = None  # SUCCESS | FAILURE | ACTION_REQUIRED | NEUTRAL | SKIPPED
     title: str | None = None
     summary: str | None = None
     text: str | None = None

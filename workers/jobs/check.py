@@ -16,9 +16,9 @@ A pull request's life in the worker:
 3. Failures never leave a run hanging: an error GitHub or git may get over
    (5xx, rate limit, network) fails the attempt and RQ retries it; the last
    attempt, a timeout, or a worker killed mid-job (RQ's abandoned-job sweep)
-   ends in ``on_check_failure``, which concludes the runs ``neutral`` with
-   the reason. A newer push cancels queued work; ``conclude_superseded`` then
-   ends its runs.
+   ends in ``on_check_failure``, which concludes the runs could-not-run
+   (``action_required``, which blocks a merge) with the reason. A newer push
+   cancels queued work; ``conclude_superseded`` then ends its runs.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from workers.publish.check_run import (
     ConfigNote,
     Outcome,
     config_note,
-    neutral,
+    could_not_run,
     outcome,
     skipped,
     with_note,
@@ -103,9 +103,11 @@ def _checked(work: Work, runs: dict[str, RunRef], cache: RepoCache) -> str:
     try:
         config = _base_config(cache, base_sha, work.base_label)
     except ConfigError as exc:
-        reason = f"`{CONFIG_PATH}` on the base branch is invalid:\n\n```\n{exc}\n```"
-        work.conclude(_noted([(runs[c], neutral(c, reason)) for c in work.checks], note))
+        reason = f"{CONFIG_PATH} on the base branch is invalid:"
+        ends = [(runs[c], could_not_run(c, reason, detail=str(exc))) for c in work.checks]
+        work.conclude(_noted(ends, note))
         return "config-error"
+    work.book.set_policy(work.key, config.could_not_run)
     enabled = [c for c in work.checks if config.settings(c).enabled]
     withheld = None
     hv = config.settings("hook-validation")

@@ -8,7 +8,9 @@
 3. Accepted commands act: ``rerun`` and ``ok-to-test`` put a check job on the
    queue for the current head (admitted like a delivery, through
    ``workers.shared.inbox.submit``, so it merges with work already queued for that
-   head); ``help`` reads the base branch's ``.github/prgate.yml``.
+   head); ``accept`` records the acceptance for the current head and ends that
+   check's could-not-run run accepted (``neutral``, with who and why); ``help``
+   reads the base branch's ``.github/prgate.yml``.
 4. The comment gets ``+1`` when every command was accepted, ``confused``
    otherwise; one reply carries help texts and every refusal with its reason.
 
@@ -26,14 +28,30 @@ import yaml
 
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, config_dump, parse_config
 from workers.engine.registry import rule_ids
-from workers.github.types import PullState
+from workers.github.types import PullState, RunUpdate
 from workers.jobs.context import Session
-from workers.shared.commands import Verdict, decide, help_text, parse_commands, refusal_text
+from workers.publish.check_run import (
+    COULD_NOT_RUN,
+    RUN_ACTIONS,
+    Acceptance,
+    Outcome,
+    accepted,
+    run_name,
+)
+from workers.shared.commands import (
+    Command,
+    Verdict,
+    decide,
+    help_text,
+    parse_commands,
+    refusal_text,
+)
 from workers.shared.inbox import submit
 from workers.shared.work import CheckRequest, CommandRequest, Route
 
 log = logging.getLogger("prgate.worker")
 DONE_TTL = 7 * 24 * 3600
+FRESH = ("ok-to-test", "accept")  # commands that let something pass or run: role asked anew
 
 
 def run_command(request: dict[str, Any]) -> dict[str, Any]:
@@ -48,11 +66,13 @@ def run_command(request: dict[str, Any]) -> dict[str, Any]:
     is_author = bool(state.author) and state.author.lower() == req.author.lower()
 
     verdicts = []
+    role_of: dict[Command, str] = {}
     for command in commands:
         role = ""
-        if command.name == "ok-to-test" or (command.name == "rerun" and not is_author):
-            fresh = command.name == "ok-to-test"
+        if command.name in FRESH or (command.name == "rerun" and not is_author):
+            fresh = command.name in FRESH
             role = session.trust.role(session.inst, session.repo(), req.author, fresh=fresh)
+        role_of[command] = role
         verdict = decide(command, role, is_author)
         if verdict.accepted and state.state != "OPEN" and command.name != "help":
             verdict = Verdict(command, False, f"the pull request is {state.state.lower()}.")
@@ -62,6 +82,8 @@ def run_command(request: dict[str, Any]) -> dict[str, Any]:
     for n, verdict in enumerate(v for v in verdicts if v.accepted):
         if verdict.command.name == "help":
             replies.append(_help(session, state))
+        elif verdict.command.name == "accept":
+            replies.append(_accept(session, state, verdict, role_of[verdict.command]))
         else:
             _enqueue(session, state, verdict, f"{req.delivery_id}:{n}")
     refused = [v for v in verdicts if not v.accepted]
@@ -117,6 +139,39 @@ def _enqueue(
     )
 
 
+def _accept(session: Session[CommandRequest], state: PullState, verdict: Verdict, role: str) -> str:
+    """Record the acceptance for the current head, then end that check's run accepted if it
+    could not run; a run still going ends accepted if it cannot run (``Work.conclude``)."""
+    req = session.req
+    (check,) = verdict.checks
+    acceptance = Acceptance(req.author, role, verdict.reason, state.head_sha)
+    session.trust.accept(req.repo_id, check, acceptance)
+    log.info(
+        "could-not-run accepted",
+        extra={"delivery": req.delivery_id, "repo": req.repo_full_name, "pr": req.pr_number,
+               "sha": state.head_sha, "check": check, "by": req.author, "role": role,
+               "reason": verdict.reason},
+    )  # fmt: skip
+    owner, name = session.owner_name
+    sha = state.head_sha[:12]
+    found = session.inst.latest_run(owner, name, state.head_sha, run_name(check))
+    if found is None or found.status != "COMPLETED":
+        return (f"Accepted for `{sha}`: if `{run_name(check)}` cannot run on this commit, "
+                "it will pass.")  # fmt: skip
+    if found.conclusion != COULD_NOT_RUN:
+        return (f"`{run_name(check)}` on `{sha}` did run (it concluded "
+                f"{(found.conclusion or 'nothing').lower()}); `accept` lets only a check that "
+                "could not run pass. The acceptance stays for this commit, should a rerun "
+                "fail to run.")  # fmt: skip
+    out = accepted(Outcome(found.conclusion, found.title, found.summary), acceptance)
+    session.inst.update_runs(
+        state.repo_node_id,
+        [RunUpdate(found.run, "COMPLETED", conclusion=out.conclusion, title=out.title,
+                   summary=out.summary, actions=RUN_ACTIONS)],
+    )  # fmt: skip
+    return f"Accepted: `{run_name(check)}` passes on `{sha}`, although it could not run."
+
+
 def _help(session: Session[CommandRequest], state: PullState) -> str:
     """The commands and the effective configuration, read from the base branch."""
     owner, name = session.owner_name
@@ -131,7 +186,7 @@ def _help(session: Session[CommandRequest], state: PullState) -> str:
         except ConfigError as exc:
             errors = "\n".join(f"# {line}" for line in str(exc).splitlines())
             return help_text(
-                f"# invalid: every prgate run ends neutral until fixed\n{errors}", source
+                f"# invalid: every prgate run ends could-not-run until fixed\n{errors}", source
             )
     dumped = yaml.safe_dump(config_dump(config), sort_keys=False, default_flow_style=False)
     return help_text(dumped, source)

@@ -21,9 +21,12 @@ from workers.github.errors import GitHubError, PartlyDone
 from workers.github.types import FoundRun, RunRef, RunUpdate
 from workers.jobs.trust import Repo, Trust
 from workers.publish.check_run import (
+    COULD_NOT_RUN,
+    Acceptance,
     Outcome,
     completion_requests,
     run_name,
+    settle,
 )
 from workers.queue.dispatch import schedule_sweeps
 from workers.queue.runbook import RunBook, digest
@@ -205,7 +208,26 @@ class Work(Session[CheckRequest]):
         log_job("copies of check runs found", self.req, runs=[r.database_id for r in copies])
 
     def conclude(self, ends: list[tuple[RunRef, Outcome]]) -> None:
-        """End these runs, and every copy GitHub made of them, with the same verdict."""
+        """End these runs, and every copy GitHub made of them, with the same verdict.
+
+        A run that could not judge blocks the merge unless a maintainer accepted this
+        commit (``/prgate accept``) or the repository chose ``could-not-run: neutral``.
+        An acceptance that arrives while the runs are being ended is looked for again
+        afterwards: the command records it before it looks for the run, so one of the two
+        sees the other.
+        """
+        policy = self.book.policy(self.key)
+        ends = [(r, settle(o, self._acceptance(r.name), policy)) for r, o in ends]
+        self._end(ends)
+        late = [(r, settle(o, a, policy)) for r, o in ends
+                if o.conclusion == COULD_NOT_RUN and (a := self._acceptance(r.name))]  # fmt: skip
+        if late:
+            self._end(late)
+
+    def _acceptance(self, check: str) -> Acceptance | None:
+        return self.trust.acceptance(self.req.repo_id, self.req.head_sha, check)
+
+    def _end(self, ends: list[tuple[RunRef, Outcome]]) -> None:
         finals = {r.name: {"conclusion": o.conclusion, "title": o.title, "summary": o.summary}
                   for r, o in ends}  # fmt: skip
         self.book.set_finals(self.key, finals)
@@ -234,13 +256,19 @@ class Work(Session[CheckRequest]):
         if self.book.concluded(self.key):
             return
         runs = self.runs()
-        self.conclude([(runs[c], make(c)) for c in self.checks])
+        finals = self.book.finals(self.key)  # verdicts reached before the failure stand
+        self.conclude([(runs[c], _as_final(finals[c]) if c in finals else make(c))
+                       for c in self.checks])  # fmt: skip
 
 
 def _as_copy(final: dict[str, str]) -> Outcome:
     note = ("\n\n_This run is a copy GitHub made when a request from prgate got no answer; "
             "it carries the same verdict as the other run of this name._")  # fmt: skip
     return Outcome(final["conclusion"], final["title"], final["summary"] + note)
+
+
+def _as_final(final: dict[str, str]) -> Outcome:
+    return Outcome(final["conclusion"], final["title"], final["summary"])
 
 
 def _update_key(update: RunUpdate) -> object:

@@ -1,6 +1,7 @@
-"""What ends a check job that failed: RQ's failure callbacks conclude its runs ``neutral``
-with the reason, so a failure never leaves a run hanging, and a permanent error is not
-retried."""
+"""What ends a check job that failed: RQ's failure callbacks conclude its runs as
+could-not-run with the reason (a conclusion branch protection does not accept), so a
+failure never leaves a run hanging nor lets a pull request merge, and a permanent error is
+not retried."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from rq.timeouts import JobTimeoutException
 from workers.github.errors import GitHubError
 from workers.jobs.checkout import CheckoutError
 from workers.jobs.context import Work, log_job
-from workers.publish.check_run import neutral
+from workers.publish.check_run import could_not_run
 from workers.shared.work import CheckRequest
 
 log = logging.getLogger("prgate.worker")
@@ -31,10 +32,10 @@ def on_check_failure(
     """RQ's failure callback for ``run_checks``: exceptions, timeouts, and abandoned jobs.
 
     While RQ will retry, the runs stay as they are; after the last attempt they
-    are concluded ``neutral`` with the reason, so a required check never hangs.
-    A refusal GitHub would repeat (a 403 that is no rate limit, a 404, a 422)
-    ends the retries now: waiting 10, 60 and 300 s would only delay the
-    neutral conclusion by six minutes.
+    are concluded could-not-run with the reason, so a required check never hangs and
+    never passes. A refusal GitHub would repeat (a 403 that is no rate limit, a 404, a
+    422) ends the retries now: waiting 10, 60 and 300 s would only delay the conclusion
+    by six minutes.
     """
     stop_retrying_if_permanent(job, exc_value)
     if job.should_retry:
@@ -43,11 +44,12 @@ def on_check_failure(
     reason = failure_reason(job, exc_value)
     try:
         work = Work.open(req, job.id)
-        work.conclude_all(lambda check: neutral(check, reason))
+        work.conclude_all(lambda check: could_not_run(check, reason))
     except Exception as exc:  # nothing more can be done here; say so in the log
         log.error("could not conclude check runs after a failure: %s", _safe(exc))
         return
-    log_job("check runs concluded neutral after a failure", req, outcome="neutral", reason=reason)
+    log_job("check runs concluded could-not-run after a failure", req, outcome="could-not-run",
+            reason=reason)  # fmt: skip
 
 
 def stop_retrying_if_permanent(job: Job, exc: BaseException | None) -> None:

@@ -9,6 +9,9 @@
   repository's owner, a member of its organization or a collaborator, or when
   someone with write access approved the head commit with ``/prgate ok-to-test``.
   An approval names one head SHA: a new push needs a new approval.
+* ``/prgate accept CHECK REASON`` (write access and above, asked fresh) lets a check
+  that could not run pass on one head SHA; the acceptance is kept here, so a rerun on
+  that commit that again cannot run ends accepted too, and a new push is judged anew.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from redis import Redis
 
 from workers.github.client import Installation
+from workers.publish.check_run import Acceptance
 from workers.shared.settings import Settings
 
 TRUSTED = ("OWNER", "MEMBER", "COLLABORATOR")  # GitHub's author associations
@@ -72,6 +76,23 @@ class Trust:
             return None
         data = json.loads(raw)
         return str(data["by"]) if data.get("sha") == sha else None
+
+    def _acceptance_key(self, repo_id: int, sha: str, check: str) -> str:
+        return f"{self.settings.queue}:accept:{repo_id}:{sha}:{check}"
+
+    def accept(self, repo_id: int, check: str, acceptance: Acceptance) -> None:
+        value = json.dumps({"by": acceptance.by, "role": acceptance.role,
+                            "reason": acceptance.reason})  # fmt: skip
+        key = self._acceptance_key(repo_id, acceptance.sha, check)
+        self.redis.set(key, value, ex=APPROVAL_TTL)
+
+    def acceptance(self, repo_id: int, sha: str, check: str) -> Acceptance | None:
+        """The maintainer's acceptance of ``check`` not running on this commit, if any."""
+        raw = self.redis.get(self._acceptance_key(repo_id, sha, check))
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return Acceptance(str(data["by"]), str(data["role"]), str(data["reason"]), sha)
 
 
 def render_refusal(author: str, association: str, approved_by: str | None, sha: str) -> str | None:

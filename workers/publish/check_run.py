@@ -22,6 +22,7 @@ from workers.github.types import (
     RunRef,
     RunUpdate,
 )
+from workers.publish import markdown as md
 from workers.shared.names import CHECK_RUN_PREFIX
 from workers.shared.work import ACTION_RERUN, ACTION_RERUN_ALL
 
@@ -31,6 +32,7 @@ ANNOTATIONS_PER_REQUEST = MAX_ANNOTATIONS_PER_REQUEST
 # repository with thousands of them would otherwise cost one request per 50 on every push.
 PRE_EXISTING_ANNOTATED = ANNOTATIONS_PER_REQUEST
 ANNOTATION_LEVEL = {Level.ERROR: "FAILURE", Level.WARNING: "WARNING", Level.NOTE: "NOTICE"}
+COULD_NOT_RUN = "ACTION_REQUIRED"  # blocks a required check, unlike NEUTRAL and SKIPPED
 ICON = {Level.ERROR: "❌ error", Level.WARNING: "⚠️ warning", Level.NOTE: "ℹ️ note"}
 # Buttons on every completed run (GitHub allows 3); clicks arrive as check_run.requested_action.
 RUN_ACTIONS = (
@@ -48,7 +50,7 @@ def run_name(check: str) -> str:
 class Outcome:
     """How one check run ends."""
 
-    conclusion: str  # SUCCESS | FAILURE | NEUTRAL | SKIPPED
+    conclusion: str  # SUCCESS | FAILURE | COULD_NOT_RUN (ACTION_REQUIRED) | NEUTRAL | SKIPPED
     title: str
     summary: str
     text: str = ""
@@ -59,7 +61,7 @@ def outcome(result: CheckResult, files: int, base: str | None) -> Outcome:
     """The outcome of a check that ran (or could not run: ``result.error``)."""
     shown = [f for f in result.findings if f.suppressed is None]
     if result.error is not None:
-        return neutral(result.check, result.error, _notes(result))
+        return could_not_run(result.check, result.error, _notes(result))
     if result.skipped is not None:
         return skipped(result.check, result.skipped)
     new = [f for f in shown if not f.pre_existing]
@@ -101,15 +103,65 @@ def skipped(check: str, reason: str) -> Outcome:
     return Outcome("SKIPPED", "Skipped", fit(f"**{run_name(check)} did not run**: {reason}"))
 
 
-def neutral(check: str, reason: str, notes: str = "") -> Outcome:
-    """The check could not give an answer (config error, crash, worker lost)."""
+def could_not_run(check: str, reason: str, notes: str = "", detail: str = "") -> Outcome:
+    """The check could not give an answer (config error, crash, worker lost, timeout):
+    ``reason`` is plain text, ``detail`` (optional) is shown as it is, in a code block.
+
+    Its conclusion is one branch protection does not accept (it counts ``neutral`` and
+    ``skipped`` as passing), so the pull request stays blocked until the run passes or a
+    maintainer accepts this commit (``accepted``); a repository may opt out (``settle``).
+    """
+    shown = md.lines(reason) + (f"\n\n{md.fenced(detail)}" if detail else "")
     return Outcome(
-        "NEUTRAL",
+        COULD_NOT_RUN,
         "Could not run",
-        fit(f"**{run_name(check)} could not run**: {reason}\n\n"
-            "Nothing was checked, so this is not a pass. Rerun once the cause is fixed."
+        fit(f"**{run_name(check)} could not run**: {shown}\n\n"
+            "Nothing was checked, so this is not a pass: the run blocks the merge. Fix the "
+            f"cause and press **Re-run** (or comment `/prgate rerun {check}`); or someone "
+            "with write access may accept this commit as it is with "
+            f"`/prgate accept {check} <reason>`."
             + notes),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """A maintainer's ``/prgate accept``: one check, one head commit."""
+
+    by: str  # login
+    role: str  # their permission when they accepted: write, maintain or admin
+    reason: str
+    sha: str
+
+
+def accepted(out: Outcome, acceptance: Acceptance) -> Outcome:
+    """A could-not-run outcome a maintainer accepted: ``neutral`` (a pass), saying who and why."""
+    note = (
+        f"\n\n**Accepted by @{md.text(acceptance.by)}** ({acceptance.role}) for commit "
+        f"`{acceptance.sha[:12]}` only, although nothing was checked: {md.text(acceptance.reason)}"
+    )
+    return replace(
+        out,
+        conclusion="NEUTRAL",
+        title=f"Could not run; accepted by @{acceptance.by}",
+        summary=fit(out.summary, MAX_CHARS - len(note)) + note,
+    )
+
+
+def settle(out: Outcome, acceptance: Acceptance | None, policy: str) -> Outcome:
+    """How a run really ends: a could-not-run outcome passes only when a maintainer accepted
+    this commit, or when the repository's ``could-not-run: neutral`` weakens its gate."""
+    if out.conclusion != COULD_NOT_RUN:
+        return out
+    if acceptance is not None:
+        return accepted(out, acceptance)
+    if policy == "neutral":
+        note = (
+            f"\n\n_`could-not-run: neutral` in `{CONFIG_PATH}` makes this run pass on "
+            "GitHub although nothing was checked._"
+        )
+        return replace(out, conclusion="NEUTRAL", summary=fit(out.summary, MAX_CHARS - 200) + note)
+    return out
 
 
 @dataclass(frozen=True)
@@ -141,7 +193,7 @@ def config_note(new_text: str | None, base: str) -> ConfigNote:
         text = (
             head + f"The new file is **invalid** ({len(problems)} "
             f"problem{'s' if len(problems) != 1 else ''}); merged as it is, it would end every "
-            f"prgate run neutral until fixed:\n\n```\n{exc}\n```"
+            f"prgate run as could-not-run until fixed:\n\n{md.fenced(str(exc))}"
         )
         notes = tuple(
             {
@@ -174,12 +226,12 @@ def _title(counts: dict[Level, int], pre: int) -> str:
 
 def _cell(text: str) -> str:
     first = text.strip().splitlines()[0] if text.strip() else ""
-    return first.replace("|", "\\|")
+    return md.text(first)
 
 
-def _where(f: Finding) -> str:
+def _where(f: Finding, in_table: bool = False) -> str:
     where = f"{f.path}:{f.start_line}" if f.start_line else f.path
-    return f"`{where}`" + (f" (+{len(f.related)} more)" if f.related else "")
+    return md.code(where, in_table=in_table) + (f" (+{len(f.related)} more)" if f.related else "")
 
 
 def _table(findings: Sequence[Finding]) -> str:
@@ -188,28 +240,31 @@ def _table(findings: Sequence[Finding]) -> str:
     rows = ["| Level | Rule | Where | What |", "|---|---|---|---|"]
     for f in findings:
         tag = " (pre-existing)" if f.pre_existing else ""
-        rows.append(f"| {ICON[f.level]}{tag} | `{f.rule}` | {_where(f)} | {_cell(f.message)} |")
+        rows.append(
+            f"| {ICON[f.level]}{tag} | `{f.rule}` | {_where(f, True)} | {_cell(f.message)} |"
+        )
     return "\n".join(rows) + "\n"
 
 
 def _notes(result: CheckResult) -> str:
     if not result.notes:
         return ""
-    lines = [f"- {n.path + ': ' if n.path else ''}{n.message}" for n in result.notes]
+    lines = [f"- {md.code(n.path) + ': ' if n.path else ''}{md.text(n.message)}"
+             for n in result.notes]  # fmt: skip
     return "\n**Notes**\n\n" + "\n".join(lines) + "\n"
 
 
 def _details(findings: Sequence[Finding]) -> str:
     out = []
     for f in findings:
-        out.append(f"### `{f.rule}` — {_where(f)}\n\n{f.message}\n")
+        out.append(f"### `{f.rule}` — {_where(f)}\n\n{md.lines(f.message)}\n")
         for other in f.related:
-            out.append(f"- also `{other}`")
+            out.append(f"- also {md.code(other)}")
         if f.fix and f.fix_path:
-            out.append(f"\nFix: replace line {f.fix_line} of `{f.fix_path}` with\n\n"
-                       f"```\n{f.fix}\n```\n")  # fmt: skip
+            out.append(f"\nFix: replace line {f.fix_line} of {md.code(f.fix_path)} with\n\n"
+                       f"{md.fenced(f.fix)}\n")  # fmt: skip
         elif f.fix:
-            out.append(f"\nFix: {f.fix}\n")
+            out.append(f"\nFix: {md.lines(f.fix)}\n")
     return "\n".join(out)
 
 

@@ -28,10 +28,13 @@ from unidiff.patch import PatchSet
 
 from workers.engine.findings import Finding
 from workers.github.types import ChangedFile, ReviewComment, Thread
+from workers.publish import markdown as md
 
 MARKER = "<!-- prgate:finding {check} {fingerprint} -->"
 FIXED_MARKER = "<!-- prgate:fixed -->"
-MARKER_RE = re.compile(r"<!-- prgate:finding ([a-z-]+) ([0-9a-f]{32}) -->")
+# Only the marker prgate wrote counts: the comment's end, after a blank line. Anything
+# earlier that looks like one is text from the repository (a file or folder name).
+MARKER_RE = re.compile(r"\n\n<!-- prgate:finding ([a-z-]+) ([0-9a-f]{32}) -->\Z")
 MAX_COMMENTS = 50  # per run; the rest stay in the annotations
 
 
@@ -95,7 +98,7 @@ def thread_marker(thread: Thread) -> tuple[str, str] | None:
     """(check, fingerprint) of a thread prgate started, from its first comment's marker."""
     if not thread.comments or not thread.comments[0].mine:
         return None
-    m = MARKER_RE.search(thread.comments[0].body)
+    m = MARKER_RE.search(thread.comments[0].body.rstrip())
     return (m.group(1), m.group(2)) if m else None
 
 
@@ -143,11 +146,11 @@ def already_answered(thread: Thread) -> bool:
 
 
 def _place(f: Finding, diff: Diff) -> ReviewComment | tuple[str, str] | None:
-    head = f"**{f.rule}** ({f.level.value})\n\n{f.message}"
+    head = f"**{f.rule}** ({f.level.value})\n\n{md.lines(f.message)}"
     if f.fix and f.fix_path and f.fix_line and diff.covers(f.fix_path, f.fix_line, f.fix_line):
-        body = f"{head}\n\n```suggestion\n{f.fix}\n```\n\n{marker(f)}"
+        body = f"{head}\n\n{md.fenced(f.fix, 'suggestion')}\n\n{marker(f)}"
         return ReviewComment(f.fix_path, body, f.fix_line)
-    prose = f"\n\nFix: {f.fix}" if f.fix and not f.fix_path else ""
+    prose = f"\n\nFix: {md.lines(f.fix)}" if f.fix and not f.fix_path else ""
     if f.start_line is not None:
         last = f.end_line or f.start_line
         if diff.covers(f.path, f.start_line, last):
@@ -157,7 +160,7 @@ def _place(f: Finding, diff: Diff) -> ReviewComment | tuple[str, str] | None:
     for path in (f.path, *f.related):
         target = diff.first_file_under(path) if path.endswith("/") else path
         if target is not None and diff.has_file(target):
-            about = f"\n\n(about the folder `{path}`)" if path.endswith("/") else ""
+            about = f"\n\n(about the folder {md.code(path)})" if path.endswith("/") else ""
             return target, f"{head}{prose}{about}\n\n{marker(f)}"
     return None
 

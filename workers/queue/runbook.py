@@ -38,6 +38,7 @@ ATTEMPT = "_attempt"  # a create request was sent; its answer may never have com
 SENT = "_sent:"  # + an update's digest: GitHub applied it
 COPY = "_copy:"  # + a run's node id: a copy GitHub made of one of this work's runs
 FINAL = "_final:"  # + a check: how its run ended (conclusion, title, summary)
+POLICY = "_could_not_run"  # the base config's `could-not-run`, once read (default: block)
 
 
 class RunBook:
@@ -96,6 +97,16 @@ class RunBook:
 
     def set_finals(self, key: str, finals: Mapping[str, Mapping[str, str]]) -> None:
         self._put(key, {f"{FINAL}{check}": json.dumps(dict(v)) for check, v in finals.items()})
+
+    def policy(self, key: str) -> str:
+        """The repository's ``could-not-run`` for this work: ``block`` until its config
+        was read (a job that failed before reading it fails closed)."""
+        value = self.redis.hget(key, POLICY)
+        text = value.decode() if isinstance(value, bytes) else value
+        return text if text in ("block", "neutral") else "block"
+
+    def set_policy(self, key: str, policy: str) -> None:
+        self._put(key, {POLICY: policy})
 
     def sent(self, key: str) -> set[str]:
         """Digests of the updates GitHub has applied for this work."""

@@ -6,7 +6,8 @@
   tab) and block quotes (``>``) are text about commands, not commands.
 * ``rerun [CHECK...]``: writers, maintainers, admins and the PR's author.
   ``ok-to-test``: writers and above only (it lets the template's own code run
-  in the sandbox). ``help``: anyone.
+  in the sandbox). ``accept CHECK REASON``: writers and above only (it lets a
+  check that could not run pass on the current head commit). ``help``: anyone.
 
 The GitHub side (reactions, replies, the permission lookup) is in
 ``workers.jobs``; this module decides from plain values, so its tests need no
@@ -28,6 +29,9 @@ USAGE = {
     "ok-to-test": "`/prgate ok-to-test`: let the sandboxed template render run for this "
     "head commit of a pull request by an author outside the repository (writers and above; "
     "a new push needs a new approval)",
+    "accept": "`/prgate accept CHECK REASON`: let a check that could not run pass on the "
+    "pull request's current head commit, although nothing was checked; the reason is "
+    "written into the run (writers and above; a new push is judged anew)",
     "help": "`/prgate help`: this list and the repository's effective configuration",
 }
 
@@ -48,7 +52,8 @@ class Verdict:
     command: Command
     accepted: bool
     why: str = ""  # for a refusal: what was wrong and what would work
-    checks: tuple[str, ...] = ()  # rerun: the checks to run again (empty: all)
+    checks: tuple[str, ...] = ()  # rerun: the checks to run again (empty: all); accept: one
+    reason: str = ""  # accept: why the maintainer lets the check pass
 
 
 def parse_commands(body: str) -> list[Command]:
@@ -119,8 +124,30 @@ def decide(command: Command, permission: str, is_author: bool) -> Verdict:
                 "Ask a maintainer.",
             )
         return Verdict(command, True)
+    if command.name == "accept":
+        return _accept(command, permission)
     said = f"`{command.name}` is not a prgate command" if command.name else "no command given"
     return Verdict(command, False, f"{said}; try `/prgate help`.")
+
+
+def _accept(command: Command, permission: str) -> Verdict:
+    checks, unknown = _checks(command.args[:1])
+    reason = " ".join(command.args[1:]).strip()
+    if len(checks) != 1 or unknown or not reason:
+        return Verdict(
+            command,
+            False,
+            "usage: `/prgate accept CHECK REASON`, with one of "
+            f"{', '.join(f'`{c}`' for c in CHECK_NAMES)} and the reason it may pass unchecked.",
+        )
+    if permission not in WRITE:
+        return Verdict(
+            command,
+            False,
+            f"`accept` needs write access to the repository (your role here is {permission}), "
+            "because it lets a check that could not run pass. Ask a maintainer.",
+        )
+    return Verdict(command, True, checks=checks, reason=reason)
 
 
 def _checks(args: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
@@ -134,7 +161,7 @@ def _checks(args: Sequence[str]) -> tuple[tuple[str, ...], list[str]]:
 
 def help_text(config_yaml: str, source: str) -> str:
     lines = ["**prgate commands** (a line of their own in a pull-request comment)", ""]
-    lines += [f"- {USAGE[name]}" for name in ("rerun", "ok-to-test", "help")]
+    lines += [f"- {USAGE[name]}" for name in ("rerun", "ok-to-test", "accept", "help")]
     lines += [
         "",
         f"Checks: {', '.join(f'`{c}`' for c in CHECK_NAMES)}.",

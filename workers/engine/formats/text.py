@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from workers.engine.findings import Finding, Level
+from workers.engine.printable import terminal
 from workers.engine.runner import Report
 
 
@@ -53,4 +54,4 @@ def render_text(report: Report) -> str:
         f"prgate: {counts[Level.ERROR]} errors, {counts[Level.WARNING]} warnings, "
         f"{counts[Level.NOTE]} notes{extra} in {report.files} files ({statuses})"
     )
-    return "\n".join(out) + "\n"
+    return "\n".join(terminal(line) for line in out) + "\n"
