@@ -36,6 +36,7 @@ MODES: dict[str, dict[str, str]] = {
 Files = dict[str, str]
 Scenario = Callable[[dict[str, str]], Files]
 EXPORT = "export const v = 1;\n"
+LINK = "\x00symlink to "  # a file whose content starts so is written as a symlink to the rest
 
 
 def config(mode: dict[str, str], include: Any = ("src",), **options: Any) -> str:
@@ -323,6 +324,26 @@ SCENARIOS: dict[str, Scenario] = {
         "export { r };\n",
         {"types/env.d.ts": 'declare module "virtual:routes";\n'},
     ),
+    # TypeScript reads a block comment's directive on its last line only (scanner.ts)
+    "ignore-block-first-line": one('/* @ts-ignore\n */\nimport { v } from "./nope";\n'),
+    "ignore-block-last-line": one('/*\n   @ts-ignore */\nimport { v } from "./nope";\n'),
+    "ignore-block-one-line": one('/* @ts-ignore */\nimport { v } from "./nope";\n'),
+    # a specifier is the string's value, escapes decoded
+    "escaped-missing": one('import { v } from "./no\\u0070e";\n'),
+    "escaped-found": one('import { v } from "./\\u0062";\n', {"src/b.ts": EXPORT}),
+    "escaped-hex-found": one('import { v } from "./\\x62";\n', {"src/b.ts": EXPORT}),
+    # symlinks, as TypeScript's host follows them
+    "symlink-dangling": one('import { v } from "./b";\n', {"src/b.ts": LINK + "./missing.ts"}),
+    "symlink-loop": one(
+        'import { v } from "./c";\n', {"src/c.ts": LINK + "./c2.ts", "src/c2.ts": LINK + "./c.ts"}
+    ),
+    "symlink-to-file": one(
+        'import { v } from "./d";\n', {"src/d.ts": LINK + "../lib/real.ts", "lib/real.ts": EXPORT}
+    ),
+    "symlink-to-missing-import": one(
+        'import { v } from "./d";\n',
+        {"src/d.ts": LINK + "../lib/real.ts", "lib/real.ts": 'import { w } from "./nope";\n'},
+    ),
     "workspace-exports": lambda mode: {
         "tsconfig.json": config(mode, include=("app",)),
         "app/a.ts": 'import { v } from "@repo/ui/button";\nimport { w } from "@repo/ui/card";\n'
@@ -346,7 +367,11 @@ def _workspaces(tmp: Path) -> dict[str, Path]:
         for mode_name, mode in MODES.items():
             root = tmp / f"{scenario}--{mode_name}"
             files = make(mode)
-            write_files(root, files)
+            write_files(root, {k: v for k, v in files.items() if not v.startswith(LINK)})
+            for rel, value in files.items():
+                if value.startswith(LINK):
+                    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (root / rel).symlink_to(value.removeprefix(LINK))
             if "packages/ui/package.json" in files:  # as npm links a workspace package
                 link = root / "node_modules" / "@repo" / "ui"
                 link.parent.mkdir(parents=True)

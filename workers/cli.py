@@ -222,12 +222,20 @@ def pre_commit(only: tuple[str, ...], files: tuple[Path, ...]) -> None:
         tree = run_git(top, ["write-tree"]).decode().strip()
         view = GitCommitView(top, tree, tree=True)
         config = load_repo_config(view, None, None)  # the staged config and baseline
-        staged = {Path(os.path.relpath(Path(f).resolve(), top.resolve())).as_posix() for f in files}
+        staged = {_repo_path(f, top) for f in files}
         report = check_repository(view, config, only=only, changed=staged)
     except (RepoError, ConfigError) as exc:
         _fail(str(exc))
     click.echo(render_text(report), nl=False)
     sys.exit(report.exit_code)
+
+
+def _repo_path(file: Path, top: Path) -> str:
+    """The repository path of a file pre-commit names. Only its folder is resolved: a staged
+    symlink is a change to the link itself, never to the file it points to."""
+    absolute = file if file.is_absolute() else Path.cwd() / file
+    real = absolute.parent.resolve() / absolute.name
+    return Path(os.path.relpath(real, top.resolve())).as_posix()
 
 
 @main.command()
@@ -387,7 +395,7 @@ def worker(burst: bool) -> None:
 
     Every PRGATE_MAINTENANCE_SECONDS the worker sweeps for jobs whose worker
     died; RQ retries them or, after the last attempt, prgate concludes their
-    check runs neutral.
+    check runs could-not-run (blocking a merge).
     """
     _require_app_packages()
     from redis.exceptions import RedisError

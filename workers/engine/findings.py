@@ -124,7 +124,20 @@ class Note:
 
 
 class CheckError(Exception):
-    """The check could not run; the run exits 2 / concludes ``neutral`` with this message."""
+    """The check could not run; the run exits 2 / on GitHub blocks as could-not-run, with
+    this message."""
+
+
+class TooDeep(CheckError):
+    """A file nests deeper than prgate reads (JSON, or a chain of configs): the tool it
+    predicts may read it, so the check could not run rather than judge it invalid."""
+
+    def __init__(self, path: str, what: str = "nests its JSON too deeply") -> None:
+        super().__init__(
+            f"{path} {what} for prgate to read; the real tool may read it, so prgate "
+            "cannot tell what it would do"
+        )
+        self.path = path
 
 
 @dataclass

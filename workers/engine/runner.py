@@ -9,6 +9,7 @@ findings, in one place, the same for every check.
 from __future__ import annotations
 
 import dataclasses
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,8 @@ def _run_one(
         raw = spec.run(view, config)
     except (CheckError, RepoError, FileSkipped) as exc:
         return CheckResult(check=spec.name, error=str(exc))
+    except Exception as exc:  # a defect or a hostile input: this check could not run; the
+        return CheckResult(check=spec.name, error=crash_reason(exc))  # others' verdicts stand
     findings = []
     for finding in raw.findings:
         level = config.level_for(finding.rule, finding.level)
@@ -92,3 +95,14 @@ def _touched(path: str, changed: set[str]) -> bool:
     if path.endswith("/"):
         return any(c.startswith(path) for c in changed)
     return path in changed
+
+
+def crash_reason(exc: BaseException) -> str:
+    """What a check's unexpected exception says: its type and where in prgate it was raised
+    (the message is left out: it may quote file contents)."""
+    where = ""
+    for frame in traceback.extract_tb(exc.__traceback__):
+        parts = frame.filename.replace("\\", "/").split("/workers/")
+        if len(parts) > 1:
+            where = f" at workers/{parts[-1]}:{frame.lineno}"
+    return f"prgate failed: {type(exc).__name__}{where} (a defect in prgate; please report it)"

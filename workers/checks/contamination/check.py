@@ -141,18 +141,21 @@ def classify_folder(parts: list[str], i: int) -> tuple[str, str] | None:
 
 
 def _candidates(paths: list[str]) -> list[str]:
-    """Paths that contain one of ``_SCREEN`` (ASCII case-insensitively)."""
-    data = "\n".join(paths).encode("utf-8", "surrogateescape").lower() + b"\n"
+    """Paths that contain one of ``_SCREEN`` (ASCII case-insensitively).
+
+    The listing is joined with NUL, the one byte no path can hold (a newline can: a file
+    named ``a\\nb.txt`` would otherwise shift every later path by one)."""
+    data = "\0".join(paths).encode("utf-8", "surrogateescape").lower() + b"\0"
     starts: set[int] = set()
     for needle in _SCREEN:
         word = needle.encode()
         pos = data.find(word)
         while pos != -1:
-            starts.add(data.rfind(b"\n", 0, pos) + 1)
-            pos = data.find(word, data.find(b"\n", pos))
+            starts.add(data.rfind(b"\0", 0, pos) + 1)
+            pos = data.find(word, data.find(b"\0", pos))
     if not starts:
         return []
-    line_starts = [0, *(m.end() for m in re.finditer(b"\n", data))]
+    line_starts = [0, *(m.end() for m in re.finditer(b"\0", data))]
     return [paths[bisect.bisect_left(line_starts, s)] for s in sorted(starts)]
 
 

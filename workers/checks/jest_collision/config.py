@@ -32,6 +32,7 @@ from typing import Any
 
 from workers.checks.jest_collision.haste_map import VCS_DIRECTORIES, HasteProject
 from workers.checks.jest_collision.js_regex import JsRegexError, compile_js, translate
+from workers.engine.findings import TooDeep
 from workers.engine.repo import FileSkipped, Kind, RepoView
 
 CONFIG_EXTS = {
@@ -174,8 +175,9 @@ class Tree:
 JsLoader = Callable[[Tree, str], Any]  # (tree, absolute path) -> the module's exported config
 
 
-def parse_json(data: bytes) -> Any:
-    """``JSON.parse`` of a file read as UTF-8: a BOM, NaN or an empty file are errors."""
+def parse_json(data: bytes, path: str) -> Any:
+    """``JSON.parse`` of a file read as UTF-8: a BOM, NaN or an empty file are errors.
+    Nesting deeper than Python's parser goes is ``TooDeep`` (could not run): Node reads it."""
     text = data.decode("utf-8", "replace")
 
     def constant(name: str) -> Any:
@@ -185,6 +187,8 @@ def parse_json(data: bytes) -> Any:
         return json.loads(text, parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{exc.msg} (line {exc.lineno} column {exc.colno})") from None
+    except RecursionError:
+        raise TooDeep(path) from None
 
 
 def package_manifests(view: RepoView, run_dir: str = ".") -> Iterator[dict[str, Any]]:
@@ -198,7 +202,7 @@ def package_manifests(view: RepoView, run_dir: str = ".") -> Iterator[dict[str, 
         if view.entry(rel) is None:
             continue
         try:
-            data = parse_json(view.read(rel))
+            data = parse_json(view.read(rel), rel)
         except FileSkipped as exc:
             raise Unpredictable(f"{rel} could not be read: {exc}", rel) from None
         except ValueError:
@@ -268,7 +272,7 @@ def js_truthy(value: Any) -> bool:
 def jest_key(tree: Tree, package: str) -> Any:
     """The ``jest`` key of a package.json; Unpredictable when prgate could not read the file."""
     try:
-        data = parse_json(tree.read(package))
+        data = parse_json(tree.read(package), tree.rel(package))
     except ValueError:
         return None  # Jest swallows the parse error here and reads the file again later
     return data.get("jest") if isinstance(data, dict) else None
@@ -279,7 +283,7 @@ def read_config(tree: Tree, path: str) -> tuple[dict[str, Any], str]:
     rel = tree.rel(path)
     if path.endswith("/package.json") or path.endswith(".json"):
         try:
-            value = parse_json(tree.read(path))
+            value = parse_json(tree.read(path), rel)
         except ValueError as exc:
             raise JestConfigError(f"Jest: Failed to parse config file {rel}: {exc}", rel) from None
         fmt = "json"
@@ -461,7 +465,7 @@ def _apply_preset(
             )
         if found.endswith(".json"):  # Jest requires the preset as a whole object
             try:
-                preset = parse_json(tree.read(found))
+                preset = parse_json(tree.read(found), tree.rel(found))
             except ValueError as exc:
                 raise JestConfigError(f"Preset {preset_name}: {exc}", where) from None
         else:

@@ -106,6 +106,9 @@ def build(
         except ValueError as exc:
             result.invalid.append((path, f"Cannot parse {path} as JSON: {exc}"))
             continue
+        except RecursionError:  # Node's JSON.parse reads any depth; Python's does not
+            result.unread.append((path, "its JSON nests too deeply for prgate to read"))
+            continue
         if key is not None:
             names.setdefault(key, (shown, []))[1].append(path)
     result.packages = {shown: sorted(p) for shown, p in names.values() if len(p) > 1}

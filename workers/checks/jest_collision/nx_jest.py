@@ -117,7 +117,7 @@ def _range(spec: str, source: str) -> Installed | None:
 
 def _read_json(tree: Tree, rel: str) -> Any:
     try:
-        return parse_json(tree.view.read(rel))
+        return parse_json(tree.view.read(rel), rel)
     except FileSkipped as exc:
         raise Unpredictable(f"{rel} could not be read: {exc}", rel) from None
     except ValueError as exc:

@@ -53,7 +53,7 @@ from workers.checks.ts_imports.settings import TsImportsSettings
 from workers.checks.ts_imports.syntax import Facts, Specifier, read_facts, suppressed
 from workers.checks.ts_imports.tsconfig import ConfigError, Loader, Project
 from workers.engine.config import RepoConfig
-from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
+from workers.engine.findings import CheckError, CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.repo import RepoView
 from workers.engine.spec import CheckSpec
 
@@ -328,6 +328,12 @@ def _judge(
                 # in waves, one per level of imports, not one per file
                 repo.prefetch([p for p in queue[index - 1 :] if not repo.has_read(p)])
             data = repo.take(path)
+            why = repo.unread(path) if data is None else None
+            if why is not None and path in program:
+                raise CheckError(
+                    f"{path} is part of {project.config} but prgate could not read it ({why}); "
+                    "tsc would, so prgate cannot tell what it imports"
+                )
             facts[path] = (
                 read_facts(path, data) if data is not None and not path.endswith(".json") else None
             )

@@ -11,7 +11,8 @@ from functools import cached_property
 from typing import Any
 
 from workers.checks.ts_imports import files as ts_files
-from workers.engine.repo import FileSkipped, RepoView
+from workers.engine.findings import TooDeep
+from workers.engine.repo import FileSkipped, Kind, RepoView
 
 TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")
 JS_EXTENSIONS = (".js", ".jsx", ".mjs", ".cjs")
@@ -36,6 +37,27 @@ class RepoHost:
         self._packages: dict[str, dict[str, Any] | None] = {}
         self._ignored: dict[str, bool] = {}
         self._text: dict[str, bytes | None] = {}
+        self._unread: dict[str, str] = {}  # a listed file that could not be read: why
+        self.link_to: dict[str, str] = {}  # a symlink to a file in the repository: that file
+        self._links(view)
+
+    def _links(self, view: RepoView) -> None:
+        """Symlinks as TypeScript's host sees them: one to a file in the repository is that
+        file (read through its target; prgate never follows a link on disk), one that
+        dangles or loops is no file at all. One that leaves the repository stays listed
+        and unread: what it points to is unknown."""
+        for entry in view.symlinks():
+            if entry.path not in self.files:
+                continue
+            target = _final_target(view, entry.path)
+            if target is None:
+                continue
+            if target:
+                self.link_to[entry.path] = target
+            else:
+                self.files.discard(entry.path)
+        if len(self.files) < len(self.paths):
+            self.paths = [p for p in self.paths if p in self.files]
 
     @cached_property
     def by_stem(self) -> dict[str, list[str]]:
@@ -77,10 +99,21 @@ class RepoHost:
             self.prefetch([path])
         return self._text[path]
 
+    def unread(self, path: str) -> str | None:
+        """Why a listed file could not be read (over the size limit, a link out of the
+        repository), once ``read`` or ``take`` gave None for it; None otherwise."""
+        return self._unread.get(path)
+
     def prefetch(self, paths: list[str]) -> None:
         wanted = [p for p in paths if p not in self._text and p in self.files]
-        for path, data in self.view.read_many(wanted).items():
-            self._text[path] = None if isinstance(data, FileSkipped) else data
+        through = {self.link_to.get(p, p): p for p in wanted}
+        for target, data in self.view.read_many(through).items():
+            path = through[target]
+            if isinstance(data, FileSkipped):
+                self._unread[path] = str(data)
+                self._text[path] = None
+            else:
+                self._text[path] = data
         for path in paths:
             self._text.setdefault(path, None)
 
@@ -99,6 +132,8 @@ class RepoHost:
                     parsed = value if isinstance(value, dict) else None
                 except ValueError:
                     parsed = None
+                except RecursionError:  # TypeScript reads any depth; Python's json does not
+                    raise TooDeep(path) from None
             self._packages[folder] = parsed
         return self._packages[folder]
 
@@ -158,3 +193,31 @@ class RepoHost:
 
 def decode(data: bytes | None) -> str | None:
     return None if data is None else data.decode("utf-8", "replace").lstrip("\ufeff")
+
+
+MAX_LINK_HOPS = 40  # Linux's limit on symlinks followed in one lookup (ELOOP beyond)
+
+
+def _final_target(view: RepoView, path: str) -> str | None:
+    """Where a listed symlink leads, followed link by link within the repository: the file
+    it names, "" when it dangles, loops or names a folder (no file for TypeScript), None
+    when it cannot be known (it leaves the repository, or cannot be read)."""
+    current = path
+    for _ in range(MAX_LINK_HOPS):
+        try:
+            target = view.link_target(current)
+        except FileSkipped:
+            return None
+        if target.startswith("/"):
+            return None
+        following = posixpath.normpath(posixpath.join(posixpath.dirname(current), target))
+        if following == ".." or following.startswith("../"):
+            return None
+        entry = view.entry(following)
+        if entry is None:
+            return ""  # nothing there (or a folder: not a file either)
+        if entry.kind is Kind.SYMLINK:
+            current = following
+            continue
+        return following if entry.kind is Kind.FILE else ""
+    return ""  # a loop, as ELOOP

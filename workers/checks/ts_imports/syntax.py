@@ -124,7 +124,7 @@ def read_facts(path: str, source: bytes) -> Facts:
                 kind: Kind = "reference-path" if ref[1] == "path" else "reference-types"
                 column = node.start_point[1] + text.index(ref[3], ref.start(3))
                 facts.specifiers.append(Specifier(ref[3], kind, line, column))
-        elif _DIRECTIVE_BLOCK.match(text[2:] if text.startswith("/*") else text):
+        elif _DIRECTIVE_BLOCK.match(_last_line(text)):  # TypeScript reads only that line
             directives.add(node.end_point[0] + 1)
         pragma = _CHECK_PRAGMA.match(text)
         if pragma and (first_statement is None or line < first_statement):
@@ -178,9 +178,47 @@ def _literal(node: Node) -> str | None:
     ):
         return None
     text = _text(node)[1:-1]
-    if "\\" in text:  # escapes in a module name: rare, and not worth guessing
-        return None
+    if "\\" in text:  # TypeScript resolves the string's value: `"./no\\u0070e"` is "./nope"
+        return _unescape(text)
     return text
+
+
+def _last_line(comment: str) -> str:
+    """A block comment's last line, from its start (scanner.ts: ``lastLineStart``)."""
+    return re.split(r"\r\n?|[\n\u2028\u2029]", comment)[-1]
+
+
+_ESCAPE = re.compile(
+    r"\\(?:u\{([0-9a-fA-F]+)\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(\r\n|[\r\n\u2028\u2029])|(.))",
+    re.DOTALL,
+)
+_SINGLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+
+
+def _unescape(text: str) -> str | None:
+    """A JavaScript string literal's value from its source text (between the quotes); None
+    for an escape the language refuses (TypeScript reports that as a syntax error)."""
+    out: list[str] = []
+    pos = 0
+    for m in _ESCAPE.finditer(text):
+        out.append(text[pos : m.start()])
+        pos = m.end()
+        braced, four, two, newline, other = m.groups()
+        if braced is not None or four is not None or two is not None:
+            code = int(braced or four or two, 16)
+            if code > 0x10FFFF:
+                return None
+            out.append(chr(code))
+        elif newline is not None:
+            continue  # a line continuation is no character
+        elif other in _SINGLE and not (other == "0" and text[pos : pos + 1].isdigit()):
+            out.append(_SINGLE[other])
+        elif other.isdigit() or other in "ux":
+            return None  # legacy octal (refused in modules) or a malformed escape
+        else:
+            out.append(other)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _text(node: Node) -> str:

@@ -16,10 +16,17 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from workers.engine.findings import TooDeep
+
 CONFIG_DIR = "${configDir}"
 # compiler options whose values are paths, made absolute where their config lives
 PATH_OPTIONS = ("baseUrl", "rootDir", "outDir", "declarationDir", "tsBuildInfoFile", "outFile")
 PATH_LIST_OPTIONS = ("rootDirs", "typeRoots")
+
+
+# Configs in one chain of `extends` prgate follows; real chains are a handful long. Beyond
+# it the check could not run (tsc may follow it), never a verdict.
+MAX_EXTENDS_DEPTH = 100
 
 
 class ConfigError(Exception):
@@ -43,18 +50,48 @@ class Options:
     def get(self, name: str, default: Any = None) -> Any:
         return self.values.get(name, default)
 
+    touched: set[str] = field(default_factory=set)  # every key merged, for ``absorb``
+
     def merge(self, other: dict[str, Any], also: str | None = None) -> None:
         """Options a config sets (``also``: a key that is not an option, like ``@include``)."""
         self.values.update(other)
+        keys = {*other, also} if also else set(other)
+        self.touched |= keys
         if self.unknown_base is not None:
-            self.known_after.update(other)
-            if also:
-                self.known_after.add(also)
+            self.known_after |= keys
 
     def merge_unknown(self, base: str) -> None:
         if self.unknown_base is None:
             self.unknown_base = base
         self.known_after.clear()
+
+    def absorb(self, base: Options) -> None:
+        """Apply a base config's resolved options, as merging its chain again would."""
+        if base.unknown_base is not None:
+            self.merge_unknown(base.unknown_base)
+            self.values.update(base.values)
+            self.known_after = set(base.known_after)
+        else:
+            self.values.update(base.values)
+            if self.unknown_base is not None:
+                self.known_after |= base.touched
+        self.touched |= base.touched
+        if base.paths_base is not None:
+            self.paths_base = base.paths_base
+
+    def copy(self) -> Options:
+        return Options(dict(self.values), self.unknown_base, set(self.known_after),
+                       self.paths_base, set(self.touched))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """A config with its bases applied, once (bases shared by many configs, or extended
+    twice, are resolved once, as tsc caches extended configs)."""
+
+    options: Options
+    specs: dict[str, tuple[list[str], str]]
+    chain: list[str]  # the configs read, base first, each once
 
 
 @dataclass
@@ -94,6 +131,7 @@ class Loader:
         self._exists = exists
         self._package = package or (lambda name, near: None)  # a workspace package's folder
         self._raw: dict[str, dict[str, Any]] = {}
+        self._resolved: dict[str, _Resolved] = {}
 
     def raw(self, path: str) -> dict[str, Any]:
         if path not in self._raw:
@@ -104,16 +142,17 @@ class Loader:
                 data = parse_jsonc(text)
             except ValueError as exc:
                 raise ConfigError(path, f"is not valid JSON: {exc}") from None
+            except RecursionError:
+                raise TooDeep(path) from None
             if not isinstance(data, dict):
                 raise ConfigError(path, "is not a JSON object")
             self._raw[path] = data
         return self._raw[path]
 
     def project(self, path: str) -> Project:
-        options = Options()
-        specs: dict[str, tuple[list[str], str]] = {}
-        chain: list[str] = []
-        self._apply(path, options, specs, chain, set())
+        resolved = self._resolve(path, ())
+        options = resolved.options.copy()
+        specs, chain = resolved.specs, resolved.chain
         folder = posixpath.dirname(path)
         _resolve_config_dir(options, folder)
         raw = self.raw(path)
@@ -130,29 +169,34 @@ class Loader:
             extends=chain[:-1],
         )
 
-    def _apply(
-        self,
-        path: str,
-        options: Options,
-        specs: dict[str, tuple[list[str], str]],
-        chain: list[str],
-        seen: set[str],
-    ) -> None:
-        if path in seen:
+    def _resolve(self, path: str, below: tuple[str, ...]) -> _Resolved:
+        """``path`` with its ``extends`` chain applied; ``below``: the configs extending it."""
+        if path in self._resolved:
+            return self._resolved[path]
+        if path in below:
             raise ConfigError(path, "extends itself (a circular chain)")
-        seen = seen | {path}
+        if len(below) >= MAX_EXTENDS_DEPTH:
+            raise TooDeep(
+                path, f"ends a chain of more than {MAX_EXTENDS_DEPTH} `extends`, too long"
+            )
         raw = self.raw(path)
         folder = posixpath.dirname(path)
         extends = raw.get("extends")
         bases = [extends] if isinstance(extends, str) else extends or []
         if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
             raise ConfigError(path, "`extends` is neither a string nor a list of strings")
+        options = Options()
+        specs: dict[str, tuple[list[str], str]] = {}
+        chain: dict[str, None] = {}
         for base in bases:
             found = self._base(path, folder, base)
             if found is None:
                 options.merge_unknown(base)
                 continue
-            self._apply(found, options, specs, chain, seen)
+            applied = self._resolve(found, (*below, path))
+            options.absorb(applied.options)
+            specs.update(applied.specs)
+            chain.update(dict.fromkeys(applied.chain))
         compiler = raw.get("compilerOptions") or {}
         if not isinstance(compiler, dict):
             raise ConfigError(path, "`compilerOptions` is not an object")
@@ -171,7 +215,10 @@ class Loader:
             if isinstance(value, list):
                 specs[key] = ([v for v in value if isinstance(v, str)], folder)
                 options.merge({}, also=f"@{key}")
-        chain.append(path)
+        chain.pop(path, None)
+        resolved = _Resolved(options, specs, [*chain, path])
+        self._resolved[path] = resolved
+        return resolved
 
     def _base(self, path: str, folder: str, base: str) -> str | None:
         """The repo path of an extended config; None when it lives in a package that is not
