@@ -3,6 +3,7 @@ usable after a process dies mid-way."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import multiprocessing
 import os
@@ -182,3 +183,90 @@ def test_a_cold_cache_gets_the_heads_files_whole_and_the_history_without_blobs(
         "?" + git(origin, "rev-parse", "seed:seed.txt").strip()
     ]
     assert git(cache.dir, "config", "remote.origin.promisor") == "true\n"
+
+
+def test_lock_files_a_killed_git_left_do_not_break_the_repository(tmp_path: Path) -> None:
+    """git killed mid-write (a timeout, an OOM kill) leaves ``shallow.lock`` and ref locks;
+    git then refuses every fetch ("File exists"). Under the cache's own lock no git of
+    ours is running, so the next fetch removes them."""
+    origin = _origin(tmp_path / "o", {"a.txt": "a\n"})
+    root = tmp_path / "cache"
+    assert _job(root, 1, origin) == {"a.txt": b"a\n"}
+    repo = root / "repos" / "1.git"
+    (repo / "shallow").write_text(git(origin, "rev-parse", "HEAD"))  # a killed cold fetch
+    for stale in ("shallow.lock", "packed-refs.lock", "refs/prgate/default.lock"):
+        (repo / stale).write_text("")
+    git(origin, "commit", "-q", "--allow-empty", "-m", "more")
+    (origin / "b.txt").write_text("b\n")
+    git(origin, "add", "b.txt")
+    git(origin, "commit", "-q", "-m", "b")
+    assert _job(root, 1, origin) == {"a.txt": b"a\n", "b.txt": b"b\n"}
+    assert not list(repo.glob("*.lock"))
+
+
+_HANG = """
+import sys
+from pathlib import Path
+from workers.jobs.checkout import RepoCache
+
+cache = RepoCache(Path(sys.argv[1]), 1, sys.argv[2], "token")
+cache.fetch(["+refs/heads/main:refs/prgate/default"])  # the origin's upload-pack hangs
+"""
+
+
+def test_a_killed_workers_git_dies_with_it(tmp_path: Path) -> None:
+    """A worker killed mid-fetch leaves no git running on the cache: one would hold git's
+    lock files while the next job takes it for stale."""
+    origin = _origin(tmp_path / "o", {"a.txt": "a\n"})
+    root = tmp_path / "cache"
+    started = tmp_path / "upload-pack-started"
+    repo = root / "repos" / "1.git"
+    git(tmp_path, "init", "-q", "--bare", str(repo))
+    hang = f"touch {started}; sleep 120; git-upload-pack"
+    git(repo, "config", "remote.origin.uploadpack", hang)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _HANG, str(root), str(origin)],
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        for _ in range(600):  # the fetch reached the origin (bounded: 60 s)
+            if started.exists() or worker.poll() is not None:
+                break
+            subprocess.run(["sleep", "0.1"], check=True)
+        assert started.exists(), "the fetch never reached the origin"
+        children = _children(worker.pid)
+        assert children, "no git under the worker"
+        origin_side = [p for c in children for p in _children(c)]  # the hanging upload-pack
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+        for _ in range(300):  # the kernel delivers the parent-death signal at once
+            if not any(_running(pid) for pid in children):
+                break
+            subprocess.run(["sleep", "0.1"], check=True)
+        assert not any(_running(pid) for pid in children)
+    finally:
+        worker.kill()
+        for pid in locals().get("origin_side", []):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
