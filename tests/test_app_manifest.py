@@ -93,6 +93,12 @@ def github(tmp_path: Path) -> Iterator[tuple[FakeServer, FakeGitHub]]:
         yield server, fake
 
 
+# The requests to `prgate app create` wait longer than it does: it gives up by itself
+# (--timeout 60) and closes its connections, so none of them can hang, and a client
+# timeout shorter than that would only fail the test on a busy machine.
+WAIT = 90
+
+
 def start(tmp_path: Path, server: FakeServer, *args: str) -> tuple[subprocess.Popen[str], str]:
     env = {k: v for k, v in os.environ.items() if k not in ("APP_ID", "PRIVATE_KEY")}
     env.update(GHE_HOST=server.host, GHE_PROTOCOL="http")
@@ -125,7 +131,7 @@ def test_manifest_flow_end_to_end(tmp_path: Path, github: tuple[FakeServer, Fake
     proc, local = start(tmp_path, server, "--org", "acme")
     try:
         form = _Form()
-        form.feed(httpx.get(f"{local}/").text)
+        form.feed(httpx.get(f"{local}/", timeout=WAIT).text)
         assert form.method == "post"
         base = f"http://{server.host}/organizations/acme/settings/apps/new?state="
         assert form.action.startswith(base)
@@ -139,10 +145,12 @@ def test_manifest_flow_end_to_end(tmp_path: Path, github: tuple[FakeServer, Fake
         assert manifest["default_permissions"]["checks"] == "write"
 
         # a redirect that is not for this run changes nothing
-        forged = httpx.get(f"{local}/redirect", params={"code": "c0de", "state": "guess"})
+        forged = httpx.get(
+            f"{local}/redirect", params={"code": "c0de", "state": "guess"}, timeout=WAIT
+        )
         assert forged.status_code == 400 and "c0de" in fake.manifest_codes
 
-        done = httpx.get(f"{local}/redirect", params={"code": "c0de", "state": state})
+        done = httpx.get(f"{local}/redirect", params={"code": "c0de", "state": state}, timeout=WAIT)
         assert done.status_code == 200 and "Registered prgate-acme" in done.text
         assert proc.wait(30) == 0
     finally:
@@ -177,9 +185,11 @@ def test_an_expired_code_is_a_clear_error(
     proc, local = start(tmp_path, server)
     try:
         form = _Form()
-        form.feed(httpx.get(f"{local}/").text)
+        form.feed(httpx.get(f"{local}/", timeout=WAIT).text)
         state = form.action.split("state=", 1)[1]
-        page = httpx.get(f"{local}/redirect", params={"code": "expired", "state": state})
+        page = httpx.get(
+            f"{local}/redirect", params={"code": "expired", "state": state}, timeout=WAIT
+        )
         assert page.status_code == 502
         assert proc.wait(30) == 2
     finally:

@@ -147,7 +147,9 @@ class Flow:
     host: str = "127.0.0.1"
     port: int = 3000
     state: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    done: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)  # the answer page is sent
+    finished: bool = False  # a redirect was handled (there is only one)
+    _once: threading.Lock = field(default_factory=threading.Lock)
     result: dict[str, Any] | None = None
     error: str | None = None
     on_listening: Callable[[], None] = lambda: None  # called once the port is bound
@@ -179,8 +181,10 @@ class Flow:
         state = (params.get("state") or [""])[0]
         if not code or not hmac.compare_digest(state.encode(), self.state.encode()):
             return 400, "This redirect does not belong to this run of prgate app create."
-        if self.done.is_set():
-            return 409, "The App was registered already; see the terminal."
+        with self._once:
+            if self.finished:
+                return 409, "The App was registered already; see the terminal."
+            self.finished = True
         try:
             app = self.convert(code)
             values = {
@@ -198,7 +202,6 @@ class Flow:
                 values["GHE_PROTOCOL"] = self.settings.ghe_protocol
             write_env(self.env_file, values)
             self.result = app
-        self.done.set()
         if self.error is not None:
             return 502, f"Registering the App failed: {html.escape(self.error)}"
         slug = html.escape(str(self.result.get("slug", "")) if self.result else "")
@@ -234,7 +237,11 @@ def _handler(flow: Flow) -> type[BaseHTTPRequestHandler]:
             if url.path == "/":
                 self._send(200, flow.start_page())
             elif url.path == "/redirect":
-                self._send(*flow.finish(url.query))
+                try:
+                    self._send(*flow.finish(url.query))
+                finally:
+                    if flow.finished:  # only now may `serve` stop: the page is sent
+                        flow.done.set()
             else:
                 self._send(404, "Not found")
 
