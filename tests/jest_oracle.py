@@ -54,20 +54,20 @@ def run_jest(
     proc = subprocess.run(
         ["node", str(jest or jest_bin(major)), "--listTests", "--no-cache", "--no-watchman"],
         cwd=workspace / cwd,
-        capture_output=True,
-        text=True,
+        capture_output=True,  # bytes: text mode would turn a \r in a printed path into \n
         timeout=300,
         env={k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "CI")} | (env or {}),
     )
     # Jest 29 prints haste-map warnings on stdout with --listTests, Jest 30 on stderr.
-    output = proc.stdout + proc.stderr
+    output = (proc.stdout + proc.stderr).decode("utf-8", "replace")
     outcome = Outcome(proc.returncode, output)
     by_name: dict[tuple[str, str], set[str]] = {}
     for kind, name, block in BLOCK.findall(output):
         rule = "haste-module" if kind.startswith("Haste") else "duplicate-mock"
         files = {
             _locate(workspace, line.split("<rootDir>/", 1)[1], project_dirs)
-            for line in block.splitlines()
+            for line in block.split("\n")  # a path may hold \r: lines end at \n only
+            if line
         }
         if rule == "duplicate-mock":  # one message per extra copy: the union is every copy
             by_name.setdefault((rule, name), set()).update(files)

@@ -251,3 +251,21 @@ def test_a_long_rejection_message_is_could_not_run_not_a_crash(repo: Repo) -> No
     [result] = check(path, only=("jest-collision",)).results
     assert result.error is not None and "jest.config.js could not be evaluated" in result.error
     assert "prgate failed" not in result.error  # understood, not caught as a defect
+
+
+def test_an_ignore_pattern_ending_in_dollar_does_not_ignore_a_folder_named_with_a_newline(
+    repo: Repo,
+) -> None:
+    """JavaScript's `$` (no `m` flag) matches only at the very end; Python's also before a
+    final newline, which ignored folder "t\\n" and lost its collision. (The real-Jest oracle
+    covers `.` and `{,2}`; Jest's report of this path cannot be parsed back.)"""
+    jest = json.dumps({"modulePathIgnorePatterns": ["/t$"]})
+    path = repo(
+        {
+            "jest.config.json": jest,
+            "t\n/q/package.json": _pkg("dup"),
+            "src/q/package.json": _pkg("dup"),
+        }
+    )
+    [result] = check(path, only=("jest-collision",)).results
+    assert result.failed and any("dup" in f.message for f in result.findings), result

@@ -40,6 +40,22 @@ class Scenario:
 
 SCENARIOS = [
     Scenario(
+        # JavaScript's `.` stops at \r and `{,2}` is no quantifier there: in Python's `re`
+        # each pattern would ignore the first package of a pair (`$` before a final \n is
+        # tested in test_jest_collision: Jest's report of such a path is not parseable)
+        "js-regex-semantics-on-odd-names",
+        {
+            "jest.config.json": conf(modulePathIgnorePatterns=["/gen.x/", "/a{,2}/"]),
+            "gen\rx/p/package.json": pkg("dup1"),
+            "src/p1/package.json": pkg("dup1"),
+            "aa/r/package.json": pkg("dup3"),
+            "src/r1/package.json": pkg("dup3"),
+            "a{,2}/s/package.json": pkg("dup4"),
+            "src/s1/package.json": pkg("dup4"),
+        },
+        expect=2,
+    ),
+    Scenario(
         "inside-and-outside-modulePathIgnorePatterns",
         {
             "package.json": pkg(

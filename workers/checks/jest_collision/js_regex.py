@@ -12,7 +12,10 @@ haste-map prediction matches what V8 would match:
 * an escaped letter JavaScript does not know (``\\A``, ``\\Z``, ``\\a``...) is
   the letter itself in JavaScript, an anchor or an error in Python;
 * group syntax JavaScript rejects (``(?P<x>``, ``(?i)``, ``(?#...)``) raises
-  ``JsRegexError``, as ``new RegExp`` would throw ``SyntaxError``.
+  ``JsRegexError``, as ``new RegExp`` would throw ``SyntaxError``;
+* ``.`` stops at ``\\r``, ``\\u2028`` and ``\\u2029`` too, ``$`` matches only at the very
+  end (Python's also before a final newline), and a ``{`` that does not start
+  ``{n}``, ``{n,}`` or ``{n,m}`` is a literal (Python reads ``{,m}`` as a quantifier).
 
 Not a general-purpose translator: no flags, no ``u``/``v`` mode. Where the
 two engines would still disagree the difference is a path containing a
@@ -28,6 +31,8 @@ _JS_SPACE = (
     "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 )
 _JS_ESCAPES = set("dDwWsSbBnrtvf0cxuk123456789")
+_JS_DOT = "[^\\n\\r\\u2028\\u2029]"  # `.` without the `s` flag
+_QUANTIFIER = re.compile(r"\{\d+(?:,\d*)?\}")  # the only `{` JavaScript reads as one
 
 
 class JsRegexError(ValueError):
@@ -86,6 +91,18 @@ def translate(source: str) -> str:
             i += 1
             # "]" right after "[" or "[^" closes the class in JavaScript (handled above);
             # Python would read it as a literal, so nothing more to do here.
+            continue
+        if c == ".":  # no `s` flag: JavaScript's `.` stops at every line terminator
+            out.append(_JS_DOT)
+            i += 1
+            continue
+        if c == "$":  # no `m` flag: the very end, never before a final newline as in Python
+            out.append("(?!(?s:.))")
+            i += 1
+            continue
+        if c == "{" and not _QUANTIFIER.match(source, i):
+            out.append("\\{")  # not a quantifier in JavaScript ({,2} is in Python 3.11+)
+            i += 1
             continue
         if c == "(" and source.startswith("(?", i):
             rest = source[i + 2 : i + 4]
