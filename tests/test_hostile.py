@@ -269,3 +269,41 @@ def test_an_ignore_pattern_ending_in_dollar_does_not_ignore_a_folder_named_with_
     )
     [result] = check(path, only=("jest-collision",)).results
     assert result.failed and any("dup" in f.message for f in result.findings), result
+
+
+# Each config hides the collision in prgate's sandbox and shows it under Node (with CI=true,
+# as on a CI machine): prgate must say it cannot predict, never pass.
+SANDBOX_ESCAPES = {
+    "env through a getter": "module.exports = { get modulePathIgnorePatterns() {"
+    " return process.env.CI ? [] : ['/packages/b/']; } };\n",
+    "env through toJSON": "module.exports = { modulePathIgnorePatterns: { toJSON() {"
+    " return process.env.CI ? [] : ['/packages/b/']; } } };\n",
+    "env through Object.hasOwn": "module.exports = { modulePathIgnorePatterns:"
+    " Object.hasOwn(process.env, 'CI') ? [] : ['/packages/b/'] };\n",
+    "env through a descriptor": "module.exports = { modulePathIgnorePatterns:"
+    " Object.getOwnPropertyDescriptor(process.env, 'CI') ? [] : ['/packages/b/'] };\n",
+    "a caught require": "let node = false; try { require('fs'); node = true; } catch (e) {}\n"
+    "module.exports = { modulePathIgnorePatterns: node ? [] : ['/packages/b/'] };\n",
+    "process.versions": "module.exports = { modulePathIgnorePatterns:"
+    " process.versions && process.versions.node ? [] : ['/packages/b/'] };\n",
+    "the records rewritten": "const ci = process.env.CI;\n"
+    "try { JSON.stringify = () => '{}'; } catch (e) {}\n"
+    "try { __sandbox.read = () => {}; } catch (e) {}\n"
+    "module.exports = { modulePathIgnorePatterns: ci ? [] : ['/packages/b/'] };\n",
+}
+
+
+@pytest.mark.parametrize("escape", sorted(SANDBOX_ESCAPES))
+def test_a_config_that_behaves_otherwise_under_node_is_not_trusted(repo: Repo, escape: str) -> None:
+    path = repo({**JEST_ROOT, "jest.config.js": SANDBOX_ESCAPES[escape]})
+    [result] = check(path, only=("jest-collision",)).results
+    assert result.error is not None, (escape, result.findings)
+    assert "jest.config.js" in result.error
+
+
+def test_a_plain_config_still_evaluates(repo: Repo) -> None:
+    """The hardening costs nothing to a config that looks at nothing of the machine."""
+    config = "const path = require('path');\nmodule.exports = { rootDir: path.join(__dirname) };\n"
+    path = repo({**JEST_ROOT, "jest.config.js": config})
+    [result] = check(path, only=("jest-collision",)).results
+    assert result.error is None and result.failed, result

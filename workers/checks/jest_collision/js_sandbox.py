@@ -11,10 +11,15 @@ host:
   of ``jest-config``'s ``defaults``, and of ``@nx/jest`` and its preset
   (reproduced from the workspace's files by ``nx_jest``); any other module, and
   ``require.resolve`` of one, throws "not available", and the check reports the
-  project as unpredictable;
-* ``__dirname``, ``__filename``, ``import.meta.url``; ``process.cwd()`` is the
-  config's folder. Reading ``process.env`` makes the result unpredictable: the
-  values on the machine that runs Jest are unknown.
+  project as unpredictable, even when the config catches the error (under Node the
+  module may load);
+* ``__dirname``, ``__filename``, ``import.meta.url``, ``global``; ``process.cwd()`` is
+  the config's folder and ``process.platform`` is ``linux``. Looking at ``process.env``
+  in any way (a read, ``in``, ``Object.keys``, ``Object.hasOwn``, a descriptor, also from
+  a getter or ``toJSON`` run while the value is serialised) or at any other part of
+  ``process`` makes the result unpredictable: the machine that runs Jest is unknown.
+* What the sandbox records is kept out of the config's reach (``__sandbox`` in
+  ``js_sandbox_bootstrap.js``): a config cannot erase a read or forge the outcome.
 
 Time and memory are capped (``PRGATE_JS_TIMEOUT`` seconds, default 2; 64 MiB of
 heap). TypeScript types are stripped and ES modules rewritten to CommonJS with
@@ -338,14 +343,13 @@ def _run(
     # that has not settled by then never will. The result is read in a second evaluation
     # (no promise bridge to Python, no event-loop thread).
     script += (
-        "globalThis.__result = undefined; globalThis.__failure = undefined;"
         "(() => { let c = __default(__load(" + json.dumps(path) + "));"
         " if (typeof c === 'function') c = c();"
         " if (c && typeof c.then === 'function') {"
-        "   c.then(v => { globalThis.__result = __serialize(v) ?? 'null'; },"
-        "          e => { globalThis.__failure = e instanceof Error"
-        "            ? e.name + ': ' + e.message : String(e); });"
-        " } else { globalThis.__result = __serialize(c) ?? 'null'; } })();"
+        "   c.then(v => { __sandbox.settle(__serialize(v) ?? 'null'); },"
+        "          e => { __sandbox.fail(e instanceof Error"
+        "            ? e.name + ': ' + e.message : String(e)); });"
+        " } else { __sandbox.settle(__serialize(c) ?? 'null'); } })();"
     )
     limit = timeout_seconds()
     try:
@@ -362,11 +366,11 @@ def _run(
             except js_engine.JsTimeout:
                 raise  # the engine is still busy: nothing more to ask it
             except js_engine.JsError:
-                wanted = _wanted(engine)
+                wanted = _outcome(engine)["wanted"]
                 raise
-            wanted = _wanted(engine)
-            raw = engine.value("globalThis.__result")
-            failure = engine.value("globalThis.__failure")
+            outcome = _outcome(engine)
+            wanted, raw, failure = outcome["wanted"], outcome["result"], outcome["failure"]
+            _trust(outcome, rel, wanted)
             if isinstance(failure, str):
                 raise Unpredictable(
                     f"{rel} could not be evaluated in the sandbox: "
@@ -398,10 +402,48 @@ def _run(
     return raw, None, wanted
 
 
-def _wanted(engine: js_engine.Engine) -> list[tuple[str, str]]:
-    """(importer, specifier) of each computed ``require`` of a path the sandbox refused."""
-    asked = engine.value("JSON.stringify(globalThis.__wanted || [])")
-    return [(str(w[0]), str(w[1])) for w in json.loads(asked)] if isinstance(asked, str) else []
+def _outcome(engine: js_engine.Engine) -> dict[str, Any]:
+    """What the sandbox recorded (``__sandbox`` in the bootstrap, out of the config's reach):
+    the exported value as JSON or the failure, environment and ``process`` reads, refused
+    requires, and (importer, specifier) of each computed ``require`` of a path."""
+    raw = engine.value("__sandbox.outcome()")
+    data = json.loads(raw) if isinstance(raw, str) else {}
+    return {
+        "result": data.get("result"),
+        "failure": data.get("failure"),
+        "reads": [str(r) for r in data.get("reads") or []],
+        "refused": [(str(r[0]), str(r[1])) for r in data.get("refused") or []],
+        "wanted": [(str(w[0]), str(w[1])) for w in data.get("wanted") or []],
+    }
+
+
+def _trust(outcome: dict[str, Any], rel: str, wanted: list[tuple[str, str]]) -> None:
+    """Unpredictable when the value may differ under Node: the config looked at the
+    machine (environment, ``process``), or a require the sandbox refused was caught (under
+    Node it may have loaded). A refused path the next round reads is not counted."""
+    reads = list(dict.fromkeys(outcome["reads"]))
+    env = [n for n in reads if not n.startswith("process.")]
+    if env:
+        names = ", ".join("(all)" if n == "*" else n for n in env)
+        raise Unpredictable(
+            f"{rel} reads environment variables ({names}); their values on the machine "
+            "that runs Jest are unknown to prgate",
+            rel,
+        )
+    if reads:
+        raise Unpredictable(
+            f"{rel} looks at the process ({', '.join(reads)}); what it holds on the machine "
+            "that runs Jest is unknown to prgate",
+            rel,
+        )
+    refused = [r for r in dict.fromkeys(outcome["refused"]) if r not in wanted]
+    if refused and outcome["failure"] is None and outcome["result"] is not None:
+        specs = ", ".join(f"'{spec}'" for _, spec in refused)
+        raise Unpredictable(
+            f"{rel} catches the failure to require {specs}, which prgate's sandbox does not "
+            "have; under Node it may load and change the config",
+            rel,
+        )
 
 
 MAX_ROUNDS = 8  # evaluations while a config computes its way to more repository files
@@ -447,15 +489,7 @@ def evaluate(tree: Tree, path: str, cwd: str) -> Any:
             f"{tree.rel(path)} computes its way to more files than prgate follows", tree.rel(path)
         )
     assert raw is not None
-    value = json.loads(raw)
-    if isinstance(value, dict) and "__prgate_env__" in value:
-        names = ", ".join("(all)" if n == "*" else n for n in value["__prgate_env__"])
-        raise Unpredictable(
-            f"{tree.rel(path)} reads environment variables ({names}); their values on the "
-            "machine that runs Jest are unknown to prgate",
-            tree.rel(path),
-        )
-    return value
+    return json.loads(raw)
 
 
 def _resolve(tree: Tree, importer: str, spec: str) -> str | None:

@@ -2,9 +2,30 @@
 // Defined before this file runs: __cwd (string), __missing and __resolved (objects keyed
 // by importer + "\0" + specifier). Nothing here reaches the host: the files a config may
 // require were read by prgate beforehand and are registered in __factories.
+//
+// The config runs in this same script, so what the sandbox relies on is captured before
+// it runs and kept where it cannot reach: the records (environment reads, refused
+// requires, computed paths, the outcome) live in a closure, the functions around them
+// are `const` bindings (a script cannot reassign them), and JSON.stringify and friends
+// are the engine's originals, taken now.
+const __sandbox = (() => {
+  const stringify = JSON.stringify;
+  const push = Function.prototype.call.bind(Array.prototype.push);
+  const reads = [], refused = [], wanted = [];
+  let result, failure;
+  return Object.freeze({
+    read(key) { push(reads, String(key)); },
+    refuse(from, spec, why) { push(refused, [String(from), String(spec), String(why)]); },
+    want(from, spec) { push(wanted, [String(from), String(spec)]); },
+    settle(value) { result = value; },
+    fail(text) { failure = String(text); },
+    stringify(value, replacer) { return stringify(value, replacer); },
+    outcome() { return stringify({ result, failure, reads, refused, wanted }); },
+  });
+})();
 const __modules = new Map();
 const __factories = new Map();
-function __default(m) { return m && m.__esModule ? m.default : m; }
+const __default = function (m) { return m && m.__esModule ? m.default : m; };
 const __path = (() => {
   function normalizeArray(parts, absolute) {
     const out = [];
@@ -50,7 +71,7 @@ const __url = {
 };
 // A module's require. require.resolve knows the files prgate read for this module; a path
 // under node_modules is unknown, and any value computed from it could decide the haste map.
-function __requireFor(file) {
+const __requireFor = function (file) {
   const req = spec => __require(file, spec);
   req.resolve = spec => {
     if (Object.prototype.hasOwnProperty.call(__builtins, spec)) return spec;
@@ -59,7 +80,7 @@ function __requireFor(file) {
     return target;
   };
   return req;
-}
+};
 // createRequire(import.meta.url) gives the module's own require: the same table of files.
 const __module = { createRequire(u) { return __requireFor(__url.fileURLToPath(u)); } };
 // WHATWG URL, for file: URLs only (`new URL('./x.js', import.meta.url)` in ES module
@@ -93,31 +114,49 @@ class URL {
 }
 __url.URL = URL;
 const __builtins = { 'path': __path, 'node:path': __path, 'url': __url, 'node:url': __url, 'module': __module, 'node:module': __module };
-// Environment variables are the CI machine's, which prgate cannot know: reads are
-// recorded and make the prediction unpredictable rather than silently wrong.
-const __envReads = [];
+// Environment variables are the CI machine's, which prgate cannot know: every way of
+// looking at them is recorded and makes the prediction unpredictable rather than wrong.
 const __env = new Proxy({}, {
-  get(_, key) { if (typeof key === 'string') __envReads.push(key); return undefined; },
-  has(_, key) { if (typeof key === 'string') __envReads.push(key); return false; },
-  ownKeys() { __envReads.push('*'); return []; },
+  get(_, key) { if (typeof key === 'string') __sandbox.read(key); return undefined; },
+  has(_, key) { if (typeof key === 'string') __sandbox.read(key); return false; },
+  getOwnPropertyDescriptor(_, key) { if (typeof key === 'string') __sandbox.read(key); return undefined; },
+  ownKeys() { __sandbox.read('*'); return []; },
+  set(_, key) { __sandbox.read(String(key)); return true; },
+  defineProperty(_, key) { __sandbox.read(String(key)); return true; },
+  deleteProperty(_, key) { __sandbox.read(String(key)); return true; },
 });
-const process = Object.freeze({ cwd: () => __cwd, env: __env, platform: 'linux', argv: [], versions: {} });
-function __require(from, spec) {
+// `process` as far as a config needs it; anything else a config looks at (versions,
+// argv, execPath...) is the machine's, unknown here, and recorded like the environment.
+const __processKnown = { cwd: () => __cwd, env: __env, platform: 'linux' };
+const process = new Proxy(Object.freeze({}), {
+  get(_, key) {
+    if (typeof key === 'string' && Object.prototype.hasOwnProperty.call(__processKnown, key)) return __processKnown[key];
+    if (typeof key === 'string') __sandbox.read('process.' + key);
+    return undefined;
+  },
+  has(_, key) { if (typeof key === 'string' && !(key in __processKnown)) __sandbox.read('process.' + key); return key in __processKnown; },
+  ownKeys() { __sandbox.read('process.*'); return []; },
+  getOwnPropertyDescriptor(_, key) { if (typeof key === 'string') __sandbox.read('process.' + key); return undefined; },
+});
+const global = globalThis;
+const __require = function (from, spec) {
   if (Object.prototype.hasOwnProperty.call(__builtins, spec)) return __builtins[spec];
   const key = from + '\0' + spec;
   const target = __resolved[key];
   if (target === undefined && typeof spec === 'string' && /^(\/|\.\.?(\/|$))/.test(spec)) {
     // a path computed at run time: prgate reads the file, if the repository has it, and
     // evaluates again (js_sandbox.evaluate)
-    (globalThis.__wanted = globalThis.__wanted || []).push([from, spec]);
+    __sandbox.want(from, spec);
   }
   if (target === undefined) {
     const why = __missing[key] || 'it is not available in prgate\'s sandbox';
+    // recorded even if the config catches the error: under Node the require may succeed
+    __sandbox.refuse(from, spec, why);
     throw new Error("Cannot find module '" + spec + "' from " + from + ': ' + why);
   }
   return __load(target);
-}
-function __load(file) {
+};
+const __load = function (file) {
   if (__modules.has(file)) return __modules.get(file).exports;
   const module = { exports: {} };
   __modules.set(file, module);
@@ -126,12 +165,11 @@ function __load(file) {
   const dir = __path.dirname(file);
   factory(module, module.exports, __requireFor(file), file, dir, { url: 'file://' + file, dirname: dir, filename: file });
   return module.exports;
-}
-function __serialize(value) {
-  if (__envReads.length) return JSON.stringify({ '__prgate_env__': [...new Set(__envReads)] });
-  return JSON.stringify(value, (k, v) => {
-    if (typeof v === 'function') return { '__prgate__': 'function' };
-    if (v instanceof RegExp) return { '__prgate__': 'regexp', source: v.source };
-    return v;
-  });
-}
+};
+// The exported value as JSON; getters and toJSON methods run here, so environment reads
+// they make are recorded before the outcome is read.
+const __serialize = value => __sandbox.stringify(value, (k, v) => {
+  if (typeof v === 'function') return { '__prgate__': 'function' };
+  if (v instanceof RegExp) return { '__prgate__': 'regexp', source: v.source };
+  return v;
+});
