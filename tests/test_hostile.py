@@ -307,3 +307,17 @@ def test_a_plain_config_still_evaluates(repo: Repo) -> None:
     path = repo({**JEST_ROOT, "jest.config.js": config})
     [result] = check(path, only=("jest-collision",)).results
     assert result.error is None and result.failed, result
+
+
+def test_an_include_with_many_wildcards_is_matched_without_backtracking(repo: Repo) -> None:
+    """`*a*a*a…` backtracked exponentially over a long name (TypeScript's own `*` regex has
+    an empty alternative): five wildcards over 61 characters did not finish in minutes.
+    The same names still match: one file fits the pattern and has a broken import."""
+    stars = "src/" + "*a" * 40 + "*b.ts"
+    files: dict[str, str | bytes] = {"tsconfig.json": json.dumps({"include": [stars]})}
+    files.update({f"src/{'a' * 60}{i}.ts": "export const x = 1;\n" for i in range(20)})
+    files["src/" + "a" * 45 + "b.ts"] = 'import { y } from "./nope";\nexport const z = y;\n'
+    cli = run_cli("check", str(repo(files)), "--only", "ts-imports", "--format", "json")
+    assert cli.code == 1, cli.stderr  # run_cli gives up after 120 s: a hang fails here
+    found = [f["path"] for f in cli.json()["findings"] if f["level"] == "error"]
+    assert found == ["src/" + "a" * 45 + "b.ts"], found

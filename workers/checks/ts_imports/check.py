@@ -601,6 +601,24 @@ def _absent_config_folders(repo: RepoHost, settings: Settings, tried: list[str])
     """Folders the config points resolution into (``rootDirs``, ``paths`` targets, ``baseUrl``)
     that the repository lacks: generated ones, like React Router's ``.react-router/types``,
     which a typegen step writes before ``tsc`` runs."""
+    above: set[str] = set()  # every folder holding a path tried
+    for path in tried:
+        folder = posixpath.dirname(path)
+        while folder and folder not in above:
+            above.add(folder)
+            folder = posixpath.dirname(folder)
+    return [root for root in _config_folders(settings) if root in above and not repo.is_dir(root)]
+
+
+_CONFIG_FOLDERS: dict[int, tuple[Settings, list[str]]] = {}
+
+
+def _config_folders(settings: Settings) -> list[str]:
+    """The folders ``_absent_config_folders`` looks at, once per project's settings (a
+    config with thousands of ``paths`` keys made every finding walk all their targets)."""
+    cached = _CONFIG_FOLDERS.get(id(settings))
+    if cached is not None and cached[0] is settings:
+        return cached[1]
     roots = list(settings.root_dirs or ())
     if settings.base_url:
         roots.append(settings.base_url)
@@ -612,14 +630,11 @@ def _absent_config_folders(repo: RepoHost, settings: Settings, tried: list[str])
                 roots.append(
                     posixpath.normpath(posixpath.join(base, posixpath.dirname(head) or "."))
                 )
-    absent = []
-    for root in dict.fromkeys(posixpath.normpath(r) for r in roots):
-        if repo.is_dir(root) or root == ".":
-            continue
-        prefix = root.rstrip("/") + "/"
-        if any(t.startswith(prefix) for t in tried):
-            absent.append(root)
-    return absent
+    folders = [r for r in dict.fromkeys(posixpath.normpath(r) for r in roots) if r != "."]
+    if len(_CONFIG_FOLDERS) > 256:
+        _CONFIG_FOLDERS.clear()
+    _CONFIG_FOLDERS[id(settings)] = (settings, folders)
+    return folders
 
 
 def _with_level(finding: Finding, level: Level) -> Finding:

@@ -20,7 +20,9 @@ from collections.abc import Iterable
 ROOT = "/r"  # the repository as an absolute path, for patterns made from absolute paths
 PACKAGE_FOLDERS = ("node_modules", "bower_components", "jspm_packages")
 _IMPLICIT_EXCLUDE = f"(?!(?:{'|'.join(PACKAGE_FOLDERS)})(?:/|$))"
-_FILES_STAR = r"(?:[^./]|(?:\.(?!min\.js$))?)*"
+# TypeScript's `*` for files, without its empty alternative (`(\.(?!min\.js$))?`), which
+# matches the same names and made `*a*a*a…` backtrack exponentially
+_FILES_STAR = r"(?:[^./]|\.(?!min\.js$))*"
 _FILES_DOUBLE = f"(?:/{_IMPLICIT_EXCLUDE}[^/.][^/]*)*?"
 _EXCLUDE_STAR = "[^/]*"
 _EXCLUDE_DOUBLE = "(?:/.+?)?"
@@ -61,12 +63,6 @@ def _sub_pattern(spec: str, base: str, exclude: bool) -> str | None:
         return None
     if not re.search(r"[.*?]", last):
         components += ["**", "*"]
-    star = _EXCLUDE_STAR if exclude else _FILES_STAR
-
-    def wildcard(match: re.Match[str]) -> str:
-        char = match[0]
-        return star if char == "*" else "[^/]" if char == "?" else "\\" + char
-
     out = ""
     written = False
     for component in components:
@@ -78,22 +74,41 @@ def _sub_pattern(spec: str, base: str, exclude: bool) -> str | None:
             out += "/"
         if component == "/":
             component = ""
-        if exclude:
-            out += _RESERVED.sub(wildcard, component)
-        else:
-            pattern = ""
-            if component.startswith("*"):
-                pattern += f"(?:[^./]{_FILES_STAR})?"
-                component = component[1:]
-            elif component.startswith("?"):
-                pattern += "[^./]"
-                component = component[1:]
-            pattern += _RESERVED.sub(wildcard, component)
-            if pattern != component:
-                out += _IMPLICIT_EXCLUDE
-            out += pattern
+        pattern = _component(component, exclude)
+        if not exclude and pattern != component:
+            out += _IMPLICIT_EXCLUDE
+        out += pattern
         written = True
     return out
+
+
+def _component(component: str, exclude: bool) -> str:
+    """One path component's wildcards as a regex that cannot backtrack without bound.
+
+    Between two ``*`` the text is matched at its first occurrence (an atomic group around
+    a lazy star), as CPython's own fnmatch does: for ``*`` and ``?`` the leftmost match of
+    a middle part is never worse than a later one, so the names matched are TypeScript's,
+    and a pattern like ``*a*a*a…`` costs a pass over the name, not one per way of
+    splitting it. For files a leading ``*`` or ``?`` does not match a dot.
+    """
+    star = _EXCLUDE_STAR if exclude else _FILES_STAR
+    head, *rest = component.split("*")
+    out = ""
+    if not exclude and head.startswith("?"):
+        out, head = "[^./]", head[1:]
+    out += _literal(head)
+    leading = not exclude and component.startswith("*")
+    for n, part in enumerate(rest):
+        last = n == len(rest) - 1
+        gap = star if last else star + "?"
+        if leading and n == 0:
+            gap = f"(?:[^./]{gap})" + ("?" if last else "??")
+        out += gap + _literal(part) if last else f"(?>{gap}{_literal(part)})"
+    return out
+
+
+def _literal(text: str) -> str:
+    return _RESERVED.sub(lambda m: "[^/]" if m[0] == "?" else "\\" + m[0], text)
 
 
 def _regex(specs: Iterable[str], base: str, exclude: bool) -> re.Pattern[str] | None:

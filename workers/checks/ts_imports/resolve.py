@@ -277,7 +277,7 @@ def _using_paths(
     state: _State,
 ) -> tuple[bool, str | None]:
     """Whether a ``paths`` key matches ``name``, and what its targets resolve to."""
-    match = _best_match(list(paths), name)
+    match = _best_match(paths, name)
     if match is None:
         return False, None
     pattern, star = match
@@ -294,26 +294,38 @@ def _using_paths(
     return True, None
 
 
-def _best_match(patterns: list[str], name: str) -> tuple[str, str | None] | None:
+def _best_match(paths: dict[str, Any], name: str) -> tuple[str, str | None] | None:
     """``matchPatternOrExact``: an exact key, else the matching ``*`` pattern with the
-    longest prefix (keys with more than one ``*`` are invalid and never match)."""
-    if name in patterns and "*" not in name:
+    longest prefix (keys with more than one ``*`` are invalid and never match). The keys
+    are indexed by prefix once per ``paths``: a name costs its own length in lookups, not
+    one comparison per key (4,000 keys by 4,000 imports took 70 s)."""
+    if "*" not in name and name in paths:
         return name, None
-    best: tuple[str, str | None] | None = None
-    best_prefix = -1
-    for pattern in patterns:
-        if pattern.count("*") != 1:
-            continue
-        prefix, _, suffix = pattern.partition("*")
-        if (
-            len(name) >= len(prefix) + len(suffix)
-            and name.startswith(prefix)
-            and name.endswith(suffix)
-            and len(prefix) > best_prefix
-        ):
-            best_prefix = len(prefix)
-            best = (pattern, name[len(prefix) : len(name) - len(suffix)])
-    return best
+    by_prefix = _pattern_index(paths)
+    for end in range(len(name), -1, -1):
+        for suffix, pattern in by_prefix.get(name[:end], ()):
+            if len(name) >= end + len(suffix) and name.endswith(suffix):
+                return pattern, name[end : len(name) - len(suffix)]
+    return None
+
+
+_INDEXES: dict[int, tuple[object, dict[str, list[tuple[str, str]]]]] = {}
+
+
+def _pattern_index(paths: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """Prefix -> (suffix, key) of each ``paths`` key with one ``*``, in the keys' order."""
+    cached = _INDEXES.get(id(paths))
+    if cached is not None and cached[0] is paths:
+        return cached[1]
+    index: dict[str, list[tuple[str, str]]] = {}
+    for pattern in paths:
+        if pattern.count("*") == 1:
+            prefix, _, suffix = pattern.partition("*")
+            index.setdefault(prefix, []).append((suffix, pattern))
+    if len(_INDEXES) > 256:  # one per project's settings; a run has few
+        _INDEXES.clear()
+    _INDEXES[id(paths)] = (paths, index)
+    return index
 
 
 _EXTENSIONS = (".d.mts", ".d.cts", ".d.ts", ".mts", ".cts", ".ts", ".tsx", ".mjs", ".cjs",
