@@ -210,3 +210,60 @@ def _embedded_redis_in(pgid: int) -> bool:
 def _embedded_redis(state: Path) -> bool:
     out = subprocess.run(["ps", "-e", "-o", "args="], capture_output=True, text=True).stdout
     return any("redis-server" in line and str(state) in line for line in out.splitlines())
+
+
+def test_a_worker_stops_within_the_grace_period_at_any_moment(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """20 SIGTERMs at random moments (while starting, idle, or mid-job): every time the
+    worker exits well within Kubernetes' 30 s, leaves no process behind, and its job is
+    never lost nor charged a retry: it ran, or waits on the queue, or was handed back."""
+    import random
+    import signal
+
+    from rq import Queue, Retry
+    from rq.job import Job, JobStatus
+    from rq.registry import StartedJobRegistry
+    from rq.serializers import JSONSerializer
+
+    from tests.fake_github import make_private_key, wait_for
+
+    pem, _ = make_private_key()
+    (tmp_path / "app.pem").write_text(pem)
+    redis = Redis.from_url(redis_url)
+    prefix = f"stop{os.getpid()}"
+    env = {**os.environ, "REDIS_URL": redis_url, "APP_ID": "1", "PRGATE_QUEUE": prefix,
+           "PRIVATE_KEY_PATH": str(tmp_path / "app.pem"), "PRGATE_STOP_GRACE": "1",
+           "PRGATE_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
+    env.pop("PRIVATE_KEY", None)
+    checks = Queue(f"{prefix}-checks", connection=redis, serializer=JSONSerializer)
+    started = StartedJobRegistry(queue=checks)
+    rng = random.Random(29)  # noqa: S311 - moments, not secrets
+    for n in range(20):
+        job = checks.enqueue_call("time.sleep", args=(600,), job_id=f"stop-{n}",
+                                  retry=Retry(max=3, interval=[10, 60, 300]))  # fmt: skip
+        proc = subprocess.Popen(
+            [PRGATE, "worker"], env=env, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            if n % 2:  # mid-job: once the job runs, then a moment more
+                assert wait_for(lambda: job.id in started.get_job_ids(), 60), n  # noqa: B023
+            moment = rng.uniform(0, 1.5)
+            subprocess.run(["sleep", f"{moment:.3f}"], check=True)
+            group = os.getpgid(proc.pid)
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=30)  # Kubernetes' grace period
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert wait_for(lambda: not _group(group), 10), (n, _group(group))  # noqa: B023
+        assert "Traceback" not in err, err[-3000:]
+        job = Job.fetch(job.id, connection=redis, serializer=JSONSerializer)
+        status = job.get_status()
+        assert status in (JobStatus.QUEUED, JobStatus.SCHEDULED), (n, moment, status, err[-2000:])
+        assert job.retries_left == 3, (n, job.retries_left)  # a hand-back costs no retry
+        checks.empty()
+        for registry in (started, checks.scheduled_job_registry, checks.failed_job_registry):
+            for jid in registry.get_job_ids():
+                registry.remove(jid, delete_job=True)

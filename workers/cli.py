@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 if TYPE_CHECKING:
+    import subprocess
+
     from workers.shared.settings import Settings
 
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
@@ -317,8 +319,8 @@ def serve(host: str, port: int | None) -> None:
         )
     finally:
         if worker is not None:
-            worker.terminate()
-            worker.wait(30)
+            worker.terminate()  # it hands its job back after PRGATE_STOP_GRACE seconds
+            _reap(worker, settings.stop_grace + 10)
         if embedded is not None:
             embedded.stop()
 
@@ -366,6 +368,18 @@ def _require_app(settings: Settings) -> None:
         settings.app_private_key()
     except SettingsError as exc:
         _fail(str(exc))
+
+
+def _reap(child: subprocess.Popen[bytes], seconds: float) -> None:
+    """Wait for a child asked to stop; one still running after ``seconds`` is killed, so a
+    stop never hangs and never leaves a process behind."""
+    import subprocess
+
+    try:
+        child.wait(seconds)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def _serve_child(parent: int) -> None:  # in serve's worker between fork and exec
@@ -443,6 +457,7 @@ def worker(burst: bool) -> None:
             maintenance_interval=settings.maintenance_seconds,
         )
         worker.alive_file = Path(settings.alive_file) if settings.alive_file else None
+        worker.stop_grace = settings.stop_grace
         return worker
 
     # RQ forks a work horse per job and imports the job's function there: loaded once here,
@@ -470,7 +485,7 @@ def worker(burst: bool) -> None:
         rq_worker().work(with_scheduler=True, logging_level=level)
     finally:
         dispatcher.terminate()
-        dispatcher.wait(30)
+        _reap(dispatcher, 30)
 
 
 @main.group()

@@ -27,21 +27,18 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
 import fcntl
+import functools
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from workers.shared.environ import child_env
+from workers.shared.environ import child_env, die_with_parent
 
 GIT_TIMEOUT = 600  # seconds for one git command; a job's own timeout is the backstop
 FETCH_BATCH = 10_000  # blobs asked for in one fetch: ~500 KB of "want" lines
@@ -90,7 +87,9 @@ class RepoCache:
                 capture_output=True,
                 timeout=GIT_TIMEOUT,
                 check=False,
-                preexec_fn=_die_with_parent,
+                # git dies with the worker: a killed worker's git would hold git's lock
+                # files, and the next job could not tell a live lock from a stale one
+                preexec_fn=functools.partial(die_with_parent, os.getpid()),
             )
         except subprocess.TimeoutExpired:
             raise CheckoutError(f"git {command} took longer than {GIT_TIMEOUT} s") from None
@@ -133,7 +132,7 @@ class RepoCache:
         an OOM kill): git refuses to fetch while one exists ("File exists"), so one left
         behind would fail every later job of the repository. Called under ``_locked``:
         the only git that writes here is this process's, and a killed job's git died with
-        it (``_die_with_parent``), so any lock file found has no owner left."""
+        it (``die_with_parent``), so any lock file found has no owner left."""
         if not self.dir.is_dir():
             return
         found = [*self.dir.glob("*.lock"), *self.dir.glob("objects/info/*.lock")]
@@ -300,27 +299,6 @@ def _last_used(repo: Path) -> float:
         return repo.with_suffix(".use").stat().st_mtime
     except FileNotFoundError:
         return 0.0  # made by a version before this one and unused since
-
-
-def _die_with_parent() -> None:
-    """In git's child process, before exec: die when the worker does (Linux). Otherwise a
-    worker killed mid-fetch leaves its git running, holding git's lock files, and the next
-    job could not tell a live lock from a stale one."""
-    if _PRCTL is not None:
-        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def _prctl() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PR_SET_PDEATHSIG = 1
-_PRCTL = _prctl()  # looked up once, before any fork: the child only calls it
 
 
 def _alive(pid: int) -> bool:

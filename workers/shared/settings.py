@@ -146,6 +146,14 @@ class Settings(BaseModel):
         "are concluded",
         gt=0,
     )
+    stop_grace: float = _env(
+        "PRGATE_STOP_GRACE",
+        20.0,
+        "seconds a stopping worker (SIGTERM, Ctrl-C) lets its job finish; then it hands the "
+        "job back to the queue and exits (keep it under the platform's grace period: 30 s "
+        "on Kubernetes)",
+        ge=0,
+    )
     alive_file: str = _env(
         "PRGATE_ALIVE_FILE",
         "",
