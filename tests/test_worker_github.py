@@ -427,3 +427,27 @@ def test_a_refusal_is_not_retried_the_runs_block_at_once(gh: Harness) -> None:
         run = gh.fake.run(name)
         assert run.conclusion == "ACTION_REQUIRED", run.history  # blocks; neutral passes
         assert "Resource not accessible by integration" in (run.summary or "")
+
+
+@pytest.mark.parametrize("damage", ["empty", "other contents"])
+def test_a_corrupt_cached_object_is_fetched_again_once(gh: Harness, damage: str) -> None:
+    """A loose object of the cache emptied (a full disk, a crash mid-write) or holding
+    other contents than its id says: the job drops it, fetches it again and gives the
+    verdict it gave before, instead of could-not-run on every later job."""
+    import zlib
+
+    sha = gh.open_pr({"tpl/.env": "A=1\n"})
+    gh.deliver(sha)
+    gh.work()
+    assert gh.fake.run("prgate/contamination").conclusion == "FAILURE"
+    (repo,) = (gh.origin.parent / "cache" / "repos").glob("*.git")
+    oid = git(repo, "rev-parse", f"{sha}:copier.yml").strip()
+    loose = repo / "objects" / oid[:2] / oid[2:]
+    assert loose.exists()  # a fetch of fewer than 100 objects unpacks them (fetch.unpackLimit)
+    loose.chmod(0o644)
+    loose.write_bytes(b"" if damage == "empty" else zlib.compress(b"blob 3\0x: "))
+    gh.deliver(sha, "synchronize")
+    gh.work()
+    newest = gh.fake.runs_named("prgate/contamination")[-1]
+    assert newest.conclusion == "FAILURE", (newest.history, newest.summary)
+    assert git(repo, "cat-file", "-p", oid) == (gh.origin / "copier.yml").read_text()

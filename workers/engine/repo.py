@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import errno
+import hashlib
 import os
 import shutil
 import stat
@@ -564,6 +565,9 @@ class GitCommitView(RepoView):
         self.kind = kind
         self._records: list[str] = []  # ls-tree records, in the order of the listing's paths
         self._reader: subprocess.Popen[bytes] | None = None
+        # blobs git could not give, or gave with contents that do not hash to their id: a
+        # corrupt object store (a worker's cache can be repaired: ``RepoCache.drop_objects``)
+        self.unreadable: set[str] = set()
 
     def close(self) -> None:
         if self._reader is not None:
@@ -626,6 +630,7 @@ class GitCommitView(RepoView):
         self._reader.stdin.flush()
         header = self._reader.stdout.readline().split()
         if len(header) != 3 or header[1] != b"blob":
+            self.unreadable.add(self._blob(path))
             raise FileSkipped(f"{path} could not be read from {self.description}")
         return self._reader.stdout, int(header[2])
 
@@ -633,7 +638,20 @@ class GitCommitView(RepoView):
         stream, size = self._ask(entry.path)
         data = stream.read(size)
         stream.read(1)  # the newline after the contents
+        problem = self._verify(entry.path, data)
+        if problem is not None:
+            raise problem
         return data
+
+    def _verify(self, path: str, data: bytes) -> FileSkipped | None:
+        """git's object check, which ``cat-file`` skips: the contents hash to the blob's id.
+        A mismatch is a corrupt cache (or disk), never the pull request's doing."""
+        oid = self._blob(path)
+        digest = hashlib.sha1 if len(oid) == 40 else hashlib.sha256
+        if digest(b"blob %d\0" % len(data) + data).hexdigest() == oid:
+            return None
+        self.unreadable.add(oid)
+        return FileSkipped(f"{path} is corrupt in {self.description} (object {oid[:12]})")
 
     def copy_out(self, path: str, target: Path) -> bool:
         stream, size = self._ask(path)
@@ -675,10 +693,12 @@ class GitCommitView(RepoView):
             for path in paths:
                 header = stdout.readline().split()
                 if len(header) != 3 or header[1] != b"blob":
+                    self.unreadable.add(self._blob(path))
                     out[path] = FileSkipped(f"{path} could not be read from {self.description}")
                     continue
-                out[path] = stdout.read(int(header[2]))
+                data = stdout.read(int(header[2]))
                 stdout.read(1)
+                out[path] = self._verify(path, data) or data
         finally:
             writer.join()
             proc.stdout.close()

@@ -24,6 +24,7 @@ A pull request's life in the worker:
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,8 +32,10 @@ from typing import TYPE_CHECKING, Any
 from workers.checks.hook_validation.settings import HookValidationSettings
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig
 from workers.engine.findings import Note
+from workers.engine.git import RepoError
 from workers.github.types import PullState, RunRef, RunUpdate
 from workers.jobs.checkout import (
+    CheckoutError,
     RepoCache,
     base_ref_name,
     default_cache_dir,
@@ -119,7 +122,15 @@ def _checked(work: Work, runs: dict[str, RunRef], cache: RepoCache) -> str:
         with work.phase("blobs"):
             cache.fetch_blobs(req.head_sha)
     with work.phase("checks"):
-        report = _engine(cache, req, config, enabled, base_sha)
+        report, corrupt = _engine(cache, req, config, enabled, base_sha)
+        if corrupt and cache.drop_objects(corrupt):
+            # a corrupt cached object is dropped and fetched again, once; a second failure
+            # is the checks' could-not-run (or the job's), never a pass
+            log_job("corrupt cached objects fetched again", req, objects=sorted(corrupt))
+            cache.fetch_blobs(req.head_sha)
+            report, corrupt = _engine(cache, req, config, enabled, base_sha)
+        if report is None and corrupt:
+            raise CheckoutError(f"the worker's cache holds corrupt objects: {sorted(corrupt)}")
     if report is not None and withheld is not None:
         _add_note(report, "hook-validation", withheld)
     with work.phase("report"):
@@ -227,21 +238,30 @@ def _base_config(cache: RepoCache, base_sha: str, base_ref: str) -> RepoConfig:
 
 def _engine(
     cache: RepoCache, req: CheckRequest, config: RepoConfig, enabled: list[str], base: str
-) -> Report | None:
-    """The checks on the head commit, read from the cache's object store: no worktree."""
+) -> tuple[Report | None, set[str]]:
+    """The checks on the head commit, read from the cache's object store: no worktree; and
+    the objects the store could not give whole (a corrupt cache)."""
     from workers.engine.repo import GitCommitView
     from workers.engine.runner import check_repository
 
     if not enabled:
-        return None
+        return None, set()
     # Jest's patterns match absolute paths: give them the path GitHub Actions checks out at,
     # not the cache's (whose `.git` or `cache` a pattern could match)
     name = req.repo_full_name.rpartition("/")[2]
     view = GitCommitView(cache.dir, req.head_sha, seen_at=Path("/home/runner/work") / name / name)
     try:
-        return check_repository(view, config, only=enabled, base=base)
+        return check_repository(view, config, only=enabled, base=base), view.unreadable
+    except RepoError as exc:  # git itself stopped at a corrupt loose object (ls-tree, grep)
+        found = {a + b for a, b in _LOOSE.findall(str(exc))}
+        if not found:
+            raise
+        return None, found
     finally:
         view.close()
+
+
+_LOOSE = re.compile(r"objects/([0-9a-f]{2})/([0-9a-f]{38}|[0-9a-f]{62})\b")
 
 
 def _pull_state(work: Work) -> PullState | None:

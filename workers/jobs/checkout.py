@@ -34,7 +34,7 @@ import re
 import shutil
 import socket
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -191,6 +191,21 @@ class RepoCache:
                     stdin=b"\n".join(missing[start : start + FETCH_BATCH]) + b"\n",
                 )  # fmt: skip
         return len(missing)
+
+    def drop_objects(self, oids: Iterable[str]) -> int:
+        """Remove these objects' loose files, which git could not read or which hold other
+        contents than their id says, so that ``fetch_blobs`` brings them again (git never
+        fetches an object it believes it has); how many were removed. An object in a pack
+        is left: the next read fails again, and the job says it could not run."""
+        removed = 0
+        with self._locked():
+            for oid in oids:
+                if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", oid):
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    (self.dir / "objects" / oid[:2] / oid[2:]).unlink()
+                    removed += 1
+        return removed
 
     def has_commit(self, sha: str) -> bool:
         try:
