@@ -143,6 +143,20 @@ def run_cli(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None =
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux: read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # gone meanwhile
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
 def check(
     path: Path,
     config: RepoConfig | None = None,

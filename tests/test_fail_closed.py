@@ -20,7 +20,7 @@ import pytest
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from tests.conftest import check, needs_sandbox, run_cli
+from tests.conftest import check, children, needs_sandbox, run_cli
 from tests.worker_harness import RUNS, Harness
 
 Repo = Callable[..., Path]
@@ -695,23 +695,10 @@ def _closed_with(sock: Any, seconds: float) -> str | None:
 # --- 5. A killed worker's job is handled on prgate's clock, not an idle RQ worker's -------
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(entry.name))
-    return out
-
-
 def _descendants(pid: int) -> list[int]:
     found, todo = [], [pid]
     while todo:
-        for child in _children(todo.pop()):
+        for child in children(todo.pop()):
             found.append(child)
             todo.append(child)
     return found

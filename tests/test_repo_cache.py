@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import git, make_repo, served_origin
+from tests.conftest import children, git, make_repo, served_origin
 from workers.engine.repo import GitCommitView
 from workers.jobs.checkout import RepoCache, evict
 
@@ -234,34 +234,21 @@ def test_a_killed_workers_git_dies_with_it(tmp_path: Path) -> None:
                 break
             subprocess.run(["sleep", "0.1"], check=True)
         assert started.exists(), "the fetch never reached the origin"
-        children = _children(worker.pid)
-        assert children, "no git under the worker"
-        origin_side = [p for c in children for p in _children(c)]  # the hanging upload-pack
+        gits = children(worker.pid)
+        assert gits, "no git under the worker"
+        origin_side = [p for c in gits for p in children(c)]  # the hanging upload-pack
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(30)
         for _ in range(300):  # the kernel delivers the parent-death signal at once
-            if not any(_running(pid) for pid in children):
+            if not any(_running(pid) for pid in gits):
                 break
             subprocess.run(["sleep", "0.1"], check=True)
-        assert not any(_running(pid) for pid in children)
+        assert not any(_running(pid) for pid in gits)
     finally:
         worker.kill()
         for pid in locals().get("origin_side", []):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def _running(pid: int) -> bool:
