@@ -237,12 +237,17 @@ def test_an_endless_microtask_chain_stops_at_the_sandbox_deadline(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """QuickJS restarts its time limit with every pending job: a chain of them ran until
-    RQ's 15-minute job timeout. One deadline covers the evaluation, jobs included."""
+    RQ's 15-minute job timeout, or until the heap filled up and the chain ended unseen, the
+    config then looking settled (seen under load). One deadline covers the evaluation, jobs
+    included, and a cap on jobs ends a chain the same way on any machine."""
     monkeypatch.setenv("PRGATE_JS_TIMEOUT", "1")
     config = "function f() { return Promise.resolve().then(f); }\nf();\nmodule.exports = {};\n"
     path = repo({**JEST_ROOT, "jest.config.js": config})
     [result] = check(path, only=("jest-collision",)).results
-    assert result.error is not None and "did not finish within 1 s" in result.error, result
+    assert result.error is not None and "jest.config.js" in result.error, result
+    # the deadline, or the cap on promise jobs (which ends a chain at the same point on a
+    # fast machine and a busy one), never the heap filling up and the chain looking settled
+    assert "did not finish within 1 s" in result.error or "10,000 promise jobs" in result.error
 
 
 def test_a_long_rejection_message_is_could_not_run_not_a_crash(repo: Repo) -> None:

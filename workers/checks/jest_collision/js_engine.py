@@ -16,6 +16,8 @@ import sys
 import time
 from typing import Any, Protocol
 
+MAX_JOBS = 10_000  # promise jobs in one evaluation; a config's own use is a handful
+
 
 class JsError(Exception):
     """The script threw, or the engine refused it; the message is the engine's."""
@@ -65,13 +67,17 @@ class QuickJs:
     def run(self, script: str) -> None:
         deadline = time.monotonic() + self.seconds
         self._call(self.ctx.eval, script)
-        while True:
+        for _ in range(MAX_JOBS):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise JsTimeout(f"the evaluation ran past {self.seconds:g} s")
             self.ctx.set_time_limit(left)
             if not self._call(self.ctx.execute_pending_job):
                 break
+        else:
+            # An endless chain ends here whatever the machine's speed: left to run, it ends
+            # when the heap is full, as a rejection no one sees, and the config looks settled.
+            raise JsError(f"Error: the config ran more than {MAX_JOBS:,} promise jobs")
         self.ctx.set_time_limit(self.seconds)
 
     def value(self, expression: str) -> Any:
