@@ -311,3 +311,26 @@ def test_a_gitignored_file_a_build_writes_is_never_an_error(repo: Repo) -> None:
     findings = _ts(repo, files, {**BASE, "compilerOptions": {"module": "commonjs"}})
     assert _levels(findings) == {("unresolved", "src/a.ts", Level.WARNING)}  # generated/api
     assert "gitignored" in findings[0].message
+
+
+def test_a_reference_path_to_a_missing_file_is_an_error_unless_a_build_may_write_it(
+    repo: Repo,
+) -> None:
+    """tsc fails a project whose `/// <reference path>` names no file (TS6053; the oracle
+    compares with real tsc). Into a folder the repository lacks (Next's `.next/types`) or a
+    gitignored file, a build step may write it: a warning that says so."""
+    path = repo(
+        {
+            "tsconfig.json": json.dumps({"include": ["src"]}),
+            ".gitignore": "types/gen.d.ts\n",
+            "types/env.d.ts": "declare const x: 1;\n",
+            "src/a.ts": '/// <reference path="../types/nope.d.ts" />\nexport const a = 1;\n',
+            "src/b.ts": '/// <reference path="../.next/types/routes.d.ts" />\nexport const b = 2;',
+            "src/c.ts": '/// <reference path="../types/gen.d.ts" />\nexport const c = 1;\n',
+        }
+    )
+    [result] = check(path, only=("ts-imports",)).results
+    levels = {f.path: f.level for f in result.findings if f.rule == "ts-imports/unresolved"}
+    assert levels == {"src/a.ts": Level.ERROR, "src/b.ts": Level.WARNING, "src/c.ts": Level.WARNING}
+    [error] = [f for f in result.findings if f.path == "src/a.ts"]
+    assert "TS6053" in error.message and error.start_line == 1

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import write_files
-from tests.ts_oracle import NO_JSX, UNRESOLVED, judge
+from tests.ts_oracle import MISSING_REFERENCE, NO_JSX, UNRESOLVED, judge
 from workers.checks.ts_imports.resolve import could_be_package, is_relative
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Level
@@ -332,6 +332,19 @@ SCENARIOS: dict[str, Scenario] = {
     "escaped-missing": one('import { v } from "./no\\u0070e";\n'),
     "escaped-found": one('import { v } from "./\\u0062";\n', {"src/b.ts": EXPORT}),
     "escaped-hex-found": one('import { v } from "./\\x62";\n', {"src/b.ts": EXPORT}),
+    # `/// <reference path>`: a missing file fails tsc (TS6053; TS6231 without extension)
+    "reference-path-missing": one(
+        '/// <reference path="../types/nope.d.ts" />\nexport const v = 1;\n',
+        {"types/env.d.ts": "declare const x: 1;\n"},
+    ),
+    "reference-path-no-extension-found": one(
+        '/// <reference path="../types/env" />\nexport const v = 1;\n',
+        {"types/env.d.ts": "declare const x: 1;\n"},
+    ),
+    "reference-path-no-extension-missing": one(
+        '/// <reference path="../types/nope" />\nexport const v = 1;\n',
+        {"types/env.d.ts": "declare const x: 1;\n"},
+    ),
     # symlinks, as TypeScript's host follows them
     "symlink-dangling": one('import { v } from "./b";\n', {"src/b.ts": LINK + "./missing.ts"}),
     "symlink-loop": one(
@@ -397,7 +410,9 @@ def test_prgate_agrees_with_tsc_on_every_generated_case(tmp_path: Path) -> None:
         )
         if rel is None or "node_modules" in rel:
             continue
-        if d.code in UNRESOLVED:
+        if d.code in MISSING_REFERENCE:
+            expected[case].add(("unresolved", rel, d.line))
+        elif d.code in UNRESOLVED:
             name = _module_name(d.text)
             if name is not None and _external(name, workspaces[case]):
                 continue  # a package's name: prgate leaves those to undeclared-dependency

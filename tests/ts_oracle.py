@@ -19,6 +19,9 @@ SCRIPT = Path(__file__).with_name("ts_oracle.js")
 # (an ESM import without an extension), TS2732 (a JSON import without resolveJsonModule)
 UNRESOLVED = frozenset({2307, 2792, 2834, 2835, 2732})
 NO_JSX = 17004
+# a `/// <reference path>` to a missing file: "File not found", and the same without an
+# extension ("Could not resolve the path ... with the extensions")
+MISSING_REFERENCE = frozenset({6053, 6231})
 
 
 def typescript() -> Path:

@@ -305,6 +305,7 @@ def _judge(
     unsure = _unknown_options(project)
     findings: list[Finding] = []
     pending: list[tuple[str, Specifier, Outcome]] = []
+    missing_refs: list[tuple[str, Specifier, list[str]]] = []
     queue = list(roots)
     # `types` entries a workspace package supplies bring their declarations in, as
     # `/// <reference types>` does; a package's from node_modules prgate cannot see, and
@@ -343,10 +344,15 @@ def _judge(
         checked = _checked(path, fact, values)
         for spec in fact.specifiers:
             if spec.kind == "reference-path":  # brings its file, and its declarations, in
-                referenced = posixpath.normpath(posixpath.join(posixpath.dirname(path), spec.text))
-                if repo.is_file(referenced) and referenced not in program:
+                referenced, tried = _reference_path(repo, path, spec.text)
+                if referenced is not None and referenced not in program:
                     program.add(referenced)
                     queue.append(referenced)
+                elif referenced is None and tried and path.endswith(TS_EXTENSIONS):
+                    key = (project.config, path, spec.line, spec.column)
+                    if key not in seen:
+                        seen.add(key)
+                        missing_refs.append((path, spec, tried))
                 continue
             if spec.kind == "reference-types":
                 typed = _type_reference(repo, path, spec.text, settings)
@@ -389,7 +395,57 @@ def _judge(
             finding = _unresolved(repo, project, settings, path, spec, outcome, unsure, unseen)
         if finding is not None:
             findings.append(finding)
+    for path, spec, tried in missing_refs:
+        findings.append(_missing_reference(repo, project, settings, path, spec, tried, unsure))
     return findings
+
+
+# what TypeScript adds to a `/// <reference path>` without an extension (its first group of
+# supported extensions), and the extensions it reads a referenced file with
+_REFERENCE_ADDED = (".ts", ".tsx", ".d.ts")
+_REFERENCE_READ = (".ts", ".tsx", ".mts", ".cts", ".d.ts", ".d.mts", ".d.cts")
+
+
+def _reference_path(repo: RepoHost, path: str, text: str) -> tuple[str | None, list[str]]:
+    """The file a ``/// <reference path>`` names, and the paths TypeScript tries for it
+    (none when it names a file TypeScript would refuse for its extension: not judged)."""
+    referenced = posixpath.normpath(posixpath.join(posixpath.dirname(path), text))
+    name = posixpath.basename(referenced)
+    if "." in name.lstrip("."):
+        if not referenced.endswith(_REFERENCE_READ):
+            return (referenced if repo.is_file(referenced) else None), []
+        return (referenced if repo.is_file(referenced) else None), [referenced]
+    tried = [referenced + ext for ext in _REFERENCE_ADDED]
+    return next((t for t in tried if repo.is_file(t)), None), tried
+
+
+def _missing_reference(
+    repo: RepoHost,
+    project: Project,
+    settings: Settings,
+    path: str,
+    spec: Specifier,
+    tried: list[str],
+    unsure: list[str],
+) -> Finding:
+    """A ``/// <reference path>`` to a file that is not there: tsc fails the project
+    (TS6053, or TS6231 without an extension), unless a build step writes the file."""
+    reasons = list(unsure)
+    absent = _absent_config_folders(repo, settings, tried)
+    generated = [t for t in tried if repo.ignored(t)]
+    missing_folder = not repo.is_dir(posixpath.dirname(tried[0]))
+    if absent or generated or missing_folder:
+        where = (absent or generated or [posixpath.dirname(tried[0])])[0]
+        reasons.append(f"a file a build step writes ({where} is not in the repository)")
+    code = "TS6053" if len(tried) == 1 else "TS6231"
+    message = (
+        f"File '{spec.text}' not found ({code}): {project.config} compiles {path}, whose "
+        f"`/// <reference path>` names {', '.join(tried)}"
+    )
+    if reasons:
+        message += "; unless " + " or ".join(reasons) + " changes that, which prgate cannot see"
+    finding = UNRESOLVED.finding(path, message, line=spec.line, key=f"{spec.text}@{project.config}")
+    return finding if not reasons else _with_level(finding, Level.WARNING)
 
 
 def _node_modules_possible(repo: RepoHost, folder: str) -> bool:
