@@ -647,8 +647,9 @@ class GitCommitView(RepoView):
         """git's object check, which ``cat-file`` skips: the contents hash to the blob's id.
         A mismatch is a corrupt cache (or disk), never the pull request's doing."""
         oid = self._blob(path)
-        digest = hashlib.sha1 if len(oid) == 40 else hashlib.sha256
-        if digest(b"blob %d\0" % len(data) + data).hexdigest() == oid:
+        digest = (hashlib.sha1 if len(oid) == 40 else hashlib.sha256)(b"blob %d\0" % len(data))
+        digest.update(data)  # no copy of the contents to hash them
+        if digest.hexdigest() == oid:
             return None
         self.unreadable.add(oid)
         return FileSkipped(f"{path} is corrupt in {self.description} (object {oid[:12]})")

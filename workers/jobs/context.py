@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
@@ -217,14 +217,17 @@ class Work(Session[CheckRequest]):
         sees the other.
         """
         policy = self.book.policy(self.key)
-        ends = [(r, settle(o, self._acceptance(r.name), policy)) for r, o in ends]
+        ends = [(r, settle(o, self._acceptance(r.name, o), policy)) for r, o in ends]
         self._end(ends)
-        late = [(r, settle(o, a, policy)) for r, o in ends
-                if o.conclusion == COULD_NOT_RUN and (a := self._acceptance(r.name))]  # fmt: skip
+        late = [(r, settle(o, a, policy)) for r, o in ends if (a := self._acceptance(r.name, o))]
         if late:
             self._end(late)
 
-    def _acceptance(self, check: str) -> Acceptance | None:
+    def _acceptance(self, check: str, out: Outcome) -> Acceptance | None:
+        """A maintainer's acceptance of this check on this head; looked up only for a run
+        that could not run (nothing else can be accepted)."""
+        if out.conclusion != COULD_NOT_RUN:
+            return None
         return self.trust.acceptance(self.req.repo_id, self.req.head_sha, check)
 
     def _end(self, ends: list[tuple[RunRef, Outcome]]) -> None:
@@ -261,14 +264,16 @@ class Work(Session[CheckRequest]):
                        for c in self.checks])  # fmt: skip
 
 
+def _as_final(final: dict[str, str]) -> Outcome:
+    """The outcome a run was recorded to end with (``RunBook.finals``)."""
+    return Outcome(final["conclusion"], final["title"], final["summary"])
+
+
 def _as_copy(final: dict[str, str]) -> Outcome:
     note = ("\n\n_This run is a copy GitHub made when a request from prgate got no answer; "
             "it carries the same verdict as the other run of this name._")  # fmt: skip
-    return Outcome(final["conclusion"], final["title"], final["summary"] + note)
-
-
-def _as_final(final: dict[str, str]) -> Outcome:
-    return Outcome(final["conclusion"], final["title"], final["summary"])
+    out = _as_final(final)
+    return replace(out, summary=out.summary + note)
 
 
 def _update_key(update: RunUpdate) -> object:

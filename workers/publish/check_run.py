@@ -140,12 +140,8 @@ def accepted(out: Outcome, acceptance: Acceptance) -> Outcome:
         f"\n\n**Accepted by @{md.text(acceptance.by)}** ({acceptance.role}) for commit "
         f"`{acceptance.sha[:12]}` only, although nothing was checked: {md.text(acceptance.reason)}"
     )
-    return replace(
-        out,
-        conclusion="NEUTRAL",
-        title=f"Could not run; accepted by @{acceptance.by}",
-        summary=fit(out.summary, MAX_CHARS - len(note)) + note,
-    )
+    title = f"Could not run; accepted by @{acceptance.by}"
+    return replace(out, conclusion="NEUTRAL", title=title, summary=_ending(out.summary, note))
 
 
 def settle(out: Outcome, acceptance: Acceptance | None, policy: str) -> Outcome:
@@ -160,7 +156,7 @@ def settle(out: Outcome, acceptance: Acceptance | None, policy: str) -> Outcome:
             f"\n\n_`could-not-run: neutral` in `{CONFIG_PATH}` makes this run pass on "
             "GitHub although nothing was checked._"
         )
-        return replace(out, conclusion="NEUTRAL", summary=fit(out.summary, MAX_CHARS - 200) + note)
+        return replace(out, conclusion="NEUTRAL", summary=_ending(out.summary, note))
     return out
 
 
@@ -212,8 +208,7 @@ def config_note(new_text: str | None, base: str) -> ConfigNote:
 def with_note(out: Outcome, note: ConfigNote, annotate: bool) -> Outcome:
     """``out`` with the config note in its summary (and its annotations when ``annotate``)."""
     extra = note.annotations if annotate else ()
-    text = fit(note.text, MAX_CHARS // 4)
-    summary = fit(out.summary, MAX_CHARS - len(text)) + text
+    summary = _ending(out.summary, fit(note.text, MAX_CHARS // 4))
     return replace(out, summary=summary, annotations=out.annotations + extra)
 
 
@@ -266,6 +261,11 @@ def _details(findings: Sequence[Finding]) -> str:
         elif f.fix:
             out.append(f"\nFix: {md.lines(f.fix)}\n")
     return "\n".join(out)
+
+
+def _ending(summary: str, note: str) -> str:
+    """``summary`` with ``note`` after it, the summary cut so that the note always fits."""
+    return fit(summary, MAX_CHARS - len(note)) + note
 
 
 def fit(text: str, limit: int = MAX_CHARS) -> str:

@@ -663,34 +663,7 @@ def _absent_config_folders(repo: RepoHost, settings: Settings, tried: list[str])
         while folder and folder not in above:
             above.add(folder)
             folder = posixpath.dirname(folder)
-    return [root for root in _config_folders(settings) if root in above and not repo.is_dir(root)]
-
-
-_CONFIG_FOLDERS: dict[int, tuple[Settings, list[str]]] = {}
-
-
-def _config_folders(settings: Settings) -> list[str]:
-    """The folders ``_absent_config_folders`` looks at, once per project's settings (a
-    config with thousands of ``paths`` keys made every finding walk all their targets)."""
-    cached = _CONFIG_FOLDERS.get(id(settings))
-    if cached is not None and cached[0] is settings:
-        return cached[1]
-    roots = list(settings.root_dirs or ())
-    if settings.base_url:
-        roots.append(settings.base_url)
-    base = settings.base_url or settings.paths_base or ""
-    for targets in (settings.paths or {}).values():
-        for target in targets if isinstance(targets, list) else ():
-            if isinstance(target, str):
-                head = target.split("*", 1)[0]
-                roots.append(
-                    posixpath.normpath(posixpath.join(base, posixpath.dirname(head) or "."))
-                )
-    folders = [r for r in dict.fromkeys(posixpath.normpath(r) for r in roots) if r != "."]
-    if len(_CONFIG_FOLDERS) > 256:
-        _CONFIG_FOLDERS.clear()
-    _CONFIG_FOLDERS[id(settings)] = (settings, folders)
-    return folders
+    return [r for r in settings.config_folders if r in above and not repo.is_dir(r)]
 
 
 def _with_level(finding: Finding, level: Level) -> Finding:
