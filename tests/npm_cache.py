@@ -10,11 +10,44 @@ import fcntl
 import os
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
 
 CACHE = Path(os.environ.get("PRGATE_TEST_CACHE", Path.home() / ".cache" / "prgate-tests"))
+
+
+def _need_npm(why: str) -> None:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"node and npm are needed {why} and are not on PATH")
+        pytest.skip(f"node/npm not on PATH: cannot {why.removeprefix('to ')}")
+
+
+def npm_file(package: str, version: str, path: str, why: str) -> bytes:
+    """One file of a published package, from its tarball (``npm pack``: the package alone,
+    none of its dependencies), kept in the cache."""
+    _need_npm(why)
+    home = CACHE / "packs" / f"{package.replace('/', '+')}@{version}"
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        tarballs = list(home.glob("*.tgz"))
+        if not tarballs:
+            proc = subprocess.run(
+                ["npm", "pack", "--silent", f"{package}@{version}"],
+                cwd=home,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            assert proc.returncode == 0, f"npm pack {package}@{version} failed:\n{proc.stderr}"
+            tarballs = list(home.glob("*.tgz"))
+    with tarfile.open(tarballs[0]) as tar:
+        member = tar.extractfile(f"package/{path}")
+        assert member is not None, f"{package}@{version} has no {path}"
+        return member.read()
 
 
 def npm_install(folder: str, spec: str, marker: str, why: str) -> Path:

@@ -334,3 +334,137 @@ def test_a_reference_path_to_a_missing_file_is_an_error_unless_a_build_may_write
     assert levels == {"src/a.ts": Level.ERROR, "src/b.ts": Level.WARNING, "src/c.ts": Level.WARNING}
     [error] = [f for f in result.findings if f.path == "src/a.ts"]
     assert "TS6053" in error.message and error.start_line == 1
+
+
+def test_jsx_under_an_unseen_base_names_the_base_as_the_reason(repo: Repo) -> None:
+    """`@tsconfig/vite-react` may set `jsx`: the warning says so, not "set jsx"."""
+    tsconfig = {"extends": "@tsconfig/vite-react/tsconfig.json", "include": ["src"]}
+    findings = _ts(repo, {"src/a.tsx": "export const A = () => <div />;\n"}, tsconfig)
+    assert _levels(findings) == {("jsx-not-enabled", "src/a.tsx", Level.WARNING)}
+    (finding,) = findings
+    assert "'@tsconfig/vite-react/tsconfig.json'" in finding.message
+    assert "may set it" in finding.message
+    assert finding.fix is not None and finding.fix.startswith("check that")
+
+
+ALIASED = {
+    "compilerOptions": {
+        "module": "esnext",
+        "moduleResolution": "bundler",
+        "paths": {"@app/*": ["./src/*", "./generated/*"]},
+    },
+    "include": ["src"],
+}
+
+
+def test_an_alias_miss_is_unresolved_naming_where_the_alias_maps_it(repo: Repo) -> None:
+    """Not "add '@app/shared' to the dependencies": the alias claims the name."""
+    files = {
+        "package.json": json.dumps({"name": "web", "dependencies": {"react": "^19"}}),
+        "src/a.ts": 'import { E } from "@app/shared/types/errors.js";\n',
+        "src/shared/errors.ts": "export type E = 1;\n",  # moved up a folder
+        "generated/api.ts": "export const api = 1;\n",  # absent, a build could write it
+    }
+    findings = _ts(repo, files, ALIASED)
+    assert _levels(findings) == {("unresolved", "src/a.ts", Level.ERROR)}
+    (finding,) = findings
+    assert "`paths` '@app/*' maps it to src/shared/types/errors.js, generated/shared/types/" in (
+        finding.message
+    )
+    assert "no package.json in the repository declares '@app/shared'" in finding.message
+    assert finding.fix == "did you mean '@app/shared/errors'?"
+
+
+def test_an_alias_miss_a_package_json_declares_stays_a_package_question(repo: Repo) -> None:
+    files = {
+        "package.json": json.dumps({"name": "web", "dependencies": {"@app/shared": "1.0.0"}}),
+        "src/a.ts": 'import { E } from "@app/shared/types/errors.js";\n',
+    }
+    assert _ts(repo, files, ALIASED) == []
+
+
+def test_an_alias_miss_a_lockfile_names_is_a_warning(repo: Repo) -> None:
+    """A package of that name a lockfile lists may be hoisted where tsc finds it."""
+    files = {
+        "package.json": json.dumps({"name": "web"}),
+        "package-lock.json": json.dumps({"packages": {"node_modules/@app/shared": {}}}),
+        "src/a.ts": 'import { E } from "@app/shared/types/errors.js";\n',
+    }
+    findings = _ts(repo, files, ALIASED)
+    assert _levels(findings) == {("unresolved", "src/a.ts", Level.WARNING)}
+    assert "package-lock.json" in findings[0].message
+
+
+def test_a_catch_all_paths_key_claims_no_package(repo: Repo) -> None:
+    tsconfig = {
+        "compilerOptions": {"module": "esnext", "moduleResolution": "bundler",
+                            "paths": {"*": ["./types/*"]}},
+        "include": ["src"],
+    }  # fmt: skip
+    files = {"package.json": "{}", "src/a.ts": 'import x from "left-pad";\nexport { x };\n'}
+    assert _levels(_ts(repo, files, tsconfig)) == {
+        ("undeclared-dependency", "src/a.ts", Level.WARNING)
+    }
+
+
+def test_a_workspace_entry_that_names_a_missing_source_is_an_error_twice(repo: Repo) -> None:
+    """On the importer and on the package.json line that names the file."""
+    manifest = '{\n  "name": "@repo/lib",\n  "types": "./src/index.ts"\n}\n'
+    files = {
+        "packages/lib/package.json": manifest,
+        "packages/lib/src/main.ts": "export const v = 1;\n",
+        "app/a.ts": 'import { v } from "@repo/lib";\n',
+    }
+    findings = _ts(repo, files, {**BASE, "include": ["app"]})
+    assert _levels(findings) == {
+        ("unresolved", "app/a.ts", Level.ERROR),
+        ("unresolved", "packages/lib/package.json", Level.ERROR),
+    }
+    on_manifest = next(f for f in findings if f.path.endswith("package.json"))
+    assert on_manifest.start_line == 3 and "packages/lib/src/index.ts" in on_manifest.message
+
+
+def test_a_workspace_entry_in_gitignored_build_output_is_not_judged(repo: Repo) -> None:
+    """Build output (here gitignored, even with a .ts name) comes from a build first."""
+    files = {
+        ".gitignore": "generated/\n",
+        "packages/lib/package.json": json.dumps(
+            {"name": "@repo/lib", "types": "./generated/index.ts"}
+        ),
+        "packages/lib/src/main.ts": "export const v = 1;\n",
+        "app/a.ts": 'import { v } from "@repo/lib";\n',
+    }
+    assert _ts(repo, files, {**BASE, "include": ["app"]}) == []
+
+
+def test_a_workspace_entry_declaration_in_missing_dist_is_not_judged(repo: Repo) -> None:
+    files = {
+        "packages/lib/package.json": json.dumps(
+            {"name": "@repo/lib", "types": "./dist/index.d.ts", "main": "./src/index.ts"}
+        ),
+        "packages/lib/src/main.ts": "export const v = 1;\n",
+        "app/a.ts": 'import { v } from "@repo/lib";\n',
+    }
+    assert _ts(repo, files, {**BASE, "include": ["app"]}) == []
+
+
+def test_names_vite_client_declares_are_certain_passes(repo: Repo) -> None:
+    """Vite's client types declare `*.svg`, `*?url` and the rest (known_types): with a
+    reference to them these imports pass, where an unseen package only might supply them."""
+    files = {
+        "package.json": json.dumps({"name": "web", "devDependencies": {"vite": "^7"}}),
+        "src/env.d.ts": '/// <reference types="vite/client" />\n',
+        "src/a.ts": 'import logo from "/assets/x.svg";\nimport css from "~/styles.css?url";\n'
+        "export { logo, css };\n",
+    }
+    assert _ts(repo, files) == []
+
+
+def test_a_name_known_types_do_not_declare_stays_judged(repo: Repo) -> None:
+    tsconfig = {**BASE, "compilerOptions": {**BASE["compilerOptions"], "types": ["vite/client"]}}
+    files = {
+        "package.json": json.dumps({"name": "web", "devDependencies": {"vite": "^7"}}),
+        "src/a.ts": 'import logo from "./logo.svg";\nimport data from "./data.xyz";\n'
+        "export { logo, data };\n",
+    }
+    assert _levels(_ts(repo, files, tsconfig)) == {("unresolved", "src/a.ts", Level.ERROR)}

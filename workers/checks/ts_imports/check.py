@@ -30,13 +30,14 @@ from typing import Any
 from workers.checks.ts_imports import files as ts_files
 from workers.checks.ts_imports.host import (
     CODE_EXTENSIONS,
+    DEPENDENCY_FIELDS,
     JS_EXTENSIONS,
     TS_EXTENSIONS,
     RepoHost,
     decode,
 )
+from workers.checks.ts_imports.known_types import declared_by
 from workers.checks.ts_imports.projects import (
-    DEPENDENCY_FIELDS,
     compiled_by_scripts,
     is_config,
     typescript_major,
@@ -47,6 +48,7 @@ from workers.checks.ts_imports.resolve import (
     Settings,
     could_be_package,
     is_relative,
+    module_kind,
     resolve,
 )
 from workers.checks.ts_imports.settings import TsImportsSettings
@@ -82,7 +84,8 @@ UNDECLARED = _rule(
     "A package is imported that no package.json on the way up declares",
     "It resolves only while another package's dependency on it is hoisted into a "
     "node_modules TypeScript searches; a lockfile update or a stricter package manager "
-    "(pnpm) removes it. Declare it in the importing package's package.json.",
+    "(pnpm) removes it. Declare it in the importing package's package.json. A name the "
+    "repository's own `paths` or `baseUrl` alias claims is `unresolved` instead.",
 )
 JSX_NOT_ENABLED = _rule(
     "jsx-not-enabled",
@@ -312,10 +315,11 @@ def _judge(
     # without `types` TypeScript takes every node_modules/@types package it finds
     types = values.get("types")
     unseen_types = not isinstance(types, list) and _node_modules_possible(repo, project.folder)
+    known: list[str] = []  # what the type packages prgate knows declare (known_types)
     for entry in types if isinstance(types, list) else ():
         typed = _type_reference(repo, project.config, entry, settings)
         if typed is None:
-            unseen_types = True
+            unseen_types = _unseen(entry, known) or unseen_types
         elif typed not in queue:
             queue.append(typed)
     program = programs[project.config] = set(queue)
@@ -356,7 +360,8 @@ def _judge(
                 continue
             if spec.kind == "reference-types":
                 typed = _type_reference(repo, path, spec.text, settings)
-                unseen_types = unseen_types or typed is None
+                if typed is None:
+                    unseen_types = _unseen(spec.text, known) or unseen_types
                 if typed is not None and typed not in program:
                     program.add(typed)
                     queue.append(typed)
@@ -383,18 +388,26 @@ def _judge(
                 pending.append((path, spec, outcome))
         if fact.jsx_line is not None and checked and not values.get("jsx"):
             findings.append(_jsx(project, path, fact.jsx_line, unsure, jsx_value))
-    # a `declare module "x"` (or "*.svg") in any file of the program satisfies the name
-    declared = [name for f in program if (found := facts.get(f)) for name in found.ambient]
+    # a `declare module "x"` (or "*.svg") in any script of the program satisfies the name;
+    # in a module it is an augmentation of x, which declares nothing
+    declared = [
+        name
+        for f in program
+        if (found := facts.get(f)) and found.ambient and not _is_module(f, found, values, repo)
+        for name in found.ambient
+    ] + known
     unseen = unseen_types or any(o.path == EXTERNAL for _, _, o in pending)
     for path, spec, outcome in pending:
         if any(_ambient_match(pattern, spec.text) for pattern in declared):
             continue
-        if outcome.path == EXTERNAL:
+        if outcome.path == EXTERNAL and not _claimed(repo, settings, spec.text, outcome):
             finding = _undeclared(repo, path, spec)
         else:
             finding = _unresolved(repo, project, settings, path, spec, outcome, unsure, unseen)
         if finding is not None:
             findings.append(finding)
+            if outcome.workspace is not None and finding.level is Level.ERROR:
+                findings.extend(_missing_sources_found(repo, outcome))
     for path, spec, tried in missing_refs:
         findings.append(_missing_reference(repo, project, settings, path, spec, tried, unsure))
     return findings
@@ -448,6 +461,16 @@ def _missing_reference(
     return finding if not reasons else _with_level(finding, Level.WARNING)
 
 
+def _unseen(reference: Any, known: list[str]) -> bool:
+    """Whether a type reference prgate cannot read may declare modules it cannot see; the
+    names a package in ``known_types`` declares go in ``known``."""
+    declared = declared_by(reference) if isinstance(reference, str) else None
+    if declared is None:
+        return True
+    known.extend(declared - set(known))
+    return False
+
+
 def _node_modules_possible(repo: RepoHost, folder: str) -> bool:
     """Whether an install could put a node_modules in ``folder`` or above: a package.json
     is there (a package manager installs only where one is)."""
@@ -483,6 +506,31 @@ def _ambient_match(pattern: str, name: str) -> bool:
     )
 
 
+def _is_module(path: str, fact: Facts, values: dict[str, Any], repo: RepoHost) -> bool:
+    """Whether TypeScript takes the file for a module (``getSetExternalModuleIndicator``):
+    it imports or exports; or, not being a declaration file, ``moduleDetection`` is
+    ``force`` (the default under ``module`` node16 to nodenext), or under ``auto`` its
+    format is ESM or CommonJS by extension (or, node16 to nodenext, by its package.json's
+    ``type``), or it holds JSX under an automatic ``jsx`` runtime."""
+    if fact.module_syntax:
+        return True
+    if _DECLARATION.search(path):
+        return False
+    node = 100 <= module_kind(values) <= 199
+    detection = str(values.get("moduleDetection") or ("force" if node else "auto")).lower()
+    if detection != "auto":
+        return detection == "force"
+    if path.endswith((".mts", ".cts", ".mjs", ".cjs")):
+        return True
+    jsx = str(values.get("jsx", "")).lower()
+    if jsx in ("react-jsx", "react-jsxdev") and fact.jsx_line is not None:
+        return True
+    return node and _typed_module(path, repo)
+
+
+_DECLARATION = re.compile(r"\.d\.([^/]+\.)?[cm]?ts$")
+
+
 def _loadable(path: str, allow_js: bool) -> bool:
     if path.endswith(TS_EXTENSIONS):
         return True
@@ -512,6 +560,11 @@ def _esm(path: str, spec: Specifier, settings: Settings, repo: RepoHost) -> bool
         return True
     if path.endswith((".cts", ".cjs")):
         return False
+    return _typed_module(path, repo)
+
+
+def _typed_module(path: str, repo: RepoHost) -> bool:
+    """Whether the nearest package.json above ``path`` says ``"type": "module"``."""
     folder = posixpath.dirname(path)
     while True:
         package = repo.package_json(folder)
@@ -546,7 +599,8 @@ def _unresolved(
 ) -> Finding | None:
     reasons = list(unsure)
     tried = outcome.tried
-    if not is_relative(spec.text) and could_be_package(spec.text):
+    claimed = outcome.path == EXTERNAL  # by an alias; no package of the name is declared
+    if not is_relative(spec.text) and could_be_package(spec.text) and not claimed:
         if outcome.workspace is None:
             return None  # a package could supply it
         if _asset_like(spec.text) and unseen_types:
@@ -563,12 +617,23 @@ def _unresolved(
         reasons.append(f"a file a build step writes ({generated[0]} is gitignored)")
     if _asset_like(spec.text) and unseen_types:
         reasons.append("a package's `declare module` for such names")
+    package = _package_of(spec.text)
+    listed = repo.in_lockfile(package) if claimed else None
+    if listed:
+        reasons.append(f"the package '{package}' that {listed} lists")
     level = Level.ERROR if not reasons else Level.WARNING
     shown = ", ".join(dict.fromkeys(tried[:8])) + (", ..." if len(tried) > 8 else "")
     message = (
         f"Cannot find module '{spec.text}' (TS2307): {project.config} "
         f"(moduleResolution {settings.resolution}) looked for {shown or 'nothing it could try'}"
     )
+    if claimed:
+        message = (
+            f"Cannot find module '{spec.text}' (TS2307): in {project.config} "
+            f"{_mapping(settings, spec.text, outcome.alias)}, and no file is there "
+            f"(moduleResolution {settings.resolution}; looked for {shown}); it is not a "
+            f"package either: no package.json in the repository declares '{package}'"
+        )
     if reasons:
         message += "; unless " + " or ".join(reasons) + " changes that, which prgate cannot see"
     near = _nearest(repo, path, spec.text, settings)
@@ -584,6 +649,49 @@ def _unresolved(
         path, message, line=spec.line, fix=fix, key=f"{spec.text}@{project.config}"
     )
     return finding if level == finding.level else _with_level(finding, level)
+
+
+def _claimed(repo: RepoHost, settings: Settings, name: str, outcome: Outcome) -> bool:
+    """Whether the repository's own alias claims a package-like name that resolved nowhere:
+    a ``paths`` key with a literal prefix (or an exact key) matched it, or its first segment
+    is a folder under ``baseUrl``; and no package.json in the repository declares a package
+    of that name (an undeclared package is hoisted only as some package's dependency).
+    A catch-all ``*`` key claims every name, so it claims none."""
+    alias = outcome.alias
+    if alias is None:
+        return False
+    if alias == "baseUrl":
+        first = name.split("/", 1)[0]
+        if settings.base_url is None or not repo.is_dir(_join(settings.base_url, first)):
+            return False
+    elif "*" in alias and not alias.partition("*")[0]:
+        return False
+    return _package_of(name) not in repo.declared
+
+
+def _mapping(settings: Settings, name: str, alias: str | None) -> str:
+    """Where an alias sends ``name``, in words: the ``paths`` key and its targets, or
+    ``baseUrl``."""
+    if alias == "baseUrl" or alias is None:
+        return f"`baseUrl` {settings.base_url} maps it to {_join(settings.base_url or '', name)}"
+    base = settings.base_url or settings.paths_base or ""
+    prefix, star, suffix = alias.partition("*")
+    middle = name[len(prefix) : len(name) - len(suffix)] if star else ""
+    targets = [
+        _join(base, t.replace("*", middle, 1))
+        for t in (settings.paths or {}).get(alias) or []
+        if isinstance(t, str)
+    ]
+    return f"`paths` '{alias}' maps it to {', '.join(targets) or 'nothing'}"
+
+
+def _join(base: str, name: str) -> str:
+    return posixpath.normpath(posixpath.join(base, name))
+
+
+def _package_of(name: str) -> str:
+    parts = name.split("/")
+    return "/".join(parts[:2]) if name.startswith("@") else parts[0]
 
 
 def _workspace_unresolved(
@@ -628,15 +736,18 @@ def _workspace_unresolved(
         # a missing folder the package's fields point into is build output (dist/); the
         # subpath's own folder, tried for an index file, is not
         probe = posixpath.normpath(posixpath.join(folder, subpath)) if subpath != "." else None
+        missing = _missing_sources(repo, folder, outcome.tried)
+        stems = tuple(_stem(named) for _, named in missing)
+        tried = [t for t in outcome.tried if not t.startswith(stems)] if stems else outcome.tried
         built = sorted(
             {
                 d
-                for t in outcome.tried
+                for t in tried
                 if not repo.is_dir(d := posixpath.dirname(t))
                 and (probe is None or (d != probe and not d.startswith(probe + "/")))
             }
         )
-        if built or any(repo.ignored(t) for t in outcome.tried):
+        if built or any(repo.ignored(t) for t in tried):
             return None  # its build (dist/, build/) comes first, as a monorepo's does
         shown = ", ".join(dict.fromkeys(outcome.tried[:6]))
         message = (
@@ -645,12 +756,85 @@ def _workspace_unresolved(
             f"{settings.resolution}); looked for {shown}"
         )
         fix = f"point `types`/`exports` in {manifest} at files the package has"
+        if missing:
+            message += (
+                f"; {manifest} names {', '.join(n for _, n in missing)}, a TypeScript source "
+                "no build writes, which is not in the repository"
+            )
     if reasons:
         message += "; unless " + " or ".join(reasons) + " changes that"
     finding = UNRESOLVED.finding(
         path, message, line=spec.line, fix=fix, key=f"{spec.text}@{project.config}"
     )
     return _with_level(finding, Level.WARNING) if reasons else finding
+
+
+# the fields of a package.json that name its entry files, as TypeScript reads them
+_ENTRY_FIELDS = ("types", "typings", "main")
+
+
+def _missing_sources(repo: RepoHost, folder: str, tried: list[str]) -> list[tuple[str, str]]:
+    """The entry files a workspace package's package.json names (``types``, ``typings``,
+    ``main``, an ``exports`` target), as (field, path), that resolution looked for and that
+    are TypeScript sources the repository lacks: no build writes a ``.ts`` file (a build
+    writes ``.js`` and ``.d.ts``), and none is gitignored (generated code is)."""
+    manifest = repo.package_json(folder) or {}
+    named = [(f, v) for f in _ENTRY_FIELDS if isinstance(v := manifest.get(f), str)]
+    named += [("exports", v) for v in _strings(manifest.get("exports")) if "*" not in v]
+    looked = set(tried)
+    found = []
+    for field, value in named:
+        path = posixpath.normpath(posixpath.join(folder, value))
+        if (
+            path in looked
+            and not repo.is_file(path)
+            and path.endswith(TS_EXTENSIONS)
+            and not _DECLARATION.search(path)
+            and not repo.ignored(path)
+            and (field, path) not in found
+        ):
+            found.append((field, path))
+    return found
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in a JSON value (an ``exports`` map's targets)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _stem(path: str) -> str:
+    """A path without its TypeScript extension: what resolution derives from it."""
+    ext = next((e for e in (".d.ts", *TS_EXTENSIONS) if path.endswith(e)), "")
+    return path[: -len(ext)] if ext else path
+
+
+def _missing_sources_found(repo: RepoHost, outcome: Outcome) -> list[Finding]:
+    """An error on the package.json line that names a missing TypeScript source, beside
+    the one on each importer."""
+    folder = outcome.workspace or ""
+    manifest = posixpath.join(folder, "package.json")
+    text = decode(repo.read(manifest)) or ""
+    found = []
+    for field, path in _missing_sources(repo, folder, outcome.tried):
+        line = next((n for n, t in enumerate(text.splitlines(), 1) if f'"{field}"' in t), None)
+        found.append(
+            UNRESOLVED.finding(
+                manifest,
+                f"`{field}` names {path}, which is not in the repository: a TypeScript "
+                "source, which no build writes; every import of the package that needs it "
+                "fails (TS2307)",
+                line=line,
+                fix=f"point `{field}` at the package's entry file",
+                key=f"{field}@{manifest}",
+            )
+        )
+    return found
 
 
 def _absent_config_folders(repo: RepoHost, settings: Settings, tried: list[str]) -> list[str]:
@@ -737,8 +921,7 @@ def _undeclared(repo: RepoHost, path: str, spec: Specifier) -> Finding | None:
     name = spec.text
     if name.startswith("node:"):
         return None
-    parts = name.split("/")
-    package = "/".join(parts[:2]) if name.startswith("@") else parts[0]
+    package = _package_of(name)
     if name in NODE_BUILTINS or package in NODE_BUILTINS:
         return None
     if package in repo.workspace:
@@ -774,17 +957,22 @@ def _types_name(package: str) -> str:
 
 
 def _jsx(project: Project, path: str, line: int, unsure: list[str], jsx: str) -> Finding:
-    finding = JSX_NOT_ENABLED.finding(
-        path,
+    message = (
         f"Cannot use JSX unless the '--jsx' flag is provided (TS17004): {project.config} "
-        "includes this file and does not set `jsx`",
-        line=line,
-        fix=f'set "jsx": "{jsx}" in the compilerOptions of {project.config}',
-        key=project.config,
+        "includes this file and does not set `jsx`"
     )
-    if "jsx" in unsure:
-        return _with_level(finding, Level.WARNING)
-    return finding
+    fix = f'set "jsx": "{jsx}" in the compilerOptions of {project.config}'
+    hedged = "jsx" in unsure
+    if hedged:  # the base prgate cannot read may set it: name it, and what to check
+        base = project.options.unknown_base
+        message = (
+            f"{project.config} includes this JSX file and sets no `jsx` itself; its base "
+            f"{base!r} (in node_modules, which prgate cannot see) may set it; if it does not, "
+            "tsc stops with TS17004"
+        )
+        fix = f'check that {base!r} sets "jsx", or set it in {project.config}'
+    finding = JSX_NOT_ENABLED.finding(path, message, line=line, fix=fix, key=project.config)
+    return _with_level(finding, Level.WARNING) if hedged else finding
 
 
 SPEC = CheckSpec(

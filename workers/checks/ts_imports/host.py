@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from functools import cached_property
 from typing import Any
 
@@ -19,6 +20,10 @@ JS_EXTENSIONS = (".js", ".jsx", ".mjs", ".cjs")
 # the modules TypeScript loads itself; any other name (an asset, `?url`) only a
 # `declare module "*.svg"` can satisfy
 CODE_EXTENSIONS = (*TS_EXTENSIONS, *JS_EXTENSIONS, ".json")
+DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+LOCKFILES = frozenset(
+    ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock")
+)
 
 
 class RepoHost:
@@ -149,6 +154,35 @@ class RepoHost:
             if isinstance(name, str):
                 found.setdefault(name, []).append(folder)
         return found
+
+    @cached_property
+    def declared(self) -> frozenset[str]:
+        """Every package name a package.json in the repository declares as a dependency."""
+        names: set[str] = set()
+        for path in self.paths:
+            if posixpath.basename(path) == "package.json":
+                manifest = self.package_json(posixpath.dirname(path)) or {}
+                for key in DEPENDENCY_FIELDS:
+                    deps = manifest.get(key)
+                    names.update(deps if isinstance(deps, dict) else ())
+        return frozenset(names)
+
+    def in_lockfile(self, package: str) -> str | None:
+        """The first lockfile that names ``package`` (a transitive dependency an install
+        may hoist where TypeScript finds it); None when none does."""
+        pattern = re.compile(
+            r"""(?:^|[\s"'/])""" + re.escape(package) + r"""(?:@|["':]|$)""", re.MULTILINE
+        )
+        for path, text in self._lockfiles:
+            if text is None or pattern.search(text):  # one too large to read may list it
+                return path
+        return None
+
+    @cached_property
+    def _lockfiles(self) -> list[tuple[str, str | None]]:
+        found = [p for p in self.paths if posixpath.basename(p) in LOCKFILES]
+        self.prefetch(found)
+        return [(p, decode(self.read(p))) for p in found]
 
     def workspace_package(self, name: str, near: str = "") -> str | None:
         """The folder of the package named ``name`` that a file at ``near`` gets linked: the

@@ -6,9 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from workers.checks.ts_imports.host import RepoHost
-
-DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+from workers.checks.ts_imports.host import DEPENDENCY_FIELDS, RepoHost
 
 
 def is_config(path: str) -> bool:

@@ -98,7 +98,7 @@ class Settings:
 
     @classmethod
     def from_options(cls, options: dict[str, Any], paths_base: str | None) -> Settings:
-        module = _module_kind(options)
+        module = module_kind(options)
         resolution = _RESOLUTIONS.get(str(options.get("moduleResolution", "")).lower())
         if resolution is None:
             resolution = (
@@ -135,7 +135,8 @@ class Settings:
         )
 
 
-def _module_kind(options: dict[str, Any]) -> int:
+def module_kind(options: dict[str, Any]) -> int:
+    """The ``module`` option as TypeScript's enum numbers it (its default from ``target``)."""
     module = _MODULE_KINDS.get(str(options.get("module", "")).lower())
     if module is not None:
         return module
@@ -149,6 +150,7 @@ class Outcome:
     tried: list[str] = field(default_factory=list)  # files looked for, in order
     workspace: str | None = None  # the workspace package's folder, for a package's name
     not_exported: bool = False  # its `exports` has no entry for the subpath
+    alias: str | None = None  # the `paths` key that matched, or "baseUrl" when it mapped
 
 
 @dataclass
@@ -161,6 +163,7 @@ class _State:
     workspace: str | None = None
     not_exported: bool = False
     near: str = ""  # the importing file's folder: which workspace links a package name
+    alias: str | None = None
 
 
 _PACKAGE_NAME = re.compile(r"^(?:@[a-z0-9-][a-z0-9._-]*/)?[a-z0-9-][a-z0-9._-]*$", re.IGNORECASE)
@@ -184,11 +187,12 @@ def resolve(name: str, containing: str, settings: Settings, host: Host, esm: boo
     folder = posixpath.dirname(containing)
     tried: list[str] = []
     if settings.resolution == "classic":
-        found = _classic(name, folder, settings, host, tried)
+        state = _State(settings, host, 0, (), tried)
+        found = _classic(name, folder, state)
         workspace = (
             None if is_relative(name) else host.workspace_package(_package_name(name)[0], folder)
         )
-        return Outcome(found, tried, workspace)
+        return Outcome(found, tried, workspace, alias=state.alias)
     features = settings.features
     if settings.resolution in ("node16", "nodenext") and esm:
         features |= ESM
@@ -200,7 +204,7 @@ def resolve(name: str, containing: str, settings: Settings, host: Host, esm: boo
         )
     else:
         found = _try(name, folder, extensions, state)
-    return Outcome(found, tried, state.workspace, state.not_exported and found is None)
+    return Outcome(found, tried, state.workspace, state.not_exported and found is None, state.alias)
 
 
 def _conditions(settings: Settings, esm: bool) -> tuple[str, ...]:
@@ -266,6 +270,7 @@ def _optional_settings(
     if not is_relative(name):
         if s.base_url is None:
             return None
+        state.alias = state.alias or "baseUrl"
         mapped: str | None = loader(extensions, _join(s.base_url, name), state)
         return mapped
     if not s.root_dirs:
@@ -311,6 +316,7 @@ def _using_paths(
     if match is None:
         return False, None
     pattern, star = match
+    state.alias = pattern
     for target in paths.get(pattern) or []:
         if not isinstance(target, str):
             continue
@@ -671,10 +677,8 @@ def _types_versioned(condition: str, conditions: tuple[str, ...]) -> bool:
     return "types" in conditions and condition.startswith("types@")
 
 
-def _classic(
-    name: str, folder: str, settings: Settings, host: Host, tried: list[str]
-) -> str | None:
-    state = _State(settings, host, 0, (), tried)
+def _classic(name: str, folder: str, state: _State) -> str | None:
+    settings, host = state.settings, state.host
 
     def loader(extensions: int, candidate: str, state: _State) -> str | None:
         return _load_file(extensions, candidate, state)

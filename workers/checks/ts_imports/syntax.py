@@ -50,6 +50,9 @@ _JSX_QUERY = """
 (jsx_element) @jsx
 (jsx_self_closing_element) @jsx
 """
+# `isAnExternalModuleIndicatorNode`: an import (not `import x = N.y`, an `import_alias`),
+# `import x = require()`, `export ...`, `export =`, `export default`
+_MODULE_INDICATORS = ("import_statement", "export_statement")
 _KINDS: dict[str, Kind] = {
     "import": "import",
     "equals": "import-equals",
@@ -77,7 +80,10 @@ class Facts:
     """What one file says about modules."""
 
     specifiers: list[Specifier] = field(default_factory=list)
-    ambient: list[str] = field(default_factory=list)  # `declare module "x"` names
+    ambient: list[str] = field(default_factory=list)  # top-level `declare module "x"` names
+    # a top-level import or export: TypeScript takes the file for a module, where
+    # `declare module "x"` augments x and declares nothing
+    module_syntax: bool = False
     jsx_line: int | None = None  # the first JSX element's line
     check_pragma: bool | None = None  # `// @ts-check` True, `// @ts-nocheck` False
     directive_lines: frozenset[int] = frozenset()  # 1-based lines of @ts-ignore/-expect-error
@@ -137,7 +143,10 @@ def read_facts(path: str, source: bytes) -> Facts:
                     Specifier(value, kind, node.start_point[0] + 1, node.start_point[1])
                 )
     facts.specifiers.sort(key=lambda s: (s.line, s.column))
-    facts.ambient = [v for n in captures.get("ambient", []) if (v := _literal(n)) is not None]
+    facts.ambient = [
+        v for n in captures.get("ambient", []) if _top_level(n) and (v := _literal(n)) is not None
+    ]  # nested in a namespace or module, TypeScript refuses it (TS2435)
+    facts.module_syntax = any(c.type in _MODULE_INDICATORS for c in root.children)
     jsx = captures.get("jsx", [])
     if jsx:
         facts.jsx_line = min(n.start_point[0] for n in jsx) + 1
@@ -162,6 +171,12 @@ def suppressed(facts: Facts, line: int) -> bool:
             return False
         current -= 1
     return False
+
+
+def _top_level(name: Node) -> bool:
+    """Whether a module declaration's name belongs to a statement of the file itself."""
+    declaration = name.parent.parent if name.parent is not None else None
+    return declaration is not None and getattr(declaration.parent, "type", None) == "program"
 
 
 def _first_statement_line(root: Node) -> int | None:
