@@ -426,6 +426,19 @@ SCENARIOS: dict[str, Scenario] = {
         "src/a.ts": 'import { v } from "#util";\n',
         "src/util.ts": EXPORT,
     },
+    # `extends` through a workspace package's `exports`, as cloudflare/agents does
+    "extends-through-exports": lambda mode: {
+        "packages/agents/package.json": json.dumps(
+            {"name": "agents", "exports": {"./tsconfig": "./agents.tsconfig.json"}}
+        ),
+        "packages/agents/agents.tsconfig.json": json.dumps(
+            {"compilerOptions": {**mode, "noEmit": True, "jsx": "preserve"}}
+        ),
+        "packages/agents/tsconfig.json": json.dumps(
+            {"extends": "agents/tsconfig", "include": ["src"]}
+        ),
+        "packages/agents/src/a.tsx": 'import { v } from "./nope";\nexport const A = <div />;\n',
+    },
     # a workspace package whose `types`/`main` names a source file that is not there
     # (not build output: its folder holds the package's sources) (issue 30, class 3)
     "workspace-types-missing-source": lambda mode: {

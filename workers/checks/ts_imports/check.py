@@ -115,41 +115,12 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     settings = config.settings(NAME)
     assert isinstance(settings, TsImportsSettings)
     repo = RepoHost(view)
-    configs = [p for p in repo.paths if is_config(p)]
-    if not configs:
+    if not any(is_config(p) for p in repo.paths):
         return CheckResult(check=NAME, skipped="there is no tsconfig*.json in the repository")
-    repo.prefetch(configs)
-    loader = Loader(lambda p: decode(repo.read(p)), repo.is_file, repo.workspace_package)
-    wanted = [p for p in configs if posixpath.basename(p) == "tsconfig.json"]
-    wanted += [p for p in compiled_by_scripts(repo) if p not in wanted]
-    wanted += [p for p in settings.projects if p not in wanted]
     findings: list[Finding] = []
     notes: list[Note] = []
     problems: list[str] = []
-    projects: dict[str, Project] = {}
-    while wanted:
-        path = wanted.pop(0)
-        if path in projects:
-            continue
-        if not repo.is_file(path):
-            notes.append(Note(message=f"{path} is named as a project but does not exist"))
-            continue
-        try:
-            project = loader.project(path)
-        except ConfigError as exc:
-            problems.append(str(exc))
-            continue
-        projects[path] = project
-        wanted.extend(r for r in project.references if r not in projects)
-    unjudged = sorted(set(configs) - set(projects) - _extended(projects))
-    if unjudged:
-        notes.append(
-            Note(
-                message="not judged (neither a tsconfig.json, nor referenced by one, nor "
-                "compiled by a package.json script; name it in `projects` if CI compiles "
-                "it): " + ", ".join(unjudged)
-            )
-        )
+    projects = discover(repo, settings.projects, notes, problems)
     facts: dict[str, Facts | None] = {}
     seen: set[tuple[str, str, int, int]] = set()
     programs: dict[str, set[str]] = {}
@@ -182,6 +153,46 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
         ]
     error = "could not read TypeScript configs: " + "; ".join(problems) if problems else None
     return CheckResult(check=NAME, findings=findings, notes=notes, error=error)
+
+
+def discover(
+    repo: RepoHost, named: list[str], notes: list[Note], problems: list[str]
+) -> dict[str, Project]:
+    """The projects prgate judges, by config path: every ``tsconfig.json``, the configs
+    those reference, those a package.json script compiles, and those ``named``. What it
+    cannot read goes in ``problems``; the configs it does not judge, in a note."""
+    configs = [p for p in repo.paths if is_config(p)]
+    repo.prefetch(configs)
+    loader = Loader(lambda p: decode(repo.read(p)), repo.is_file, repo.workspace_package, repo)
+    wanted = [p for p in configs if posixpath.basename(p) == "tsconfig.json"]
+    wanted += [p for p in compiled_by_scripts(repo) if p not in wanted]
+    wanted += [p for p in named if p not in wanted]
+    projects: dict[str, Project] = {}
+    while wanted:
+        path = wanted.pop(0)
+        if path in projects:
+            continue
+        if not repo.is_file(path):
+            notes.append(Note(message=f"{path} is named as a project but does not exist"))
+            continue
+        try:
+            project = loader.project(path)
+        except ConfigError as exc:
+            if str(exc) not in problems:  # a base many projects extend fails once
+                problems.append(str(exc))
+            continue
+        projects[path] = project
+        wanted.extend(r for r in project.references if r not in projects)
+    unjudged = sorted(set(configs) - set(projects) - _extended(projects))
+    if unjudged:
+        notes.append(
+            Note(
+                message="not judged (neither a tsconfig.json, nor referenced by one, nor "
+                "compiled by a package.json script; name it in `projects` if CI compiles "
+                "it): " + ", ".join(unjudged)
+            )
+        )
+    return projects
 
 
 def _by_owner(

@@ -535,6 +535,20 @@ def _from_node_modules(name: str, extensions: int, state: _State) -> str | None:
     return found
 
 
+def config_export(package: dict[str, Any], folder: str, subpath: str, host: Host) -> str | None:
+    """The config file a workspace package's ``exports`` gives an ``extends`` for ``subpath``
+    (``"."`` or ``"./x"``), as TypeScript's ``nodeNextJsonConfigResolver`` resolves it (nodenext
+    features, CommonJS conditions, JSON files); None when none does."""
+    state = _State(
+        Settings("nodenext", resolve_json=True, features=ALL_FEATURES),
+        host,
+        ALL_FEATURES,
+        ("require", "types", "node"),
+        [],
+    )
+    return _from_exports(package, folder, JSON_EXT, subpath, state)
+
+
 def _package_scope(folder: str, state: _State) -> tuple[str, dict[str, Any]] | None:
     current = folder
     while True:

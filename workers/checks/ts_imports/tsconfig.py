@@ -16,6 +16,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from workers.checks.ts_imports.resolve import config_export
 from workers.engine.findings import TooDeep
 
 CONFIG_DIR = "${configDir}"
@@ -126,10 +127,11 @@ def parse_jsonc(text: str) -> Any:
 class Loader:
     """Reads configs through ``read(path) -> str | None`` and caches each one parsed."""
 
-    def __init__(self, read: Any, exists: Any, package: Any = None) -> None:
+    def __init__(self, read: Any, exists: Any, package: Any = None, host: Any = None) -> None:
         self._read = read
         self._exists = exists
         self._package = package or (lambda name, near: None)  # a workspace package's folder
+        self._host = host  # resolve.Host: a workspace package's `exports`
         self._raw: dict[str, dict[str, Any]] = {}
         self._resolved: dict[str, _Resolved] = {}
 
@@ -239,6 +241,12 @@ class Loader:
             return None
         # a workspace package, linked into node_modules by the package manager
         rest = "/".join(parts[count:])
+        manifest = self._host.package_json(package) if self._host is not None else None
+        if manifest is not None and manifest.get("exports") is not None:
+            # its `exports` decide (`"./tsconfig": "./agents.tsconfig.json"`); a subpath
+            # they do not give is left unknown
+            subpath = "./" + rest if rest else "."
+            return config_export(manifest, package, subpath, self._host)
         for candidate in (
             [posixpath.join(package, rest), posixpath.join(package, rest) + ".json"]
             if rest
