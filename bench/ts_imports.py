@@ -18,7 +18,8 @@ Measured in the same run, each the median of ``--repeat`` rounds:
 
 and the ratio against the target (prgate at least 20x faster). Both must report
 the same unresolved module names (TS2307 and kin, outside packages prgate leaves
-to undeclared-dependency) and TS17004 files, so neither wins by doing less.
+to undeclared-dependency; a name a ``paths`` alias claims is no package) and TS17004
+files, so neither wins by doing less.
 
     python3 dev.py bench ts_imports [--files 2000] [--packages 40] [--repeat 5]
 """
@@ -99,10 +100,11 @@ def generate(dest: Path, files: int, packages: int) -> None:
 
 
 def tsc_verdicts(output: str, root: Path) -> set[tuple[str, str, int | None]]:
-    from tests.test_ts_imports_oracle import _module_name
+    from tests.test_ts_imports_oracle import _alias_claims, _module_name
     from tests.ts_oracle import NO_JSX, UNRESOLVED
     from workers.checks.ts_imports.resolve import could_be_package, is_relative
 
+    claims = _alias_claims(root)  # `@p001/missing`: the repository's alias, no package
     found: set[tuple[str, str, int | None]] = set()
     for line in output.splitlines():
         match = TSC_LINE.match(line.strip())
@@ -112,7 +114,12 @@ def tsc_verdicts(output: str, root: Path) -> set[tuple[str, str, int | None]]:
         code = int(match["code"])
         if code in UNRESOLVED:
             name = _module_name(match["text"])
-            if name is not None and not is_relative(name) and could_be_package(name):
+            if (
+                name is not None
+                and not is_relative(name)
+                and could_be_package(name)
+                and not claims(name)
+            ):
                 continue
             found.add(("unresolved", path, int(match["line"])))
         elif code == NO_JSX:
