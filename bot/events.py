@@ -78,8 +78,21 @@ class PullRequestEvent(RepositoryEvent):
 
 class CheckSuite(_Model):
     head_sha: Sha
+    head_branch: str | None = None
     app: AppRef | None = None
     pull_requests: list[PullRequestRef] = []
+
+
+class MergeGroup(_Model):
+    head_sha: Sha
+    head_ref: str  # refs/heads/gh-readonly-queue/<base>/pr-<n>-<sha>: named, never fetched
+    base_sha: Sha
+    base_ref: str  # refs/heads/<base>: the part after refs/heads/ must be a branch git accepts
+
+
+class MergeGroupEvent(RepositoryEvent):
+    merge_group: MergeGroup
+    reason: str | None = None  # destroyed: merged, invalidated or dequeued
 
 
 class CheckSuiteEvent(RepositoryEvent):

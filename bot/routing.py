@@ -21,6 +21,7 @@ from bot.events import (
     CheckSuiteEvent,
     InstallationEvent,
     IssueCommentEvent,
+    MergeGroupEvent,
     PullRequestEvent,
     PullRequestRef,
     RepositoryEvent,
@@ -33,11 +34,15 @@ from workers.shared.work import (
     ACTION_RERUN_ALL,
     CheckRequest,
     CommandRequest,
+    GroupRemovedRequest,
     InstallationRequest,
     Route,
 )
 
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
+# The merge queue's and auto-merge's bookkeeping on a pull request: its commits do not
+# change, and the merge group GitHub builds is gated by its own merge_group event.
+QUEUE_ACTIONS = {"enqueued", "dequeued", "auto_merge_enabled", "auto_merge_disabled"}
 # Who may do what changed; they drop the cached collaborator permissions.
 ACCESS_EVENTS = {"member", "membership", "team", "team_add", "organization"}
 
@@ -113,6 +118,11 @@ def _pull_request(payload: Payload, delivery: str, settings: Settings) -> Route:
     pr = ev.pull_request
     name = f"pull_request.{ev.action}"
     base_changed = ev.action == "edited" and ev.changes is not None and ev.changes.base is not None
+    if ev.action in QUEUE_ACTIONS:
+        return _ignore(
+            f"{name}: merge queue bookkeeping; the pull request's commits are checked already, "
+            "and a merge group is checked on its merge_group event"
+        )
     if ev.action not in PR_ACTIONS and not base_changed:
         return _ignore(f"{name} does not change what prgate checks")
     if pr.state != "open":
@@ -153,8 +163,43 @@ def _check_suite(payload: Payload, delivery: str, settings: Settings) -> Route:
     if _foreign_app(ev.check_suite.app.id if ev.check_suite.app else None, settings):
         return _ignore(f"{name}: the suite belongs to another app")
     suite = ev.check_suite
+    if ev.action == "requested" and not suite.pull_requests:
+        # what a push with no pull request would be gated against is undefined; a pull
+        # request's own events gate its head (a fork's too), a merge_group event its group
+        return _ignore(
+            f"{name}: no pull request names {suite.head_sha[:12]} (branch "
+            f"{suite.head_branch!r}): a pull_request or merge_group event gates such a commit"
+        )
     jobs = _per_pr(ev, delivery, name, suite.head_sha, suite.pull_requests, ())
     return Route(jobs, f"{name}: every check queued for {suite.head_sha[:12]}")
+
+
+def _merge_group(payload: Payload, delivery: str, settings: Settings) -> Route:
+    """A merge queue's group: gated as a pull request from its parent commit (``base_sha``)
+    to its head would be, with the base branch's config and baseline."""
+    ev = _parse(MergeGroupEvent, payload)
+    group = ev.merge_group
+    name = f"merge_group.{ev.action}"
+    if ev.action == "destroyed":
+        removed = GroupRemovedRequest(
+            **_common(ev, delivery, name), head_sha=group.head_sha, reason=ev.reason
+        )
+        why = ev.reason or "no reason given"
+        return Route((removed,), f"{name}: work for {group.head_sha[:12]} ends ({why})")
+    if ev.action != "checks_requested":
+        return _ignore(f"{name} needs no work")
+    try:
+        request = CheckRequest(
+            **_common(ev, delivery, name),
+            clone_url=ev.repository.clone_url,
+            repo_node_id=ev.repository.node_id,
+            head_sha=group.head_sha,
+            base_ref=group.base_ref.removeprefix("refs/heads/"),
+            base_sha=group.base_sha,
+        )
+    except ValidationError as exc:
+        raise PayloadError("payload has an invalid merge_group.base_ref") from exc
+    return Route((request,), f"{name}: every check queued for {group.head_sha[:12]}")
 
 
 def _per_pr(
@@ -231,6 +276,7 @@ def _issue_comment(payload: Payload, delivery: str, settings: Settings) -> Route
 
 
 _HANDLERS = {
+    "merge_group": _merge_group,
     "pull_request": _pull_request,
     "check_suite": _check_suite,
     "check_run": _check_run,

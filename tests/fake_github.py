@@ -790,14 +790,51 @@ def comment_delivery(
     return _signed("issue_comment", payload, secret, clone_url)
 
 
+def merge_group_delivery(
+    secret: str, clone_url: str, head_sha: str, base_sha: str, action: str = "checks_requested"
+) -> tuple[bytes, dict[str, str]]:
+    """A real ``merge_group`` payload for a group of PR 1 on main, signed: (body, headers)."""
+    payload = json.loads((WEBHOOKS / "merge_group" / "checks_requested.payload.json").read_text())
+    group = payload["merge_group"]
+    group.update(
+        head_sha=head_sha,
+        base_sha=base_sha,
+        base_ref="refs/heads/main",
+        head_ref=f"refs/heads/gh-readonly-queue/main/pr-1-{base_sha}",
+    )
+    group["head_commit"]["id"] = head_sha
+    payload["action"] = action
+    if action == "destroyed":
+        payload["reason"] = "dequeued"
+    return _signed("merge_group", payload, secret, clone_url)
+
+
+def check_suite_delivery(
+    secret: str, clone_url: str, sha: str, branch: str, action: str = "requested"
+) -> tuple[bytes, dict[str, str]]:
+    """A real ``check_suite`` payload for ``sha`` on ``branch``, naming no pull request (a
+    push to a merge queue's branch), signed: (body, headers)."""
+    payload = json.loads((WEBHOOKS / "check_suite" / f"{action}.payload.json").read_text())
+    suite = payload["check_suite"]
+    suite.update(head_sha=sha, head_branch=branch, pull_requests=[])
+    suite["app"]["id"] = APP_ID
+    payload["action"] = action
+    return _signed("check_suite", payload, secret, clone_url)
+
+
 def _signed(
     event: str, payload: dict[str, Any], secret: str, clone_url: str
 ) -> tuple[bytes, dict[str, str]]:
     """The payload for the served repository and installation, as GitHub signs it."""
     from bot.signature import sign
+    from tests.github_schemas import check_webhook
 
     payload["repository"].update(clone_url=clone_url, full_name=f"{OWNER}/{REPO}")
-    payload["installation"] = {"id": INSTALLATION_ID}
+    payload["installation"] = {
+        "id": INSTALLATION_ID,
+        "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==",
+    }
+    check_webhook(event, payload)  # one GitHub could send, by its published schema
     data = json.dumps(payload).encode()
     headers = {
         "X-GitHub-Event": event,

@@ -11,7 +11,10 @@ that fails in production. So each request it receives is checked first:
   api.github.com): the method and path must be an operation, every query
   parameter one it declares, and a JSON body must match its request schema.
 
-Both npm packages are installed once per machine into the tests' cache.
+And the other way: every webhook payload a test delivers to prgate must be one GitHub
+could send, by ``@octokit/webhooks-schemas`` (``check_webhook``).
+
+The npm packages are installed once per machine into the tests' cache.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from tests.npm_cache import npm_install
 
 GRAPHQL_SCHEMA = "@octokit/graphql-schema@15"
 OPENAPI = "@octokit/openapi@23"
+WEBHOOKS = "@octokit/webhooks-schemas@7.6.1"
 
 
 class Refused(Exception):
@@ -36,8 +40,8 @@ class Refused(Exception):
 def _modules() -> Path:
     home = npm_install(
         "github-schemas",
-        f"{GRAPHQL_SCHEMA} {OPENAPI}",
-        "@octokit/openapi/generated/api.github.com.json",
+        f"{GRAPHQL_SCHEMA} {OPENAPI} {WEBHOOKS}",
+        "@octokit/webhooks-schemas/schema.json",
         "to judge the fake GitHub by GitHub's published schemas",
     )
     return home / "node_modules" / "@octokit"
@@ -149,3 +153,53 @@ def _check_value(name: str, value: str, schema: dict[str, Any]) -> None:
         raise Refused(f"query parameter {name}={value!r} is not an integer")
     if "enum" in schema and value not in schema["enum"]:
         raise Refused(f"query parameter {name}={value!r} is not one of {schema['enum']}")
+
+
+@cache
+def _webhooks() -> dict[str, Any]:
+    return dict(json.loads((_modules() / "webhooks-schemas" / "schema.json").read_text()))
+
+
+def _definition(event: str) -> str | None:
+    """The schema's name for an event: ``<event>_event``, or ``<event>$event`` for one
+    without actions (``ping``, ``push``)."""
+    definitions = _webhooks()["definitions"]
+    return next((d for d in (f"{event}_event", f"{event}$event") if d in definitions), None)
+
+
+def webhook_events() -> set[str]:
+    """Every webhook event GitHub describes (``X-GitHub-Event`` values)."""
+    refs = [r["$ref"].removeprefix("#/definitions/") for r in _webhooks()["oneOf"]]
+    return {r.removesuffix("_event").removesuffix("$event") for r in refs}
+
+
+def app_permissions() -> set[str]:
+    """Every permission a GitHub App can ask for (``app-permissions`` in the OpenAPI)."""
+    return set(_openapi()["components"]["schemas"]["app-permissions"]["properties"])
+
+
+@cache
+def _webhook_validator(definition: str) -> Any:
+    import jsonschema
+
+    # the event's definition, in a root that holds every definition its refs name
+    definitions = _webhooks()["definitions"]
+    root = {"$ref": f"#/definitions/{definition}", "definitions": definitions}
+    return jsonschema.Draft7Validator(root)
+
+
+def check_webhook(event: str, payload: Any) -> None:
+    """Raise Refused unless GitHub's published schema for ``event`` accepts the payload."""
+    import jsonschema
+
+    definition = _definition(event)
+    if definition is None:
+        raise Refused(f"GitHub sends no {event!r} webhook")
+    action = payload.get("action") if isinstance(payload, dict) else None
+    if f"{event}${action}" in _webhooks()["definitions"]:  # the action's own: a clear reason
+        definition = f"{event}${action}"
+    problems = list(_webhook_validator(definition).iter_errors(payload))
+    if problems:
+        best = jsonschema.exceptions.best_match(problems)
+        where = "/".join(str(p) for p in best.absolute_path) or "(payload)"
+        raise Refused(f"{event} webhook: {where}: {best.message[:300]}")

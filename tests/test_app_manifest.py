@@ -24,6 +24,7 @@ import yaml
 from bot.routing import _HANDLERS
 from tests.conftest import git
 from tests.fake_github import FakeGitHub, FakeServer, make_private_key
+from tests.github_schemas import app_permissions, webhook_events
 from workers.shared.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,18 +36,6 @@ GITHUB_MANIFEST_FIELDS = {
     "description", "public", "default_events", "default_permissions",
     "request_oauth_on_install", "setup_on_update",
 }  # fmt: skip
-# Repository permission names and the access levels GitHub knows for them.
-GITHUB_PERMISSIONS = {
-    "actions", "administration", "checks", "contents", "deployments", "environments",
-    "issues", "metadata", "packages", "pages", "pull_requests", "repository_hooks",
-    "repository_projects", "secret_scanning_alerts", "secrets", "security_events",
-    "single_file", "statuses", "vulnerability_alerts", "workflows", "members",
-}  # fmt: skip
-# Events a GitHub App can subscribe to that prgate could plausibly use.
-GITHUB_EVENTS = {
-    "check_run", "check_suite", "issue_comment", "pull_request", "pull_request_review",
-    "pull_request_review_comment", "push", "member", "membership", "organization", "team",
-}  # fmt: skip
 
 
 def test_app_yml_asks_for_exactly_what_prgate_uses() -> None:
@@ -55,16 +44,17 @@ def test_app_yml_asks_for_exactly_what_prgate_uses() -> None:
     assert manifest["name"] and manifest["description"] and manifest["url"].startswith("https://")
     assert manifest["public"] is False
     permissions = manifest["default_permissions"]
-    assert set(permissions) <= GITHUB_PERMISSIONS
+    assert set(permissions) <= app_permissions()  # names GitHub's OpenAPI knows
     assert permissions == {
         "checks": "write",
         "contents": "read",
         "pull_requests": "write",
         "issues": "write",
         "metadata": "read",
+        "merge_queues": "read",
     }
     events = manifest["default_events"]
-    assert set(events) <= GITHUB_EVENTS and len(events) == len(set(events))
+    assert set(events) <= webhook_events() and len(events) == len(set(events))
     # the events the receiver routes to work (installation events need no subscription)
     assert set(events) == set(_HANDLERS)
     assert "hook_attributes" not in manifest and "redirect_url" not in manifest  # filled in

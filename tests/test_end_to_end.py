@@ -31,9 +31,11 @@ from tests.fake_github import (
     FakeGitHub,
     FakeServer,
     app_env,
+    check_suite_delivery,
     comment_delivery,
     free_port,
     make_private_key,
+    merge_group_delivery,
     pull_request_delivery,
     serve_bare,
     wait_for,
@@ -206,6 +208,59 @@ def test_a_rerun_command_end_to_end(world: World) -> None:
     logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     handled = [r for r in logged if r.get("message") == "command handled"]
     assert handled and handled[0]["commands"] == {"rerun": "accepted"}
+
+
+def test_a_merge_queue_end_to_end(world: World) -> None:
+    """A pull request passes and enters the merge queue; GitHub builds two merge groups and
+    asks for checks on each (merge_group.checks_requested) and sends check_suite.requested
+    for their heads too. The group whose head adds a committed .env in a template fails
+    prgate/contamination on that head; the clean one passes; one set of runs per head."""
+    sha = push_pr(world, {"docs/a.md": "a\n"})
+    work = world.tmp / "work"
+    base = git(work, "rev-parse", "origin/main").strip()
+    heads = {}
+    for name, files in (("bad", {"tpl/.env": f"GITHUB_TOKEN={Tokens.github()}\n"}),
+                        ("clean", {"docs/b.md": "b\n"})):  # fmt: skip
+        git(work, "checkout", "-q", "-B", f"queue-{name}", base)
+        write_files(work, files)
+        git(work, "add", "-A")
+        git(work, "commit", "-q", "-m", f"Merge pull request #1 ({name})")
+        heads[name] = git(work, "rev-parse", "HEAD").strip()
+        branch = f"gh-readonly-queue/main/pr-1-{heads[name]}"
+        git(work, "push", "-q", "origin", f"HEAD:refs/heads/{branch}")
+    serve, url = world.start_serve()
+    try:
+        assert world.deliver(url, sha).json()["outcome"] == "queued"
+        assert world.worker("--burst").returncode == 0
+        assert {r.conclusion for r in world.fake.runs.values()} <= {"SUCCESS", "SKIPPED"}
+        answers = []
+        for name, head in heads.items():
+            branch = f"gh-readonly-queue/main/pr-1-{head}"
+            for body, headers in (
+                check_suite_delivery(SECRET, world.server.clone_url(), head, branch),
+                merge_group_delivery(SECRET, world.server.clone_url(), head, base),
+            ):
+                response = httpx.post(f"{url}/api/github/webhooks", content=body, headers=headers)
+                answers.append((name, headers["X-GitHub-Event"], response.json()["outcome"]))
+    finally:
+        serve.terminate()
+        serve.communicate(timeout=30)
+    assert [a for a in answers if a[1] == "check_suite"] == [
+        ("bad", "check_suite", "ignored"), ("clean", "check_suite", "ignored"),
+    ]  # fmt: skip
+    assert [a[2] for a in answers if a[1] == "merge_group"] == ["queued", "queued"]
+    result = world.worker("--burst")
+    assert result.returncode == 0, result.stderr
+    for name, head in heads.items():
+        runs = [r for r in world.fake.runs.values() if r.head_sha == head]
+        assert sorted(r.name for r in runs) == sorted([*RUNS, "prgate/ts-imports"])  # one set
+        assert all(r.status == "COMPLETED" for r in runs), [r.history for r in runs]
+        ends = {r.name: r.conclusion for r in runs}
+        if name == "bad":
+            assert ends["prgate/contamination"] == "FAILURE"
+        else:
+            assert set(ends.values()) <= {"SUCCESS", "SKIPPED"}, ends
+    assert len(world.fake.reviews) == 0  # a merge group has no pull request to comment on
 
 
 def test_serve_with_embedded_redis_runs_the_whole_app(world: World) -> None:

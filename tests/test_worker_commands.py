@@ -6,6 +6,7 @@ worker runs the jobs with real git, Redis and Copier; GitHub is the respx fake.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any
@@ -107,8 +108,8 @@ def test_roles_are_cached_briefly_and_dropped_on_member_events(gh: Harness) -> N
     member = json.loads((WEBHOOKS / "installation_repositories" / "added.payload.json").read_text())
     payload: dict[str, Any] = {
         "action": "edited",
-        "member": {"login": "maint", "type": "User"},
-        "changes": {"permission": {"from": "write"}},
+        "member": {**member["sender"], "login": "maint"},
+        "changes": {"old_permission": {"from": "write"}},
         "repository": json.loads((WEBHOOKS / "pull_request" / "opened.payload.json").read_text())[
             "repository"
         ],
@@ -257,9 +258,14 @@ def test_trusted_authors_get_the_render_without_approval(gh: Harness) -> None:
 def ui_payload(event: str, action: str, sha: str) -> dict[str, Any]:
     payload = json.loads((WEBHOOKS / event / f"{action}.payload.json").read_text())
     item = payload[event]
-    item.update(head_sha=sha, app={"id": APP_ID})
-    item["pull_requests"] = [{"number": NUMBER, "base": {"ref": "main", "sha": "0" * 40},
-                              "head": {"ref": "feature", "sha": sha}}]  # fmt: skip
+    item["head_sha"] = sha
+    item["app"]["id"] = APP_ID
+    suite = json.loads((WEBHOOKS / "check_suite" / "rerequested.payload.json").read_text())
+    pr = copy.deepcopy(suite["check_suite"]["pull_requests"][0])  # GitHub's shape, our PR
+    pr["number"] = NUMBER
+    pr["base"].update(ref="main", sha="0" * 40)
+    pr["head"].update(ref="feature", sha=sha)
+    item["pull_requests"] = [pr]
     return payload
 
 

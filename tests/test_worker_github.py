@@ -7,7 +7,6 @@ sent and the state the fake GitHub ended in.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -15,11 +14,8 @@ import pytest
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.routing import route
-from tests.conftest import WEBHOOKS, git
-from tests.fake_github import APP_ID
-from tests.worker_harness import CLONE_URL, HOST, NUMBER, RUNS, Harness
-from workers.shared.settings import load_settings
+from tests.conftest import git
+from tests.worker_harness import HOST, NUMBER, RUNS, Harness
 
 # --- a clean pull request ---------------------------------------------------------------------
 
@@ -358,16 +354,12 @@ def test_pre_existing_findings_are_annotated_only_up_to_one_request() -> None:
     assert "550 more are in the table only" in out.summary
 
 
-def test_check_suite_without_a_pr_checks_the_sha_against_the_default_branch(gh: Harness) -> None:
-    """GitHub lists no pull requests in check_suite events for forks: no review, config and
-    pre-existing findings from the default branch."""
+def test_a_rerun_without_a_pr_checks_the_sha_against_the_default_branch(gh: Harness) -> None:
+    """GitHub lists no pull requests in check_suite events for forks: "Re-run all" there is
+    gated with no review, and config and pre-existing findings from the default branch."""
     sha = gh.open_pr({"tpl/.env": "API_KEY=abc123\n"})
-    payload = json.loads((WEBHOOKS / "check_suite" / "requested.payload.json").read_text())
-    payload["check_suite"].update(head_sha=sha, pull_requests=[], app={"id": APP_ID})
-    payload["repository"]["clone_url"] = CLONE_URL
-    routed = route("check_suite", payload, "suite-1", load_settings())
+    routed = gh.check_suite(sha, action="rerequested")
     assert [r.pr_number for r in routed.jobs] == [None]  # type: ignore[union-attr]
-    gh.submit("suite-1", routed)
     gh.work()
 
     assert "graphql pullRequest" not in gh.fake.calls()

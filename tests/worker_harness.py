@@ -23,6 +23,7 @@ from rq.serializers import JSONSerializer
 from bot.routing import route
 from tests.conftest import WEBHOOKS, Tokens, git, write_files
 from tests.fake_github import APP_ID, FakeGitHub, make_private_key
+from tests.github_schemas import check_webhook
 from workers.queue.dispatch import Dispatcher, burst
 from workers.shared.inbox import queue_names, submit, worker_queues
 from workers.shared.settings import load_settings
@@ -85,7 +86,8 @@ class Harness:
         pr["head"]["sha"] = sha
         pr["base"]["ref"] = "main"
         payload["repository"]["clone_url"] = CLONE_URL
-        payload["installation"] = {"id": 77}
+        payload["installation"] = {"id": 77, "node_id": "MDIzOkludGVncmF0aW9uNzc="}
+        check_webhook("pull_request", payload)
         self.deliveries += 1
         routed = route("pull_request", payload, f"delivery-{self.deliveries}", load_settings())
         assert routed.jobs, routed.reason
@@ -95,13 +97,39 @@ class Harness:
         """Route and enqueue a delivery as the receiver does; the route says what happened."""
         payload["repository"]["clone_url"] = CLONE_URL
         payload["repository"]["full_name"] = "Codertocat/Hello-World"
-        payload["installation"] = {"id": 77}
+        payload["installation"] = {"id": 77, "node_id": "MDIzOkludGVncmF0aW9uNzc="}
+        check_webhook(event, payload)  # one GitHub could send, by its published schema
         self.deliveries += 1
         delivery = f"delivery-{self.deliveries}"
         routed = route(event, payload, delivery, load_settings())
         if routed.jobs:
             self.submit(delivery, routed)
         return routed
+
+    def merge_group(self, head: str, base: str, action: str = "checks_requested") -> Route:
+        """A real merge_group delivery for a group of the PR on main."""
+        payload = json.loads(
+            (WEBHOOKS / "merge_group" / "checks_requested.payload.json").read_text()
+        )
+        group = payload["merge_group"]
+        group.update(head_sha=head, base_sha=base, base_ref="refs/heads/main",
+                     head_ref=f"refs/heads/gh-readonly-queue/main/pr-{NUMBER}-{base}")  # fmt: skip
+        group["head_commit"]["id"] = head
+        payload["action"] = action
+        if action == "destroyed":
+            payload["reason"] = "dequeued"
+        return self.send("merge_group", payload)
+
+    def check_suite(self, sha: str, action: str = "requested", prs: bool = False) -> Route:
+        """A real check_suite delivery for ``sha``: naming the PR, or (as for a push to a
+        merge queue's branch) none."""
+        payload = json.loads((WEBHOOKS / "check_suite" / f"{action}.payload.json").read_text())
+        suite = payload["check_suite"]
+        suite["head_sha"] = sha
+        suite["app"]["id"] = APP_ID
+        if not prs:
+            suite["pull_requests"] = []
+        return self.send("check_suite", payload)
 
     def comment(
         self, body: str, login: str, *, action: str = "created", user_type: str = "User"

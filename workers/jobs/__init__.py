@@ -1,7 +1,8 @@
 """The RQ jobs, one module per job: checks (``check``), the runs' lifecycle around them
-(``announce``), failures (``failure``), ``/prgate`` commands (``command``) and installation
-bookkeeping (``installation``), with what they share: each job's context (``context``),
-the repository cache (``checkout``) and trust (``trust``).
+(``announce``), failures (``failure``), ``/prgate`` commands (``command``), installation
+bookkeeping (``installation``) and removed merge groups (``merge_group``), with what they
+share: each job's context (``context``), the repository cache (``checkout``) and trust
+(``trust``).
 
 RQ stores a job by the dotted name of its function, and a job queued before a deploy runs
 after it: these names (``workers.jobs.run_checks`` and the rest) must keep resolving, so
@@ -13,11 +14,13 @@ from workers.jobs.check import run_checks
 from workers.jobs.command import run_command
 from workers.jobs.failure import on_check_failure, on_quick_failure, stop_retrying_if_permanent
 from workers.jobs.installation import installation_changed
+from workers.jobs.merge_group import merge_group_removed
 
 __all__ = [
     "announce_checks",
     "conclude_superseded",
     "installation_changed",
+    "merge_group_removed",
     "on_check_failure",
     "on_quick_failure",
     "run_checks",

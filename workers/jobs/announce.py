@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from workers.jobs.context import Work, log_job
+from workers.jobs.merge_group import end_if_removed, remember, with_group_base
 from workers.publish.check_run import skipped
 from workers.shared.stats import record_job
 from workers.shared.work import CheckRequest
@@ -17,9 +18,13 @@ def announce_checks(request: dict[str, Any], job_id: str) -> dict[str, Any]:
     """Show the work as accepted: the check runs appear as ``queued``."""
     req = CheckRequest.model_validate(request)
     work = Work.open(req, job_id)
+    with_group_base(work)
     start = time.monotonic()
     try:
         runs = work.runs()
+        if work.req.base_sha is not None:  # a merge group's: recorded, then the mark read
+            remember(work)
+            end_if_removed(work)
     finally:
         record_job(work.redis, work.settings, "announce", work.calls, time.monotonic() - start)
     log_job("check runs queued", req, calls=work.calls)

@@ -43,6 +43,7 @@ from workers.jobs.checkout import (
     pull_refspecs,
 )
 from workers.jobs.context import Work, current_job_id, log_job
+from workers.jobs.merge_group import end_if_removed, with_group_base
 from workers.jobs.trust import render_refusal
 from workers.publish.check_run import (
     ConfigNote,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
 def run_checks(request: dict[str, Any]) -> dict[str, Any]:
     req = CheckRequest.model_validate(request)
     work = Work.open(req, current_job_id("local"))
+    with_group_base(work)
     start = time.monotonic()
     status = "failed"
     try:
@@ -80,6 +82,8 @@ def run_checks(request: dict[str, Any]) -> dict[str, Any]:
 
 def _run(work: Work) -> str:
     req = work.req
+    if end_if_removed(work):
+        return "superseded"
     with work.phase("start"):
         runs = work.runs()
         work.inst.update_runs(
@@ -98,10 +102,14 @@ def _run(work: Work) -> str:
 def _checked(work: Work, runs: dict[str, RunRef], cache: RepoCache) -> str:
     req = work.req
     with work.phase("fetch"):
-        cache.fetch(pull_refspecs(req.pr_number, req.head_sha, req.base_ref))
-        if not cache.has_commit(req.head_sha):
-            cache.fetch([req.head_sha])  # the PR moved on since; its old head is still reachable
-        base_sha = cache.rev(base_ref_name(req.base_ref))
+        if req.base_sha is not None:  # a merge group: gated against its parent commit
+            cache.fetch([req.head_sha, req.base_sha])
+            base_sha = req.base_sha
+        else:
+            cache.fetch(pull_refspecs(req.pr_number, req.head_sha, req.base_ref))
+            if not cache.has_commit(req.head_sha):
+                cache.fetch([req.head_sha])  # the PR moved on; its old head is still reachable
+            base_sha = cache.rev(base_ref_name(req.base_ref))
     note = _config_change(cache, base_sha, req.head_sha, work.base_label)
     try:
         config = _base_config(cache, base_sha, work.base_label)
@@ -206,6 +214,8 @@ def _report(
     note: ConfigNote | None,
 ) -> str:
     req = work.req
+    if end_if_removed(work):
+        return "superseded"
     state = _pull_state(work)
     if state is not None and state.head_sha != req.head_sha:
         why = f"superseded by {state.head_sha[:12]}: the pull request's head moved"

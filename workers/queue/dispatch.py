@@ -61,7 +61,12 @@ from workers.shared.inbox import (
     worker_queues,
 )
 from workers.shared.settings import Settings
-from workers.shared.work import CheckRequest, CommandRequest, InstallationRequest
+from workers.shared.work import (
+    CheckRequest,
+    CommandRequest,
+    GroupRemovedRequest,
+    InstallationRequest,
+)
 
 log = logging.getLogger("prgate.dispatch")
 
@@ -70,8 +75,14 @@ JOB_FUNCTIONS = {
     CheckRequest: "workers.jobs.run_checks",
     CommandRequest: "workers.jobs.run_command",
     InstallationRequest: "workers.jobs.installation_changed",
+    GroupRemovedRequest: "workers.jobs.merge_group_removed",
 }
-TIMEOUTS = {CheckRequest: 15 * 60, CommandRequest: 2 * 60, InstallationRequest: 60}
+TIMEOUTS = {
+    CheckRequest: 15 * 60,
+    CommandRequest: 2 * 60,
+    InstallationRequest: 60,
+    GroupRemovedRequest: 2 * 60,
+}
 # Ends a check job's runs when it fails for good, times out, or its worker dies (RQ calls it).
 ON_FAILURE: dict[type[Request], str] = {CheckRequest: "workers.jobs.on_check_failure"}
 # Every other job's failure callback: a GitHub refusal is not retried.

@@ -38,14 +38,21 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from workers.shared.settings import Settings
-from workers.shared.work import CheckRequest, CommandRequest, InstallationRequest, Route
+from workers.shared.work import (
+    CheckRequest,
+    CommandRequest,
+    GroupRemovedRequest,
+    InstallationRequest,
+    Route,
+)
 
 log = logging.getLogger("prgate.receiver")
-Request = CheckRequest | CommandRequest | InstallationRequest
+Request = CheckRequest | CommandRequest | InstallationRequest | GroupRemovedRequest
 KINDS: dict[type[Request], str] = {
     CheckRequest: "check",
     CommandRequest: "command",
     InstallationRequest: "installation",
+    GroupRemovedRequest: "group-removed",
 }
 PR_HEAD_TTL = 7 * 24 * 3600
 INBOX_GROUP = "dispatchers"
@@ -150,7 +157,7 @@ def pending_key(settings: Settings, jid: str) -> str:
 def job_id(request: Request) -> str:
     if isinstance(request, CheckRequest):
         return "checks-" + hashlib.sha256(request.merge_key.encode()).hexdigest()[:32]
-    kind = "command" if isinstance(request, CommandRequest) else "installation"
+    kind = KINDS[type(request)]
     return f"{kind}-" + hashlib.sha256(request.delivery_id.encode()).hexdigest()[:32]
 
 

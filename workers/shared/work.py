@@ -63,6 +63,9 @@ class CheckRequest(_Request):
     pr_number: IssueNumber | None = None  # check_suite/check_run events for fork PRs carry none
     head_sha: Sha
     base_ref: BranchName | None = None
+    # a merge group's parent commit: the gate compares with exactly this, as a pull request
+    # from it to the group's head (None: the base branch's tip, or the default branch's)
+    base_sha: Sha | None = None
     checks: tuple[str, ...] = ()  # empty: every check
 
     @property
@@ -75,6 +78,13 @@ class CheckRequest(_Request):
     @property
     def pr_key(self) -> str | None:
         return f"{self.repo_id}:{self.pr_number}" if self.pr_number is not None else None
+
+
+class GroupRemovedRequest(_Request):
+    """GitHub removed a merge group from the queue: its work for the head is superseded."""
+
+    head_sha: Sha
+    reason: str | None = None  # "merged", "invalidated", "dequeued"
 
 
 class CommandRequest(_Request):
@@ -108,7 +118,7 @@ ACTION_RERUN_ALL = "rerun-all"
 class Route:
     """What one delivery becomes: the jobs to admit, or none and why."""
 
-    jobs: tuple[CheckRequest | CommandRequest | InstallationRequest, ...]
+    jobs: tuple[CheckRequest | CommandRequest | InstallationRequest | GroupRemovedRequest, ...]
     reason: str
 
     @property
