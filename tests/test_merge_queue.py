@@ -53,6 +53,7 @@ def test_a_group_that_adds_a_committed_env_fails_on_its_head(gh: Harness) -> Non
     levels = {a["path"]: a["annotationLevel"] for a in run.annotations}
     assert levels == {"tpl/.env": "FAILURE", "tpl/app.py": "NOTICE"}  # app.py's is the base's
     assert gh.fake.reviews == []  # no pull request: no review comments
+    assert f"against `main at {base[:12]}`" in (run.summary or "")
 
 
 def test_a_clean_group_passes_and_the_base_s_findings_stay_notes(gh: Harness) -> None:
@@ -165,3 +166,12 @@ def test_a_group_removed_while_its_checks_run_ends_them_skipped(
     runs = [r for r in gh.fake.runs.values() if r.head_sha == head]
     assert {(r.status, r.conclusion) for r in runs} == {("COMPLETED", "SKIPPED")}
     assert "(invalidated)" in runs[0].summary
+
+
+def test_the_render_does_not_run_on_a_merge_group_and_says_why(gh: Harness) -> None:
+    gh.commit({".github/prgate.yml": "hook-validation:\n  render: true\n"}, "render on")
+    head, base = _group(gh, {"docs/a.md": "a\n"})
+    gh.merge_group(head, base)
+    gh.work()
+    summary = gh.fake.run("prgate/hook-validation").summary or ""
+    assert "did not run on this merge group" in summary

@@ -186,6 +186,12 @@ def _render_withheld(work: Work) -> str | None:
     """Why the sandboxed render may not run for this head (None: it may): the author must be
     trusted, or someone with write access must have approved this SHA (``/prgate ok-to-test``)."""
     req = work.req
+    if req.base_sha is not None:
+        return (
+            "the sandboxed render did not run on this merge group: it runs for a pull request "
+            "whose author prgate can trust (or one a maintainer approved), and each pull "
+            "request in the group had its own run."
+        )
     if req.pr_number is None:
         return (
             "the sandboxed render did not run: without a pull request prgate cannot tell who "

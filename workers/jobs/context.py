@@ -117,6 +117,10 @@ class Work(Session[CheckRequest]):
 
     @property
     def base_label(self) -> str:
+        """What the head is compared with, in words: the base branch, a merge group's parent
+        commit on it, or the default branch."""
+        if self.req.base_sha is not None:
+            return f"{self.req.base_ref or 'the base'} at {self.req.base_sha[:12]}"
         return self.req.base_ref or "the default branch"
 
     @property
