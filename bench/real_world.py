@@ -3,7 +3,8 @@
 Replays ``bench/real_world.toml``: each repository is cloned from a local mirror
 at its pinned commit and checked as ``prgate check`` checks a work tree (every
 check, default configuration). Per repository and in total it prints the true
-alarms found and missed, the error-level false alarms, the warnings (and those
+alarms found and missed (by rule and file), the error-level findings one by one (one
+defect should be one finding), the error-level false alarms, the warnings (and those
 not listed as judged), the checks that could not run, and the time.
 
     python3 dev.py bench real_world --mirrors /work/.mirror [--only NAME] [--render]
@@ -39,6 +40,7 @@ def _clone(mirror: Path, commit: str, dest: Path) -> None:
 
 @dataclass
 class Row:
+    findings: int  # error-level findings, counted one by one (one defect should be one)
     found: int
     missed: list[tuple[str, ...]]
     false: list[tuple[str, ...]]
@@ -60,6 +62,7 @@ def _judge(repo: dict[str, Any], dest: Path, render: bool) -> Row:
     errors = {(f.rule, f.path) for f in report.findings if f.level == "error"}
     warnings = {(f.rule, f.path) for f in report.findings if f.level == "warning"}
     return Row(
+        findings=sum(f.level == "error" for f in report.findings),
         found=len(errors & expected),
         missed=sorted(expected - errors),
         false=sorted(errors - expected),
@@ -102,19 +105,20 @@ def main(argv: list[str]) -> int:
                 else f"{name}@{repo['commit'][:7]}"
             )
             rows.append((shown, _judge(repo, dest, args.render)))
-    columns = ("found", "missed", "false", "warn", "n/run", "s")
+    columns = ("errors", "found", "missed", "false", "warn", "n/run", "s")
     head = f"{'repository':44} " + " ".join(f"{c:>6}" for c in columns)
     print(head)
     print("-" * len(head))
-    total = Row(0, [], [], 0, [], [], 0.0)
+    total = Row(0, 0, [], [], 0, [], [], 0.0)
     details = []
     for name, row in rows:
         if row is None:
             print(f"{name:44} skipped: no mirror")
             continue
-        cells = (row.found, len(row.missed), len(row.false), row.warnings,
+        cells = (row.findings, row.found, len(row.missed), len(row.false), row.warnings,
                  len(row.could_not_run), f"{row.seconds:.2f}")  # fmt: skip
         print(f"{name:44} " + " ".join(f"{c:>6}" for c in cells))
+        total.findings += row.findings
         total.found += row.found
         total.missed += row.missed
         total.false += row.false
@@ -126,7 +130,7 @@ def main(argv: list[str]) -> int:
             details += [f"  {name}: {kind}: {item}" for item in items]
         details += [f"  {name}: could not run: {c}" for c in row.could_not_run]
     print("-" * len(head))
-    cells = (total.found, len(total.missed), len(total.false), total.warnings,
+    cells = (total.findings, total.found, len(total.missed), len(total.false), total.warnings,
              len(total.could_not_run), f"{total.seconds:.2f}")  # fmt: skip
     print(f"{'total':44} " + " ".join(f"{c:>6}" for c in cells))
     if details:

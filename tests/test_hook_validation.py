@@ -356,15 +356,20 @@ def render_rules(path: Path) -> list[tuple[str, str, str]]:
     return sorted(
         (f.rule.split("/", 1)[1], f.path, f.message) for f in report.findings
         if f.rule.split("/", 1)[1] in ("unsafe-answer-accepted", "rendered-contamination",
-                                       "leaked-machinery", "render-failed")
+                                       "leaked-machinery", "render-failed",
+                                       "unvalidated-path-question")
     )  # fmt: skip
 
 
-def test_render_catches_an_a_b_slug_and_passes_a_real_validator(repo: Repo) -> None:
+def test_render_confirms_the_static_finding_with_what_each_answer_produced(repo: Repo) -> None:
+    """One defect, one finding (pawamoy/copier-pdm had 8 for one question): the static
+    finding, with the answers Copier rendered and the paths each produced as evidence."""
     loose = render_rules(repo(question_template("  type: str\n  default: demo\n")))
-    accepted = [m for rule, _, m in loose if rule == "unsafe-answer-accepted"]
-    assert any("with 'a/b' renders" in m and "a/b/README.md" in m for m in accepted)
-    assert not any("'../x'" in m or "'/abs'" in m for m in accepted)  # Copier refuses escapes
+    assert [rule for rule, _, _ in loose] == ["unvalidated-path-question"]
+    evidence = loose[0][2].partition("Render mode confirms it: ")[2]
+    assert "'a/b' produced a/b/README.md" in evidence  # where the answer went
+    assert ".copier-answers.yml" not in evidence  # not the first files alphabetically
+    assert "'../x'" not in evidence and "'/abs'" not in evidence  # Copier refuses escapes
     tight = render_rules(
         repo(question_template(f"  type: str\n  default: demo\n  validator: {ZED}\n"))
     )
@@ -380,9 +385,9 @@ def test_render_tries_unsafe_answers_on_the_question_a_user_answers(repo: Repo) 
         'slug:\n  type: str\n  when: false\n  default: "{{ name | lower }}"\n',
         "t/{{ slug }}/README.md.jinja": "# {{ slug }}\n",
     }
-    accepted = [m for rule, _, m in render_rules(repo(files)) if rule == "unsafe-answer-accepted"]
-    assert any("answering 'name' with 'a/b' renders" in m for m in accepted), accepted
-    assert not any("'slug'" in m for m in accepted), accepted
+    found = render_rules(repo(files))
+    assert [rule for rule, _, _ in found] == ["unvalidated-path-question"], found
+    assert found[0][2].startswith("question 'name'") and "'a/b' produced" in found[0][2]
 
 
 def test_render_finds_an_env_file_that_only_appears_after_rendering(repo: Repo) -> None:

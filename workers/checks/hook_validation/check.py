@@ -23,11 +23,12 @@ OS sandbox is not built yet.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import posixpath
 import re
 import shlex
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workers.checks.copier_questions import (
     check_question,
@@ -46,6 +47,9 @@ from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.repo import FileSkipped, Kind, RepoView
 from workers.engine.spec import CheckSpec
+
+if TYPE_CHECKING:  # render mode's module loads only when a template is rendered
+    from workers.checks.hook_validation.hook_render import Accepted
 
 NAME = "hook-validation"
 SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl")
@@ -275,7 +279,8 @@ def _check_template(
     findings = _path_questions(view, template.source, settings, used)
     findings += _task_shapes(template.source, settings)
     if render:
-        findings += _rendered(view, template, used, notes, problems)
+        rendered, accepted = _rendered(view, template, used, notes, problems)
+        findings = _confirmed(view, template.source, findings, accepted) + rendered
     scripts, referenced = _task_scripts(view, template)
     findings += scripts
     findings += _hook_folders(view, template, referenced)
@@ -303,8 +308,9 @@ def _rendered(
     used: dict[str, list[str]],
     notes: list[Note],
     problems: list[str],
-) -> list[Finding]:
-    """Render mode's findings (``hook_render``), trying unsafe answers on path questions."""
+) -> tuple[list[Finding], Accepted]:
+    """Render mode's findings (``hook_render``), and the unsafe answers to path questions
+    Copier rendered."""
     from workers.checks.hook_validation.hook_render import render_findings
 
     questions = _questions(template.settings)
@@ -312,9 +318,51 @@ def _rendered(
     # from carry: those are what a user types, so those are tried with unsafe answers.
     asked = {s for n in used for s in _computed_from(questions[n], questions) or [n]}
     strings = [n for n in sorted(asked) if _is_text_question(questions[n])]
-    rendered, render_notes = render_findings(view, template, strings, _finding, problems)
+    rendered, render_notes, accepted = render_findings(view, template, strings, _finding, problems)
     notes += render_notes
-    return rendered
+    return rendered, accepted
+
+
+def _confirmed(
+    view: RepoView, copier_yml: str, findings: list[Finding], accepted: Accepted
+) -> list[Finding]:
+    """One finding per question, whatever render mode adds: its static
+    ``unvalidated-path-question`` carries the answers Copier rendered and the paths each
+    produced; a question the static rule passed gets one ``unsafe-answer-accepted`` with
+    that evidence. Both at the question's line in copier.yml."""
+    out = []
+    confirmed = set()
+    for finding in findings:
+        name = finding.key.removeprefix("unvalidated-path-question:")
+        if finding.key.startswith("unvalidated-path-question:") and name in accepted:
+            confirmed.add(name)
+            message = f"{finding.message} Render mode confirms it: {_evidence(accepted[name])}."
+            finding = dataclasses.replace(finding, message=message)
+        out.append(finding)
+    lines = _key_lines(view, copier_yml) if accepted else {}
+    for name in sorted(set(accepted) - confirmed):
+        out.append(
+            _finding(
+                "unsafe-answer-accepted",
+                copier_yml,
+                f"question {name!r}: Copier renders unsafe answers: {_evidence(accepted[name])}; "
+                "Copier should have refused them. Tighten the question's validator.",
+                line=lines.get(name),
+                subject=name,
+            )
+        )
+    return out
+
+
+def _evidence(answers: list[tuple[str, list[str]]]) -> str:
+    """Which unsafe answers Copier rendered and what each produced."""
+    parts = []
+    for answer, paths in answers:
+        shown = ", ".join(p if p.isprintable() else repr(p) for p in paths[:3])
+        more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+        produced = f"produced {shown}{more}" if paths else "produced no file the defaults do not"
+        parts.append(f"{answer!r} {produced}")
+    return "; ".join(parts)
 
 
 def _task_scripts(view: RepoView, template: TemplateRoot) -> tuple[list[Finding], set[str]]:

@@ -5,7 +5,9 @@
   ``.copierignore``, unrendered Jinja in names). Findings name the template
   source file that produced the output when it can be told, else copier.yml.
 * Every question rendered into a path is answered with each unsafe value; each
-  render must fail. One that renders is ``unsafe-answer-accepted``.
+  render must fail. The answers that render, with the paths each produced, are the
+  evidence ``check`` puts on the question's one finding (the static
+  ``unvalidated-path-question``, confirmed, or else ``unsafe-answer-accepted``).
 
 Renders run in a child process (``render``): inside the OS sandbox
 (``workers.sandbox``) where one can start, with the template's tasks (defaults
@@ -54,20 +56,24 @@ class Make(Protocol):
     def __call__(self, rule: str, path: str, message: str, *, subject: str) -> Finding: ...
 
 
+# question -> the unsafe answers Copier rendered, each with the paths it produced
+Accepted = dict[str, list[tuple[str, list[str]]]]
+
+
 def render_findings(
     view: RepoView,
     template: TemplateRoot,
     path_questions: list[str],
     make: Make,
     problems: list[str],
-) -> tuple[list[Finding], list[Note]]:
+) -> tuple[list[Finding], list[Note], Accepted]:
     copier_yml, settings = template.source, template.settings
     if importlib.util.find_spec("copier") is None:  # the checker alone: no Copier to run
         problems.append(
             f"{copier_yml} was not rendered: render mode runs Copier, which is not installed "
             "here (pip install 'prgate[render]')"
         )
-        return [], []
+        return [], [], {}
     root = template.path
     vcs_ref = None  # the copy is a plain folder: Copier renders it as it is
     findings: list[Finding] = []
@@ -91,7 +97,7 @@ def render_findings(
             notes.append(Note(path=copier_yml, message=(
                 "not rendered: the template uses _jinja_extensions, which run its own Python "
                 f"code; that needs the sandbox, and {sandbox.unavailable()}")))  # fmt: skip
-            return findings, notes
+            return findings, notes, {}
         if result.timed_out:  # a template that hangs would hang on every answer: stop here
             findings.append(
                 make(
@@ -101,23 +107,24 @@ def render_findings(
                     subject="timeout",
                 )
             )
-            return findings, notes
+            return findings, notes, {}
         missing = _missing_package(view, root, result.error or "")
         if missing is not None:  # prgate's environment lacks it: no verdict on the template
             problems.append(
                 f"{copier_yml} was not rendered: its _jinja_extensions need the Python package "
                 f"that provides {missing!r}, which prgate's render environment does not have"
             )
-            return findings, notes
+            return findings, notes, {}
         if not result.ok:
             findings.append(make("render-failed", copier_yml,
                 f"rendering the template with its defaults failed: {result.error}",
                 subject="defaults"))  # fmt: skip
         else:
             findings += _scan_output(view, out, template, make)
-        findings += _unsafe_answers(src, scratch, made_up, path_questions, copier_yml, make)
+        baseline = _files(out) if result.ok else set()
+        accepted = _unsafe_answers(src, scratch, made_up, path_questions, copier_yml, baseline)
     notes.append(_sandbox_note(copier_yml))
-    return findings, notes
+    return findings, notes, accepted
 
 
 def _unsafe_answers(
@@ -126,11 +133,12 @@ def _unsafe_answers(
     made_up: dict[str, Any],
     path_questions: list[str],
     copier_yml: str,
-    make: Make,
-) -> list[Finding]:
-    """Each unsafe answer to each path question, rendered (tasks off): one that renders is
-    a finding, as Copier should have refused it."""
-    findings: list[Finding] = []
+    baseline: set[str],
+) -> Accepted:
+    """Each unsafe answer to each path question, rendered (tasks off): the ones Copier
+    rendered (it should have refused them), with the paths each produced that the defaults
+    do not (where the answer went)."""
+    accepted: Accepted = {}
     readonly = [src]
     vcs_ref = None
     total = len(path_questions) * len(UNSAFE_ANSWERS)
@@ -149,14 +157,13 @@ def _unsafe_answers(
                 readonly=readonly,
             )
             if bad.ok:
-                written = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
-                shown = ", ".join(w if w.isprintable() else repr(w) for w in written[:3])
-                shown = shown or "nothing visible"
-                findings.append(make("unsafe-answer-accepted", copier_yml,
-                    f"answering {name!r} with {answer!r} renders without error ({shown}); "
-                    "Copier should have refused it. Tighten the question's validator.",
-                    subject=f"{name}={answer!r}"))  # fmt: skip
-    return findings
+                written = _files(dest)
+                accepted.setdefault(name, []).append((answer, sorted(written - baseline)))
+    return accepted
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
 
 
 def _sandbox_note(copier_yml: str) -> Note:
