@@ -195,8 +195,28 @@ def test_copierignore_and_exclude_dropping_defaults(repo: Repo) -> None:
     report = check(repo(files), only=["hook-validation"])
     dropped = next(f for f in report.findings if f.rule.endswith("exclude-drops-defaults"))
     assert "copier.yml, .git" in dropped.message or "copier.yaml, copier.yml" in dropped.message
+    assert "copier.yaml, copier.yml, ~*, *.py[co], __pycache__, .git" in dropped.message
     with_sub = {"copier.yml": "_subdirectory: t\n_exclude: ['*.bak']\n", "t/x": "x"}
     assert rules(repo, with_sub) == set()  # with a _subdirectory Copier's default list is empty
+
+
+def test_exclude_drops_defaults_names_only_what_is_really_lost(repo: Repo) -> None:
+    """`/copier.yml`, `/.git` and `/**.pyc` cover those at the root (Copier's matching): they
+    are not named; what the patterns miss is, and where."""
+    files = {"copier.yml": "_exclude: [/copier.yml, /.git, '/**.pyc', '*.bak']\n", "src/x": "x"}
+    report = check(repo(files), only=["hook-validation"])
+    (dropped,) = [f for f in report.findings if f.rule.endswith("exclude-drops-defaults")]
+    lost = dropped.message.partition("do not cover ")[2].partition(": those")[0]
+    assert lost == "copier.yaml, ~*, *.py[co] (in subfolders), __pycache__, .DS_Store, .svn"
+    every = "[copier.yml, copier.yaml, '~*', '*.pyc', __pycache__, .git, .DS_Store, .svn]"
+    assert rules(repo, {"copier.yml": f"_exclude: {every}\n", "src/x": "x"}) == set()
+
+
+def test_the_default_exclusions_each_have_their_paths() -> None:
+    from workers.checks.hook_validation.check import _DEFAULT_EXCLUDED
+    from workers.checks.template_roots import DEFAULT_EXCLUDE
+
+    assert tuple(_DEFAULT_EXCLUDED) == DEFAULT_EXCLUDE
 
 
 def test_pytest_copier_without_template_paths(repo: Repo) -> None:

@@ -458,18 +458,50 @@ def _hook_folders(view: RepoView, template: TemplateRoot, referenced: set[str]) 
                     )
                 )
         if isinstance(exclude, list):
-            dropped = [p for p in DEFAULT_EXCLUDE if p not in exclude]
+            dropped = _lost_defaults(template)
             if dropped:
                 findings.append(
                     _finding(
                         "exclude-drops-defaults",
                         copier_yml,
-                        f"_exclude replaces Copier's defaults, so {', '.join(dropped)} will be rendered. "
-                        "Add them to _exclude again.",
+                        f"_exclude replaces Copier's defaults, and its own patterns do not cover "
+                        f"{', '.join(dropped)}: those will be rendered. Add them to _exclude.",
+                        fix="_exclude: add " + ", ".join(repr(d.split(" ")[0]) for d in dropped),
                         subject="",
                     )
                 )
     return findings
+
+
+# What each of Copier's default exclusions keeps out, as paths in the rendered tree: a
+# default is lost when the template's own `_exclude` (matched as Copier matches it) lets one
+# of them through. The settings file and `.git` only matter at the root; the rest anywhere.
+# `*.py[co]`: `.pyo` files are no longer written (Python 3.5, PEP 488), so `.pyc` stands for it.
+_DEFAULT_EXCLUDED = {
+    "copier.yaml": ("copier.yaml",),
+    "copier.yml": ("copier.yml",),
+    "~*": ("~notes", "src/~notes"),
+    "*.py[co]": ("x.pyc", "src/x.pyc"),
+    "__pycache__": ("__pycache__/x.pyc", "src/__pycache__/x.pyc"),
+    ".git": (".git/config",),
+    ".DS_Store": (".DS_Store", "src/.DS_Store"),
+    ".svn": (".svn/entries", "src/.svn/entries"),
+}
+
+
+def _lost_defaults(template: TemplateRoot) -> list[str]:
+    """Copier's default exclusions the template's own ``_exclude`` does not cover (with where,
+    when it covers them only at the root)."""
+    spec = template.exclude
+    lost = []
+    for default in DEFAULT_EXCLUDE:
+        paths = _DEFAULT_EXCLUDED[default]
+        through = [p for p in paths if spec is None or not spec.match_file(p)]
+        if len(through) == len(paths):
+            lost.append(default)
+        elif through:
+            lost.append(f"{default} (in subfolders)")
+    return lost
 
 
 ONE_SHOT = re.compile(r"^\s*(git\s+init|rm\s|git\s+remote\s+add|git\s+commit)")
