@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import check, needs_sandbox
 from workers import sandbox
 from workers.checks.hook_validation.hook_ast import analyse
-from workers.engine.findings import CheckResult
+from workers.engine.findings import CheckResult, Level
 
 Repo = Callable[..., Path]
 
@@ -217,6 +217,33 @@ def test_the_default_exclusions_each_have_their_paths() -> None:
     from workers.checks.template_roots import DEFAULT_EXCLUDE
 
     assert tuple(_DEFAULT_EXCLUDED) == DEFAULT_EXCLUDE
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        # VibesPro 0ed622a: the fix of seed blocker B2
+        "PYTEST_COPIER_AVAILABLE = True\nif PYTEST_COPIER_AVAILABLE:\n"
+        "    @pytest.fixture\n    def copier_template_paths():\n        return ['copier.yml']\n",
+        "try:\n    import pytest_copier\nexcept ImportError:\n    pass\nelse:\n"
+        "    @pytest.fixture\n    def copier_template_paths():\n        return ['copier.yml']\n",
+        "def _paths():\n    return ['copier.yml', 'template']\n\n"
+        "copier_template_paths = pytest.fixture(name='copier_template_paths')(_paths)\n",
+    ],
+)
+def test_a_paths_fixture_in_a_block_or_assigned_counts(repo: Repo, definition: str) -> None:
+    conftest = "import pytest\npytest_plugins = ['pytest_copier']\n" + definition
+    assert rules(repo, {"copier.yml": "a: 1\n", "tests/conftest.py": conftest}) == set()
+
+
+def test_a_paths_fixture_inside_a_function_does_not_count(repo: Repo) -> None:
+    conftest = (
+        "import pytest\npytest_plugins = ['pytest_copier']\n\ndef setup():\n"
+        "    @pytest.fixture\n    def copier_template_paths():\n        return ['copier.yml']\n"
+    )
+    assert rules(repo, {"copier.yml": "a: 1\n", "tests/conftest.py": conftest}) == {
+        ("pytest-copier-paths", "tests/conftest.py")
+    }
 
 
 def test_pytest_copier_without_template_paths(repo: Repo) -> None:
@@ -669,3 +696,79 @@ def test_render_mode_without_copier_could_not_run(
     [result] = report.results
     assert result.error is not None and "pip install 'prgate[render]'" in result.error
     assert report.exit_code == 2
+
+
+# VibesPro 8946046 (seed blocker B5): hooks/pre_gen.py validates the answers, reads a context
+# file Copier never writes, and no task runs it
+B5_HOOK = """\
+import json
+import sys
+from pathlib import Path
+
+
+def validate_project_config(context):
+    project_slug = context.get("project_slug", "")
+    if not project_slug or not project_slug.replace("-", "").isalnum():
+        print("Invalid project_slug. Must be kebab-case alphanumeric.")
+        sys.exit(1)
+
+
+def main():
+    context_path = Path.cwd() / "copier_answers.json"
+    if context_path.exists():
+        context = json.loads(context_path.read_text())
+    else:
+        context = {}
+    if not context:
+        print("No copier context available; skipping pre-generation validation.")
+        return
+    validate_project_config(context)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_a_dead_hook_that_validates_is_an_error_saying_both_facts(repo: Repo) -> None:
+    files = {
+        "copier.yml": "_subdirectory: t\nproject_slug:\n  type: str\n  default: demo\n",
+        "hooks/pre_gen.py": B5_HOOK,
+        "t/README.md": "x\n",
+    }
+    report = check(repo(files), only=["hook-validation"])
+    (dead,) = [f for f in report.findings if f.rule.endswith("dead-hook")]
+    assert dead.level is Level.ERROR and dead.start_line == 10  # exits 1 on a bad slug
+    assert "no task or migration in copier.yml runs it" in dead.message
+    assert "reads 'copier_answers.json', a file Copier never writes" in dead.message
+    assert dead.fix is not None and "{{ _copier_conf.src_path }}/hooks/pre_gen.py" in dead.fix
+    assert report.exit_code == 1
+
+
+def test_a_dead_hook_that_validates_nothing_stays_a_warning(repo: Repo) -> None:
+    files = {
+        "copier.yml": "_subdirectory: t\nname:\n  type: str\n",
+        "hooks/post_gen.py": "print('Project generated. Next: read the README.')\n",
+        "t/README.md": "x\n",
+    }
+    report = check(repo(files), only=["hook-validation"])
+    (dead,) = [f for f in report.findings if f.rule.endswith("dead-hook")]
+    assert dead.level is Level.WARNING
+
+
+def test_a_dead_hook_whose_failures_are_setup_steps_stays_a_warning(repo: Repo) -> None:
+    """VibesPro's post_gen.py exits or prints "not found" about files, never about an answer."""
+    hook = (
+        "import subprocess, sys\nfrom pathlib import Path\n\nschema = Path('schema.json')\n"
+        "if not schema.exists():\n    print('Schema file not found, creating a dummy file.')\n"
+        "result = subprocess.run(['npm', 'install'])\nif result.returncode != 0:\n"
+        "    print('npm install failed')\n    sys.exit(1)\n"
+    )
+    files = {
+        "copier.yml": "_subdirectory: t\nproject_slug:\n  type: str\n  default: demo\n",
+        "hooks/post_gen.py": hook,
+        "t/README.md": "x\n",
+    }
+    report = check(repo(files), only=["hook-validation"])
+    (dead,) = [f for f in report.findings if f.rule.endswith("dead-hook")]
+    assert dead.level is Level.WARNING

@@ -23,6 +23,7 @@ OS sandbox is not built yet.
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import posixpath
 import re
@@ -36,7 +37,7 @@ from workers.checks.copier_questions import (
     never_asked,
     suggested_validator,
 )
-from workers.checks.hook_validation.hook_ast import analyse
+from workers.checks.hook_validation.hook_ast import analyse, validation
 from workers.checks.hook_validation.settings import HookValidationSettings
 from workers.checks.template_roots import (
     DEFAULT_EXCLUDE,
@@ -84,7 +85,8 @@ RULES = (
         Level.WARNING,
         "A hook script no task runs",
         "Copier has no pre- or post-generation hooks of its own: a script runs only when a task "
-        "or migration names it.",
+        "or migration names it. A dead hook that validates the answers (fails on a bad one) is "
+        "an error: the template's input validation silently never happens.",
     ),
     _rule(
         "hooks-rendered",
@@ -432,15 +434,8 @@ def _hook_folders(view: RepoView, template: TemplateRoot, referenced: set[str]) 
     ]
     libraries = _libraries(view, hook_scripts, referenced, prefix)
     for script in sorted(set(hook_scripts) - referenced - libraries):
-        findings.append(
-            _finding(
-                "dead-hook",
-                script,
-                f"{script} is not run by any task or migration in {copier_yml}, so the checks in it "
-                "never run. Add a task, or delete it.",
-                subject=script,
-            )
-        )
+        rel = script[len(prefix) :]
+        findings.append(_dead_hook(view, script, copier_yml, rel, set(_questions(settings))))
     if not subdirectory:
         excluded = {str(p).strip("/") for p in exclude} if isinstance(exclude, list) else set()
         for folder in HOOK_FOLDERS:
@@ -648,6 +643,46 @@ def _task_shapes(copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
     return findings
 
 
+def _dead_hook(
+    view: RepoView, script: str, copier_yml: str, in_template: str, questions: set[str]
+) -> Finding:
+    """A hook script no task or migration runs: a warning, or an error when its body
+    validates the answers (the template's input validation silently never happens)."""
+    found = None
+    if script.endswith(".py"):
+        with contextlib.suppress(FileSkipped):  # unread: judged as validating nothing
+            found = validation(view.read_text(script), questions)
+    if found is None:
+        return _finding(
+            "dead-hook",
+            script,
+            f"{script} is not run by any task or migration in {copier_yml}, so the checks in it "
+            "never run. Add a task, or delete it.",
+            subject=script,
+        )
+    line, context_files = found
+    message = (
+        f"{script} validates the answers (it fails on a bad one, line {line}), but no task or "
+        f"migration in {copier_yml} runs it: the template's input validation never happens"
+    )
+    if context_files:
+        message += (
+            f"; and if a task ran it, it reads {', '.join(repr(f) for f in context_files)}, a "
+            "file Copier never writes, so it would still skip the validation"
+        )
+    finding = _finding(
+        "dead-hook",
+        script,
+        message + ".",
+        line=line,
+        fix='run it from _tasks with the answers: ["{{ _copier_python }}", '
+        f'"{{{{ _copier_conf.src_path }}}}/{in_template}", "{{{{ _copier_answers|to_json }}}}"], '
+        "and read sys.argv[1]",
+        subject=script,
+    )
+    return dataclasses.replace(finding, level=Level.ERROR)
+
+
 def _python_hook(
     view: RepoView, script: str, problems: list[str], questions: set[str]
 ) -> list[Finding]:
@@ -758,9 +793,30 @@ def _uses_pytest_copier(tree: ast.Module) -> bool:
     return False
 
 
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """A module's statements that run when it is imported: inside ``if``/``else``,
+    ``try``/``except``/``else``/``finally`` and ``with`` blocks too, never in a function or
+    class body."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If | ast.For | ast.While):
+            yield from _module_level(node.body + node.orelse)
+        elif isinstance(node, ast.Try | ast.TryStar):
+            handlers = [s for h in node.handlers for s in h.body]
+            yield from _module_level(node.body + handlers + node.orelse + node.finalbody)
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            yield from _module_level(node.body)
+
+
 def _paths_fixture(tree: ast.Module) -> str | None:
-    """How a conftest defines ``copier_template_paths``: "lists", "empty", or None."""
-    for node in tree.body:
+    """How a conftest defines ``copier_template_paths``: "lists", "empty", or None. A
+    definition under ``if PYTEST_COPIER_AVAILABLE:`` or in a ``try`` counts, and so does
+    one assigned (``copier_template_paths = pytest.fixture(...)(paths)``)."""
+    for node in _module_level(tree.body):
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "copier_template_paths" for t in targets):
+                return "lists"  # what the assigned fixture returns is not read: not empty
         if isinstance(node, ast.FunctionDef) and node.name == "copier_template_paths":
             returns = [n.value for n in ast.walk(node) if isinstance(n, ast.Return)]
             empty = returns and all(

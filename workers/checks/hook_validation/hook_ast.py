@@ -225,6 +225,59 @@ def analyse(source: str, questions: set[str] | frozenset[str] = frozenset()) -> 
     return sorted(set(problems), key=lambda p: (p.line, p.rule))
 
 
+def validation(source: str, questions: set[str]) -> tuple[int, list[str]] | None:
+    """Whether a hook script validates the answers: an ``if`` on a question's value (its
+    name, as a variable or a key) that raises or exits non-zero. The first such line, and
+    the context files Copier never writes that the script reads; None when it validates
+    no answer (a failed setup step is not validation) or does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    line = None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If) or not _reads_answer(node.test, questions):
+            continue
+        for stmt in (s for b in (node.body, node.orelse) for s in b):
+            if _fails(stmt):
+                line = stmt.lineno if line is None else min(line, stmt.lineno)
+    if line is None:
+        return None
+    files = {
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and CONTEXT_FILE.search(n.value)
+    }
+    return line, sorted(files)
+
+
+def _reads_answer(test: ast.expr, questions: set[str]) -> bool:
+    """Whether a condition reads a question's answer: names it as a variable, attribute or
+    string key."""
+    for node in ast.walk(test):
+        name = (
+            node.id if isinstance(node, ast.Name)
+            else node.attr if isinstance(node, ast.Attribute)
+            else node.value if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            else None
+        )  # fmt: skip
+        if name in questions:
+            return True
+    return False
+
+
+def _fails(stmt: ast.stmt) -> bool:
+    """A ``raise`` or an exit with a non-zero status."""
+    if isinstance(stmt, ast.Raise):
+        return stmt.exc is not None and not _is_zero_exit(stmt)
+    call = getattr(stmt, "value", None)
+    if not isinstance(call, ast.Call):
+        return False
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in ("exit", "quit", "_exit") and not _is_zero_exit(stmt)
+
+
 def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
     return [
         getattr(node, name)
