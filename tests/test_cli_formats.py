@@ -93,7 +93,15 @@ def test_sarif_format_is_valid_and_follows_the_contract(seed: Path) -> None:
         (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
         for r in run["results"]
     }
-    assert ("contamination/local-state", "buildx/") in uris  # a directory names the directory
+    # a directory: placed on a file in it (code scanning cannot place an alert on a folder),
+    # named in the message and in relatedLocations
+    buildx = next(r for r in run["results"] if r["message"]["text"].startswith("buildx/: "))
+    physical = buildx["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"].startswith("buildx/")
+    assert not physical["artifactLocation"]["uri"].endswith("/")
+    assert physical["region"]["startLine"] == 1
+    related = buildx["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert related == "buildx/"
     # percent-encoded: '{{' is not allowed in a URI reference
     assert ("contamination/env-file", "templates/%7B%7Bproject_slug%7D%7D/.env") in uris
     collision = next(r for r in run["results"] if r["ruleId"] == "jest-collision/haste-module")

@@ -154,10 +154,12 @@ def check(
     except (RepoError, ConfigError) as exc:
         _fail(str(exc))
     if fmt == "sarif":
-        from workers.engine.formats.sarif import render_sarif
+        from workers.engine.formats.sarif import files_in, render_sarif
 
         rules = [r for name in (only or CHECK_NAMES) for r in spec(name).rules]
-        doc = render_sarif(report, rules, prefix=_repo_prefix(path))
+        folders = any(f.path.endswith("/") for f in report.findings)
+        inside = files_in(view.paths()) if folders else None
+        doc = render_sarif(report, rules, prefix=_repo_prefix(path), inside=inside)
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     elif fmt == "json":
         from workers.engine.formats.json import render_json

@@ -6,13 +6,17 @@ subfolder was checked (``prefix``) and percent-encoded (RFC 3986: a template pat
 (line 1 for a finding about the whole file), since code scanning places an alert by
 ``region.startLine``; the secret rule carries ``security-severity`` and the ``security``
 tag. A finding about several files puts the first in ``locations`` and the others in
-``relatedLocations``; a directory's URI ends with ``/``. Pre-existing findings
+``relatedLocations``; a directory's URI ends with ``/``. A finding about a directory
+is placed on a file in it (line 1: code scanning cannot place an alert on a folder) and
+names the directory in its message and in ``relatedLocations``. Pre-existing findings
 (``--base``) carry ``baselineState: unchanged``; findings accepted by an ``allow`` entry
 carry an external suppression with its reason.
 """
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from urllib.parse import quote
@@ -54,21 +58,30 @@ def _location(
     return {"physicalLocation": physical}
 
 
-def _result(f: Finding, rule_index: dict[str, int], with_base: bool, prefix: str) -> dict[str, Any]:
+def _result(
+    f: Finding, rule_index: dict[str, int], with_base: bool, prefix: str, inside: FileIn
+) -> dict[str, Any]:
     text = f.message + (f"\nFix: {f.fix}" if f.fix else "")
+    location = _location(f.path, prefix, f.start_line, f.end_line)
+    related = [
+        {**_location(p, prefix), "id": i, "message": {"text": "also involved"}}
+        for i, p in enumerate(f.related, start=1)
+    ]
+    placed = inside(f.path) if f.path.endswith("/") else None
+    if placed is not None:  # a folder: on a file in it, the folder named
+        text = f"{f.path}: {text}"
+        related.insert(0, {**location, "id": 0, "message": {"text": "the folder this is about"}})
+        location = _location(placed, prefix, 1)
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": rule_index[f.rule],
         "level": f.level.value,
         "message": {"text": text},
-        "locations": [_location(f.path, prefix, f.start_line, f.end_line)],
+        "locations": [location],
         "partialFingerprints": {"prgate/v1": f.fingerprint},
     }
-    if f.related:
-        result["relatedLocations"] = [
-            {**_location(p, prefix), "id": i, "message": {"text": "also involved"}}
-            for i, p in enumerate(f.related, start=1)
-        ]
+    if related:
+        result["relatedLocations"] = related
     if f.fix:
         result["properties"] = {"fix": f.fix}
     if f.fix and f.fix_path and f.fix_line:
@@ -115,10 +128,28 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     }
 
 
-def render_sarif(report: Report, rules: list[RuleInfo], prefix: str = "") -> dict[str, Any]:
+FileIn = Callable[[str], str | None]  # a folder -> a file in it, or None
+
+
+def files_in(paths: Iterable[str]) -> FileIn:
+    """A folder's first file (in sorted order) among ``paths``, looked up by bisection."""
+    ordered = sorted(paths)
+
+    def first(folder: str) -> str | None:
+        at = bisect.bisect_left(ordered, folder)
+        return ordered[at] if at < len(ordered) and ordered[at].startswith(folder) else None
+
+    return first
+
+
+def render_sarif(
+    report: Report, rules: list[RuleInfo], prefix: str = "", inside: FileIn | None = None
+) -> dict[str, Any]:
     """The document for ``report``; ``prefix``: the checked folder's path from the repository
-    root, when a subfolder was checked."""
+    root, when a subfolder was checked; ``inside``: a file in a folder a finding is about
+    (``files_in`` of the checked tree), without which such a finding stays on the folder."""
     rule_index = {r.id: i for i, r in enumerate(rules)}
+    placed = inside or (lambda folder: None)
     notifications = []
     for r in report.results:
         for note in r.notes:
@@ -154,7 +185,8 @@ def render_sarif(report: Report, rules: list[RuleInfo], prefix: str = "") -> dic
                 ],
                 "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "repository root"}}},
                 "results": [
-                    _result(f, rule_index, report.base is not None, prefix) for f in report.findings
+                    _result(f, rule_index, report.base is not None, prefix, placed)
+                    for f in report.findings
                 ],
             }
         ],
