@@ -473,6 +473,36 @@ def test_render_of_a_template_with_a_submodule_notes_it(repo: Repo, tmp_path: Pa
     assert any(n.path == "t/lib" and "submodule" in n.message for n in result.notes), result
 
 
+@needs_sandbox
+def test_a_render_that_needs_a_submodule_prgate_left_out_is_could_not_run(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """Seen on a real template: part of it is a git submodule its Jinja includes. Copier
+    clones it for its users; prgate does not, so the failed render is prgate's could-not-run,
+    never render-failed on the template."""
+    from tests.conftest import git
+    from workers.engine.config import parse_config
+
+    other = repo({"part.txt": "from the submodule\n"})
+    sha = git(other, "rev-parse", "HEAD").strip()
+    files = {
+        "copier.yml": "_subdirectory: t\nname: {type: str, default: demo}\n",
+        "t/README.md.jinja": "# {{ name }}\n{% include 'lib/part.txt' %}\n",
+        ".gitmodules": f'[submodule "t/lib"]\n\tpath = t/lib\n\turl = {other}\n',
+    }
+    path = repo(files, commit=False)
+    git(path, "add", "-A")
+    git(path, "update-index", "--add", "--cacheinfo", f"160000,{sha},t/lib")
+    git(path, "commit", "-q", "-m", "with a submodule")
+    config = parse_config("hook-validation:\n  render: true\n")
+    report = check(path, config, only=("hook-validation",))
+    [result] = report.results
+    assert not any(f.rule.endswith("render-failed") for f in result.findings), result.findings
+    assert result.error is not None and "git submodules (t/lib)" in result.error
+    assert "TemplateNotFound" in result.error or "part.txt" in result.error, result.error
+    assert report.exit_code == 2
+
+
 # --- 2. A GitHub stall never leaves a required check queued -------------------------------
 
 

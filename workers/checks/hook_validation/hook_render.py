@@ -20,7 +20,9 @@ view's files, symlinks kept as links), made readable to the sandbox's user,
 never the repository itself: Copier then clones nothing, so the repository's
 object store (a worker's partial clone has files only its owner may read, and
 packs larger than the sandbox's file-size limit), its submodules (which would
-need the network) and the rest of the checkout stay out of the sandbox.
+need the network) and the rest of the checkout stay out of the sandbox. A render that
+fails without the submodules it leaves out is could-not-run, never the template's
+``render-failed``: Copier clones them for its users.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def render_findings(
     notes: list[Note] = []
     with sandbox.scratch_dir("prgate-render-") as scratch:
         src = scratch / "template"
-        for submodule in export(view, root, src):
+        submodules = export(view, root, src)
+        for submodule in submodules:
             notes.append(Note(path=submodule, message=(
                 "a submodule of the template: not rendered (its files come from another "
                 "repository over the network)")))  # fmt: skip
@@ -113,6 +116,13 @@ def render_findings(
             problems.append(
                 f"{copier_yml} was not rendered: its _jinja_extensions need the Python package "
                 f"that provides {missing!r}, which prgate's render environment does not have"
+            )
+            return findings, notes, {}
+        if not result.ok and submodules:  # perhaps for want of what prgate left out
+            problems.append(
+                f"{copier_yml} could not be rendered without its git submodules "
+                f"({', '.join(submodules)}), which prgate does not fetch and Copier clones for "
+                f"its users; the render failed: {_last_line(result.error)}"
             )
             return findings, notes, {}
         if not result.ok:
@@ -164,6 +174,12 @@ def _unsafe_answers(
 
 def _files(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+def _last_line(error: str | None) -> str:
+    """An error's last line: the exception Copier raised."""
+    lines = (error or "no reason given").strip().splitlines()
+    return lines[-1] if lines else "no reason given"
 
 
 def _sandbox_note(copier_yml: str) -> Note:
