@@ -458,8 +458,48 @@ def test_render_reports_leaked_machinery(repo: Repo) -> None:
         ".copierignore": "*.bak\n",
         "src/a.txt": "a",
     }
-    leaked = [(rule, m) for rule, _, m in render_rules(repo(files)) if rule == "leaked-machinery"]
-    assert any("produces .copierignore" in m for _, m in leaked)
+    from workers.engine.config import parse_config
+
+    config = parse_config("hook-validation:\n  render: true\n")
+    report = check(repo(files), config, only=["hook-validation"])
+    # one defect, one finding: the static copierignore, with render mode's proof, as an error
+    [found] = [f for f in report.findings if f.path == ".copierignore"]
+    assert found.rule.endswith("/copierignore") and found.level is Level.ERROR
+    assert (
+        "Render mode confirms it: rendering the defaults produces .copierignore." in found.message
+    )
+
+
+def test_a_hooks_folder_of_the_project_itself_is_no_leak(repo: Repo) -> None:
+    """Under a _subdirectory, a hooks/ folder or a copier.yml in the output is the project's
+    own content (VibesPro ships sub-templates so): not the template's machinery."""
+    files = {
+        "copier.yml": "_subdirectory: t\nname:\n  type: str\n  default: x\n",
+        "t/tools/sub/hooks/post_gen.py": "print('sub-template hook')\n",
+        "t/tools/sub/copier.yml": "_templates_suffix: .j2\n",
+        "t/README.md": "x\n",
+    }
+    assert render_rules(repo(files)) == []
+
+
+def test_a_template_inside_another_s_rendered_folder_is_rendered_with_it(repo: Repo) -> None:
+    """VibesPro 51fa84d: a sub-template whose Jinja reads the outer template's answers fails
+    alone ('project_slug' is undefined), which no user ever does."""
+    files = {
+        "copier.yml": "project_slug:\n  type: str\n  default: demo\n  validator: "
+        "\"{% if not project_slug.isalnum() %}bad{% endif %}\"\n_exclude: ['*.bak', '~*', "
+        "'*.pyc', __pycache__, .git, .DS_Store, .svn, copier.yaml, /copier.yml]\n",
+        "templates/sub/copier.yml": "x:\n  type: str\n  default: y\n",
+        "templates/sub/README.md.jinja": "{{ project_slug }}\n",
+    }
+    from workers.engine.config import parse_config
+
+    config = parse_config("hook-validation:\n  render: true\n")
+    report = check(repo(files), config, only=["hook-validation"])
+    assert not any(f.rule.endswith("render-failed") for f in report.findings), report.findings
+    notes = report.results[0].notes
+    assert any(n.path == "templates/sub/copier.yml" and "not rendered on its own" in n.message
+               for n in notes)  # fmt: skip
 
 
 def test_render_stops_a_template_that_hangs(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,6 +42,7 @@ DEFAULT_EXCLUDE = (
     ".svn",
 )
 DEFAULT_TEMPLATES_SUFFIX = ".jinja"
+HOOK_FOLDERS = ("hooks", ".copier/hooks", "copier_hooks")  # where templates keep hook scripts
 NX_SUFFIX = "__tmpl__"
 
 

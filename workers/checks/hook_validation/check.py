@@ -41,6 +41,7 @@ from workers.checks.hook_validation.hook_ast import analyse, validation
 from workers.checks.hook_validation.settings import HookValidationSettings
 from workers.checks.template_roots import (
     DEFAULT_EXCLUDE,
+    HOOK_FOLDERS,
     TemplateRoot,
     find_template_roots,
 )
@@ -54,7 +55,6 @@ if TYPE_CHECKING:  # render mode's module loads only when a template is rendered
 
 NAME = "hook-validation"
 SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl")
-HOOK_FOLDERS = ("hooks", ".copier/hooks", "copier_hooks")
 SRC = "@SRC@"
 # {{ _copier_conf.src_path }} and {{ _copier_conf.src_path / 'a' / 'b.py' }}
 SRC_EXPR = re.compile(r"\{\{-?\s*_copier_conf\.src_path((?:\s*/\s*['\"][^'\"]+['\"])*)\s*-?\}\}")
@@ -269,6 +269,20 @@ def _script_words(cmd: str | list[str]) -> list[str]:
     return [w for w in _tokens(cmd) if w.lower().endswith(SCRIPT_SUFFIXES) and "@VAR@" not in w]
 
 
+def _rendered_inside(template: TemplateRoot, templates: list[TemplateRoot]) -> TemplateRoot | None:
+    """The other Copier template whose rendered folder holds this one's copier.yml (and does
+    not exclude it): VibesPro ships sub-templates that way, whose Jinja reads the outer
+    template's answers, so rendering them alone fails where no user renders them."""
+    for outer in templates:
+        if outer is template or outer.unreadable is not None:
+            continue
+        root = outer.rendered_from
+        inside = not root or template.source.startswith(root + "/")
+        if inside and not outer.excluded(template.source):
+            return outer
+    return None
+
+
 def _check_template(
     view: RepoView, template: TemplateRoot, notes: list[Note], render: bool, problems: list[str]
 ) -> list[Finding]:
@@ -280,9 +294,6 @@ def _check_template(
     used = _used_in_paths(view, template)
     findings = _path_questions(view, template.source, settings, used)
     findings += _task_shapes(template.source, settings)
-    if render:
-        rendered, accepted = _rendered(view, template, used, notes, problems)
-        findings = _confirmed(view, template.source, findings, accepted) + rendered
     scripts, referenced = _task_scripts(view, template)
     findings += scripts
     findings += _hook_folders(view, template, referenced)
@@ -301,6 +312,10 @@ def _check_template(
                 subject="",
             )
         )
+    if render:  # last: what it proves is evidence for the static findings above
+        rendered, accepted = _rendered(view, template, used, notes, problems)
+        findings = _confirmed(view, template.source, findings, accepted)
+        findings = _leaks_confirmed(findings, rendered)
     return findings
 
 
@@ -354,6 +369,51 @@ def _confirmed(
             )
         )
     return out
+
+
+def _leaks_confirmed(findings: list[Finding], rendered: list[Finding]) -> list[Finding]:
+    """A leak render mode shows that a static finding already names (``hooks-rendered`` for a
+    hook folder, ``copierignore``) is that finding's evidence, not a second finding: the
+    static one says so, at the higher of the two levels."""
+    out = list(findings)
+    for leak in rendered:
+        produced = leak.key.removeprefix("leaked-machinery:")
+        static = None
+        if leak.key.startswith("leaked-machinery:"):
+            static = next((i for i, f in enumerate(out) if _covers(f, produced)), None)
+        if static is None:
+            out.append(leak)
+            continue
+        found = out[static]
+        if "Render mode confirms it" not in found.message:
+            found = dataclasses.replace(
+                found,
+                message=f"{found.message} Render mode confirms it: rendering the "
+                f"defaults produces {produced}",
+            )
+        else:
+            found = dataclasses.replace(found, message=f"{found.message}, {produced}")
+        if _rank(leak.level) > _rank(found.level):
+            found = dataclasses.replace(found, level=leak.level)
+        out[static] = found
+    return [
+        dataclasses.replace(f, message=f.message + ".")
+        if "Render mode confirms it: rendering" in f.message and not f.message.endswith(".")
+        else f
+        for f in out
+    ]
+
+
+def _covers(static: Finding, produced: str) -> bool:
+    """Whether a static finding names the leak of rendered path ``produced``."""
+    rule, _, subject = static.key.partition(":")
+    if rule == "hooks-rendered":
+        return produced.startswith(subject + "/")
+    return rule == "copierignore" and produced == ".copierignore"
+
+
+def _rank(level: Level) -> int:
+    return {Level.NOTE: 0, Level.WARNING: 1, Level.ERROR: 2}[level]
 
 
 def _evidence(answers: list[tuple[str, list[str]]]) -> str:
@@ -841,7 +901,16 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     assert isinstance(settings, HookValidationSettings)
     render = settings.render
     for template in copier:
-        findings += _check_template(view, template, notes, render, problems)
+        outer = _rendered_inside(template, copier) if render else None
+        if outer is not None:  # its files are the outer template's output: rendered there
+            notes.append(
+                Note(
+                    path=template.source,
+                    message=f"not rendered on its own: it lies in the folder {outer.source} "
+                    "renders, so it is rendered as part of that template",
+                )
+            )
+        findings += _check_template(view, template, notes, render and outer is None, problems)
     findings += _pytest_copier(view, notes)
     if not copier:
         notes.append(Note(message="no Copier templates found (copier.yml/copier.yaml)"))

@@ -42,7 +42,7 @@ from workers.checks.copier_questions import (
     synthesize_answers,
 )
 from workers.checks.hook_validation.render import render_template
-from workers.checks.template_roots import TemplateRoot
+from workers.checks.template_roots import HOOK_FOLDERS, TemplateRoot
 from workers.engine.config import RepoConfig
 from workers.engine.export import export
 from workers.engine.findings import Finding, Note
@@ -242,10 +242,17 @@ def _scan_output(view: RepoView, out: Path, template: TemplateRoot, make: Make) 
         findings.append(make("rendered-contamination", source,
             f"rendering the defaults produces {f.path} ({f.rule}): {f.message.split('. ')[0]}.",
             subject=f"{f.rule}:{f.path}"))  # fmt: skip
+    # the template's own copier.yml, .copierignore and hook folders can reach the output only
+    # when it renders from its root (no _subdirectory); under a _subdirectory, a hooks/ folder
+    # or a copier.yml in the output is the project's own content (a nested template, say)
+    own = template.rendered_from == template.path
     for entry in rendered.entries():
         name = entry.path.rsplit("/", 1)[-1]
         parts = entry.path.split("/")
-        if name in MACHINERY or "hooks" in parts[:-1] or "{{" in entry.path or "{%" in entry.path:
+        top = (len(parts) == 1 and name in MACHINERY) or (
+            len(parts) > 1 and any(entry.path.startswith(f"{h}/") for h in HOOK_FOLDERS)
+        )
+        if (own and top) or "{{" in entry.path or "{%" in entry.path:
             findings.append(make("leaked-machinery", sources.get(name, copier_yml),
                 f"rendering the defaults produces {entry.path}: template machinery (copier.yml, "
                 "hooks, .copierignore or unrendered Jinja) ends up in every generated project.",
