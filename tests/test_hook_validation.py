@@ -812,3 +812,15 @@ def test_a_dead_hook_whose_failures_are_setup_steps_stays_a_warning(repo: Repo) 
     report = check(repo(files), only=["hook-validation"])
     (dead,) = [f for f in report.findings if f.rule.endswith("dead-hook")]
     assert dead.level is Level.WARNING
+
+
+def test_the_render_confirmed_finding_points_at_the_question_s_line(repo: Repo) -> None:
+    """In SARIF a render finding pointed at copier.yml line 1; it is the question's line."""
+    from workers.engine.config import parse_config
+
+    config = parse_config("hook-validation:\n  render: true\n")
+    files = question_template("  type: str\n  default: demo\n", extra="other: 1\n")
+    report = check(repo(files), config, only=["hook-validation"])
+    [found] = [f for f in report.findings if f.level is Level.ERROR]
+    assert found.path == "copier.yml" and found.start_line == 3  # `slug:`
+    assert "Render mode confirms it" in found.message
