@@ -4,6 +4,13 @@
 #   PRGATE_PATH  folder to check (default .)      PRGATE_BASE  ref to gate against
 #   PRGATE_ARGS  extra arguments for prgate check  GITHUB_OUTPUT  where outputs go
 set -u
+# A container job's checkout belongs to another user than the one the job runs as: git then
+# refuses to read it ("dubious ownership") and prgate exits 2 rather than judge it as a
+# plain folder. The workspace is the runner's own checkout: trust it, once.
+if [ -n "${GITHUB_WORKSPACE:-}" ] &&
+  ! git config --global --get-all safe.directory 2>/dev/null | grep -qxF "$GITHUB_WORKSPACE"; then
+  git config --global --add safe.directory "$GITHUB_WORKSPACE"
+fi
 path="${PRGATE_PATH:-.}"
 base="${PRGATE_BASE:-}"
 if [ -z "$base" ] && [ -n "${GITHUB_BASE_REF:-}" ]; then

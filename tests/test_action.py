@@ -135,3 +135,27 @@ def test_the_action_installs_the_checker_without_the_app(runner_env: dict[str, s
         [str(python.parent / "prgate"), "serve"], capture_output=True, text=True, env=runner_env
     )
     assert serve.returncode == 2 and "pip install 'prgate[app]'" in serve.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the checkout to another user")
+def test_a_checkout_owned_by_another_user_is_judged_as_git_sees_it(
+    tmp_path: Path, runner_env: dict[str, str]
+) -> None:
+    """A container job: the workspace belongs to another user, so git refuses it. Judged as a
+    plain folder, a gitignored .env became a "committed" error. The action trusts its
+    workspace; prgate alone exits 2 naming git's refusal and the fix."""
+    clone = _pull_request(tmp_path, {".gitignore": "t/.env\n", "docs/a.md": "a\n"})
+    (clone / "t").mkdir()
+    (clone / "t" / ".env").write_text("API_KEY=abc\n")  # ignored: not in the repository
+    subprocess.run(["chown", "-R", "65534:65534", str(clone)], check=True)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**runner_env, "HOME": str(home)}
+    env.pop("GIT_CONFIG_GLOBAL", None)
+    alone = subprocess.run(["prgate", "check", "."], cwd=clone, env=env, capture_output=True,
+                           text=True, timeout=300)  # fmt: skip
+    assert alone.returncode == 2, alone.stdout + alone.stderr
+    assert "dubious ownership" in alone.stderr and "safe.directory" in alone.stderr
+    assert "committed" not in alone.stdout
+    outputs = _check(clone, {**env, "GITHUB_WORKSPACE": str(clone)})
+    assert outputs["exit-code"] == "0", outputs

@@ -263,3 +263,61 @@ def test_sarif_of_a_subfolder_uses_repository_root_uris(tmp_path: Path) -> None:
         for r in doc["runs"][0]["results"]
     }
     assert uris == {"sub/a/k.py"}
+
+
+def test_an_unreadable_folder_is_could_not_run_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder prgate may not read (another user's, mode 000) crashed with a traceback and
+    exit 1, which means "findings". It is exit 2, naming what could not be read. (Root reads
+    any folder, so the refusal is the kernel's answer, made here by os.scandir.)"""
+    import os as real_os
+
+    from click.testing import CliRunner
+
+    from workers import cli
+    from workers.engine import repo as repo_module
+
+    (tmp_path / "t" / "closed").mkdir(parents=True)
+    (tmp_path / "t" / "a.txt").write_text("x\n")
+    closed = str(tmp_path / "t" / "closed")
+    scandir = real_os.scandir
+
+    def refusing(path: Any = ".") -> Any:
+        if str(path) == closed:
+            raise PermissionError(13, "Permission denied", closed)
+        return scandir(path)
+
+    monkeypatch.setattr(repo_module.os, "scandir", refusing)
+    result = CliRunner().invoke(cli.main, ["check", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert f"could not run: cannot read {closed}: Permission denied" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_unreadable_file_is_could_not_run_not_a_silent_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file prgate may not read could hold a secret: the secret scan cannot pass it."""
+    from workers.engine.config import RepoConfig
+    from workers.engine.repo import DirectoryView
+    from workers.engine.runner import check_repository
+
+    (tmp_path / "a.txt").write_text("x\n")
+    (tmp_path / "b.txt").write_text("SECRET\n")
+    view = DirectoryView(tmp_path)
+    read = view._read_unchecked
+
+    def refusing(entry: Any) -> Any:
+        if entry.path == "b.txt":
+            from workers.engine.repo import FileSkipped
+
+            skipped = FileSkipped("b.txt could not be opened: Permission denied")
+            skipped.__cause__ = PermissionError(13, "Permission denied", str(tmp_path / "b.txt"))
+            raise skipped
+        return read(entry)
+
+    monkeypatch.setattr(view, "_read_unchecked", refusing)
+    report = check_repository(view, RepoConfig(), only=["contamination"])
+    assert report.exit_code == 2
+    assert report.results[0].error == f"cannot read {tmp_path / 'b.txt'}: Permission denied"

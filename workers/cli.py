@@ -153,6 +153,8 @@ def check(
             progress.hide(shown)
     except (RepoError, ConfigError) as exc:
         _fail(str(exc))
+    except OSError as exc:  # a file or folder prgate may not read: no verdict, never a pass
+        _fail(f"could not run: cannot read {exc.filename or path}: {exc.strerror or exc}")
     if fmt == "sarif":
         from workers.engine.formats.sarif import files_in, render_sarif
 
@@ -218,7 +220,10 @@ def pre_commit(only: tuple[str, ...], files: tuple[Path, ...]) -> None:
     from workers.engine.repo import GitCommitView
     from workers.engine.runner import check_repository
 
-    top = toplevel(Path.cwd())
+    try:
+        top = toplevel(Path.cwd())
+    except RepoError as exc:
+        _fail(str(exc))
     if top is None:
         _fail("prgate pre-commit runs in a git repository (pre-commit runs hooks in one)")
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -137,12 +138,36 @@ def git_records(cwd: Path, args: Sequence[str]) -> Iterator[list[str]]:
 
 
 def toplevel(path: Path) -> Path | None:
-    """The work tree top of ``path``, or None when ``path`` is not inside a git work tree."""
+    """The work tree top of ``path``, or None when ``path`` is not inside a git work tree.
+
+    A work tree git refuses to read (``detected dubious ownership``: a checkout owned by
+    another user, as in a container job) is a RepoError naming git's message and the fix,
+    never "not a repository": judged as a plain folder, its gitignored files would become
+    committed-file findings."""
     try:
-        out = run_git(path, ["rev-parse", "--show-toplevel"])
-    except RepoError:
+        proc = subprocess.run(
+            git_command(["rev-parse", "--show-toplevel"]),
+            cwd=path,
+            capture_output=True,
+            env=git_env(),
+        )
+    except FileNotFoundError as exc:
+        raise _not_started(path) from exc
+    if proc.returncode == 0:
+        return Path(os.fsdecode(proc.stdout.rstrip(b"\n")))
+    detail = proc.stderr.decode("utf-8", "replace").strip()
+    if "not a git repository" in detail:
         return None
-    return Path(os.fsdecode(out.rstrip(b"\n")))
+    first = detail.splitlines()[0] if detail else f"exit {proc.returncode}"
+    if "dubious ownership" in detail:
+        found = re.search(r"safe\.directory '?([^'\n]+)'?", detail)
+        where = found[1].strip() if found else str(path)
+        raise RepoError(
+            f"git refuses to read the repository at {path} ({first.removeprefix('fatal: ')}): "
+            "prgate will not judge it as a plain folder. If you trust it: "
+            f"git config --global --add safe.directory {where}"
+        )
+    raise RepoError(f"git cannot read the repository at {path}: {first}")
 
 
 def split_z(data: bytes) -> list[str]:

@@ -384,7 +384,9 @@ class RepoView(ABC):
                 continue
             try:
                 data = self._read_unchecked(entry)
-            except FileSkipped:
+            except FileSkipped as exc:
+                if isinstance(exc.__cause__, PermissionError):  # it may hold what is sought:
+                    raise exc.__cause__ from None  # no verdict on it, never a silent pass
                 continue
             if is_binary(data) or not any(n in data for n in encoded):
                 continue

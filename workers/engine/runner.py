@@ -70,6 +70,8 @@ def _run_one(
         raw = spec.run(view, config)
     except (CheckError, RepoError, FileSkipped) as exc:
         return CheckResult(check=spec.name, error=str(exc))
+    except PermissionError as exc:  # a file or folder this user may not read: no verdict
+        return CheckResult(check=spec.name, error=f"cannot read {exc.filename}: {exc.strerror}")
     except Exception as exc:  # a defect or a hostile input: this check could not run; the
         return CheckResult(check=spec.name, error=crash_reason(exc))  # others' verdicts stand
     findings = []
