@@ -321,3 +321,50 @@ def test_an_unreadable_file_is_could_not_run_not_a_silent_pass(
     report = check_repository(view, RepoConfig(), only=["contamination"])
     assert report.exit_code == 2
     assert report.results[0].error == f"cannot read {tmp_path / 'b.txt'}: Permission denied"
+
+
+@pytest.mark.parametrize(("sig", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_an_interrupted_check_exits_as_shells_expect(tmp_path: Path, sig: str, code: int) -> None:
+    """Ctrl-C printed click's "Aborted!" and exited 1, which means "findings"."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    files = {
+        "copier.yml": "_subdirectory: t\n",
+        "t/big.txt.jinja": "{% for i in range(99999) %}{% for j in range(99999) %}"
+        "{% endfor %}{% endfor %}",
+    }
+    path = make_repo(tmp_path / "r", files)
+    exe = Path(sys.executable).parent / "prgate"
+    proc = subprocess.Popen(
+        [str(exe), "check", str(path), "--render", "--only", "hook-validation"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PRGATE_RENDER_TIMEOUT": "600"},
+    )  # fmt: skip
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the event: the render has started
+        if "rendering the template" in line:
+            break
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert err.strip().splitlines()[-1] == f"prgate: interrupted ({sig})"
+    assert "Traceback" not in err and "Aborted" not in err
+
+
+def test_a_check_named_twice_runs_once(seed: Path) -> None:
+    once = run_cli("check", str(seed), "--only", "contamination", "--format", "json").json()
+    twice = run_cli(
+        "check", str(seed), "--only", "contamination", "--only", "contamination",
+        "--format", "json",
+    ).json()  # fmt: skip
+    assert len(twice["findings"]) == len(once["findings"]) > 0
+
+
+def test_render_with_only_other_checks_says_it_renders_nothing(seed: Path) -> None:
+    result = run_cli("check", str(seed), "--render", "--only", "contamination")
+    assert "--render renders Copier templates for hook-validation, which --only leaves out" in (
+        result.stderr
+    )

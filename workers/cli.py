@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,20 @@ from workers.shared.names import CHECK_NAMES
 EXIT_USAGE = 2
 F = TypeVar("F", bound=Callable[..., Any])
 CREATE_APP = "prgate app create --webhook-url https://<public host>/api/github/webhooks"
+
+
+def _exit_on_signals() -> None:
+    """Ctrl-C or SIGTERM during a check: one line, and exit 130 (143), as shells report an
+    interrupted command; never click's "Aborted!" with exit 1, which means "findings". The
+    exit unwinds, so scratch folders and child processes are cleaned up on the way."""
+
+    def interrupted(signum: int, frame: object) -> None:
+        signal.signal(signum, signal.SIG_DFL)  # a second Ctrl-C stops at once
+        click.echo(f"prgate: interrupted ({signal.Signals(signum).name})", err=True)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
 
 
 def _fail(message: str) -> NoReturn:
@@ -138,6 +153,7 @@ def check(
     config_file: Path | None,
 ) -> None:
     """Check the repository at PATH (default: the current directory)."""
+    _exit_on_signals()
     from workers.engine import progress
     from workers.engine.runner import check_repository
 
@@ -146,6 +162,12 @@ def check(
         config = load_repo_config(view, config_file, base)
         if render:
             config = config.with_check("hook-validation", render=True)
+            if only and "hook-validation" not in only:
+                click.echo(
+                    "prgate: --render renders Copier templates for hook-validation, which "
+                    "--only leaves out: nothing is rendered",
+                    err=True,
+                )
         shown = progress.show()
         try:
             report = check_repository(view, config, only=only, base=base)
@@ -185,6 +207,7 @@ def check(
 def baseline(path: Path, only: tuple[str, ...], output: Path | None) -> None:
     """Accept the findings PATH has now: write them, by fingerprint, to the baseline file.
     From then on they are reported as suppressed and fail nothing; new ones still do."""
+    _exit_on_signals()
     from workers.engine.baseline import render_baseline
     from workers.engine.runner import check_repository
 
@@ -215,6 +238,7 @@ def baseline(path: Path, only: tuple[str, ...], output: Path | None) -> None:
 def pre_commit(only: tuple[str, ...], files: tuple[Path, ...]) -> None:
     """Check what is staged, gating FILES (the files pre-commit passes: those the commit
     changes). Run from the repository's root, as pre-commit runs hooks."""
+    _exit_on_signals()
     from workers.engine.formats.text import render_text
     from workers.engine.git import toplevel
     from workers.engine.repo import GitCommitView

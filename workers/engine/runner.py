@@ -52,7 +52,8 @@ def check_repository(
 ) -> Report:
     """Run the checks on ``view``. Findings on none of the ``changed`` paths (those changed
     since ``base``, or given: what a commit stages) are pre-existing notes, not failures."""
-    wanted = list(only) or [n for n in CHECK_NAMES if config.settings(n).enabled]
+    # `--only a --only a` runs a once: each check's findings are reported once
+    wanted = list(dict.fromkeys(only)) or [n for n in CHECK_NAMES if config.settings(n).enabled]
     if base is not None:
         changed = view.changed_since(base)
     results = []
