@@ -398,3 +398,18 @@ def test_a_killed_worker_leaves_no_dispatcher_behind(world: World) -> None:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(worker.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["-----BEGIN RSA PRIVATE KEY-----\\nnot a key\\n-----END RSA PRIVATE KEY-----", "abc"],
+)
+def test_a_malformed_private_key_stops_the_worker_at_start(world: World, key: str) -> None:
+    """Accepted at start, it failed the first delivery as "could not reach GitHub:
+    InvalidKeyError", retried three times."""
+    env = {**world.env, "PRIVATE_KEY": key}
+    result = subprocess.run(
+        [PRGATE, "worker", "--burst"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2, result.stderr
+    assert "PRIVATE_KEY is not a usable private key" in result.stderr

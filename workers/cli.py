@@ -396,9 +396,28 @@ def _require_app(settings: Settings) -> None:
             f"No App yet? `{CREATE_APP}` registers one and writes its credentials to .env"
         )
     try:
-        settings.app_private_key()
+        key = settings.app_private_key()
     except SettingsError as exc:
         _fail(str(exc))
+    _check_private_key(key, "PRIVATE_KEY" if settings.private_key else "PRIVATE_KEY_PATH")
+
+
+def _check_private_key(key: str, name: str) -> None:
+    """The App's key must be one GitHub would accept (an RSA key in PEM): a malformed one
+    otherwise fails each delivery later, three times, as "could not reach GitHub"."""
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        loaded = load_pem_private_key(key.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        reason = str(exc).split("\n")[0] or type(exc).__name__
+        _fail(
+            f"{name} is not a usable private key ({reason}): give the .pem file GitHub made "
+            "for the App (its settings page, Private keys), whole, with its BEGIN and END lines"
+        )
+    if not isinstance(loaded, RSAPrivateKey):
+        _fail(f"{name} is not an RSA key: GitHub App keys are RSA keys in PEM")
 
 
 def _reap(child: subprocess.Popen[bytes], seconds: float) -> None:
