@@ -468,3 +468,30 @@ def test_a_name_known_types_do_not_declare_stays_judged(repo: Repo) -> None:
         "export { logo, data };\n",
     }
     assert _levels(_ts(repo, files, tsconfig)) == {("unresolved", "src/a.ts", Level.ERROR)}
+
+
+def test_no_fix_points_outside_the_importing_project(repo: Repo) -> None:
+    """shadcn-ui/ui: a missing @/components/ui/button was "fixed" with an import from another
+    app's private folder. A file is proposed only from the project's own sources."""
+    app = {"compilerOptions": {"module": "esnext", "moduleResolution": "bundler",
+                               "paths": {"@/*": ["./*"]}}, "include": ["."]}  # fmt: skip
+    path = repo(
+        {
+            "templates/next-app/tsconfig.json": json.dumps(app),
+            "templates/next-app/page.ts": 'import { B } from "@/components/ui/button";\n',
+            "apps/v4/tsconfig.json": json.dumps(app),
+            "apps/v4/registry/ui/button.ts": "export const B = 1;\n",
+        }
+    )
+    report = check(path, RepoConfig(), only=["ts-imports"])
+    [finding] = [f for f in report.findings if f.path == "templates/next-app/page.ts"]
+    assert finding.level is Level.ERROR and finding.fix is None, finding.fix
+
+
+def test_a_fix_from_the_project_s_own_sources_is_still_proposed(repo: Repo) -> None:
+    files = {
+        "src/a.ts": 'import { v } from "./lib/util";\n',
+        "src/helpers/util.ts": "export const v = 1;\n",
+    }
+    [finding] = _ts(repo, files)
+    assert finding.fix == "did you mean './helpers/util'?"

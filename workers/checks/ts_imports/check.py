@@ -414,7 +414,9 @@ def _judge(
         if outcome.path == EXTERNAL and not _claimed(repo, settings, spec.text, outcome):
             finding = _undeclared(repo, path, spec)
         else:
-            finding = _unresolved(repo, project, settings, path, spec, outcome, unsure, unseen)
+            finding = _unresolved(
+                repo, project, settings, path, spec, outcome, unsure, unseen, set(roots)
+            )
         if finding is not None:
             findings.append(finding)
             if outcome.workspace is not None and finding.level is Level.ERROR:
@@ -607,7 +609,9 @@ def _unresolved(
     outcome: Outcome,
     unsure: list[str],
     unseen_types: bool,
+    own: set[str],
 ) -> Finding | None:
+    """``own``: the project's own sources (its root files), where a fix may point."""
     reasons = list(unsure)
     tried = outcome.tried
     claimed = outcome.path == EXTERNAL  # by an alias; no package of the name is declared
@@ -647,7 +651,7 @@ def _unresolved(
         )
     if reasons:
         message += "; unless " + " or ".join(reasons) + " changes that, which prgate cannot see"
-    near = _nearest(repo, path, spec.text, settings)
+    near = _nearest(repo, path, spec.text, settings, own)
     fix = f"did you mean '{near}'?" if near else None
     if (
         spec.text.endswith(".json")
@@ -872,16 +876,20 @@ def _asset_like(name: str) -> bool:
     return "." in last.lstrip(".") and not last.endswith(CODE_EXTENSIONS)
 
 
-def _nearest(repo: RepoHost, importer: str, name: str, settings: Settings) -> str | None:
+def _nearest(
+    repo: RepoHost, importer: str, name: str, settings: Settings, own: set[str]
+) -> str | None:
     """The import that would reach a file with the same last name (a moved module), or the
-    same file with the case the disk has; through the same alias when the name used one."""
+    same file with the case the disk has; through the same alias when the name used one.
+    Only a file among the project's own sources (``own``) is proposed: one in another app,
+    or a build script a project reference compiles, is no fix for this project."""
     stem = name.rstrip("/").rsplit("/", 1)[-1]
     for ext in (*CODE_EXTENSIONS,):
         if stem.endswith(ext):
             stem = stem[: -len(ext)]
     if not stem or stem in (".", ".."):
         return None
-    candidates = repo.by_stem.get(stem.lower(), [])
+    candidates = [c for c in repo.by_stem.get(stem.lower(), []) if c in own]
     if not candidates:
         return None
     here = posixpath.dirname(importer)
