@@ -122,7 +122,7 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.help},
         "help": {"text": rule.help, "markdown": rule.help},
-        "helpUri": f"{INFORMATION_URI}#{rule.id.split('/', 1)[0]}",
+        "helpUri": f"{INFORMATION_URI}#the-{rule.id.split('/', 1)[0]}-check",  # its section
         "defaultConfiguration": {"level": rule.level.value},
         "properties": properties,
     }
