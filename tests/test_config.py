@@ -227,3 +227,34 @@ def test_config_validate_names_the_line_and_exits_2(tmp_path: Path) -> None:
     assert result.code == 0 and "valid" in result.stdout
     missing = run_cli("config", "validate", str(tmp_path / "nope.yml"))
     assert missing.code == 2 and "nope.yml" in missing.stderr
+
+
+def test_validate_reports_every_problem_of_the_file_at_once(tmp_path: Path) -> None:
+    """An unknown key hid a misspelt rule until it was fixed: a second round."""
+    path = tmp_path / "prgate.yml"
+    path.write_text(
+        "jest-colision:\n  enabled: true\ncontamination:\n  rules:\n    env-fil: off\n"
+        "  enabeld: true\n"
+    )
+    result = run_cli("config", "validate", str(path))
+    assert result.code == 2
+    lines = result.stderr.removeprefix("prgate: error: ").splitlines()
+    assert [line.split(": ", 2)[:2] for line in lines] == [
+        [f"{path}:1", "jest-colision"],
+        [f"{path}:5", "contamination.rules.env-fil"],
+        [f"{path}:6", "contamination.enabeld"],
+    ]
+    assert "(did you mean `jest-collision`?)" in lines[0]
+    assert "(did you mean `env-file`?)" in lines[1]
+    assert "(did you mean `enabled`?)" in lines[2]
+
+
+def test_a_yaml_error_names_line_and_column_in_a_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "prgate.yml"
+    path.write_text("contamination:\n  rules: [a\n")
+    result = run_cli("config", "validate", str(path))
+    assert result.code == 2
+    assert result.stderr.strip() == (
+        f"prgate: error: {path}:3:1: not valid YAML: expected ',' or ']', but got the end of "
+        "the file (while parsing a flow sequence)"
+    )

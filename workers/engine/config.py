@@ -287,9 +287,13 @@ def parse_config(
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
         line = mark.line + 1 if mark is not None else 1
-        raise ConfigError.at(source, [(line, f"not valid YAML: {problem}")]) from exc
+        column = mark.column + 1 if mark is not None else 1
+        sentence = f"not valid YAML: {problem}" + (f" ({context})" if context else "")
+        sentence = sentence.replace("'<stream end>'", "the end of the file")
+        raise ConfigError(f"{source}:{line}:{column}: {sentence}", [(line, sentence)]) from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -306,39 +310,69 @@ def parse_config(
             key = ".".join(str(p) for p in loc) or "(top level)"
             msg = err["msg"]
             if err["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
-                msg = f"unknown key; allowed here: {', '.join(_allowed_keys(loc))}"
+                allowed = _allowed_keys(loc)
+                msg = f"unknown key{_did_you_mean(str(loc[-1]), allowed)}; allowed here: " + (
+                    ", ".join(allowed)
+                )
             problems.append((line, f"{key}: {msg}"))
-        raise ConfigError.at(source, problems) from exc
-    _check_rules(config, node, source, known_rules)
+        # every problem of the file at once: the rules' names too, not in a second round
+        problems += _rule_problems(data, node, known_rules)
+        raise ConfigError.at(source, sorted(problems)) from exc
+    _check_rules(config, data, node, source, known_rules)
     return config
 
 
-def _check_rules(
-    config: RepoConfig, node: yaml.Node | None, source: str, known: Sequence[str]
-) -> None:
-    if not known:
-        return
-    import pathspec
+def _did_you_mean(name: str, choices: Sequence[str]) -> str:
+    """`` (did you mean `jest-collision`?)`` for a misspelt name, else ""."""
+    import difflib
 
-    problems: list[tuple[int, str]] = []
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _rule_problems(
+    data: Mapping[str, Any], node: yaml.Node | None, known: Sequence[str]
+) -> list[tuple[int, str]]:
+    """Rule names the file uses that no check has (read from the raw file, so they are
+    reported with any other problem, not after it is fixed)."""
+    if not known:
+        return []
     from workers.shared.names import CHECK_NAMES
 
+    problems: list[tuple[int, str]] = []
     for check in CHECK_NAMES:
         names = sorted(r.split("/", 1)[1] for r in known if r.startswith(f"{check}/"))
-        for name in config.settings(check).rules:
+        section = data.get(check)
+        rules = section.get("rules") if isinstance(section, dict) else None
+        for name in rules if isinstance(rules, dict) else ():
             if name not in names:
                 line = _line_of(node, (check, "rules", name))
                 problems.append(
-                    (line, f"{check}.rules.{name}: unknown rule; "
+                    (line, f"{check}.rules.{name}: unknown rule{_did_you_mean(str(name), names)}; "
                            f"{check} has: {', '.join(names) or '(none yet)'}")
                 )  # fmt: skip
-    for i, entry in enumerate(config.allow):
-        if entry.rule not in known:
+    allow = data.get("allow")
+    for i, entry in enumerate(allow if isinstance(allow, list) else ()):
+        rule = entry.get("rule") if isinstance(entry, dict) else None
+        if isinstance(rule, str) and rule not in known:
             line = _line_of(node, ("allow", i, "rule"))
             problems.append(
-                (line, f"allow.{i}.rule: unknown rule id {entry.rule!r} "
+                (line, f"allow.{i}.rule: unknown rule id {rule!r}{_did_you_mean(rule, known)} "
                        "(use the full id, e.g. contamination/env-file)")
             )  # fmt: skip
+    return problems
+
+
+def _check_rules(
+    config: RepoConfig,
+    data: Mapping[str, Any],
+    node: yaml.Node | None,
+    source: str,
+    known: Sequence[str],
+) -> None:
+    import pathspec
+
+    problems = _rule_problems(data, node, known)
     for key, patterns in (("paths-ignore", config.paths_ignore),):
         for i, pattern in enumerate(patterns):
             try:
@@ -346,7 +380,7 @@ def _check_rules(
             except ValueError as exc:
                 problems.append((_line_of(node, (key, i)), f"{key}.{i}: {exc}"))
     if problems:
-        raise ConfigError.at(source, problems)
+        raise ConfigError.at(source, sorted(problems))
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
