@@ -368,3 +368,26 @@ def test_render_with_only_other_checks_says_it_renders_nothing(seed: Path) -> No
     assert "--render renders Copier templates for hook-validation, which --only leaves out" in (
         result.stderr
     )
+
+
+def test_a_check_started_in_a_subfolder_judges_the_repository(seed: Path) -> None:
+    """`cd templates && prgate check` said "no template roots found", exit 0, while the
+    template's committed .env is an error: the repository is judged as the App judges it."""
+    result = run_cli("check", cwd=seed / "templates")
+    assert result.code == 1, result.stdout + result.stderr
+    assert "templates/{{project_slug}}/.env" in result.stdout
+    assert "judging the whole repository" in result.stderr
+    assert "4 warnings and notes outside templates/ not listed" in result.stdout
+
+
+def test_ts_imports_is_judged_from_a_project_s_src_folder(tmp_path: Path) -> None:
+    path = make_repo(
+        tmp_path / "r",
+        {
+            "tsconfig.json": '{"compilerOptions": {"module": "esnext", '
+            '"moduleResolution": "bundler"}, "include": ["src"]}',
+            "src/a.ts": 'import { v } from "./nope";\n',
+        },
+    )
+    result = run_cli("check", "--only", "ts-imports", cwd=path / "src")
+    assert result.code == 1 and "src/a.ts" in result.stdout, result.stdout

@@ -8,6 +8,7 @@ Exit status of ``check``: 0 no error-level finding, 1 error-level findings,
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -22,9 +23,11 @@ import click
 if TYPE_CHECKING:
     import subprocess
 
+    from workers.engine.runner import Report
     from workers.shared.settings import Settings
 
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
+from workers.engine.findings import Level, Note
 from workers.engine.git import RepoError, run_git
 from workers.engine.registry import rule_ids, spec
 from workers.engine.repo import FileSkipped, RepoView, open_view
@@ -47,6 +50,56 @@ def _exit_on_signals() -> None:
 
     signal.signal(signal.SIGINT, interrupted)
     signal.signal(signal.SIGTERM, interrupted)
+
+
+def _repository_view(path: Path) -> tuple[RepoView, str]:
+    """The view to judge for PATH, and PATH's folder within it ("" for the whole of it). A
+    folder inside a git work tree is judged as the App judges its repository: the whole
+    work tree, with the root's .github/prgate.yml (a template's .env one level up, or the
+    tsconfig.json above a src/, is not passed because the check started below the root)."""
+    from workers.engine.git import toplevel
+
+    if not path.is_dir():
+        return open_view(path), ""  # which says what is wrong with it
+    top = toplevel(path)
+    if top is None or path.resolve() == top.resolve():
+        return open_view(path), ""
+    scope = Path(os.path.relpath(path.resolve(), top.resolve())).as_posix()
+    click.echo(
+        f"prgate: {path} is inside the git repository at {top}: judging the whole repository "
+        f"with its {CONFIG_PATH}, as the App does; findings outside {scope}/ are listed "
+        "only when they are errors",
+        err=True,
+    )
+    return open_view(top), scope
+
+
+def _scoped(report: Report, scope: str) -> Report:
+    """The report for a check started in ``scope``: every error (the verdict is the
+    repository's), and warnings and notes under ``scope`` only; a note counts the rest."""
+    inside = scope.rstrip("/") + "/"
+    results = []
+    for result in report.results:
+        kept = [
+            f for f in result.findings
+            if f.path.startswith(inside) or f.level is Level.ERROR
+        ]  # fmt: skip
+        dropped = len(result.findings) - len(kept)
+        notes = list(result.notes)
+        if dropped:
+            notes.append(
+                Note(
+                    message=f"{dropped} {_plural(dropped, 'warning or note', 'warnings and notes')}"
+                    f" outside {inside} not listed; run prgate check at the repository root to "
+                    "see them"
+                )
+            )  # fmt: skip
+        results.append(dataclasses.replace(result, findings=kept, notes=notes))
+    return dataclasses.replace(report, results=results)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
 
 
 def _fail(message: str) -> NoReturn:
@@ -158,7 +211,7 @@ def check(
     from workers.engine.runner import check_repository
 
     try:
-        view = open_view(path)
+        view, scope = _repository_view(path)
         config = load_repo_config(view, config_file, base)
         if render:
             config = config.with_check("hook-validation", render=True)
@@ -177,13 +230,16 @@ def check(
         _fail(str(exc))
     except OSError as exc:  # a file or folder prgate may not read: no verdict, never a pass
         _fail(f"could not run: cannot read {exc.filename or path}: {exc.strerror or exc}")
+    if scope:
+        report = _scoped(report, scope)
     if fmt == "sarif":
         from workers.engine.formats.sarif import files_in, render_sarif
 
         rules = [r for name in (only or CHECK_NAMES) for r in spec(name).rules]
         folders = any(f.path.endswith("/") for f in report.findings)
         inside = files_in(view.paths()) if folders else None
-        doc = render_sarif(report, rules, prefix=_repo_prefix(path), inside=inside)
+        prefix = "" if scope else _repo_prefix(path)  # a scoped report's paths are the root's
+        doc = render_sarif(report, rules, prefix=prefix, inside=inside)
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     elif fmt == "json":
         from workers.engine.formats.json import render_json
