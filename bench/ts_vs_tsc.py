@@ -11,9 +11,10 @@ no outside package could supply (relative names, aliases, names no package can h
 workspace packages, and package-like names no package.json in the repository declares),
 its missing ``/// <reference path>`` (TS6053/TS6231) and TS17004 (JSX not enabled, per
 file). Per repository it prints tsc's errors, those prgate reports as errors, as warnings
-(hedged: something prgate cannot see might change them), those on a workspace package
-it takes as built first ("built": tsc here runs before any build), those it misses, and
-prgate's errors tsc does not give (false alarms).
+(hedged: something prgate cannot see might change them), those on a workspace package or
+a gitignored file it takes as built first ("built": tsc here runs before any build), those
+an editor-wide config finds in other projects' files, which prgate counts in a note
+("summ"), those it misses, and prgate's errors tsc does not give (false alarms).
 
     python3 dev.py bench ts_vs_tsc --mirrors /work/.mirror [--only NAME] [--repo O/N@SHA]
 """
@@ -84,6 +85,25 @@ def _link_workspace(dest: Path, manifests: list[tuple[Path, dict]]) -> set[str]:
     return names
 
 
+def _ignored(dest: Path, importer: str, name: str) -> bool:
+    """Whether an import names a gitignored path (a build step's output): a relative one, or
+    a `~/`/`@/` alias onto the project's src/ (the common spelling), with or without an
+    extension."""
+    if is_relative(name):
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(importer), name))
+    elif name.startswith(("~/", "@/")) and "/src/" in f"/{importer}":
+        target = importer[: f"/{importer}".index("/src/")] + "src/" + name[2:]
+    else:
+        return False
+    candidates = [target + ext for ext in ("", ".ts", ".tsx", ".d.ts", ".js")]
+    done = subprocess.run(
+        ["git", "-C", str(dest), "check-ignore", "--no-index", *candidates],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0  # 0: one of them is ignored
+
+
 def _package(name: str) -> str:
     return "/".join(name.split("/")[: 2 if name.startswith("@") else 1])
 
@@ -124,8 +144,16 @@ def _compare(dest: Path) -> dict[str, list[Key]]:
             return False
         return package in declared or _types_name(package) in declared
 
+    # configs prgate summarises (editor-wide: they name no files): their findings in other
+    # projects' files are counted in a note, not listed
+    editor_wide = {
+        str(dest / n.path)
+        for n in result.notes
+        if n.path and "as an editor-wide config does" in n.message
+    }
     expected: set[Key] = set()
     built: set[Key] = set()  # a workspace package's: may need the package built first
+    summarised: set[Key] = set()
     for d in judge(configs):
         if d.file is None or not d.file.is_relative_to(dest):
             continue
@@ -138,10 +166,14 @@ def _compare(dest: Path) -> dict[str, list[Key]]:
             found = re.search(r"module '([^']+)'", d.text)
             if found and not outside(found[1]):
                 expected.add(("unresolved", rel, d.line))
-                if _package(found[1]) in workspace:
+                if _package(found[1]) in workspace or _ignored(dest, rel, found[1]):
                     built.add(("unresolved", rel, d.line))
+                if str(d.config) in editor_wide:
+                    summarised.add(("unresolved", rel, d.line))
         elif d.code == NO_JSX:
             expected.add(("jsx", rel, None))
+            if str(d.config) in editor_wide:
+                summarised.add(("jsx", rel, None))
     got: dict[Key, Level] = {}
     for f in result.findings:
         kind = {"ts-imports/unresolved": "unresolved", "ts-imports/jsx-not-enabled": "jsx"}.get(
@@ -157,8 +189,9 @@ def _compare(dest: Path) -> dict[str, list[Key]]:
         "tsc": sorted(expected, key=str),
         "error": sorted(expected & errors, key=str),
         "warning": sorted((expected & set(got)) - errors, key=str),
-        "missed": sorted(expected - set(got) - built, key=str),
+        "missed": sorted(expected - set(got) - built - summarised, key=str),
         "built": sorted((expected - set(got)) & built, key=str),
+        "summarised": sorted((expected - set(got) - built) & summarised, key=str),
         "false": sorted(errors - expected, key=str),
         "projects": [str(len(configs))],  # type: ignore[list-item]
     }
@@ -176,8 +209,9 @@ def main(argv: list[str]) -> int:
         for r in tomllib.loads(args.manifest.read_text())["repo"]
         if r.get("kind") == "typescript"
     ] + [tuple(r.split("@", 1)) for r in args.repo]
+    repos = list(dict.fromkeys(repos))  # a repository given twice is compared once
     head = f"{'repository':40} {'projects':>8} {'tsc':>5} {'error':>5} {'warn':>5} " + (
-        f"{'built':>5} {'missed':>6} {'false':>5}"
+        f"{'built':>5} {'summ':>5} {'missed':>6} {'false':>5}"
     )
     print(head)
     print("-" * len(head))
@@ -196,9 +230,10 @@ def main(argv: list[str]) -> int:
             _clone(mirror, commit, dest)
             row = _compare(dest)
             cells = [row["projects"][0]] + [
-                str(len(row[k])) for k in ("tsc", "error", "warning", "built", "missed", "false")
+                str(len(row[k]))
+                for k in ("tsc", "error", "warning", "built", "summarised", "missed", "false")
             ]
-            widths = (8, 5, 5, 5, 5, 6, 5)
+            widths = (8, 5, 5, 5, 5, 5, 6, 5)
             print(
                 f"{shown:40} " + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
             )

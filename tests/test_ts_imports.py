@@ -78,7 +78,7 @@ def test_a_generated_rootdirs_folder_makes_a_relative_import_uncertain(repo: Rep
     assert ".react-router/types" in findings[0].message
 
 
-def test_a_root_config_that_sweeps_in_a_package_only_warns(repo: Repo) -> None:
+def test_a_root_config_that_sweeps_in_a_package_is_summarised(repo: Repo) -> None:
     """`tsc -p` at the root would fail on packages/a's file, but the file's own project
     (packages/a/tsconfig.json, what its editor and build use) resolves it."""
     path = repo(
@@ -92,14 +92,11 @@ def test_a_root_config_that_sweeps_in_a_package_only_warns(repo: Repo) -> None:
         }
     )
     report = check(path, RepoConfig(), only=["ts-imports"])
-    assert [(f.rule, f.level, f.fix) for f in report.findings] == [
-        (
-            "ts-imports/unresolved",
-            Level.WARNING,
-            'set "resolveJsonModule": true in the compilerOptions of tsconfig.json',
-        )
-    ]
-    assert "also compiles other projects' files" in report.findings[0].message
+    assert report.findings == []  # counted in a note, not listed (shadcn-ui: 7,039 of them)
+    assert any(
+        n.path == "tsconfig.json" and "1 finding in them not listed" in n.message
+        for n in report.results[0].notes
+    )
 
 
 def test_packages_are_judged_by_their_declaration(repo: Repo) -> None:
@@ -268,7 +265,7 @@ def test_a_workspace_package_judged_by_its_exports_and_its_build(repo: Repo) -> 
     )
 
 
-def test_a_config_that_compiles_other_projects_files_only_warns(repo: Repo) -> None:
+def test_a_config_that_compiles_other_projects_files_is_summarised(repo: Repo) -> None:
     """A root tsconfig.json without include compiles packages/a's files too (an editor-wide
     config): what only it reports, nothing in CI may ever run; a warning that says so."""
     path = repo(
@@ -280,10 +277,9 @@ def test_a_config_that_compiles_other_projects_files_only_warns(repo: Repo) -> N
         }
     )
     report = check(path, RepoConfig(), only=["ts-imports"])
-    assert [(f.path, f.level) for f in report.findings] == [
-        ("packages/a/scripts/build.ts", Level.WARNING)
-    ]
-    assert "editor-wide" in report.findings[0].message
+    assert report.findings == []
+    [note] = [n for n in report.results[0].notes if n.path == "tsconfig.json"]
+    assert "editor-wide" in note.message and "1 finding in them not listed" in note.message
 
 
 def test_a_base_config_a_tool_generates_is_unknown_not_an_error(repo: Repo) -> None:
@@ -299,7 +295,7 @@ def test_a_base_config_a_tool_generates_is_unknown_not_an_error(repo: Repo) -> N
     assert any("not judged" in n.message for n in report.results[0].notes)
 
 
-def test_a_gitignored_file_a_build_writes_is_never_an_error(repo: Repo) -> None:
+def test_a_gitignored_file_a_build_writes_is_never_a_finding(repo: Repo) -> None:
     files = {
         ".gitignore": "/generated/\npackages/*/*/\n!packages/*/src/\n",
         "src/a.ts": (
@@ -309,8 +305,9 @@ def test_a_gitignored_file_a_build_writes_is_never_an_error(repo: Repo) -> None:
         "packages/server/src/a.ts": "export const a = 1;\n",
     }
     findings = _ts(repo, files, {**BASE, "compilerOptions": {"module": "commonjs"}})
-    assert _levels(findings) == {("unresolved", "src/a.ts", Level.WARNING)}  # generated/api
-    assert "gitignored" in findings[0].message
+    # generated/api is a build step's output, taken as built first, as a package's dist/ is:
+    # not a finding's subject at all (shadcn-ui had 3,152 such warnings)
+    assert findings == []
 
 
 def test_a_reference_path_to_a_missing_file_is_an_error_unless_a_build_may_write_it(

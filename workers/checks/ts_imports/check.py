@@ -138,7 +138,8 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
         for project in projects.values()
         for finding in _judge(repo, project, facts, seen, notes, programs, roots, jsx_value)
     ]
-    findings = _by_owner(judged, projects, programs, roots)
+    findings, swept = _by_owner(judged, projects, programs, roots)
+    notes += swept
     declared = typescript_major(repo)
     if declared is not None and declared >= 6:
         # TypeScript 6 changed defaults and 7 dropped options; prgate predicts 5's rules
@@ -200,8 +201,9 @@ def _by_owner(
     projects: dict[str, Project],
     programs: dict[str, set[str]],
     roots: dict[str, set[str]],
-) -> list[Finding]:
-    """One finding per import (or file, for JSX), at the level its own project gives it.
+) -> tuple[list[Finding], list[Note]]:
+    """One finding per import (or file, for JSX), at the level its own project gives it;
+    what an editor-wide config finds in other projects' files is counted in a note.
 
     A file's own project is the nearest one above it that compiles it (what an editor and
     the package's own ``tsc -p`` use). A project further up that sweeps the file in too
@@ -240,8 +242,17 @@ def _by_owner(
         for config, files in roots.items()
         if any(home(f) not in (None, projects[config].folder) for f in files)
     }
+    # an umbrella that names no files at all (TypeScript's default, every file below it): the
+    # editor's config of a monorepo root, which sweeps in thousands of other projects' files
+    editor_wide = {
+        c for c in umbrellas if projects[c].include is None and projects[c].files is None
+    }
     best: dict[tuple[str, str, int | None, str], Finding] = {}
+    swept: Counter[str] = Counter()  # an editor-wide config's findings in other projects' files
     for project, finding in judged:
+        if project.config in editor_wide and home(finding.path) not in (None, project.folder):
+            swept[project.config] += 1  # summarised: the file's own project judges it
+            continue
         if finding.level is Level.ERROR and project.config in umbrellas:
             finding = dataclasses.replace(
                 finding,
@@ -268,7 +279,16 @@ def _by_owner(
         kept = best.get(key)
         if kept is None or _rank(finding.level) > _rank(kept.level):
             best[key] = finding
-    return list(best.values())
+    notes = [
+        Note(
+            message=f"{config} compiles other projects' files, as an editor-wide config does: "
+            f"{count} {'finding' if count == 1 else 'findings'} in them not listed (each file's "
+            "own project judges it; name the config in `projects` if CI runs tsc on it)",
+            path=config,
+        )
+        for config, count in sorted(swept.items())
+    ]
+    return list(best.values()), notes
 
 
 def _rank(level: Level) -> int:
@@ -627,9 +647,10 @@ def _unresolved(
             f"files a build step writes into {', '.join(absent)} (named in the config, not in "
             "the repository)"
         )
-    generated = [t for t in tried if repo.ignored(t)]
-    if generated and not absent:
-        reasons.append(f"a file a build step writes ({generated[0]} is gitignored)")
+    if any(repo.ignored(t) for t in tried):
+        # a gitignored file is a build step's output (generated styles, typegen), taken as
+        # built first, as a workspace package's dist/ is: not a finding's subject
+        return None
     if _asset_like(spec.text) and unseen_types:
         reasons.append("a package's `declare module` for such names")
     package = _package_of(spec.text)
