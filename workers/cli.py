@@ -45,11 +45,23 @@ def _exit_on_signals() -> None:
 
     def interrupted(signum: int, frame: object) -> None:
         signal.signal(signum, signal.SIG_DFL)  # a second Ctrl-C stops at once
+        _INTERRUPTED.append(signum)
         click.echo(f"prgate: interrupted ({signal.Signals(signum).name})", err=True)
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGINT, interrupted)
     signal.signal(signal.SIGTERM, interrupted)
+
+
+# Signals that interrupted this command. The handler's SystemExit can land where it is not
+# felt (a child's wait that then reports the child killed): the command looks here before it
+# prints a report, so an interrupted run never reports one.
+_INTERRUPTED: list[int] = []
+
+
+def _stop_if_interrupted() -> None:
+    if _INTERRUPTED:
+        sys.exit(128 + _INTERRUPTED[0])
 
 
 def _repository_view(path: Path) -> tuple[RepoView, str]:
@@ -230,6 +242,7 @@ def check(
         _fail(str(exc))
     except OSError as exc:  # a file or folder prgate may not read: no verdict, never a pass
         _fail(f"could not run: cannot read {exc.filename or path}: {exc.strerror or exc}")
+    _stop_if_interrupted()
     if scope:
         report = _scoped(report, scope)
     if fmt == "sarif":
@@ -274,6 +287,7 @@ def baseline(path: Path, only: tuple[str, ...], output: Path | None) -> None:
         report = check_repository(view, config, only=only)
     except (RepoError, ConfigError) as exc:
         _fail(str(exc))
+    _stop_if_interrupted()
     failed = [r.check for r in report.results if r.error is not None]
     if failed:
         _fail(f"not written: {', '.join(failed)} could not run, so its findings are unknown")
@@ -315,6 +329,7 @@ def pre_commit(only: tuple[str, ...], files: tuple[Path, ...]) -> None:
         report = check_repository(view, config, only=only, changed=staged)
     except (RepoError, ConfigError) as exc:
         _fail(str(exc))
+    _stop_if_interrupted()
     click.echo(render_text(report), nl=False)
     sys.exit(report.exit_code)
 
