@@ -161,7 +161,15 @@ def test_sarif_with_base_and_allow(tmp_path: Path) -> None:
     (path / "t" / "new.env").write_text("x\n")
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "change")
-    result = run_cli("check", str(path), "--base", "main", "--format", "sarif")
+    new_only = run_cli("check", str(path), "--base", "main", "--format", "sarif")
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(new_only.stdout)["runs"][0]["results"]
+    }
+    assert "t/new.env" in uris and "t/old.env" not in uris  # new results only, by default
+    result = run_cli(
+        "check", str(path), "--base", "main", "--format", "sarif", "--show-pre-existing"
+    )
     doc = json.loads(result.stdout)
     validate_sarif(doc)
     by_uri = {
@@ -392,3 +400,26 @@ def test_ts_imports_is_judged_from_a_project_s_src_folder(tmp_path: Path) -> Non
     )
     result = run_cli("check", "--only", "ts-imports", cwd=path / "src")
     assert result.code == 1 and "src/a.ts" in result.stdout, result.stdout
+
+
+def test_base_counts_pre_existing_findings_per_rule(tmp_path: Path) -> None:
+    """shadcn-ui: `--base HEAD~1` on a 6-file change printed 13,596 pre-existing notes."""
+    from tests.conftest import git
+
+    path = make_repo(tmp_path / "r", {"copier.yml": "_subdirectory: t\n", "t/a.env": "A=1\n",
+                                       "t/b.env": "B=1\n"})  # fmt: skip
+    git(path, "checkout", "-q", "-b", "feature")
+    (path / "t" / "c.env").write_text("C=1\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "change")
+    result = run_cli("check", str(path), "--base", "main")
+    assert "t/a.env" not in result.stdout and "t/c.env" in result.stdout
+    assert (
+        "pre-existing, not listed (--show-pre-existing lists them): 2 contamination/env-file"
+        in result.stdout
+    )
+    assert (
+        result.stdout.rstrip().splitlines()[-1].startswith("prgate: 1 error, 0 warnings, 2 notes")
+    )
+    listed = run_cli("check", str(path), "--base", "main", "--show-pre-existing")
+    assert "t/a.env" in listed.stdout

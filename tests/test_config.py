@@ -146,7 +146,9 @@ def test_base_only_pre_existing_passes_via_cli(repo: Repo) -> None:
     git(path, "commit", "-q", "-m", "docs")
     result = run_cli("check", str(path), "--base", "main")
     assert result.code == 0, result.stdout + result.stderr
-    assert "(pre-existing)" in result.stdout and "1 pre-existing" in result.stdout
+    assert "pre-existing, not listed" in result.stdout and "1 pre-existing" in result.stdout
+    listed = run_cli("check", str(path), "--base", "main", "--show-pre-existing")
+    assert "(pre-existing)" in listed.stdout
 
 
 def test_base_config_comes_from_base_not_from_the_change(repo: Repo) -> None:

@@ -204,6 +204,12 @@ def main() -> None:
     help=f"Configuration file (default: {CONFIG_PATH} of PATH, or of REF with --base).",
 )
 @click.option(
+    "--show-pre-existing",
+    is_flag=True,
+    help="With --base: list the findings older than REF too (by default they are counted, one "
+    "line per rule, and left out of SARIF).",
+)
+@click.option(
     "--render",
     is_flag=True,
     help="hook-validation: render each Copier template and check the output (its tasks run "
@@ -214,6 +220,7 @@ def check(
     only: tuple[str, ...],
     base: str | None,
     fmt: str,
+    show_pre_existing: bool,
     render: bool,
     config_file: Path | None,
 ) -> None:
@@ -252,7 +259,8 @@ def check(
         folders = any(f.path.endswith("/") for f in report.findings)
         inside = files_in(view.paths()) if folders else None
         prefix = "" if scope else _repo_prefix(path)  # a scoped report's paths are the root's
-        doc = render_sarif(report, rules, prefix=prefix, inside=inside)
+        listed = report if show_pre_existing else _new_only(report)
+        doc = render_sarif(listed, rules, prefix=prefix, inside=inside)
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     elif fmt == "json":
         from workers.engine.formats.json import render_json
@@ -261,8 +269,19 @@ def check(
     else:
         from workers.engine.formats.text import render_text
 
-        click.echo(render_text(report), nl=False)
+        click.echo(render_text(report, show_pre_existing=show_pre_existing), nl=False)
     sys.exit(report.exit_code)
+
+
+def _new_only(report: Report) -> Report:
+    """The report without the findings older than the base (SARIF's results: new ones)."""
+    return dataclasses.replace(
+        report,
+        results=[
+            dataclasses.replace(r, findings=[f for f in r.findings if not f.pre_existing])
+            for r in report.results
+        ],
+    )
 
 
 @main.command()

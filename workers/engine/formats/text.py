@@ -13,12 +13,20 @@ def _location(f: Finding) -> str:
     return f"{f.path}:{f.start_line}" if f.start_line else f.path
 
 
-def render_text(report: Report) -> str:
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def render_text(report: Report, show_pre_existing: bool = True) -> str:
+    """The report; without ``show_pre_existing``, findings older than the base are counted
+    one line per rule instead of listed (a 6-file change in a big repository is about those
+    6 files, not the 13,000 findings it did not touch)."""
     out: list[str] = []
     shown = [f for f in report.findings if f.suppressed is None]
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in shown:
-        by_file[f.path].append(f)
+        if show_pre_existing or not f.pre_existing:
+            by_file[f.path].append(f)
     for path in sorted(by_file):
         out.append(path)
         for f in by_file[path]:
@@ -40,6 +48,14 @@ def render_text(report: Report) -> str:
             out.append(f"note [{result.check}] {where}{note.message}")
         if result.error is not None:
             out.append(f"error [{result.check}] could not run: {result.error}")
+    if not show_pre_existing:
+        by_rule: dict[str, int] = defaultdict(int)
+        for f in shown:
+            if f.pre_existing:
+                by_rule[f.rule] += 1
+        if by_rule:
+            listed = ", ".join(f"{n} {rule}" for rule, n in sorted(by_rule.items()))
+            out.append(f"pre-existing, not listed (--show-pre-existing lists them): {listed}")
     counts = {level: sum(1 for f in shown if f.level == level) for level in Level}
     pre = sum(1 for f in shown if f.pre_existing)
     allowed = len(report.findings) - len(shown)
@@ -51,7 +67,8 @@ def render_text(report: Report) -> str:
         ]
     )
     out.append(
-        f"prgate: {counts[Level.ERROR]} errors, {counts[Level.WARNING]} warnings, "
-        f"{counts[Level.NOTE]} notes{extra} in {report.files} files ({statuses})"
+        f"prgate: {_count(counts[Level.ERROR], 'error')}, "
+        f"{_count(counts[Level.WARNING], 'warning')}, {_count(counts[Level.NOTE], 'note')}"
+        f"{extra} in {_count(report.files, 'file')} ({statuses})"
     )
     return "\n".join(terminal(line) for line in out) + "\n"
