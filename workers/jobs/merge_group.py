@@ -40,11 +40,11 @@ def _key(settings: Settings, repo_id: int, head_sha: str) -> str:
 
 
 def remember(work: Work) -> None:
-    """Record a merge group's work (its request: the base it is gated against, the key of
-    its runs)."""
+    """Record a merge group's request: the base it is gated against, and (through its job
+    id and delivery) the key of its runs."""
     key = _key(work.settings, work.req.repo_id, work.req.head_sha)
     pipe = work.redis.pipeline(transaction=True)
-    pipe.hset(key, mapping={"request": work.req.model_dump_json(), "job": work.job_id})
+    pipe.hset(key, "request", work.req.model_dump_json())
     pipe.expire(key, GROUP_TTL)
     pipe.execute()
 

@@ -46,7 +46,7 @@ from workers.checks.template_roots import (
     find_template_roots,
 )
 from workers.engine.config import RepoConfig
-from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
+from workers.engine.findings import LEVEL_ORDER, CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.repo import FileSkipped, Kind, RepoView
 from workers.engine.spec import CheckSpec
 
@@ -376,6 +376,7 @@ def _leaks_confirmed(findings: list[Finding], rendered: list[Finding]) -> list[F
     hook folder, ``copierignore``) is that finding's evidence, not a second finding: the
     static one says so, at the higher of the two levels."""
     out = list(findings)
+    proven: dict[int, list[Finding]] = {}  # a static finding's index -> the leaks it names
     for leak in rendered:
         produced = leak.key.removeprefix("leaked-machinery:")
         static = None
@@ -383,25 +384,19 @@ def _leaks_confirmed(findings: list[Finding], rendered: list[Finding]) -> list[F
             static = next((i for i, f in enumerate(out) if _covers(f, produced)), None)
         if static is None:
             out.append(leak)
-            continue
-        found = out[static]
-        if "Render mode confirms it" not in found.message:
-            found = dataclasses.replace(
-                found,
-                message=f"{found.message} Render mode confirms it: rendering the "
-                f"defaults produces {produced}",
-            )
         else:
-            found = dataclasses.replace(found, message=f"{found.message}, {produced}")
-        if _rank(leak.level) > _rank(found.level):
-            found = dataclasses.replace(found, level=leak.level)
-        out[static] = found
-    return [
-        dataclasses.replace(f, message=f.message + ".")
-        if "Render mode confirms it: rendering" in f.message and not f.message.endswith(".")
-        else f
-        for f in out
-    ]
+            proven.setdefault(static, []).append(leak)
+    for index, leaks in proven.items():
+        found = out[index]
+        produced = ", ".join(leak.key.removeprefix("leaked-machinery:") for leak in leaks)
+        level = min((found.level, *(leak.level for leak in leaks)), key=LEVEL_ORDER.__getitem__)
+        out[index] = dataclasses.replace(
+            found,
+            level=level,
+            message=f"{found.message} Render mode confirms it: rendering the defaults "
+            f"produces {produced}.",
+        )
+    return out
 
 
 def _covers(static: Finding, produced: str) -> bool:
@@ -410,10 +405,6 @@ def _covers(static: Finding, produced: str) -> bool:
     if rule == "hooks-rendered":
         return produced.startswith(subject + "/")
     return rule == "copierignore" and produced == ".copierignore"
-
-
-def _rank(level: Level) -> int:
-    return {Level.NOTE: 0, Level.WARNING: 1, Level.ERROR: 2}[level]
 
 
 def _evidence(answers: list[tuple[str, list[str]]]) -> str:

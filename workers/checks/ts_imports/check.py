@@ -55,7 +55,15 @@ from workers.checks.ts_imports.settings import TsImportsSettings
 from workers.checks.ts_imports.syntax import Facts, Specifier, read_facts, suppressed
 from workers.checks.ts_imports.tsconfig import ConfigError, Loader, Project
 from workers.engine.config import RepoConfig
-from workers.engine.findings import CheckError, CheckResult, Finding, Level, Note, RuleInfo
+from workers.engine.findings import (
+    LEVEL_ORDER,
+    CheckError,
+    CheckResult,
+    Finding,
+    Level,
+    Note,
+    RuleInfo,
+)
 from workers.engine.repo import RepoView
 from workers.engine.spec import CheckSpec
 
@@ -277,7 +285,7 @@ def _by_owner(
         subject = finding.key.split("@", 1)[0] if finding.rule == UNRESOLVED.id else ""
         key = (finding.rule, finding.path, finding.start_line, subject)
         kept = best.get(key)
-        if kept is None or _rank(finding.level) > _rank(kept.level):
+        if kept is None or LEVEL_ORDER[finding.level] < LEVEL_ORDER[kept.level]:
             best[key] = finding
     notes = [
         Note(
@@ -289,10 +297,6 @@ def _by_owner(
         for config, count in sorted(swept.items())
     ]
     return list(best.values()), notes
-
-
-def _rank(level: Level) -> int:
-    return {Level.NOTE: 0, Level.WARNING: 1, Level.ERROR: 2}[level]
 
 
 def _extended(projects: dict[str, Project]) -> set[str]:
