@@ -260,3 +260,21 @@ def test_a_yaml_error_names_line_and_column_in_a_sentence(tmp_path: Path) -> Non
         f"prgate: error: {path}:3:1: not valid YAML: expected ',' or ']', but got the end of "
         "the file (while parsing a flow sequence)"
     )
+
+
+def test_a_rule_that_only_explains_could_not_run_cannot_be_configured(tmp_path: Path) -> None:
+    """`jest-collision: {rules: {unpredictable: off}}` validated and changed nothing: the
+    check still could not run. It is refused, with the setting that does turn it off."""
+    path = tmp_path / "prgate.yml"
+    path.write_text(
+        "jest-collision:\n  rules:\n    unpredictable: off\n"
+        "allow:\n  - rule: jest-collision/unpredictable\n    path: a\n    reason: b\n"
+    )
+    result = run_cli("config", "validate", str(path))
+    assert result.code == 2
+    lines = result.stderr.removeprefix("prgate: error: ").splitlines()
+    assert [line.split(": ", 2)[:2] for line in lines] == [
+        [f"{path}:3", "jest-collision.rules.unpredictable"],
+        [f"{path}:5", "allow.0.rule"],
+    ]
+    assert all("`jest-collision: {enabled: false}`" in line for line in lines)

@@ -222,6 +222,31 @@ SCENARIOS = [
         expect=1,
     ),
     Scenario(
+        # jestjs/jest's own config, cut down: options that read node_modules and the
+        # environment are left out of prgate's evaluation, and the haste map is the same
+        "options-from-node-modules-and-the-environment",
+        {
+            "jest.config.mjs": "import {createRequire} from 'node:module';\n"
+            "const require = createRequire(import.meta.url);\n"
+            "const quiet = process.env.PRGATE_ORACLE_QUIET;\n"
+            "export default {\n"
+            "  modulePathIgnorePatterns: ['<rootDir>/apps/smoke/'],\n"
+            "  snapshotSerializers: [require.resolve('serializer-x')],\n"
+            "  testEnvironmentOptions: { globalsCleanup: process.env.GLOBALS_CLEANUP ?? 'on' },\n"
+            "  testPathIgnorePatterns: ['/node_modules/', ...(quiet ? ['/q/'] : []),\n"
+            "    Number.parseInt(process.versions.node, 10) >= 20 ? '/a/' : '/b/'],\n"
+            "};\n",
+            "node_modules/serializer-x/package.json": pkg("serializer-x"),
+            "node_modules/serializer-x/index.js": "module.exports = { test: () => false, "
+            "serialize: () => '' };\n",
+            "apps/smoke/gen/package.json": pkg("gen"),
+            "templates/gen/package.json": pkg("gen"),
+            "libs/k1/package.json": pkg("k"),
+            "libs/k2/package.json": pkg("k"),
+        },
+        expect=1,
+    ),
+    Scenario(
         "mjs-config-async-function",
         {
             "jest.config.mjs": "export default async () => ({\n"

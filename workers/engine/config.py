@@ -351,9 +351,24 @@ def _rule_problems(
                     (line, f"{check}.rules.{name}: unknown rule{_did_you_mean(str(name), names)}; "
                            f"{check} has: {', '.join(names) or '(none yet)'}")
                 )  # fmt: skip
+    from workers.engine.registry import FIXED_RULES
+
+    for rule_id, why in FIXED_RULES.items():
+        check, _, name = rule_id.partition("/")
+        section = data.get(check)
+        rules = section.get("rules") if isinstance(section, dict) else None
+        if isinstance(rules, dict) and name in rules:
+            line = _line_of(node, (check, "rules", name))
+            problems.append((line, f"{check}.rules.{name}: cannot be set: {why}"))
     allow = data.get("allow")
     for i, entry in enumerate(allow if isinstance(allow, list) else ()):
         rule = entry.get("rule") if isinstance(entry, dict) else None
+        if rule in FIXED_RULES:
+            line = _line_of(node, ("allow", i, "rule"))
+            problems.append(
+                (line, f"allow.{i}.rule: {rule} cannot be allowed: {FIXED_RULES[rule]}")
+            )
+            continue
         if isinstance(rule, str) and rule not in known:
             line = _line_of(node, ("allow", i, "rule"))
             problems.append(

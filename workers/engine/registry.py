@@ -59,6 +59,14 @@ RULE_IDS = (
     "ts-imports/jsx-not-enabled",
 )
 
+# Rules whose finding records why a check could not run: a level or an `allow` would change
+# the finding, never the could-not-run verdict it explains, so the configuration refuses them.
+FIXED_RULES = {
+    "jest-collision/unpredictable": "when prgate cannot predict Jest's haste map the check "
+    "could not run, whatever this rule's level (never a pass); a repository that does not "
+    "want the check sets `jest-collision: {enabled: false}`",
+}
+
 
 # Each check's settings model ("module:Class"): its section of .github/prgate.yml.
 SETTINGS = {

@@ -32,6 +32,7 @@ from typing import Any
 
 from workers.checks.jest_collision import haste_map
 from workers.checks.jest_collision.config import (
+    HASTE_KEYS,
     JestConfigError,
     Project,
     Tree,
@@ -51,17 +52,6 @@ from workers.engine.repo import FileSkipped, RepoView
 from workers.engine.spec import CheckSpec
 
 NAME = "jest-collision"
-HASTE_KEYS = (
-    "rootDir",
-    "roots",
-    "moduleFileExtensions",
-    "modulePathIgnorePatterns",
-    "cacheDirectory",
-    "haste",
-    "projects",
-    "preset",
-    "runner",
-)
 
 
 def _rule(name: str, level: Level, summary: str, help_text: str) -> RuleInfo:
@@ -177,7 +167,9 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
         return CheckResult(
             check=NAME,
             findings=[finding],
-            error=f"whether and which Jest is used here could not be decided: {exc}",
+            error=_could_not_run(
+                f"whether and which Jest is used here could not be decided: {exc}"
+            ),
         )
     if not used:
         notes.append(
@@ -225,8 +217,17 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     notes.extend(Note(message=text) for text in dict.fromkeys(tree.notes))
     error = None
     if problems:
-        error = "Jest's haste map could not be predicted: " + "; ".join(problems)
+        error = _could_not_run("Jest's haste map could not be predicted: " + "; ".join(problems))
     return CheckResult(check=NAME, findings=_dedupe(findings), notes=notes, error=error)
+
+
+def _could_not_run(reason: str) -> str:
+    """The reason, and the setting for a repository that wants no prediction at all (there
+    is no level that makes an unpredictable project pass: engine.registry.FIXED_RULES)."""
+    return (
+        f"{reason}. A repository that does not want this check sets "
+        f"`{NAME}: {{enabled: false}}` in .github/prgate.yml"
+    )
 
 
 def _package_json(run_dir: str) -> str:

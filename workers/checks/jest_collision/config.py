@@ -60,14 +60,60 @@ def known_preset(name: str, version: int) -> dict[str, Any] | None:
 
     node_modules is never in a checkout, so a package preset cannot be read;
     these values were read from the packages themselves: ts-jest 29 (its
-    presets set ``transform`` only) and jest-preset-angular 17. ``@nx/jest``'s
+    presets set ``transform`` only), jest-preset-angular 17 and @react-native/jest-preset
+    0.85 to 0.88. ``@nx/jest``'s
     preset depends on its version and Jest's: ``nx_jest.preset_options``.
     """
     if name in {f"ts-jest{s}" for s in _TS_JEST}:
         return {}
     if name == "jest-preset-angular":
-        return {"moduleFileExtensions": ["ts", "html", "js", "json", "mjs"]}
+        return {"moduleFileExtensions": list(_ANGULAR_EXTENSIONS)}
+    if name == "@react-native/jest-preset":
+        # 0.85 to 0.88 set haste.platforms to android, ios and native, which Jest already
+        # knows (a package.json's module platform comes from its file name, "package.json")
+        return {}
     return None
+
+
+_ANGULAR_EXTENSIONS = ("ts", "html", "js", "json", "mjs")
+PRESET_MODULES = ("jest-preset-angular/presets",)
+
+
+def preset_module(spec: str) -> str:
+    """The source of a preset package's module a config may require (one of
+    PRESET_MODULES), as a module factory for js_sandbox: what its functions return for the
+    haste map, and a stand-in for the rest. jest-preset-angular 14.6, 15.0, 16.2 and 17.0
+    were read: ``createCjsPreset``/``createEsmPreset`` set ``moduleFileExtensions`` to the
+    same list whatever their options (those only reach ``transform``)."""
+    assert spec in PRESET_MODULES
+    unknown = json.dumps({STAND_IN: f"set by {spec}"})
+    preset = (
+        "(options) => ({"
+        f" moduleFileExtensions: {json.dumps(list(_ANGULAR_EXTENSIONS))},"
+        " testEnvironment: (options || {}).testEnvironment ?? 'jsdom',"
+        f" snapshotSerializers: {unknown}, transform: {unknown},"
+        f" transformIgnorePatterns: {unknown} }})"
+    )
+    return (
+        "(function (module, exports) {"
+        f" exports.createCjsPreset = {preset}; exports.createEsmPreset = {preset}; }})"
+    )
+
+
+# The options that decide Jest's haste map: a value computed by a function in one of them
+# makes a config unpredictable; the others may hold what prgate cannot know.
+STAND_IN = "__prgate__"  # the key of what js_sandbox puts where it did not evaluate
+HASTE_KEYS = (
+    "rootDir",
+    "roots",
+    "moduleFileExtensions",
+    "modulePathIgnorePatterns",
+    "cacheDirectory",
+    "haste",
+    "projects",
+    "preset",
+    "runner",
+)
 
 
 class JestConfigError(Exception):
@@ -431,8 +477,8 @@ def _glob_from(base: str, parts: list[str], tree: Tree) -> Iterator[str]:
 
 def _string_list(options: dict[str, Any], key: str, where: str | None) -> list[str]:
     value = options.get(key)
-    if value is None:
-        return []
+    if value is None or (isinstance(value, dict) and STAND_IN in value):
+        return []  # left out of the evaluation (js_contain): only messages read these
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise JestConfigError(
             f'{where or "inline project"}: Option "{key}" must be an array of strings', where
@@ -480,8 +526,8 @@ def _apply_preset(
         if preset is None:
             raise Unpredictable(
                 f"preset {preset_name!r} comes from node_modules, which is not in the checkout, "
-                "and prgate does not know its options (it knows ts-jest, jest-preset-angular "
-                "and @nx/jest/preset)",
+                "and prgate does not know its options (it knows ts-jest, jest-preset-angular, "
+                "@react-native/jest-preset and @nx/jest/preset)",
                 where,
             )
     if not isinstance(preset, dict):

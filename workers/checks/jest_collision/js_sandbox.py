@@ -37,7 +37,16 @@ from typing import Any
 from tree_sitter import Node
 
 from workers.checks.jest_collision import js_engine, nx_jest
-from workers.checks.jest_collision.config import DEFAULT_EXTENSIONS, Tree, Unpredictable
+from workers.checks.jest_collision.config import (
+    DEFAULT_EXTENSIONS,
+    HASTE_KEYS,
+    PRESET_MODULES,
+    STAND_IN,
+    Tree,
+    Unpredictable,
+    preset_module,
+)
+from workers.checks.jest_collision.js_contain import stand_ins
 from workers.checks.jest_collision.js_static import JsSyntaxError, parse, text
 
 MAX_MODULES = 64
@@ -79,22 +88,29 @@ def timeout_seconds() -> float:
 class _Transpiler:
     """Strip TypeScript and turn ES module syntax into CommonJS, node by node."""
 
-    def __init__(self, source: bytes, rel: str) -> None:
+    def __init__(self, source: bytes, rel: str, entry: bool = False) -> None:
         self.src = source
         self.rel = rel
         self.esm = False
         self.requires: list[str] = []
+        self.entry = entry  # the config itself: its unknowable non-haste options are left out
+        self.left_out: dict[int, str] = {}
 
     def run(self) -> str:
         try:
             root = parse(self.src).root_node
         except JsSyntaxError as exc:
             raise Unpredictable(f"{self.rel}: {exc}", self.rel) from None
+        if self.entry:
+            self.left_out = stand_ins(root, HASTE_KEYS)
         body = self.emit(root)
         return ("exports.__esModule = true;\n" if self.esm else "") + body
 
     def emit(self, node: Node) -> str:
         kind = node.type
+        if node.id in self.left_out:
+            what = json.dumps(f"left out: {self.left_out[node.id]} reads what prgate cannot know")
+            return f"({{{json.dumps(STAND_IN)}: {what}}})"
         if kind in _REMOVE:
             return ""
         if kind == "enum_declaration":
@@ -242,8 +258,10 @@ def _collect(
     factories: dict[str, str],
     resolved: dict[str, str],
     missing: dict[str, str],
-) -> None:
-    """Read and transpile ``pending`` and every file they require by a literal."""
+) -> list[str]:
+    """Read and transpile ``pending`` and every file they require by a literal; the
+    options of the config ``path`` left out of the evaluation (``js_contain``)."""
+    left_out: list[str] = []
     while pending:
         file = pending.pop()
         if file in factories:
@@ -261,8 +279,9 @@ def _collect(
                 raise Unpredictable(f"{rel} is not valid JSON: {exc}", rel) from None
             factories[file] = data.decode("utf-8", "replace")
             continue
-        transpiler = _Transpiler(data, rel)
+        transpiler = _Transpiler(data, rel, entry=file == path)
         body = transpiler.run()
+        left_out.extend(transpiler.left_out.values())
         # The body is a block of its own, so an ES module may declare its own `require`
         # (`const require = createRequire(import.meta.url)`); its imports use the loader's.
         factories[file] = (
@@ -274,7 +293,7 @@ def _collect(
             if spec in BUILTINS:
                 continue
             key = f"{file}\0{spec}"
-            if spec in nx_jest.MODULES or spec == "jest-config":
+            if spec in nx_jest.MODULES or spec in PRESET_MODULES or spec == "jest-config":
                 # node_modules is not in the checkout; what these return is reproduced:
                 # @nx/jest from the workspace's files (nx_jest), jest-config's defaults
                 virtual = f"{tree.root}/node_modules/{spec}/index.js"
@@ -282,6 +301,8 @@ def _collect(
                     factories[virtual] = (
                         _jest_config_defaults(tree.jest_major)
                         if spec == "jest-config"
+                        else preset_module(spec)
+                        if spec in PRESET_MODULES
                         else nx_jest.module_source(tree, spec, tree.jest_major)
                     )
                 resolved[key] = virtual
@@ -296,6 +317,7 @@ def _collect(
             else:
                 resolved[key] = target
                 pending.append(target)
+    return left_out
 
 
 def _jest_config_defaults(major: int) -> str:
@@ -329,6 +351,7 @@ def _run(
     factories: dict[str, str],
     resolved: dict[str, str],
     missing: dict[str, str],
+    left_out: list[str],
 ) -> tuple[str | None, Unpredictable | None, list[tuple[str, str]]]:
     """One evaluation: the exported value as JSON, or why not, and the computed requires."""
     script = (
@@ -370,7 +393,7 @@ def _run(
                 raise
             outcome = _outcome(engine)
             wanted, raw, failure = outcome["wanted"], outcome["result"], outcome["failure"]
-            _trust(outcome, rel, wanted)
+            _trust(outcome, rel, wanted, left_out)
             if isinstance(failure, str):
                 raise Unpredictable(
                     f"{rel} could not be evaluated in the sandbox: "
@@ -414,13 +437,24 @@ def _outcome(engine: js_engine.Engine) -> dict[str, Any]:
         "reads": [str(r) for r in data.get("reads") or []],
         "refused": [(str(r[0]), str(r[1])) for r in data.get("refused") or []],
         "wanted": [(str(w[0]), str(w[1])) for w in data.get("wanted") or []],
+        "tampered": data.get("tampered"),
     }
 
 
-def _trust(outcome: dict[str, Any], rel: str, wanted: list[tuple[str, str]]) -> None:
+def _trust(
+    outcome: dict[str, Any], rel: str, wanted: list[tuple[str, str]], left_out: list[str]
+) -> None:
     """Unpredictable when the value may differ under Node: the config looked at the
     machine (environment, ``process``), or a require the sandbox refused was caught (under
-    Node it may have loaded). A refused path the next round reads is not counted."""
+    Node it may have loaded), or it changed a built-in that the options left out of the
+    evaluation may use. A refused path the next round reads is not counted."""
+    if left_out and outcome["tampered"]:
+        raise Unpredictable(
+            f"{rel} changes the built-in {outcome['tampered']}, which its options "
+            f"{', '.join(dict.fromkeys(left_out))} (left out: they read what prgate cannot "
+            "know) may use; prgate cannot be sure the haste options do not depend on them",
+            rel,
+        )
     reads = list(dict.fromkeys(outcome["reads"]))
     env = [n for n in reads if not n.startswith("process.")]
     if env:
@@ -468,10 +502,11 @@ def evaluate(tree: Tree, path: str, cwd: str) -> Any:
     factories: dict[str, str] = {}
     resolved: dict[str, str] = {}
     missing: dict[str, str] = {}
+    left_out: list[str] = []
     pending = [path]
     for _ in range(MAX_ROUNDS):
-        _collect(tree, path, pending, factories, resolved, missing)
-        raw, failure, wanted = _run(tree, path, cwd, factories, resolved, missing)
+        left_out += _collect(tree, path, pending, factories, resolved, missing)
+        raw, failure, wanted = _run(tree, path, cwd, factories, resolved, missing, left_out)
         pending = []
         for importer, spec in wanted:
             key = f"{importer}\0{spec}"
@@ -489,6 +524,12 @@ def evaluate(tree: Tree, path: str, cwd: str) -> Any:
             f"{tree.rel(path)} computes its way to more files than prgate follows", tree.rel(path)
         )
     assert raw is not None
+    if left_out:
+        tree.notes.append(
+            f"{tree.rel(path)}: {', '.join(dict.fromkeys(left_out))} read what prgate cannot "
+            "know (node_modules, the machine that runs Jest); no haste option depends on them, "
+            "so they were left out of the evaluation"
+        )
     return json.loads(raw)
 
 

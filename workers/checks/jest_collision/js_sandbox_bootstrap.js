@@ -1,4 +1,4 @@
-// prgate's module shim for evaluating Jest configs in an isolated V8 (js_sandbox.py).
+// prgate's module shim for evaluating Jest configs in an embedded engine (js_sandbox.py).
 // Defined before this file runs: __cwd (string), __missing and __resolved (objects keyed
 // by importer + "\0" + specifier). Nothing here reaches the host: the files a config may
 // require were read by prgate beforehand and are registered in __factories.
@@ -13,6 +13,45 @@ const __sandbox = (() => {
   const push = Function.prototype.call.bind(Array.prototype.push);
   const reads = [], refused = [], wanted = [];
   let result, failure;
+  // The built-ins a left-out option's value may touch (js_contain.py): their own properties
+  // and prototypes now, compared with what they are when the outcome is read.
+  const ownKeys = Reflect.ownKeys, describe = Object.getOwnPropertyDescriptor;
+  const protoOf = Object.getPrototypeOf, same = Object.is;
+  const arrayIterator = protoOf([][Symbol.iterator]());
+  const builtins = [
+    ['globalThis', globalThis], ['Object', Object], ['Object.prototype', Object.prototype],
+    ['Array', Array], ['Array.prototype', Array.prototype], ['String', String],
+    ['String.prototype', String.prototype], ['Number', Number],
+    ['Number.prototype', Number.prototype], ['Boolean', Boolean],
+    ['Boolean.prototype', Boolean.prototype], ['Symbol', Symbol],
+    ['Symbol.prototype', Symbol.prototype], ['Function.prototype', Function.prototype],
+    ['RegExp', RegExp], ['RegExp.prototype', RegExp.prototype], ['JSON', JSON],
+    ['Math', Math], ['Reflect', Reflect], ['Array Iterator', arrayIterator],
+    ['Iterator', protoOf(arrayIterator)], ['String Iterator', protoOf(''[Symbol.iterator]())],
+    ['Error.prototype', Error.prototype],
+  ];
+  const snapshot = () => {
+    const out = [];
+    for (const [, object] of builtins) {
+      const entries = [protoOf(object)];
+      for (const key of ownKeys(object)) {
+        const d = describe(object, key);
+        push(entries, key, d.value, d.get, d.set, d.writable, d.configurable);
+      }
+      push(out, entries);
+    }
+    return out;
+  };
+  const before = snapshot();
+  const tampered = () => {
+    const after = snapshot();
+    for (let i = 0; i < before.length; i++) {
+      const a = before[i], b = after[i];
+      if (a.length !== b.length) return builtins[i][0];
+      for (let j = 0; j < a.length; j++) if (!same(a[j], b[j])) return builtins[i][0];
+    }
+    return null;
+  };
   return Object.freeze({
     read(key) { push(reads, String(key)); },
     refuse(from, spec, why) { push(refused, [String(from), String(spec), String(why)]); },
@@ -20,7 +59,7 @@ const __sandbox = (() => {
     settle(value) { result = value; },
     fail(text) { failure = String(text); },
     stringify(value, replacer) { return stringify(value, replacer); },
-    outcome() { return stringify({ result, failure, reads, refused, wanted }); },
+    outcome() { return stringify({ result, failure, reads, refused, wanted, tampered: tampered() }); },
   });
 })();
 const __modules = new Map();
