@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -60,7 +61,7 @@ def test_text_format_groups_by_file_with_summary(seed: Path) -> None:
     assert lines[-1] == (
         "prgate: 4 errors, 4 warnings, 0 notes in 20 files "
         "(contamination: failure, jest-collision: failure, hook-validation: failure, "
-        "ts-imports: skipped)"
+        "ts-imports: skipped (there is no tsconfig*.json in the repository))"
     )
     headers = [line for line in lines if line and not line.startswith((" ", "note "))][:-1]
     assert headers == sorted(headers) and "buildx/" in headers
@@ -423,3 +424,110 @@ def test_base_counts_pre_existing_findings_per_rule(tmp_path: Path) -> None:
     )
     listed = run_cli("check", str(path), "--base", "main", "--show-pre-existing")
     assert "t/a.env" in listed.stdout
+
+
+CONCISE = re.compile(
+    r"^(?P<path>[^\n]+?):(?P<line>\d+):1: (?P<level>error|warning|note) (?P<rule>\S+) "
+)
+
+
+def test_concise_is_one_finding_per_line_an_editor_can_jump_to(seed: Path) -> None:
+    full = json.loads(run_cli("check", str(seed), "--format", "json").stdout)["findings"]
+    result = run_cli("check", str(seed), "--format", "concise")
+    assert result.code == 1
+    found = [m for line in result.stdout.splitlines() if (m := CONCISE.match(line))]
+    assert sorted((m["path"], int(m["line"]), m["level"], m["rule"]) for m in found) == sorted(
+        (f["path"], f["start_line"] or 1, f["level"], f["rule"]) for f in full
+    )
+    assert result.stdout.splitlines()[-1].startswith("prgate: 4 errors, 4 warnings")
+
+
+def test_quiet_lists_errors_only_and_keeps_the_verdict(seed: Path) -> None:
+    for fmt in ("text", "concise", "github"):
+        result = run_cli("check", str(seed), "--format", fmt, "--quiet")
+        assert result.code == 1
+        assert "warning" not in result.stdout.replace("4 warnings", ""), result.stdout
+        assert "note [" not in result.stdout
+        assert result.stdout.splitlines()[-1].startswith("prgate: 4 errors, 4 warnings")
+    doc = json.loads(run_cli("check", str(seed), "--format", "json", "-q").stdout)
+    assert {f["level"] for f in doc["findings"]} == {"error"} and len(doc["findings"]) == 4
+    sarif = json.loads(run_cli("check", str(seed), "--format", "sarif", "-q").stdout)
+    assert {r["level"] for r in sarif["runs"][0]["results"]} == {"error"}
+
+
+def test_exit_zero_passes_findings_but_never_a_check_that_could_not_run(
+    seed: Path, repo: Repo
+) -> None:
+    assert run_cli("check", str(seed), "--exit-zero").code == 0
+    impl = '{"jest": {"haste": {"hasteImplModulePath": "<rootDir>/haste.js"}}}'
+    path = repo({"package.json": impl})
+    result = run_cli("check", str(path), "--exit-zero", "--only", "jest-collision")
+    assert result.code == 2, result.stdout + result.stderr
+
+
+def test_statistics_count_findings_per_rule(seed: Path) -> None:
+    result = run_cli("check", str(seed), "--format", "concise", "--statistics")
+    rows = [line.split() for line in result.stdout.splitlines() if re.match(r"^ +\d+  ", line)]
+    full = json.loads(run_cli("check", str(seed), "--format", "json").stdout)["findings"]
+    expected: dict[tuple[str, str], int] = {}
+    for f in full:
+        expected[(f["rule"], f["level"])] = expected.get((f["rule"], f["level"]), 0) + 1
+    assert {(rule, level): int(n) for n, rule, level in rows} == expected
+    refused = run_cli("check", str(seed), "--format", "json", "--statistics")
+    assert refused.code == 2 and "--statistics is for" in refused.stderr
+
+
+def test_output_file_holds_the_whole_report_and_stdout_nothing(seed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.sarif"
+    result = run_cli("check", str(seed), "--format", "sarif", "--output-file", str(out))
+    assert result.code == 1 and result.stdout == ""
+    validate_sarif(json.loads(out.read_text()))
+    missing = tmp_path / "no-such-folder" / "r.txt"
+    failed = run_cli("check", str(seed), "-o", str(missing))
+    assert failed.code == 2 and "--output-file" in failed.stderr and "No such file" in failed.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.sarif", "seed"]  # no leftovers
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """What ``prgate`` prints with a terminal as its standard output (a pseudo-terminal)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    exe = str(Path(sys.executable).parent / "prgate")
+    main, child = pty.openpty()
+    proc = subprocess.Popen([exe, *args], stdout=child, stderr=subprocess.DEVNULL,
+                            env={**os.environ, **env})  # fmt: skip
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the child closed its end (EIO on Linux)
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(main)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_colour_on_a_terminal_only_and_never_with_no_color(seed: Path) -> None:
+    import os
+
+    plain_env = {k: "" for k in ("NO_COLOR",) if k in os.environ}
+    coloured = _on_a_terminal(["check", str(seed)], plain_env)
+    assert "\x1b[31m\x1b[1merror" in coloured or "\x1b[1m\x1b[31merror" in coloured, coloured
+    assert "\x1b[" not in _on_a_terminal(["check", str(seed)], {"NO_COLOR": "1"})
+    assert "\x1b[" not in run_cli("check", str(seed)).stdout  # piped
+
+
+def test_the_summary_says_why_a_check_did_not_run(repo: Repo) -> None:
+    path = repo(
+        {"copier.yml": "a: 1\n", ".github/prgate.yml": "jest-collision:\n  enabled: false\n"}
+    )
+    last = run_cli("check", str(path)).stdout.splitlines()[-1]
+    assert "ts-imports: skipped (there is no tsconfig*.json in the repository)" in last
+    assert "jest-collision: off in the config (enabled: false)" in last

@@ -145,3 +145,39 @@ def test_terminal_output_forges_no_line_colour_or_workflow_command(tmp_path: Pat
             assert not line.lstrip().startswith("::"), line
             assert "##[" not in line, line
     assert re.search(r"tpl/\\u001b\[2J", cli.stdout), cli.stdout  # shown, escaped
+
+
+def test_github_annotations_carry_hostile_names_as_data_only(tmp_path: Path) -> None:
+    """`--format github`: one annotation per finding, whose file= is the whole name; a name
+    cannot end the command early, add a property or start another command."""
+    from tests.conftest import make_repo
+
+    names = ["tpl/a,line=9::x.env", "tpl/new\n::warning::line.env", "tpl/50%0A.env"]
+    files: dict[str, str | bytes] = {"copier.yml": "_subdirectory: tpl\n"}
+    files.update({n: "A=1\n" for n in names})
+    path = make_repo(tmp_path / "r", files)
+    cli = run_cli("check", str(path), "--only", "contamination", "--format", "github")
+    assert cli.code == 1, cli.stderr
+    commands = [line for line in cli.stdout.splitlines() if line.startswith("::")]
+    assert len(commands) == len(names)
+    parsed = {}
+    for line in commands:
+        # the runner's parse: the command, its properties up to the next `::`, the data
+        head, data = line[2:].split("::", 1)
+        command, props = head.split(" ", 1)
+        fields = dict(p.split("=", 1) for p in props.split(","))
+        assert command == "error" and set(fields) == {"file", "title"}
+        unescaped = {k: _unescape(v, prop=True) for k, v in fields.items()}
+        parsed[unescaped["file"]] = _unescape(data, prop=False)
+    assert set(parsed) == {"tpl/a,line=9::x.env", "tpl/new\\n::warning::line.env", "tpl/50%0A.env"}
+    for line in cli.stdout.splitlines():
+        if not line.startswith("::error "):
+            assert not line.lstrip().startswith("::"), line
+
+
+def _unescape(text: str, *, prop: bool) -> str:
+    """What GitHub's runner makes of an escaped value (ActionCommand's unescape)."""
+    pairs = [("%0D", "\r"), ("%0A", "\n")] + ([("%3A", ":"), ("%2C", ",")] if prop else [])
+    for code, char in pairs:
+        text = text.replace(code, char)
+    return text.replace("%25", "%")

@@ -2,8 +2,10 @@
 
     prgate check [PATH] [--only CHECK]... [--base REF] [--format text|json|sarif] [--config FILE]
 
-Exit status of ``check``: 0 no error-level finding, 1 error-level findings,
-2 usage error or a check that could not run (never a silent pass).
+(with additions that keep that line's promises: more formats, ``--quiet``,
+``--statistics``, ``--exit-zero``, ``--output-file``). Exit status of ``check``: 0 no
+error-level finding, 1 error-level findings, 2 usage error or a check that could not run
+(never a silent pass, ``--exit-zero`` included).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from workers.engine.repo import FileSkipped, RepoView, open_view
 from workers.shared.names import CHECK_NAMES
 
 EXIT_USAGE = 2
+FORMATS = ("text", "concise", "github", "json", "sarif")
 F = TypeVar("F", bound=Callable[..., Any])
 CREATE_APP = "prgate app create --webhook-url https://<public host>/api/github/webhooks"
 
@@ -193,9 +196,29 @@ def main() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "sarif"]),
+    type=click.Choice(FORMATS),
     default="text",
     show_default=True,
+    help="text: grouped by file; concise: one `path:line:col: level rule message` per line; "
+    "github: GitHub Actions annotations; json; sarif (code scanning).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="List error-level findings only.")
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="End with the number of findings per rule (text, concise and github formats).",
+)
+@click.option(
+    "--exit-zero",
+    is_flag=True,
+    help="Exit 0 even when there are error-level findings (a check that could not run "
+    "still exits 2).",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to FILE instead of standard output (whole, or not at all).",
 )
 @click.option(
     "--config",
@@ -220,12 +243,19 @@ def check(
     only: tuple[str, ...],
     base: str | None,
     fmt: str,
+    quiet: bool,
+    statistics: bool,
+    exit_zero: bool,
+    output_file: Path | None,
     show_pre_existing: bool,
     render: bool,
     config_file: Path | None,
 ) -> None:
     """Check the repository at PATH (default: the current directory)."""
     _exit_on_signals()
+    if statistics and fmt in ("json", "sarif"):
+        _fail(f"--statistics is for the text, concise and github formats; {fmt} carries "
+              "every finding already")  # fmt: skip
     from workers.engine import progress
     from workers.engine.runner import check_repository
 
@@ -252,6 +282,7 @@ def check(
     _stop_if_interrupted()
     if scope:
         report = _scoped(report, scope)
+    color = output_file is None and _colour(sys.stdout)
     if fmt == "sarif":
         from workers.engine.formats.sarif import files_in, render_sarif
 
@@ -260,17 +291,68 @@ def check(
         inside = files_in(view.paths()) if folders else None
         prefix = "" if scope else _repo_prefix(path)  # a scoped report's paths are the root's
         listed = report if show_pre_existing else _new_only(report)
+        listed = _errors_only(listed) if quiet else listed
         doc = render_sarif(listed, rules, prefix=prefix, inside=inside)
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "json":
         from workers.engine.formats.json import render_json
 
-        click.echo(render_json(report), nl=False)
-    else:
-        from workers.engine.formats.text import render_text
+        text = render_json(_errors_only(report) if quiet else report)
+    elif fmt == "github":
+        from workers.engine.formats.github import render_github
 
-        click.echo(render_text(report, show_pre_existing=show_pre_existing), nl=False)
-    sys.exit(report.exit_code)
+        text = render_github(report, show_pre_existing, quiet=quiet, statistics=statistics)
+    else:
+        from workers.engine.formats.text import render_concise, render_text
+
+        person = render_concise if fmt == "concise" else render_text
+        text = person(report, show_pre_existing, quiet=quiet, statistics=statistics, color=color)
+    _write(text, output_file, color)
+    code = report.exit_code
+    sys.exit(0 if exit_zero and code == 1 else code)
+
+
+def _colour(stream: Any) -> bool:
+    """Colour on a terminal, never when piped or when NO_COLOR is set (no-color.org)."""
+    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+
+
+def _write(text: str, output_file: Path | None, color: bool) -> None:
+    """The report on stdout, or in ``output_file``: written beside it and renamed into place,
+    so an interrupted or failed run leaves the old file or none, never half a report."""
+    if output_file is None:
+        click.echo(text, nl=False, color=color)
+        return
+    import tempfile
+
+    target = output_file.resolve()
+    partial: str | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", delete=False
+        ) as handle:
+            partial = handle.name
+            handle.write(text)
+        os.replace(partial, target)
+        partial = None
+    except OSError as exc:
+        _fail(f"--output-file {output_file}: {exc.strerror or exc}")
+    finally:
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)
+
+
+def _errors_only(report: Report) -> Report:
+    """``--quiet`` in json and sarif: error-level findings only, no notes."""
+    return dataclasses.replace(
+        report,
+        results=[
+            dataclasses.replace(
+                r, findings=[f for f in r.findings if f.level is Level.ERROR], notes=[]
+            )
+            for r in report.results
+        ],
+    )
 
 
 def _new_only(report: Report) -> Report:

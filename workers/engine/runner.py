@@ -30,6 +30,7 @@ class Report:
     results: list[CheckResult]
     base: str | None = None
     files: int = 0
+    disabled: list[str] = dataclasses.field(default_factory=list)  # off in the config
 
     @property
     def findings(self) -> list[Finding]:
@@ -61,7 +62,14 @@ def check_repository(
         phase(f"{name}: checking {view.description}")
         results.append(_run_one(spec(name), view, config, changed))
     label = base if base is not None else ("the staged files" if changed is not None else None)
-    return Report(target=view.description, base=label, files=view.count(), results=results)
+    disabled = [] if only else [n for n in CHECK_NAMES if n not in wanted]
+    return Report(
+        target=view.description,
+        base=label,
+        files=view.count(),
+        results=results,
+        disabled=disabled,
+    )
 
 
 def _run_one(
