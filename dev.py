@@ -6,9 +6,12 @@
     python3 dev.py bench NAME             # run bench/NAME.py
     python3 dev.py docs                   # regenerate the README's configuration reference
 
-Each command first makes sure `.venv/` exists and holds exactly what
-`pyproject.toml` and `constraints.txt` ask for; it reinstalls only when one of
-them changed. Standard library only: this file runs before anything is
+Each command first makes sure its virtual environment exists and holds exactly
+what `pyproject.toml` and `constraints.txt` ask for; it reinstalls only when one
+of them changed. `run` of a checker command (`check`, `config`, `baseline`,
+`pre-commit`) uses `.venv-check/`, which holds the checker alone (and Copier, once
+`--render` asks for it); everything else uses `.venv/`, which holds the App, the
+tests and the benches. Standard library only: this file runs before anything is
 installed.
 """
 
@@ -23,13 +26,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("PRGATE_VENV", ROOT / ".venv"))
-STAMP = VENV / ".prgate-installed"
+CHECK_VENV = Path(os.environ.get("PRGATE_CHECK_VENV", ROOT / ".venv-check"))
 EXTRAS = "app,dev,bench,v8"  # one environment for the App, the tests and the benches
+CHECKER = ("check", "config", "baseline", "pre-commit")  # commands that need no App
 DEFAULT_RUN_ARGS = ["serve"]
 
 
-def _python() -> Path:
-    return VENV / ("Scripts" if os.name == "nt" else "bin") / "python"
+def _python(env: Path) -> Path:
+    return env / ("Scripts" if os.name == "nt" else "bin") / "python"
 
 
 def _fingerprint(extras: str) -> str:
@@ -41,25 +45,30 @@ def _fingerprint(extras: str) -> str:
     return digest.hexdigest()
 
 
-def ensure_env(extras: str) -> Path:
-    """Create or update the virtual environment; return its python."""
+def ensure_env(extras: str, env: Path = VENV) -> Path:
+    """Create or update the virtual environment ``env`` with prgate[extras]; its python."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this file runs before the venv exists
         sys.exit(f"prgate needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    stamp = env / ".prgate-installed"
     wanted = _fingerprint(extras)
-    if STAMP.exists() and STAMP.read_text() == wanted and _python().exists():
-        return _python()
-    if not _python().exists():
-        print(f"dev.py: creating {VENV}", file=sys.stderr)
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    print(f"dev.py: installing prgate[{extras}] into {VENV}", file=sys.stderr)
-    pip = [str(_python()), "-m", "pip", "--disable-pip-version-check", "-q"]
+    python = _python(env)
+    # an environment that has the render extra serves a plain check too
+    enough = {wanted, _fingerprint("render")} if extras == "" else {wanted}
+    if stamp.exists() and stamp.read_text() in enough and python.exists():
+        return python
+    if not python.exists():
+        print(f"dev.py: creating {env}", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(env)
+    what = f"prgate[{extras}]" if extras else "prgate"
+    print(f"dev.py: installing {what} into {env}", file=sys.stderr)
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    cmd = [*pip, "install", "-e", f"{ROOT}[{extras}]"]
+    cmd = [*pip, "install", "-e", f"{ROOT}[{extras}]" if extras else str(ROOT)]
     if (ROOT / "constraints.txt").exists():
         cmd += ["-c", str(ROOT / "constraints.txt")]
     subprocess.run(cmd, check=True)
-    STAMP.write_text(wanted)
-    return _python()
+    stamp.write_text(wanted)
+    return python
 
 
 def _run(cmd: list[str]) -> int:
@@ -83,9 +92,16 @@ def cmd_test(args: list[str]) -> int:
 
 
 def cmd_run(args: list[str]) -> int:
-    py = ensure_env(EXTRAS)
+    args = args or DEFAULT_RUN_ARGS
+    if args[0] in CHECKER:
+        # the checker alone; Copier only when a render is asked for on the command line
+        # (a repository's `render: true` without it makes hook-validation could-not-run,
+        # naming the extra)
+        py = ensure_env("render" if "--render" in args else "", CHECK_VENV)
+    else:
+        py = ensure_env(EXTRAS)
     prgate = py.parent / "prgate"
-    return subprocess.run([str(prgate), *(args or DEFAULT_RUN_ARGS)]).returncode
+    return subprocess.run([str(prgate), *args]).returncode
 
 
 def cmd_bench(args: list[str]) -> int:

@@ -59,7 +59,7 @@ def test_text_format_groups_by_file_with_summary(seed: Path) -> None:
     # repository: warnings), two package names shared by the committed smoke example and
     # its template, and project_slug is rendered into a path with no validator
     assert lines[-1] == (
-        "prgate: 4 errors, 4 warnings, 0 notes in 20 files "
+        "prgate: 4 errors, 4 warnings, 0 notes in 21 files "
         "(contamination: failure, jest-collision: failure, hook-validation: failure, "
         "ts-imports: skipped (there is no tsconfig*.json in the repository))"
     )
@@ -386,7 +386,7 @@ def test_a_check_started_in_a_subfolder_judges_the_repository(seed: Path) -> Non
     result = run_cli("check", cwd=seed / "templates")
     assert result.code == 1, result.stdout + result.stderr
     assert "templates/{{project_slug}}/.env" in result.stdout
-    assert "judging the whole repository" in result.stderr
+    assert "judging all of it" in result.stderr
     assert "4 warnings and notes outside templates/ not listed" in result.stdout
 
 
@@ -531,3 +531,35 @@ def test_the_summary_says_why_a_check_did_not_run(repo: Repo) -> None:
     last = run_cli("check", str(path)).stdout.splitlines()[-1]
     assert "ts-imports: skipped (there is no tsconfig*.json in the repository)" in last
     assert "jest-collision: off in the config (enabled: false)" in last
+
+
+def test_a_folder_with_its_own_config_is_judged_as_a_repository(tmp_path: Path) -> None:
+    """The quick start checks examples/seed-template-repo inside prgate's own clone: judged
+    as part of prgate's repository, its Jest collisions were not predicted (Jest runs from
+    the sample's root). The nearest .github/prgate.yml marks the root, as ruff's nearest
+    pyproject.toml does."""
+    pair = {"a/package.json": '{"name": "x"}\n', "b/package.json": '{"name": "x"}\n'}
+    files: dict[str, str | bytes] = {f"sample/{k}": v for k, v in pair.items()}
+    files["sample/package.json"] = '{"name": "s", "devDependencies": {"jest": "^30"}}\n'
+    files["sample/.github/prgate.yml"] = "contamination:\n  enabled: true\n"
+    files["sample/t/.env"] = "A=1\n"
+    files["sample/copier.yml"] = "_subdirectory: t\n"
+    path = make_repo(tmp_path / "r", files)
+    result = run_cli("check", "sample", cwd=path)
+    assert "jest-collision/haste-module" in result.stdout, result.stdout
+    assert "t/.env" in result.stdout.splitlines()
+    inner = run_cli("check", "--format", "sarif", cwd=path / "sample" / "t")
+    assert "the folder with its own .github/prgate.yml" in inner.stderr
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(inner.stdout)["runs"][0]["results"]
+    }
+    assert "sample/t/.env" in uris  # code scanning's URIs stay the git root's
+
+
+def test_the_quick_start_shows_what_the_sample_s_readme_promises() -> None:
+    from tests.conftest import ROOT
+
+    result = run_cli("check", "examples/seed-template-repo", cwd=ROOT)
+    assert result.code == 1
+    assert result.stdout.splitlines()[-1].startswith("prgate: 4 errors, 4 warnings"), result.stdout

@@ -67,26 +67,38 @@ def _stop_if_interrupted() -> None:
         sys.exit(128 + _INTERRUPTED[0])
 
 
-def _repository_view(path: Path) -> tuple[RepoView, str]:
-    """The view to judge for PATH, and PATH's folder within it ("" for the whole of it). A
-    folder inside a git work tree is judged as the App judges its repository: the whole
-    work tree, with the root's .github/prgate.yml (a template's .env one level up, or the
-    tsconfig.json above a src/, is not passed because the check started below the root)."""
+def _repository_view(path: Path) -> tuple[RepoView, str, Path]:
+    """The view to judge for PATH, PATH's folder within it ("" for the whole of it), and the
+    folder judged. A folder inside a git work tree is judged as the App judges its
+    repository: the whole work tree, with the root's .github/prgate.yml (a template's .env
+    one level up, or the tsconfig.json above a src/, is not passed because the check
+    started below the root). As ruff and eslint stop at the nearest configuration, a folder
+    with its own .github/prgate.yml (a sample repository inside another, like
+    examples/seed-template-repo) is judged as a repository of its own."""
     from workers.engine.git import toplevel
 
     if not path.is_dir():
-        return open_view(path), ""  # which says what is wrong with it
+        return open_view(path), "", path  # which says what is wrong with it
     top = toplevel(path)
-    if top is None or path.resolve() == top.resolve():
-        return open_view(path), ""
-    scope = Path(os.path.relpath(path.resolve(), top.resolve())).as_posix()
+    here = path.resolve()
+    if top is None:
+        return open_view(path), "", path
+    root = next(
+        (d for d in (here, *here.parents) if (d / CONFIG_PATH).is_file() or d == top.resolve()),
+        top.resolve(),
+    )
+    if root == here:
+        return open_view(path), "", path
+    scope = Path(os.path.relpath(here, root)).as_posix()
+    what = (
+        "the git repository" if root == top.resolve() else f"the folder with its own {CONFIG_PATH}"
+    )
     click.echo(
-        f"prgate: {path} is inside the git repository at {top}: judging the whole repository "
-        f"with its {CONFIG_PATH}, as the App does; findings outside {scope}/ are listed "
-        "only when they are errors",
+        f"prgate: {path} is inside {what} at {root}: judging all of it with its {CONFIG_PATH}, "
+        f"as the App does; findings outside {scope}/ are listed only when they are errors",
         err=True,
     )
-    return open_view(top), scope
+    return open_view(root), scope, root
 
 
 def _scoped(report: Report, scope: str) -> Report:
@@ -260,7 +272,7 @@ def check(
     from workers.engine.runner import check_repository
 
     try:
-        view, scope = _repository_view(path)
+        view, scope, judged = _repository_view(path)
         config = load_repo_config(view, config_file, base)
         if render:
             config = config.with_check("hook-validation", render=True)
@@ -289,7 +301,7 @@ def check(
         rules = [r for name in (only or CHECK_NAMES) for r in spec(name).rules]
         folders = any(f.path.endswith("/") for f in report.findings)
         inside = files_in(view.paths()) if folders else None
-        prefix = "" if scope else _repo_prefix(path)  # a scoped report's paths are the root's
+        prefix = _repo_prefix(judged)  # URIs from the git root, whatever folder is judged
         listed = report if show_pre_existing else _new_only(report)
         listed = _errors_only(listed) if quiet else listed
         doc = render_sarif(listed, rules, prefix=prefix, inside=inside)
