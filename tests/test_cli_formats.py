@@ -61,7 +61,8 @@ def test_text_format_groups_by_file_with_summary(seed: Path) -> None:
     assert lines[-1] == (
         "prgate: 4 errors, 4 warnings, 0 notes in 21 files "
         "(contamination: failure, jest-collision: failure, hook-validation: failure, "
-        "ts-imports: skipped (there is no tsconfig*.json in the repository))"
+        "ts-imports: skipped (there is no tsconfig*.json in the repository), "
+        "nx-generators: skipped (there are no Nx generators in the repository))"
     )
     headers = [line for line in lines if line and not line.startswith((" ", "note "))][:-1]
     assert headers == sorted(headers) and "buildx/" in headers

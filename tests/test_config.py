@@ -77,7 +77,8 @@ def test_rule_levels_and_off(repo: Repo) -> None:
 def test_check_disabled(repo: Repo) -> None:
     config = parse_config(
         "contamination:\n  enabled: false\njest-collision:\n  enabled: false\n"
-        "hook-validation:\n  enabled: false\nts-imports:\n  enabled: false\n",
+        "hook-validation:\n  enabled: false\nts-imports:\n  enabled: false\n"
+        "nx-generators:\n  enabled: false\n",
         known_rules=KNOWN,
     )
     report = check(repo(BASE), config, only=())
@@ -158,6 +159,7 @@ def test_base_config_comes_from_base_not_from_the_change(repo: Repo) -> None:
     (path / ".github" / "prgate.yml").write_text(
         "contamination:\n  enabled: false\njest-collision:\n  enabled: false\n"
         "hook-validation:\n  enabled: false\nts-imports:\n  enabled: false\n"
+        "nx-generators:\n  enabled: false\n"
     )
     (path / "t" / "sneaky.env").write_text("X=1\n")
     git(path, "add", "-A")

@@ -349,7 +349,7 @@ def test_pre_commit_judges_what_is_staged(tmp_path: Path) -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [h["id"] for h in hooks] == [
         "prgate", "prgate-contamination", "prgate-jest-collision", "prgate-hook-validation",
-        "prgate-ts-imports",
+        "prgate-ts-imports", "prgate-nx-generators",
     ]  # fmt: skip
     exe = str(Path(sys.executable).parent / "prgate")
     local = []

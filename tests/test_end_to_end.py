@@ -40,6 +40,7 @@ from tests.fake_github import (
     serve_bare,
     wait_for,
 )
+from workers.shared.names import CHECK_NAMES
 
 PRGATE = str(Path(sys.executable).parent / "prgate")
 SECRET = "end-to-end secret"
@@ -253,7 +254,7 @@ def test_a_merge_queue_end_to_end(world: World) -> None:
     assert result.returncode == 0, result.stderr
     for name, head in heads.items():
         runs = [r for r in world.fake.runs.values() if r.head_sha == head]
-        assert sorted(r.name for r in runs) == sorted([*RUNS, "prgate/ts-imports"])  # one set
+        assert sorted(r.name for r in runs) == sorted(f"prgate/{c}" for c in CHECK_NAMES)
         assert all(r.status == "COMPLETED" for r in runs), [r.history for r in runs]
         ends = {r.name: r.conclusion for r in runs}
         if name == "bad":
@@ -274,7 +275,7 @@ def test_serve_with_embedded_redis_runs_the_whole_app(world: World) -> None:
         assert wait_for(
             lambda: (
                 all(r.status == "COMPLETED" for r in world.fake.runs.values())
-                and len(world.fake.runs) == 4
+                and len(world.fake.runs) == len(CHECK_NAMES)
             ),
             120,
         ), [r.history for r in world.fake.runs.values()]
@@ -282,12 +283,13 @@ def test_serve_with_embedded_redis_runs_the_whole_app(world: World) -> None:
         serve.terminate()
         _, log = serve.communicate(timeout=30)
     assert "embedded Redis at" in log and "one worker started" in log
-    # no tsconfig in this repository: ts-imports concludes skipped, the others pass
+    # no tsconfig and no Nx generator here: ts-imports and nx-generators conclude skipped
     assert {r.name: r.conclusion for r in world.fake.runs.values()} == {
         "prgate/contamination": "SUCCESS",
         "prgate/jest-collision": "SUCCESS",
         "prgate/hook-validation": "SUCCESS",
         "prgate/ts-imports": "SKIPPED",
+        "prgate/nx-generators": "SKIPPED",
     }
     assert any((world.tmp / "data" / "redis").glob("appendonly*"))
 

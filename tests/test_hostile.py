@@ -3,8 +3,9 @@ could-not-run; never a pass, never a crash, never a hang.
 
 Each shape is added to a repository in which every check has an error-level finding
 to make (``BROKEN``): a committed ``.env`` in a Copier template, two packages Jest
-would collide on, an import TypeScript cannot resolve, and a Copier task that runs a
-missing script. Whatever the shape does, a check may say it could not run, but it may
+would collide on, an import TypeScript cannot resolve, a Copier task that runs a
+missing script, and an Nx generator that writes a library Nx will not see. Whatever the
+shape does, a check may say it could not run, but it may
 not lose the finding and pass.
 """
 
@@ -37,6 +38,12 @@ BROKEN: dict[str, str | bytes] = {
     "packages/b/package.json": _pkg("@acme/same"),
     "tsconfig.json": json.dumps({"include": ["src"]}),
     "src/a.ts": "import { x } from './missing';\nexport const y = x;\n",
+    "tools/plug/package.json": _pkg("plug", generators="./generators.json"),
+    "tools/plug/generators.json": json.dumps(
+        {"generators": {"lib": {"factory": "./lib", "description": "Creates a library"}}}
+    ),
+    "tools/plug/lib.js": "module.exports = async (tree, options) => "
+    "tree.write(`libs/${options.name}/src/index.ts`, '');\n",
 }
 
 

@@ -16,6 +16,7 @@ from rq.serializers import JSONSerializer
 
 from tests.conftest import git
 from tests.worker_harness import HOST, NUMBER, RUNS, Harness
+from workers.shared.names import CHECK_NAMES
 
 # --- a clean pull request ---------------------------------------------------------------------
 
@@ -27,7 +28,7 @@ def test_clean_pr_costs_at_most_8_calls_and_ends_success(gh: Harness) -> None:
 
     assert gh.fake.calls() == [
         "POST /api/v3/app/installations/77/access_tokens",
-        "graphql createCheckRun",  # all four runs, queued, in one request
+        "graphql createCheckRun",  # all five runs, queued, in one request
         "graphql updateCheckRun",  # in progress
         "graphql pullRequest",  # the head, re-read before posting
         "graphql updateCheckRun",  # completed
@@ -38,6 +39,7 @@ def test_clean_pr_costs_at_most_8_calls_and_ends_success(gh: Harness) -> None:
         "prgate/contamination",
         "prgate/hook-validation",
         "prgate/jest-collision",
+        "prgate/nx-generators",
         "prgate/ts-imports",
     ]
     assert {v["headSha"] for v in create["variables"].values()} == {sha}
@@ -47,8 +49,10 @@ def test_clean_pr_costs_at_most_8_calls_and_ends_success(gh: Harness) -> None:
     )
     for name in names:
         run = gh.fake.run(name)
-        # no tsconfig in this repository: ts-imports has nothing to judge, and says so
-        end = "COMPLETED:SKIPPED" if name == "prgate/ts-imports" else "COMPLETED:SUCCESS"
+        # no tsconfig and no Nx generator here: ts-imports and nx-generators have nothing
+        # to judge, and say so
+        skipped = ("prgate/ts-imports", "prgate/nx-generators")
+        end = "COMPLETED:SKIPPED" if name in skipped else "COMPLETED:SUCCESS"
         assert run.history == ["QUEUED", "IN_PROGRESS", end], name
         assert run.external_id
     # the base's pre-existing token in tpl/app.py is reported, as a note, not a failure
@@ -300,13 +304,14 @@ def test_newer_push_cancels_queued_work_and_its_runs_end_skipped(gh: Harness) ->
 
     old_runs = [r for r in gh.fake.runs.values() if r.head_sha == old]
     new_runs = [r for r in gh.fake.runs.values() if r.head_sha == new]
-    assert len(old_runs) == 4 and len(new_runs) == 4
+    assert len(old_runs) == len(CHECK_NAMES) and len(new_runs) == len(CHECK_NAMES)
     for run in old_runs:
         assert run.history == ["QUEUED", "COMPLETED:SKIPPED"], run.history
         assert f"superseded by {new[:12]}" in (run.summary or "")
-    # no tsconfig here: ts-imports has nothing to judge
+    # no tsconfig and no Nx generator here: nothing for ts-imports and nx-generators
     assert {r.name: r.conclusion for r in new_runs if r.conclusion != "SUCCESS"} == {
-        "prgate/ts-imports": "SKIPPED"
+        "prgate/ts-imports": "SKIPPED",
+        "prgate/nx-generators": "SKIPPED",
     }
 
 

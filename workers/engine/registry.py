@@ -20,6 +20,7 @@ MODULES = {
     "jest-collision": "workers.checks.jest_collision.check",
     "hook-validation": "workers.checks.hook_validation.check",
     "ts-imports": "workers.checks.ts_imports.check",
+    "nx-generators": "workers.checks.nx_generators.check",
 }
 RULE_IDS = (
     "contamination/env-file",
@@ -57,6 +58,10 @@ RULE_IDS = (
     "ts-imports/unresolved",
     "ts-imports/undeclared-dependency",
     "ts-imports/jsx-not-enabled",
+    "nx-generators/unloadable",
+    "nx-generators/no-project",
+    "nx-generators/no-targets",
+    "nx-generators/schema-mismatch",
 )
 
 # Rules whose finding records why a check could not run: a level or an `allow` would change
@@ -74,6 +79,7 @@ SETTINGS = {
     "jest-collision": "workers.checks.jest_collision.settings:JestCollisionSettings",
     "hook-validation": "workers.checks.hook_validation.settings:HookValidationSettings",
     "ts-imports": "workers.checks.ts_imports.settings:TsImportsSettings",
+    "nx-generators": "workers.engine.settings_base:CheckSettings",
 }
 
 

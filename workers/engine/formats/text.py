@@ -141,7 +141,8 @@ def summary_line(report: Report) -> str:
     statuses = [
         f"{r.check}: {r.status}" + (f" ({r.skipped})" if r.skipped else "") for r in report.results
     ]
-    statuses += [f"{name}: off in the config (enabled: false)" for name in report.disabled]
+    off = [f"{name}: off in the config (enabled: false)" for name in report.disabled]
+    statuses = statuses + off if statuses else ["no checks ran", *off]
     extra = "".join(
         [
             f", {pre} pre-existing" if pre else "",
@@ -151,5 +152,5 @@ def summary_line(report: Report) -> str:
     return terminal(
         f"prgate: {_count(counts[Level.ERROR], 'error')}, "
         f"{_count(counts[Level.WARNING], 'warning')}, {_count(counts[Level.NOTE], 'note')}"
-        f"{extra} in {_count(report.files, 'file')} ({', '.join(statuses) or 'no checks ran'})"
+        f"{extra} in {_count(report.files, 'file')} ({', '.join(statuses)})"
     )

@@ -1,0 +1,1 @@
+"""nx-generators: Nx generators that create a project must make one Nx can see."""

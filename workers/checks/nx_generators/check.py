@@ -1,0 +1,312 @@
+"""nx-generators: Nx generators that create a project must make one Nx can see.
+
+``collection`` finds the generators as Nx does; ``effects`` reads what each factory
+writes and whether anything makes its new folder a project; this module decides:
+
+* ``unloadable`` — a generator Nx cannot load (its factory or schema file is missing,
+  its schema or collection is not JSON): ``nx g`` fails;
+* ``no-project`` — it writes files under a new root computed from its options
+  (``libs/<name>``) and nothing makes that root a project (no ``project.json``, no
+  ``addProjectConfiguration``, no ``package.json`` where the workspace's globs infer
+  projects, no Nx project generator). An error when the generator says it creates a
+  project, application, library or service, or writes a ``src/`` tree or a ``main``
+  under a workspace layout root; a warning when it may well be file-only;
+* ``no-targets`` — it makes a project with no targets while its description names
+  targets it does not define and no inference plugin of the workspace could supply;
+* ``schema-mismatch`` — options the factory reads that its schema does not declare, and
+  required options it never reads (warnings: Nx passes undeclared options through).
+
+A generator prgate cannot follow is judged no further, and a note says why.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+
+from workers.checks.nx_generators.collection import Generator, generators
+from workers.checks.nx_generators.effects import Effects, Reader, Walk
+from workers.engine.config import RepoConfig
+from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo, TooDeep
+from workers.engine.repo import FileSkipped, RepoView
+from workers.engine.spec import CheckSpec
+
+NAME = "nx-generators"
+CLAIM = re.compile(
+    r"\b(projects?|applications?|apps?|librar(y|ies)|libs?|(micro)?services?)\b", re.I
+)
+TARGET_WORDS = ("build", "test", "lint", "serve", "e2e")
+RUNNABLE = re.compile(r"(^|/)(src/|main\.[cm]?[jt]sx?$)")
+
+
+def _rule(name: str, level: Level, summary: str, help_text: str) -> RuleInfo:
+    return RuleInfo(id=f"{NAME}/{name}", level=level, summary=summary, help=help_text)
+
+
+UNLOADABLE = _rule(
+    "unloadable",
+    Level.ERROR,
+    "A generator Nx cannot load",
+    "Its factory or schema file is missing, or its collection or schema is not JSON: "
+    "`nx g` fails before it writes anything.",
+)
+NO_PROJECT = _rule(
+    "no-project",
+    Level.ERROR,
+    "A generator writes a new folder that Nx will not see as a project",
+    "It writes files under a root computed from its options, and nothing makes that root "
+    "a project: no project.json, no addProjectConfiguration, no package.json where the "
+    "workspace infers projects. `nx show projects` does not list the result and `nx "
+    "build/test/lint <name>` fail. A warning when the generator may well be file-only.",
+)
+NO_TARGETS = _rule(
+    "no-targets",
+    Level.ERROR,
+    "A generator makes a project without the targets it names",
+    "Its description names targets (build, test, lint, serve) that the project it makes "
+    "does not define and that no inference plugin of the workspace supplies.",
+)
+SCHEMA_MISMATCH = _rule(
+    "schema-mismatch",
+    Level.WARNING,
+    "A generator's options and its schema disagree",
+    "The factory reads options its schema does not declare (Nx passes them through "
+    "unchecked, and prompts for none), or the schema requires options it never reads.",
+)
+RULES = (UNLOADABLE, NO_PROJECT, NO_TARGETS, SCHEMA_MISMATCH)
+
+
+def _placeholder(path: str) -> str:
+    return re.sub(r"<[^>]*>", "<>", path)
+
+
+def root_of(path: str) -> str | None:
+    """The new root a written path makes: up to its first part computed from the options."""
+    parts = path.split("/")
+    for i, part in enumerate(parts[:-1]):  # a folder: a file named after an option is no root
+        if "<" in part:
+            return "/".join(parts[: i + 1])
+    return None
+
+
+class Workspace:
+    """What decides whether Nx sees a folder as a project: package-manager workspace globs
+    (a package.json there is a project) and the nx.json inference plugins."""
+
+    def __init__(self, view: RepoView) -> None:
+        self.globs: list[str] = []
+        self.plugins: list[str] = []
+        self.layout = ["apps", "libs", "packages"]
+        root = _json(view, "package.json")
+        ws = root.get("workspaces") if isinstance(root, dict) else None
+        if isinstance(ws, dict):
+            ws = ws.get("packages")
+        if isinstance(ws, list):
+            self.globs += [g for g in ws if isinstance(g, str)]
+        try:
+            pnpm = view.read_text("pnpm-workspace.yaml")
+        except FileSkipped:
+            pnpm = ""
+        self.globs += re.findall(r"^\s*-\s*['\"]?([^'\"\n#]+?)['\"]?\s*$", pnpm, re.M)
+        nx = _json(view, "nx.json")
+        if isinstance(nx, dict):
+            for p in nx.get("plugins") or []:
+                name = p if isinstance(p, str) else p.get("plugin") if isinstance(p, dict) else None
+                if isinstance(name, str):
+                    self.plugins.append(name)
+            layout = nx.get("workspaceLayout")
+            if isinstance(layout, dict):
+                self.layout += [v for v in layout.values() if isinstance(v, str)]
+
+    def infers(self, folder: str) -> bool:
+        """Whether a package.json in ``folder`` (symbolic) is a project to Nx."""
+        sample = re.sub(r"<[^>]*>", "x", folder)
+        return any(
+            fnmatch.fnmatchcase(sample, g.rstrip("/"))
+            or fnmatch.fnmatchcase(sample, g.rstrip("/") + "/*")
+            for g in self.globs
+            if not g.startswith("!")
+        )
+
+
+def _json(view: RepoView, path: str) -> object:
+    try:
+        return json.loads(view.read_text(path))
+    except (FileSkipped, ValueError):
+        return None
+    except RecursionError:  # Nx reads any depth: what it infers is unknown, no verdict
+        raise TooDeep(path) from None
+
+
+def run(view: RepoView, config: RepoConfig) -> CheckResult:
+    found = generators(view)
+    if not found:
+        return CheckResult(check=NAME, skipped="there are no Nx generators in the repository")
+    reader = Reader(view)
+    workspace = Workspace(view)
+    findings: list[Finding] = []
+    notes: list[Note] = []
+    for gen in found:
+        findings.extend(_judge(gen, reader, workspace, notes))
+    return CheckResult(check=NAME, findings=findings, notes=notes)
+
+
+def _judge(gen: Generator, reader: Reader, ws: Workspace, notes: list[Note]) -> list[Finding]:
+    label = f"generator '{gen.name}' of {gen.collection}"
+    if gen.problems:
+        return [
+            UNLOADABLE.finding(
+                gen.collection,
+                f"Nx cannot load {label}: {'; '.join(gen.problems)}. `nx g` fails for it.",
+                fix="point `factory` and `schema` at files that exist (paths are relative "
+                "to the collection file), and keep both files valid",
+                key=gen.name,
+            )
+        ]
+    assert gen.factory is not None
+    found = reader.function(gen.factory, gen.export)
+    if found is None:
+        notes.append(Note(f"{label}: prgate could not find the function {gen.factory} exports as "
+                          f"{gen.export!r}; not judged", gen.factory))  # fmt: skip
+        return []
+    props = gen.schema_data.get("properties")
+    names = set(props) if isinstance(props, dict) else set()
+    effects = Walk(reader, names).run(*found)
+    out = _schema(gen, effects, names, label)
+    if effects.unfollowed:
+        notes.append(Note(f"{label}: not judged further: {effects.unfollowed[0]}", gen.factory))
+        return out
+    claim = _claim(gen)
+    uncovered = _uncovered(effects, ws)
+    if uncovered:
+        root, files = uncovered
+        runnable = any(RUNNABLE.search(f[len(root) + 1 :]) for f in files) and any(
+            root.startswith(d + "/") for d in ws.layout
+        )
+        level = Level.ERROR if claim or runnable else Level.WARNING
+        said = f" It says it {_quote(claim)}." if claim else ""
+        shown = root.replace("<>", "<name>")
+        finding = NO_PROJECT.finding(
+            gen.factory,
+            f"{label} writes {len(files)} file(s) under {shown}/ and nothing makes that "
+            f"folder a project: no project.json, no addProjectConfiguration"
+            + (", no package.json where the workspace infers projects" if ws.globs else "")
+            + f".{said} Nx will not list it (`nx show projects`), and `nx build <name>` and "
+            "the like fail.",
+            fix="add a project.json with its targets to the template folder (e.g. "
+            "files/project.json__tmpl__), or call addProjectConfiguration; or, if it only "
+            'writes files, say "file-only" in its description',
+            key=f"{gen.collection}:{gen.name}",
+        )
+        out.append(_at(finding, level))
+        return out
+    missing = _missing_targets(gen, effects, ws)
+    if missing is not None:
+        named, level = missing
+        finding = NO_TARGETS.finding(
+            gen.factory,
+            f"{label} makes a project with no targets, while its description names "
+            f"{', '.join(named)}; "
+            + ("no inference plugin is configured in nx.json" if not ws.plugins
+               else f"nx.json's plugins ({', '.join(ws.plugins)}) may infer them")
+            + ".",
+            fix="give the project.json (or addProjectConfiguration) the targets it names, or "
+            "add the config files an inference plugin reads",
+            key=f"{gen.collection}:{gen.name}",
+        )  # fmt: skip
+        out.append(_at(finding, level))
+    return out
+
+
+def _at(finding: Finding, level: Level) -> Finding:
+    import dataclasses
+
+    return dataclasses.replace(finding, level=level)
+
+
+def _quote(claim: str) -> str:
+    return f'creates: "{claim}"'
+
+
+def _claim(gen: Generator) -> str:
+    """The generator's own words that it creates a project, or ""."""
+    for text in (gen.description, str(gen.schema_data.get("description") or ""),
+                 str(gen.schema_data.get("title") or "")):  # fmt: skip
+        words = text.replace("package.json", "").replace("project.json", "")
+        if "file-only" in words.lower():
+            return ""
+        if CLAIM.search(words):
+            return text.strip()
+    return ""
+
+
+def _uncovered(effects: Effects, ws: Workspace) -> tuple[str, list[str]] | None:
+    """The first new root the generator writes that nothing makes a project, with its files."""
+    if any(p.root is None for p in effects.projects):
+        return None  # a project at a root prgate cannot name: may be any of them
+    made = {_placeholder(p.root) for p in effects.projects if p.root is not None}
+    made |= {_placeholder(d) for d, _ in effects.packages if ws.infers(d)}
+    roots: dict[str, list[str]] = {}
+    for path, _ in effects.writes:
+        root = root_of(_placeholder(path))
+        if root is not None:
+            roots.setdefault(root, []).append(_placeholder(path))
+    for root, files in roots.items():
+        if root not in made and not any(root.startswith(m + "/") for m in made):
+            return root, files
+    return None
+
+
+def _missing_targets(
+    gen: Generator, effects: Effects, ws: Workspace
+) -> tuple[list[str], Level] | None:
+    words = gen.description.lower()
+    named = [t for t in TARGET_WORDS if re.search(rf"\b{t}\b", words)]
+    if not named or effects.targets_maybe or not effects.projects:
+        return None
+    if any(p.targets is not False for p in effects.projects):
+        return None
+    roots = {_placeholder(p.root or "") for p in effects.projects}
+    if any(scripts is not False and _placeholder(d) in roots for d, scripts in effects.packages):
+        return None  # package.json scripts are targets too
+    return named, Level.ERROR if not ws.plugins else Level.WARNING
+
+
+def _schema(gen: Generator, effects: Effects, names: set[str], label: str) -> list[Finding]:
+    if not gen.schema_data or gen.factory is None:
+        return []
+    out = []
+    undeclared = sorted(effects.reads - names)
+    if undeclared and isinstance(gen.schema_data.get("properties"), dict):
+        out.append(
+            SCHEMA_MISMATCH.finding(
+                gen.schema or gen.collection,
+                f"{label} reads options its schema does not declare: {', '.join(undeclared)} "
+                "(Nx passes them through unchecked and never prompts for them)",
+                fix="declare them under `properties` in the schema, or stop reading them",
+                key=f"{gen.name}:undeclared",
+            )
+        )
+    required = gen.schema_data.get("required")
+    if isinstance(required, list) and not effects.options_escape and not effects.unfollowed:
+        unread = sorted(str(r) for r in required if r not in effects.reads)
+        if unread:
+            out.append(
+                SCHEMA_MISMATCH.finding(
+                    gen.schema or gen.collection,
+                    f"{label}'s schema requires {', '.join(unread)}, which the factory never "
+                    "reads: a user must give a value that changes nothing",
+                    fix="use the option, or drop it from `required`",
+                    key=f"{gen.name}:unread",
+                )
+            )
+    return out
+
+
+SPEC = CheckSpec(
+    name=NAME,
+    rules=RULES,
+    run=run,
+    summary="Nx generators that create a project must make one Nx can see",
+)

@@ -1,0 +1,147 @@
+"""The Nx generators of a repository, found as Nx finds them.
+
+A package's ``package.json`` names its collection with ``generators`` (or the older
+``schematics``): a JSON file whose ``generators`` (or ``schematics``) map a generator's
+name to its ``factory`` (or ``implementation``) and ``schema``, both paths from the
+collection's folder. A factory is ``path`` (its default export) or ``path#export``. Nx
+resolves a path as Node's ``require`` does: the file itself, then with ``.ts``/``.js``
+and the like, then as a folder's ``index``. Local plugins are packages of the workspace
+like any other; ``node_modules`` is not in a checkout and is not read.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from workers.engine.findings import TooDeep
+from workers.engine.repo import FileSkipped, RepoView
+
+SOURCE_EXTS = (".ts", ".js", ".mts", ".cts", ".mjs", ".cjs", ".tsx", ".jsx")
+
+
+@dataclass
+class Generator:
+    name: str
+    collection: str  # the collection file, repo-relative
+    package: str  # the package.json naming the collection
+    entry: dict[str, Any]  # the collection's entry for it
+    factory: str | None = None  # the factory's source file, when it is in the repository
+    export: str = "default"
+    schema: str | None = None  # the schema file, when it is in the repository
+    schema_data: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # why Nx could not load it
+
+    @property
+    def description(self) -> str:
+        text = self.entry.get("description")
+        return text if isinstance(text, str) else ""
+
+
+def _json(view: RepoView, path: str) -> tuple[Any, str | None]:
+    try:
+        text = view.read_text(path)
+    except FileSkipped as exc:
+        return None, str(exc)
+    except (KeyError, FileNotFoundError):
+        return None, f"{path} does not exist"
+    try:
+        return json.loads(text), None
+    except ValueError as exc:
+        return None, f"{path} is not valid JSON: {exc}"
+    except RecursionError:  # Nx reads any depth; Python's json does not: no verdict
+        raise TooDeep(path) from None
+
+
+def resolve(view: RepoView, base: str, spec: str) -> str | None:
+    """Node's resolution of ``spec`` from the folder ``base`` inside the repository."""
+    target = posixpath.normpath(posixpath.join(base, spec))
+    if target.startswith("../") or target == "..":
+        return None
+    present = view.entry
+    candidates = [target, *(target + e for e in SOURCE_EXTS)]
+    candidates += [f"{target}/index{e}" for e in SOURCE_EXTS]
+    if target.endswith(".js"):  # TypeScript sources named by their compiled name
+        candidates += [target[:-3] + e for e in (".ts", ".tsx")]
+    return next((c for c in candidates if present(c) is not None and not c.endswith("/")), None)
+
+
+def manifests(view: RepoView) -> list[tuple[str, dict[str, Any]]]:
+    """The repository's package.json files that name a generator collection."""
+    paths = [
+        p
+        for p in view.paths(symlinks=False)
+        if posixpath.basename(p) == "package.json" and "node_modules/" not in f"/{p}"
+    ]
+    found = []
+    for path, data in view.read_many(paths).items():
+        if isinstance(data, Exception) or (
+            b'"generators"' not in data and b'"schematics"' not in data
+        ):
+            continue
+        try:
+            parsed = json.loads(data.decode("utf-8-sig", "replace"))
+        except ValueError:
+            continue  # jest-collision and ts-imports report a package.json that is not JSON
+        except RecursionError:
+            raise TooDeep(path) from None
+        if isinstance(parsed, dict) and isinstance(
+            parsed.get("generators") or parsed.get("schematics"), str
+        ):
+            found.append((path, parsed))
+    return sorted(found)
+
+
+def generators(view: RepoView) -> list[Generator]:
+    """Every generator of every collection in the repository, with what Nx cannot load."""
+    out: list[Generator] = []
+    for package, data in manifests(view):
+        folder = posixpath.dirname(package)
+        spec = data.get("generators") or data.get("schematics")
+        assert isinstance(spec, str)
+        collection = resolve(view, folder, spec) if not spec.startswith("/") else None
+        if collection is None:
+            out.append(
+                Generator(
+                    "*", spec, package, {}, problems=[f"its collection {spec!r} does not exist"]
+                )
+            )
+            continue
+        doc, problem = _json(view, collection)
+        if problem is not None or not isinstance(doc, dict):
+            out.append(
+                Generator("*", collection, package, {}, problems=[problem or "not an object"])
+            )
+            continue
+        entries = doc.get("generators") or doc.get("schematics") or {}
+        for name, entry in entries.items() if isinstance(entries, dict) else ():
+            out.append(_generator(view, str(name), collection, package, entry))
+    return out
+
+
+def _generator(view: RepoView, name: str, collection: str, package: str, entry: Any) -> Generator:
+    gen = Generator(name, collection, package, entry if isinstance(entry, dict) else {})
+    base = posixpath.dirname(collection)
+    factory = gen.entry.get("factory") or gen.entry.get("implementation")
+    if not isinstance(factory, str) or not factory:
+        gen.problems.append("its entry names no `factory` or `implementation`")
+    else:
+        path, _, export = factory.partition("#")
+        gen.export = export or "default"
+        gen.factory = resolve(view, base, path)
+        if gen.factory is None:
+            gen.problems.append(f"its factory {path!r} does not exist")
+    schema = gen.entry.get("schema")
+    if isinstance(schema, str):
+        gen.schema = resolve(view, base, schema)
+        if gen.schema is None:
+            gen.problems.append(f"its schema {schema!r} does not exist")
+        else:
+            data, problem = _json(view, gen.schema)
+            if problem is not None:
+                gen.problems.append(problem)
+            elif isinstance(data, dict):
+                gen.schema_data = data
+    return gen

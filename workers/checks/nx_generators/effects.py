@@ -1,0 +1,836 @@
+"""What a generator does to Nx's tree, read from its source without running it.
+
+The factory is parsed with tree-sitter's TypeScript grammar (JavaScript parses too) and
+its calls are followed into the repository's own modules: ``generateFiles`` (the files
+of its template folder, named as ``generateFiles`` names them), ``tree.write`` and
+``writeJson``, ``addProjectConfiguration``, and Nx's own project generators
+(``libraryGenerator``...). Paths are kept symbolic: a part computed from the generator's
+options is ``<name>`` (``apps/<name>/src/main.ts``). Whatever prgate cannot follow (a
+dynamic import, a computed template folder, the tree handed to code outside the
+repository, ``fs`` writes) is recorded in ``unfollowed``, and the check judges no further.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from tree_sitter import Language, Node, Parser
+
+from workers.checks.nx_generators.collection import resolve
+from workers.engine.repo import FileSkipped, RepoView
+
+DEVKIT = ("@nx/devkit", "@nrwl/devkit", "nx/src/devkit-exports")
+# Nx's generators that make a project (the names @nx/* packages export them under)
+PROJECT_GENERATORS = re.compile(
+    r"^(library|application|app|lib|host|remote|nodeApplication|e2eProject|plugin|preset)"
+    r"Generator(Internal)?$"
+)
+FS_WRITES = {"writeFileSync", "writeFile", "mkdirSync", "mkdir", "copyFileSync", "cpSync"}
+MAX_DEPTH = 8
+EJS = re.compile(rb"<%[\s\S]*?%>")
+
+
+@cache
+def _parser() -> Parser:
+    import tree_sitter_typescript
+
+    return Parser(Language(tree_sitter_typescript.language_typescript()))
+
+
+def text(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def _unquote(node: Node) -> str | None:
+    if node.type == "string":
+        return "".join(text(c) for c in node.named_children if c.type == "string_fragment")
+    if node.type == "template_string" and not any(
+        c.type == "template_substitution" for c in node.named_children
+    ):
+        return "".join(text(c) for c in node.named_children if c.type == "string_fragment")
+    return None
+
+
+@dataclass
+class Project:
+    root: str | None  # symbolic; None: some root prgate cannot name
+    targets: bool | None  # has targets; None: cannot tell
+    how: str
+
+
+@dataclass
+class Effects:
+    writes: list[tuple[str, str]] = field(default_factory=list)  # (symbolic path, how)
+    projects: list[Project] = field(default_factory=list)
+    packages: list[tuple[str, bool | None]] = field(default_factory=list)  # (dir, scripts)
+    reads: set[str] = field(default_factory=set)  # option names the factory reads
+    options_escape: bool = False  # the whole options object goes where prgate cannot see
+    targets_maybe: bool = False  # an Nx generator that may add targets ran
+    unfollowed: list[str] = field(default_factory=list)
+
+
+# what a name holds while a function is read
+OPTIONS, DERIVED, TREE, OTHER = "options", "derived", "tree", "other"
+
+
+@dataclass
+class _Module:
+    path: str
+    root: Node
+    imports: dict[str, tuple[str, str]]  # local name -> (module specifier, imported name)
+    functions: dict[str, Node]  # top-level function-valued names
+    exports: dict[str, str]  # exported name -> local name
+
+
+class Reader:
+    def __init__(self, view: RepoView) -> None:
+        self.view = view
+        self.modules: dict[str, _Module | None] = {}
+
+    # -- modules --------------------------------------------------------------------------
+    def module(self, path: str) -> _Module | None:
+        if path not in self.modules:
+            self.modules[path] = self._load(path)
+        return self.modules[path]
+
+    def _load(self, path: str) -> _Module | None:
+        try:
+            source = self.view.read(path)
+        except FileSkipped:
+            return None
+        root = _parser().parse(source).root_node
+        mod = _Module(path, root, {}, {}, {})
+        for stmt in root.named_children:
+            self._statement(mod, stmt)
+        return mod
+
+    def _statement(self, mod: _Module, stmt: Node) -> None:
+        kind = stmt.type
+        if kind == "import_statement":
+            source = stmt.child_by_field_name("source")
+            spec = _unquote(source) if source is not None else None
+            clause = next((c for c in stmt.named_children if c.type == "import_clause"), None)
+            if spec is None or clause is None:
+                return
+            for part in clause.named_children:
+                if part.type == "identifier":
+                    mod.imports[text(part)] = (spec, "default")
+                elif part.type == "namespace_import":
+                    mod.imports[text(part.named_children[-1])] = (spec, "*")
+                elif part.type == "named_imports":
+                    for item in part.named_children:
+                        name, alias = (
+                            item.child_by_field_name("name"),
+                            item.child_by_field_name("alias"),
+                        )
+                        if name is not None:
+                            mod.imports[text(alias or name)] = (spec, text(name))
+        elif kind in ("lexical_declaration", "variable_declaration"):
+            for decl in stmt.named_children:
+                self._declarator(mod, decl)
+        elif kind in ("function_declaration", "generator_function_declaration"):
+            name = stmt.child_by_field_name("name")
+            if name is not None:
+                mod.functions[text(name)] = stmt
+        elif kind == "export_statement":
+            self._export(mod, stmt)
+        elif kind == "expression_statement":
+            expr = stmt.named_children[0] if stmt.named_children else None
+            if expr is not None and expr.type == "assignment_expression":
+                left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
+                target = text(left) if left is not None else ""
+                if right is None:
+                    return
+                if target in ("module.exports", "exports.default", "module.exports.default"):
+                    self._export_value(mod, "default", right)
+                elif target.startswith(("exports.", "module.exports.")):
+                    self._export_value(mod, target.rsplit(".", 1)[1], right)
+
+    def _declarator(self, mod: _Module, decl: Node) -> None:
+        name, value = decl.child_by_field_name("name"), decl.child_by_field_name("value")
+        if name is None or value is None:
+            return
+        if name.type == "identifier" and value.type in (
+            "arrow_function",
+            "function_expression",
+            "function",
+        ):
+            mod.functions[text(name)] = value
+        elif (
+            value.type == "call_expression"
+            and text(value.child_by_field_name("function") or value) == "require"
+        ):
+            args = value.child_by_field_name("arguments")
+            spec = _unquote(args.named_children[0]) if args and args.named_children else None
+            if spec is None:
+                return
+            if name.type == "identifier":
+                mod.imports[text(name)] = (spec, "*")
+            elif name.type == "object_pattern":
+                for item in name.named_children:
+                    if item.type == "shorthand_property_identifier_pattern":
+                        mod.imports[text(item)] = (spec, text(item))
+                    elif item.type == "pair_pattern":
+                        key, val = (
+                            item.child_by_field_name("key"),
+                            item.child_by_field_name("value"),
+                        )
+                        if key is not None and val is not None:
+                            mod.imports[text(val)] = (spec, text(key))
+
+    def _export(self, mod: _Module, stmt: Node) -> None:
+        default = any(c.type == "default" for c in stmt.children)
+        decl = stmt.child_by_field_name("declaration")
+        value = stmt.child_by_field_name("value")
+        if decl is not None:
+            if decl.type in ("function_declaration", "generator_function_declaration"):
+                name = decl.child_by_field_name("name")
+                if name is not None:
+                    mod.functions[text(name)] = decl
+                    mod.exports["default" if default else text(name)] = text(name)
+                elif default:
+                    mod.functions["\0default"] = decl
+                    mod.exports["default"] = "\0default"
+            elif decl.type in ("lexical_declaration", "variable_declaration"):
+                for d in decl.named_children:
+                    self._declarator(mod, d)
+                    name = d.child_by_field_name("name")
+                    if name is not None and name.type == "identifier":
+                        mod.exports[text(name)] = text(name)
+            return
+        if default and value is not None:
+            self._export_value(mod, "default", value)
+            return
+        clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
+        source = stmt.child_by_field_name("source")
+        for spec in clause.named_children if clause is not None else ():
+            name, alias = spec.child_by_field_name("name"), spec.child_by_field_name("alias")
+            if name is None:
+                continue
+            if source is not None and (module := _unquote(source)) is not None:
+                mod.imports[f"\0re:{text(alias or name)}"] = (module, text(name))
+                mod.exports[text(alias or name)] = f"\0re:{text(alias or name)}"
+            else:
+                mod.exports[text(alias or name)] = text(name)
+
+    def _export_value(self, mod: _Module, name: str, value: Node) -> None:
+        if value.type in (
+            "arrow_function",
+            "function_expression",
+            "function",
+            "function_declaration",
+        ):
+            local = f"\0{name}"
+            mod.functions[local] = value
+            mod.exports[name] = local
+        elif value.type == "identifier":
+            mod.exports[name] = text(value)
+        elif value.type == "call_expression":
+            # `export default withIdempotency(async function (tree, options) {...})`: the
+            # function a wrapper of the repository's own code is given is the factory
+            wrapper = value.child_by_field_name("function")
+            args = value.child_by_field_name("arguments")
+            inner = next(
+                (a for a in (args.named_children if args is not None else ())
+                 if a.type in ("arrow_function", "function_expression", "function")),
+                None,
+            )  # fmt: skip
+            own = (
+                wrapper is not None
+                and wrapper.type == "identifier"
+                and (
+                    text(wrapper) in mod.functions
+                    or mod.imports.get(text(wrapper), ("", ""))[0].startswith(".")
+                )
+            )
+            if inner is not None and own:
+                local = f"\0{name}"
+                mod.functions[local] = inner
+                mod.exports[name] = local
+
+    def function(self, path: str, export: str, depth: int = 0) -> tuple[_Module, Node] | None:
+        """The function ``path`` exports as ``export``, through re-exports."""
+        mod = self.module(path)
+        if mod is None or depth > MAX_DEPTH:
+            return None
+        local = mod.exports.get(export)
+        if local is None and export == "default" and len(mod.exports) == 0:
+            return None
+        if local is None:
+            return None
+        if local in mod.functions:
+            return mod, mod.functions[local]
+        if local in mod.imports:
+            spec, imported = mod.imports[local]
+            target = self.relative(mod, spec)
+            return self.function(target, imported, depth + 1) if target else None
+        return None
+
+    def relative(self, mod: _Module, spec: str) -> str | None:
+        if not spec.startswith("."):
+            return None
+        return resolve(self.view, posixpath.dirname(mod.path), spec)
+
+
+class Walk:
+    """One generator: its factory's body, and every function of the repository it calls."""
+
+    def __init__(self, reader: Reader, schema_names: set[str]) -> None:
+        self.reader = reader
+        self.effects = Effects()
+        self.schema_names = schema_names
+        self.seen: set[tuple[str, int]] = set()
+
+    def run(self, mod: _Module, fn: Node) -> Effects:
+        params = _params(fn)
+        env: dict[str, str] = {}
+        sym: dict[str, str] = {}
+        if params:
+            env[params[0][0]] = TREE
+        if len(params) > 1:
+            name, pattern = params[1]
+            if pattern is not None:
+                self._destructure(pattern, env, sym, OPTIONS)
+            else:
+                env[name] = OPTIONS
+        self._function(mod, fn, env, sym, 0)
+        return self.effects
+
+    # -- values ---------------------------------------------------------------------------
+    def kind(self, node: Node, env: dict[str, str]) -> str:
+        if node.type == "identifier":
+            return env.get(text(node), OTHER)
+        if node.type in ("parenthesized_expression", "await_expression", "as_expression",
+                         "non_null_expression", "satisfies_expression"):  # fmt: skip
+            return self.kind(node.named_children[0], env) if node.named_children else OTHER
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if n.type in ("identifier", "shorthand_property_identifier") and env.get(text(n)) in (
+                OPTIONS,
+                DERIVED,
+            ):
+                return DERIVED
+            if n.type in ("arrow_function", "function_expression"):
+                continue
+            stack.extend(n.named_children)
+        return OTHER
+
+    def symbolic(self, node: Node, env: dict[str, str], sym: dict[str, str], here: str) -> str:
+        """The path an expression names: literals as written, ``<x>`` for a part computed
+        from the options, ``*`` for any other part, ``@/dir`` for ``__dirname``."""
+        kind = node.type
+        if kind in ("parenthesized_expression", "as_expression", "non_null_expression",
+                    "satisfies_expression", "await_expression"):  # fmt: skip
+            return self.symbolic(node.named_children[0], env, sym, here)
+        literal = _unquote(node)
+        if literal is not None:
+            return literal
+        if kind == "identifier":
+            name = text(node)
+            if name == "__dirname":
+                return "@/" + posixpath.dirname(here)
+            if name in sym:
+                return sym[name]
+            return f"<{name}>" if env.get(name) in (OPTIONS, DERIVED) else "*"
+        if kind == "template_string":
+            parts = []
+            for c in node.named_children:
+                if c.type == "string_fragment":
+                    parts.append(text(c))
+                elif c.type == "template_substitution" and c.named_children:
+                    parts.append(self.symbolic(c.named_children[0], env, sym, here))
+            return "".join(parts)
+        if (
+            kind == "binary_expression"
+            and text(node.child_by_field_name("operator") or node) == "+"
+        ):
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and right is not None:
+                return self.symbolic(left, env, sym, here) + self.symbolic(right, env, sym, here)
+        if kind == "call_expression":
+            fn = node.child_by_field_name("function")
+            args = node.child_by_field_name("arguments")
+            name = text(fn).rsplit(".", 1)[-1] if fn is not None else ""
+            if args is not None and name in (
+                "join",
+                "joinPathFragments",
+                "resolve",
+                "normalizePath",
+            ):
+                parts = [self.symbolic(a, env, sym, here) for a in args.named_children]
+                joined = posixpath.join(*parts) if parts else ""
+                return posixpath.normpath(joined) if joined else joined
+        if kind == "member_expression":
+            prop = node.child_by_field_name("property")
+            if self.kind(node, env) == DERIVED and prop is not None:
+                return f"<{text(prop)}>"
+        return f"<{_short(node)}>" if self.kind(node, env) == DERIVED else "*"
+
+    # -- reading a function ---------------------------------------------------------------
+    def _function(
+        self, mod: _Module, fn: Node, env: dict[str, str], sym: dict[str, str], depth: int
+    ) -> None:
+        key = (mod.path, fn.start_byte)
+        if key in self.seen or depth > MAX_DEPTH:
+            return
+        self.seen.add(key)
+        body = fn.child_by_field_name("body")
+        if body is not None:
+            self._visit(mod, body, env, sym, depth)  # a block, or an arrow's expression
+        self.seen.discard(key)
+
+    def _walk(
+        self, mod: _Module, node: Node, env: dict[str, str], sym: dict[str, str], depth: int
+    ) -> None:
+        for child in node.named_children:
+            self._visit(mod, child, env, sym, depth)
+
+    def _visit(
+        self, mod: _Module, node: Node, env: dict[str, str], sym: dict[str, str], depth: int
+    ) -> None:
+        """One node, in source order: declarations bind names, calls are followed."""
+        kind = node.type
+        if kind == "variable_declarator":
+            name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if value is not None:
+                self._visit(mod, value, env, sym, depth)
+                if name is not None:
+                    self._bind(name, value, env, sym, mod.path)
+            return
+        if kind == "call_expression":
+            self._walk(mod, node, env, sym, depth)
+            self._call(mod, node, env, sym, depth)
+            return
+        if kind == "member_expression":
+            self._member(node, env)
+        if kind == "identifier" and env.get(text(node)) == OPTIONS and not _read_only(node):
+            self.effects.options_escape = True  # used whole: its reads are not all seen
+        if kind == "shorthand_property_identifier" and env.get(text(node)) == OPTIONS:
+            self.effects.options_escape = True
+        spread = node.named_children[0] if node.named_children else None
+        if kind == "spread_element" and spread is not None and env.get(text(spread)) == OPTIONS:
+            self.effects.options_escape = True
+        if kind == "assignment_expression":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if left is not None and right is not None and left.type == "identifier":
+                self._visit(mod, right, env, sym, depth)
+                self._bind(left, right, env, sym, mod.path)
+                return
+        self._walk(mod, node, env, sym, depth)
+
+    def _member(self, node: Node, env: dict[str, str]) -> None:
+        if node.type != "member_expression":
+            return
+        obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+        if (
+            obj is not None
+            and prop is not None
+            and obj.type == "identifier"
+            and env.get(text(obj)) == OPTIONS
+        ):
+            self.effects.reads.add(text(prop))
+
+    def _bind(
+        self, name: Node, value: Node, env: dict[str, str], sym: dict[str, str], here: str
+    ) -> None:
+        if name.type == "identifier":
+            kind = self.kind(value, env)
+            if value.type == "identifier" and env.get(text(value)) == OPTIONS:
+                kind = OPTIONS
+            env[text(name)] = kind
+            sym[text(name)] = self.symbolic(value, env, sym, here)
+        elif name.type == "object_pattern":
+            source = self.kind(value, env)
+            whole = value.type == "identifier" and env.get(text(value)) == OPTIONS
+            self._destructure(name, env, sym, OPTIONS if whole else source)
+
+    def _destructure(
+        self, pattern: Node, env: dict[str, str], sym: dict[str, str], source: str
+    ) -> None:
+        for item in pattern.named_children:
+            if item.type == "shorthand_property_identifier_pattern":
+                env[text(item)] = DERIVED if source in (OPTIONS, DERIVED) else OTHER
+                sym.pop(text(item), None)
+                if source == OPTIONS:
+                    self.effects.reads.add(text(item))
+            elif item.type == "pair_pattern":
+                key, val = item.child_by_field_name("key"), item.child_by_field_name("value")
+                if key is not None and source == OPTIONS:
+                    self.effects.reads.add(text(key))
+                if val is not None and val.type == "identifier":
+                    env[text(val)] = DERIVED if source in (OPTIONS, DERIVED) else OTHER
+            elif item.type == "object_assignment_pattern":
+                left = item.child_by_field_name("left")
+                if left is not None:
+                    env[text(left)] = DERIVED if source in (OPTIONS, DERIVED) else OTHER
+                    if source == OPTIONS:
+                        self.effects.reads.add(text(left))
+            elif item.type == "rest_pattern" and source == OPTIONS:
+                self.effects.options_escape = True
+                if item.named_children:
+                    env[text(item.named_children[0])] = OPTIONS
+
+    # -- calls ----------------------------------------------------------------------------
+    def _call(
+        self, mod: _Module, call: Node, env: dict[str, str], sym: dict[str, str], depth: int
+    ) -> None:
+        fn = call.child_by_field_name("function")
+        args_node = call.child_by_field_name("arguments")
+        args = list(args_node.named_children) if args_node is not None else []
+        if fn is None:
+            return
+        if fn.type == "import":
+            self.effects.unfollowed.append(f"a dynamic import() at line {call.start_point[0] + 1}")
+            return
+        if text(fn) == "require" and (not args or _unquote(args[0]) is None):
+            self.effects.unfollowed.append(
+                f"a require() of a computed path at line {call.start_point[0] + 1}"
+            )
+            return
+        kinds = [self.kind(a, env) for a in args]
+        passes_tree = any(a.type == "identifier" and env.get(text(a)) == TREE for a in args)
+        if any(a.type == "identifier" and env.get(text(a)) == OPTIONS for a in args):
+            whole_options = True
+        else:
+            whole_options = False
+        name, origin = self._origin(mod, fn, env)
+        if origin == "tree":
+            self._tree_call(mod, name, args, env, sym)
+            return
+        if origin in DEVKIT:
+            self._devkit(mod, name, args, env, sym)
+            return
+        if origin is not None and origin.startswith(("@nx/", "@nrwl/")):
+            if PROJECT_GENERATORS.match(name):
+                self.effects.projects.append(Project(None, None, f"{origin}'s {name}"))
+            elif passes_tree:
+                self.effects.targets_maybe = True
+            return
+        if (
+            origin in ("fs", "node:fs", "fs-extra", "fs/promises", "node:fs/promises")
+            and name in FS_WRITES
+        ):
+            self.effects.unfollowed.append(
+                f"it writes with {origin}.{name} (line {call.start_point[0] + 1}), "
+                "outside Nx's tree"
+            )
+            return
+        target = self._local(mod, fn, name, origin)
+        if target is not None:
+            tmod, tfn = target
+            params = _params(tfn)
+            inner: dict[str, str] = {}
+            inner_sym: dict[str, str] = {}
+            for i, (pname, pattern) in enumerate(params):
+                if i >= len(args):
+                    break
+                arg = args[i]
+                k = kinds[i]
+                if arg.type == "identifier" and env.get(text(arg)) in (OPTIONS, TREE):
+                    k = env[text(arg)]
+                if pattern is not None:
+                    self._destructure(pattern, inner, inner_sym, k)
+                else:
+                    inner[pname] = k
+                    inner_sym[pname] = self.symbolic(arg, env, sym, mod.path)
+            self._function(tmod, tfn, inner, inner_sym, depth + 1)
+            return
+        if whole_options:
+            self.effects.options_escape = True  # read by code prgate does not follow
+        if passes_tree:
+            what = text(fn)
+            where = f" from {origin!r}" if origin else ""
+            self.effects.unfollowed.append(
+                f"it hands the tree to {what}{where}, which prgate cannot read"
+            )
+
+    def _origin(self, mod: _Module, fn: Node, env: dict[str, str]) -> tuple[str, str | None]:
+        """The called name, and where it comes from: a module specifier, "tree" for a method
+        of the tree, "local" for this module's own function, or None (unknown)."""
+        if fn.type == "identifier":
+            name = text(fn)
+            if name in mod.imports:
+                spec, imported = mod.imports[name]
+                return (imported if imported != "*" else name), spec
+            return name, "local" if name in mod.functions else None
+        if fn.type == "member_expression":
+            obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
+            if obj is None or prop is None:
+                return text(fn), None
+            if obj.type == "identifier":
+                if env.get(text(obj)) == TREE:
+                    return text(prop), "tree"
+                if text(obj) in mod.imports:
+                    return text(prop), mod.imports[text(obj)][0]
+            return text(prop), None
+        return text(fn), None
+
+    def _local(
+        self, mod: _Module, fn: Node, name: str, origin: str | None
+    ) -> tuple[_Module, Node] | None:
+        if origin == "local" and fn.type == "identifier":
+            return mod, mod.functions[name]
+        if origin is not None and origin.startswith("."):
+            target = self.reader.relative(mod, origin)
+            if target is not None:
+                found = self.reader.function(target, name if name != "*" else "default")
+                if found is None and fn.type == "identifier":
+                    _, imported = mod.imports.get(text(fn), (origin, name))
+                    found = self.reader.function(target, imported)
+                return found
+        return None
+
+    def _tree_call(
+        self, mod: _Module, name: str, args: list[Node], env: dict[str, str], sym: dict[str, str]
+    ) -> None:
+        if name in ("write", "create", "overwrite") and args:
+            path = self.symbolic(args[0], env, sym, mod.path)
+            self._wrote(path, args[1] if len(args) > 1 else None, "tree.write")
+
+    def _devkit(
+        self, mod: _Module, name: str, args: list[Node], env: dict[str, str], sym: dict[str, str]
+    ) -> None:
+        if name == "generateFiles" and len(args) >= 3:
+            self._generate_files(mod, args, env, sym)
+        elif name == "addProjectConfiguration" and len(args) >= 3:
+            config = _object(args[2], env, self, sym, mod)
+            root = None
+            targets: bool | None = None
+            if config is not None:
+                if (given := config.get("root")) is not None:
+                    root = self.symbolic(given, env, sym, mod.path)
+                targets = _has_entries(config.get("targets")) if "targets" in config else False
+                if "\0spread" in config:
+                    targets = targets or None
+            self.effects.projects.append(Project(root, targets, "addProjectConfiguration"))
+        elif name in ("writeJson", "updateJson") and len(args) >= 2:
+            path = self.symbolic(args[1], env, sym, mod.path)
+            if name == "writeJson":
+                self._wrote(path, args[2] if len(args) > 2 else None, "writeJson")
+
+    def _wrote(self, path: str, content: Node | None, how: str) -> None:
+        self.effects.writes.append((path, how))
+        base = posixpath.basename(path)
+        root = posixpath.dirname(path)
+        literal = _json_literal(content)
+        if base == "project.json":
+            targets = None if literal is None else _has_entries_value(literal.get("targets"))
+            self.effects.projects.append(Project(root, targets, how))
+        elif base == "package.json":
+            scripts = None if literal is None else _has_entries_value(literal.get("scripts"))
+            self.effects.packages.append((root, scripts))
+
+    def _generate_files(
+        self, mod: _Module, args: list[Node], env: dict[str, str], sym: dict[str, str]
+    ) -> None:
+        src = self.symbolic(args[1], env, sym, mod.path)
+        folders = self._template_folders(src)
+        if not folders:
+            self.effects.unfollowed.append(
+                f"generateFiles' template folder is computed ({text(args[1])})"
+            )
+            return
+        for folder in folders:
+            self._template(mod, folder, args, env, sym)
+
+    def _template_folders(self, src: str) -> list[str]:
+        """The folders a template path names: itself, or, when an option picks a folder
+        (``files/<language>``), every folder of the repository it may pick."""
+        if not src.startswith("@/") or "*" in src:
+            return []
+        path = posixpath.normpath(src[2:])
+        if "<" not in path:
+            return [path]
+        parts = path.split("/")
+        fixed = [i for i, p in enumerate(parts) if "<" in p]
+        if fixed != [len(parts) - 1] or parts[-1] != f"<{parts[-1][1:-1]}>":
+            return []  # only a whole last part chosen by an option
+        parent = "/".join(parts[:-1])
+        chosen = set()
+        for path in self.reader.view.below(parent):
+            rest = path[len(parent) + 1 :]
+            if "/" in rest:
+                chosen.add(f"{parent}/{rest.split('/')[0]}")
+        return sorted(chosen)
+
+    def _template(
+        self, mod: _Module, folder: str, args: list[Node], env: dict[str, str], sym: dict[str, str]
+    ) -> None:
+        dest = self.symbolic(args[2], env, sym, mod.path)
+        known: dict[str, str] = {}
+        spread = False
+        if len(args) > 3:
+            subs = _object(args[3], env, self, sym, mod)
+            if subs is None:
+                spread = True
+            else:
+                spread = "\0spread" in subs
+                for key, value in subs.items():
+                    if key.startswith("\0"):
+                        continue
+                    literal = _unquote(value) if value is not None else None
+                    known[key] = literal if literal is not None else f"<{key}>"
+        view = self.reader.view
+        files = view.below(folder)
+        if not files:
+            self.effects.unfollowed.append(
+                f"generateFiles' template folder {folder}/ has no files in the repository"
+            )
+            return
+        for rel_path in files:
+            rel = rel_path[len(folder) + 1 :]
+            if rel.endswith(".template"):
+                rel = rel[: -len(".template")]
+            for key, replacement in known.items():
+                rel = rel.replace(f"__{key}__", replacement)
+            if spread:
+                rel = re.sub(r"__([A-Za-z0-9_]+?)__", lambda m: f"<{m[1]}>", rel)
+            path = posixpath.join(dest, rel) if dest else rel
+            content = _template_json(view, rel_path) if rel.endswith(".json") else None
+            self.effects.writes.append((path, "generateFiles"))
+            base = posixpath.basename(path)
+            if base == "project.json":
+                targets = None if content is None else _has_entries_value(content.get("targets"))
+                self.effects.projects.append(
+                    Project(posixpath.dirname(path), targets, f"{rel_path} (generateFiles)")
+                )
+            elif base == "package.json":
+                scripts = None if content is None else _has_entries_value(content.get("scripts"))
+                self.effects.packages.append((posixpath.dirname(path), scripts))
+
+
+def _read_only(node: Node) -> bool:
+    """Whether the options object at ``node`` is only read from here (``options.x``,
+    ``const {x} = options``, an alias, or an argument: calls account for their own)."""
+    parent = node.parent
+    if parent is None:
+        return False
+    if parent.type == "member_expression":
+        return parent.child_by_field_name("object") == node
+    if parent.type == "arguments":
+        return True
+    if parent.type == "variable_declarator":
+        return parent.child_by_field_name("value") == node
+    return parent.type in ("required_parameter", "optional_parameter", "formal_parameters")
+
+
+def _short(node: Node) -> str:
+    return re.sub(r"\W+", "", text(node).rsplit(".", 1)[-1])[:24] or "value"
+
+
+def _params(fn: Node) -> list[tuple[str, Node | None]]:
+    """(name, destructuring pattern or None) of each parameter."""
+    single = fn.child_by_field_name("parameter")
+    if single is not None:
+        return [(text(single), None)]
+    params = fn.child_by_field_name("parameters")
+    out: list[tuple[str, Node | None]] = []
+    for p in params.named_children if params is not None else ():
+        pattern = p.child_by_field_name("pattern") or (p if p.type == "identifier" else None)
+        if pattern is None:
+            continue
+        if pattern.type == "identifier":
+            out.append((text(pattern), None))
+        elif pattern.type == "object_pattern":
+            out.append(("", pattern))
+        else:
+            out.append((text(pattern), None))
+    return out
+
+
+def _object(
+    node: Node, env: dict[str, str], walk: Walk, sym: dict[str, str], mod: _Module
+) -> dict[str, Node | None] | None:
+    """An object literal's properties (``\\0spread`` when it spreads another value)."""
+    while node.type in ("parenthesized_expression", "as_expression", "satisfies_expression"):
+        node = node.named_children[0]
+    if node.type != "object":
+        return None
+    out: dict[str, Node | None] = {}
+    for item in node.named_children:
+        if item.type == "pair":
+            key, value = item.child_by_field_name("key"), item.child_by_field_name("value")
+            if key is not None:
+                out[_unquote(key) or text(key)] = value
+        elif item.type == "shorthand_property_identifier":
+            out[text(item)] = item
+        elif item.type == "spread_element":
+            out["\0spread"] = None
+    return out
+
+
+def _has_entries(node: Node | None) -> bool | None:
+    if node is None:
+        return False
+    while node.type in ("parenthesized_expression", "as_expression", "satisfies_expression"):
+        node = node.named_children[0]
+    if node.type == "object":
+        return (
+            bool(node.named_children)
+            if not any(c.type == "spread_element" for c in node.named_children)
+            else None
+        )
+    return None
+
+
+def _has_entries_value(value: object) -> bool | None:
+    if value is None:
+        return False
+    if isinstance(value, dict):
+        return bool(value)
+    return None
+
+
+def _json_literal(node: Node | None) -> dict[str, object] | None:
+    """``JSON.stringify({...})`` or ``{...}`` written as JSON: its literal keys (values that
+    are not literals become ``"*"``); None when it is not such a literal."""
+    if node is None:
+        return None
+    if (
+        node.type == "call_expression"
+        and text(node.child_by_field_name("function") or node) == "JSON.stringify"
+    ):
+        args = node.child_by_field_name("arguments")
+        if args is None or not args.named_children:
+            return None
+        node = args.named_children[0]
+    return _literal_object(node)
+
+
+def _literal_object(node: Node) -> dict[str, object] | None:
+    while node.type in ("parenthesized_expression", "as_expression", "satisfies_expression"):
+        node = node.named_children[0]
+    if node.type != "object":
+        return None
+    out: dict[str, object] = {}
+    for item in node.named_children:
+        if item.type == "spread_element":
+            return None
+        if item.type == "pair":
+            key, value = item.child_by_field_name("key"), item.child_by_field_name("value")
+            if key is None or value is None:
+                continue
+            sub = _literal_object(value) if value.type == "object" else None
+            out[_unquote(key) or text(key)] = sub if sub is not None else "*"
+        elif item.type == "shorthand_property_identifier":
+            out[text(item)] = "*"
+    return out
+
+
+def _template_json(view: RepoView, path: str) -> dict[str, object] | None:
+    """A JSON template's object, its EJS tags read as strings (None: not readable JSON)."""
+    try:
+        data = view.read(path)
+    except FileSkipped:
+        return None
+    data = EJS.sub(b'"x"', data).replace(b'""x""', b'"x"')
+    try:
+        value = json.loads(data.decode("utf-8-sig", "replace"))
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
