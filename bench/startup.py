@@ -5,7 +5,9 @@
 In interleaved rounds, on a one-file repository: ``python -c pass`` (the floor,
 the same interpreter) and ``prgate check --only jest-collision`` as a user runs
 it (the console script). Prints the medians, prgate's time above the floor, and
-the ten slowest imports of that command (``python -X importtime``, cumulative).
+the ten slowest imports of that command (``python -X importtime``, cumulative). Then
+``prgate check`` with every check against every check but nx-generators, on the same
+repository (which has no Nx generator), and the ratio: what that check costs there.
 
 With ``--monorepo DIR --jest JEST_JS`` it also times, in interleaved rounds,
 real Jest (``node JEST_JS --listTests --no-cache --no-watchman`` in DIR, which
@@ -25,6 +27,9 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from workers.shared.names import CHECK_NAMES
 
 PYTHON = Path(sys.executable)
 PRGATE = PYTHON.parent / "prgate"
@@ -104,6 +109,24 @@ def main(argv: list[str]) -> int:
         for name, seconds in medians.items():
             print(f"  {name:40} {seconds * 1000:7.1f} ms")
         print(f"  prgate above the interpreter floor:      {(prgate - floor) * 1000:7.1f} ms")
+        # what nx-generators costs a repository without Nx generators: every check, against
+        # every check but it, in the same interleaved rounds
+        others = [a for c in CHECK_NAMES if c != "nx-generators" for a in ("--only", c)]
+        pair = _rounds(
+            {
+                "prgate check, all but nx-generators": (
+                    [str(PRGATE), "check", *others, str(repo)],
+                    None,
+                ),
+                "prgate check, every check": ([str(PRGATE), "check", str(repo)], None),
+            },
+            args.rounds,
+        )
+        without, with_nx = pair.values()
+        print("\nno Nx generators in the repository, medians")
+        for name, seconds in pair.items():
+            print(f"  {name:40} {seconds * 1000:7.1f} ms")
+        print(f"  every check / all but nx-generators:     {with_nx / without:7.3f}")
         print("\nslowest top-level imports (cumulative, python -X importtime)")
         for us, name in _slowest_imports(repo):
             print(f"  {us / 1000:7.1f} ms  {name.strip()}")

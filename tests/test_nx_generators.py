@@ -455,3 +455,54 @@ def test_a_repository_without_generators_skips_the_check(tmp_path: Path) -> None
     write_files(tmp_path / "r", {"package.json": '{"name": "x"}', "src/a.ts": ""})
     [result] = check(tmp_path / "r", only=("nx-generators",)).results
     assert result.status == "skipped" and "no Nx generators" in (result.skipped or "")
+
+
+def test_a_plugin_that_infers_projects_from_other_files_makes_it_a_warning(
+    tmp_path: Path,
+) -> None:
+    """@nxlv/python makes a project of a folder with a pyproject.toml: prgate does not
+    model it, so a folder without project.json may still be a project."""
+    index = (
+        "export default async (tree, options) => tree.write(`apps/${options.name}/src/a.py`, '');\n"
+    )
+    write_files(tmp_path / "ws", {"nx.json": json.dumps({"plugins": ["@nxlv/python"]})})
+    [finding], _ = _one(tmp_path, "Creates a service", index)
+    assert finding.rule == "nx-generators/no-project" and finding.level.value == "warning"
+    assert "@nxlv/python may infer one" in finding.message
+
+
+def test_vibespro_s_service_generator_shape(tmp_path: Path) -> None:
+    """GodSpeedAI/VibesPro's generators/service (main, 4c7b0a4), cut down: the factory is
+    wrapped by the repository's own withIdempotency, normalizes an untyped schema, picks
+    its template folder by the language option and adds folders with tree.write; nothing
+    makes apps/<name> a project."""
+    index = (
+        "import { Tree, generateFiles, names } from '@nx/devkit';\n"
+        "import * as path from 'path';\n"
+        "import { withIdempotency } from '../utils/idempotency';\n"
+        "function normalizeOptions(schema: unknown) {\n"
+        "  const s = schema && typeof schema === 'object' ? (schema as any) : {};\n"
+        "  const rawName = typeof s.name === 'string' ? s.name : 'untitled';\n"
+        "  return { name: names(rawName).fileName, language: s.language };\n}\n"
+        "async function addStructure(tree: Tree, projectRoot: string) {\n"
+        "  [`${projectRoot}/domain`, `${projectRoot}/ports`].forEach((dir) => {\n"
+        "    tree.write(`${dir}/.gitkeep`, '');\n  });\n}\n"
+        "export default withIdempotency(async function (tree: Tree, schema: unknown) {\n"
+        "  const options = normalizeOptions(schema);\n"
+        "  const language = options.language ?? 'python';\n"
+        "  const serviceRoot = `apps/${options.name}`;\n"
+        "  generateFiles(tree, path.join(__dirname, 'files', language), serviceRoot, "
+        "{ ...options, serviceName: options.name });\n"
+        "  await addStructure(tree, serviceRoot);\n});\n"
+    )
+    files = {
+        "files/python/src/main.py.template": "print(1)\n",
+        "files/typescript/src/main.ts.template": "console.log(1);\n",
+    }
+    write_files(tmp_path / "ws", {
+        "tools/plug/utils/idempotency.ts": "export const withIdempotency = (f: any) => f;\n",
+    })  # fmt: skip
+    findings, _ = _one(tmp_path, "A generator for creating a new service.", index, files)
+    [finding] = [f for f in findings if f.rule == "nx-generators/no-project"]
+    assert finding.level.value == "error" and "under apps/<name>/" in finding.message
+    assert 'creates: "A generator for creating a new service."' in finding.message

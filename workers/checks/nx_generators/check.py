@@ -24,13 +24,16 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from typing import TYPE_CHECKING
 
 from workers.checks.nx_generators.collection import Generator, generators
-from workers.checks.nx_generators.effects import Effects, Reader, Walk
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo, TooDeep
 from workers.engine.repo import FileSkipped, RepoView
 from workers.engine.spec import CheckSpec
+
+if TYPE_CHECKING:  # the factory reader (tree-sitter) loads only where there are generators
+    from workers.checks.nx_generators.effects import Effects, Reader
 
 NAME = "nx-generators"
 CLAIM = re.compile(
@@ -38,6 +41,9 @@ CLAIM = re.compile(
 )
 TARGET_WORDS = ("build", "test", "lint", "serve", "e2e")
 RUNNABLE = re.compile(r"(^|/)(src/|main\.[cm]?[jt]sx?$)")
+# Nx's own plugins that make a project from a file of their own (a build file); the other
+# @nx/* plugins only add targets to folders with a project.json or package.json
+PROJECT_PLUGINS = ("@nx/gradle", "@nx/dotnet", "@nx/maven")
 
 
 def _rule(name: str, level: Level, summary: str, help_text: str) -> RuleInfo:
@@ -84,6 +90,8 @@ def _placeholder(path: str) -> str:
 def root_of(path: str) -> str | None:
     """The new root a written path makes: up to its first part computed from the options."""
     parts = path.split("/")
+    if "<" in parts[0]:
+        return None  # computed whole (an existing project's folder, say): maybe not new
     for i, part in enumerate(parts[:-1]):  # a folder: a file named after an option is no root
         if "<" in part:
             return "/".join(parts[: i + 1])
@@ -119,6 +127,15 @@ class Workspace:
             if isinstance(layout, dict):
                 self.layout += [v for v in layout.values() if isinstance(v, str)]
 
+    @property
+    def other_inference(self) -> list[str]:
+        """nx.json plugins that may make projects from files other than project.json and
+        package.json (any plugin not Nx's own, and Nx's build-file plugins)."""
+        return [
+            p for p in self.plugins
+            if not p.startswith("@nx/") or p.startswith(PROJECT_PLUGINS)
+        ]  # fmt: skip
+
     def infers(self, folder: str) -> bool:
         """Whether a package.json in ``folder`` (symbolic) is a project to Nx."""
         sample = re.sub(r"<[^>]*>", "x", folder)
@@ -143,6 +160,8 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     found = generators(view)
     if not found:
         return CheckResult(check=NAME, skipped="there are no Nx generators in the repository")
+    from workers.checks.nx_generators.effects import Reader
+
     reader = Reader(view)
     workspace = Workspace(view)
     findings: list[Finding] = []
@@ -164,7 +183,9 @@ def _judge(gen: Generator, reader: Reader, ws: Workspace, notes: list[Note]) -> 
                 key=gen.name,
             )
         ]
-    assert gen.factory is not None
+    if gen.built or gen.factory is None:
+        notes.append(Note(f"{label}: not judged: {'; '.join(gen.built)}", gen.collection))
+        return []
     found = reader.function(gen.factory, gen.export)
     if found is None:
         notes.append(Note(f"{label}: prgate could not find the function {gen.factory} exports as "
@@ -172,6 +193,8 @@ def _judge(gen: Generator, reader: Reader, ws: Workspace, notes: list[Note]) -> 
         return []
     props = gen.schema_data.get("properties")
     names = set(props) if isinstance(props, dict) else set()
+    from workers.checks.nx_generators.effects import Walk
+
     effects = Walk(reader, names).run(*found)
     out = _schema(gen, effects, names, label)
     if effects.unfollowed:
@@ -186,6 +209,9 @@ def _judge(gen: Generator, reader: Reader, ws: Workspace, notes: list[Note]) -> 
         )
         level = Level.ERROR if claim or runnable else Level.WARNING
         said = f" It says it {_quote(claim)}." if claim else ""
+        if ws.other_inference:  # a plugin may make a project of it from another file
+            level = Level.WARNING
+            said += f" (nx.json's {', '.join(ws.other_inference)} may infer one from other files.)"
         shown = root.replace("<>", "<name>")
         finding = NO_PROJECT.finding(
             gen.factory,

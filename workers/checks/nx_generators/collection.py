@@ -33,6 +33,7 @@ class Generator:
     schema: str | None = None  # the schema file, when it is in the repository
     schema_data: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # why Nx could not load it
+    built: list[str] = field(default_factory=list)  # files it names that a build writes
 
     @property
     def description(self) -> str:
@@ -132,12 +133,12 @@ def _generator(view: RepoView, name: str, collection: str, package: str, entry: 
         gen.export = export or "default"
         gen.factory = resolve(view, base, path)
         if gen.factory is None:
-            gen.problems.append(f"its factory {path!r} does not exist")
+            _missing(view, gen, base, path, "factory")
     schema = gen.entry.get("schema")
     if isinstance(schema, str):
         gen.schema = resolve(view, base, schema)
         if gen.schema is None:
-            gen.problems.append(f"its schema {schema!r} does not exist")
+            _missing(view, gen, base, schema, "schema")
         else:
             data, problem = _json(view, gen.schema)
             if problem is not None:
@@ -145,3 +146,31 @@ def _generator(view: RepoView, name: str, collection: str, package: str, entry: 
             elif isinstance(data, dict):
                 gen.schema_data = data
     return gen
+
+
+def _missing(view: RepoView, gen: Generator, base: str, spec: str, what: str) -> None:
+    """A factory or schema that is not in the repository: missing (Nx cannot load the
+    generator), or build output a .gitignore keeps out (``./dist/...``: the plugin is
+    used built, and prgate does not judge what it has not got)."""
+    target = posixpath.normpath(posixpath.join(base, spec))
+    if ignored(view, target):
+        gen.built.append(f"its {what} {spec!r} (build output, ignored by git)")
+    else:
+        gen.problems.append(f"its {what} {spec!r} does not exist")
+
+
+def ignored(view: RepoView, path: str) -> bool:
+    """Whether a .gitignore in a folder above ``path`` ignores it."""
+    import pathspec
+
+    parts = path.split("/")
+    for i in range(len(parts)):
+        folder = "/".join(parts[:i])
+        gitignore = f"{folder}/.gitignore" if folder else ".gitignore"
+        try:
+            lines = view.read_text(gitignore).splitlines()
+        except FileSkipped:
+            continue
+        if pathspec.GitIgnoreSpec.from_lines(lines).match_file("/".join(parts[i:])):
+            return True
+    return False

@@ -281,6 +281,7 @@ class Walk:
 
     def __init__(self, reader: Reader, schema_names: set[str]) -> None:
         self.reader = reader
+        self.returned: dict[str, str] = {}  # fields of the last followed call's return
         self.effects = Effects()
         self.schema_names = schema_names
         self.seen: set[tuple[str, int]] = set()
@@ -367,6 +368,8 @@ class Walk:
                 return posixpath.normpath(joined) if joined else joined
         if kind == "member_expression":
             prop = node.child_by_field_name("property")
+            if text(node) in sym:  # a field of what one of the repository's functions returned
+                return sym[text(node)]
             if self.kind(node, env) == DERIVED and prop is not None:
                 return f"<{text(prop)}>"
         return f"<{_short(node)}>" if self.kind(node, env) == DERIVED else "*"
@@ -398,7 +401,15 @@ class Walk:
         if kind == "variable_declarator":
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
             if value is not None:
+                self.returned = {}
                 self._visit(mod, value, env, sym, depth)
+                if (
+                    name is not None
+                    and name.type == "identifier"
+                    and _unwrap(value).type == ("call_expression")
+                ):
+                    for field_name, path in self.returned.items():
+                        sym[f"{text(name)}.{field_name}"] = path
                 if name is not None:
                     self._bind(name, value, env, sym, mod.path)
             return
@@ -539,6 +550,7 @@ class Walk:
                     inner[pname] = k
                     inner_sym[pname] = self.symbolic(arg, env, sym, mod.path)
             self._function(tmod, tfn, inner, inner_sym, depth + 1)
+            self.returned = self._fields(tmod, tfn, inner, inner_sym)
             return
         if whole_options:
             self.effects.options_escape = True  # read by code prgate does not follow
@@ -548,6 +560,30 @@ class Walk:
             self.effects.unfollowed.append(
                 f"it hands the tree to {what}{where}, which prgate cannot read"
             )
+
+    def _fields(
+        self, mod: _Module, fn: Node, env: dict[str, str], sym: dict[str, str]
+    ) -> dict[str, str]:
+        """The paths a function returns in an object literal (``return { ...options,
+        projectRoot: joinPathFragments('libs', options.name) }``), by field."""
+        body = fn.child_by_field_name("body")
+        if body is None:
+            return {}
+        returned = [body] if body.type != "statement_block" else [
+            r.named_children[0] for r in body.named_children
+            if r.type == "return_statement" and r.named_children
+        ]  # fmt: skip
+        if len(returned) != 1 or _unwrap(returned[0]).type != "object":
+            return {}
+        fields = {}
+        for item in _unwrap(returned[0]).named_children:
+            key = item.child_by_field_name("key") if item.type == "pair" else None
+            value = item.child_by_field_name("value") if item.type == "pair" else None
+            if key is not None and value is not None:
+                fields[_unquote(key) or text(key)] = self.symbolic(value, env, sym, mod.path)
+            elif item.type == "shorthand_property_identifier":
+                fields[text(item)] = self.symbolic(item, env, sym, mod.path)
+        return fields
 
     def _origin(self, mod: _Module, fn: Node, env: dict[str, str]) -> tuple[str, str | None]:
         """The called name, and where it comes from: a module specifier, "tree" for a method
@@ -702,6 +738,22 @@ class Walk:
             elif base == "package.json":
                 scripts = None if content is None else _has_entries_value(content.get("scripts"))
                 self.effects.packages.append((posixpath.dirname(path), scripts))
+
+
+def _unwrap(node: Node) -> Node:
+    while (
+        node.type
+        in (
+            "parenthesized_expression",
+            "await_expression",
+            "as_expression",
+            "satisfies_expression",
+            "non_null_expression",
+        )
+        and node.named_children
+    ):
+        node = node.named_children[0]  # fmt: skip
+    return node
 
 
 def _read_only(node: Node) -> bool:
