@@ -626,7 +626,7 @@ class Walk:
     ) -> None:
         if name in ("write", "create", "overwrite") and args:
             path = self.symbolic(args[0], env, sym, mod.path)
-            self._wrote(path, args[1] if len(args) > 1 else None, "tree.write")
+            self._wrote(path, _json_literal(args[1] if len(args) > 1 else None), "tree.write")
 
     def _devkit(
         self, mod: _Module, name: str, args: list[Node], env: dict[str, str], sym: dict[str, str]
@@ -647,18 +647,18 @@ class Walk:
         elif name in ("writeJson", "updateJson") and len(args) >= 2:
             path = self.symbolic(args[1], env, sym, mod.path)
             if name == "writeJson":
-                self._wrote(path, args[2] if len(args) > 2 else None, "writeJson")
+                self._wrote(path, _json_literal(args[2] if len(args) > 2 else None), "writeJson")
 
-    def _wrote(self, path: str, content: Node | None, how: str) -> None:
+    def _wrote(self, path: str, content: dict[str, object] | None, how: str) -> None:
+        """A file written at ``path`` (symbolic); ``content``: its JSON object, when known."""
         self.effects.writes.append((path, how))
         base = posixpath.basename(path)
         root = posixpath.dirname(path)
-        literal = _json_literal(content)
         if base == "project.json":
-            targets = None if literal is None else _has_entries_value(literal.get("targets"))
+            targets = None if content is None else _has_entries_value(content.get("targets"))
             self.effects.projects.append(Project(root, targets, how))
         elif base == "package.json":
-            scripts = None if literal is None else _has_entries_value(literal.get("scripts"))
+            scripts = None if content is None else _has_entries_value(content.get("scripts"))
             self.effects.packages.append((root, scripts))
 
     def _generate_files(
@@ -728,16 +728,7 @@ class Walk:
                 rel = re.sub(r"__([A-Za-z0-9_]+?)__", lambda m: f"<{m[1]}>", rel)
             path = posixpath.join(dest, rel) if dest else rel
             content = _template_json(view, rel_path) if rel.endswith(".json") else None
-            self.effects.writes.append((path, "generateFiles"))
-            base = posixpath.basename(path)
-            if base == "project.json":
-                targets = None if content is None else _has_entries_value(content.get("targets"))
-                self.effects.projects.append(
-                    Project(posixpath.dirname(path), targets, f"{rel_path} (generateFiles)")
-                )
-            elif base == "package.json":
-                scripts = None if content is None else _has_entries_value(content.get("scripts"))
-                self.effects.packages.append((posixpath.dirname(path), scripts))
+            self._wrote(path, content, f"{rel_path} (generateFiles)")
 
 
 def _unwrap(node: Node) -> Node:
@@ -799,8 +790,7 @@ def _object(
     node: Node, env: dict[str, str], walk: Walk, sym: dict[str, str], mod: _Module
 ) -> dict[str, Node | None] | None:
     """An object literal's properties (``\\0spread`` when it spreads another value)."""
-    while node.type in ("parenthesized_expression", "as_expression", "satisfies_expression"):
-        node = node.named_children[0]
+    node = _unwrap(node)
     if node.type != "object":
         return None
     out: dict[str, Node | None] = {}
@@ -819,8 +809,7 @@ def _object(
 def _has_entries(node: Node | None) -> bool | None:
     if node is None:
         return False
-    while node.type in ("parenthesized_expression", "as_expression", "satisfies_expression"):
-        node = node.named_children[0]
+    node = _unwrap(node)
     if node.type == "object":
         return (
             bool(node.named_children)
@@ -855,8 +844,7 @@ def _json_literal(node: Node | None) -> dict[str, object] | None:
 
 
 def _literal_object(node: Node) -> dict[str, object] | None:
-    while node.type in ("parenthesized_expression", "as_expression", "satisfies_expression"):
-        node = node.named_children[0]
+    node = _unwrap(node)
     if node.type != "object":
         return None
     out: dict[str, object] = {}
