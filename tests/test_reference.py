@@ -15,6 +15,7 @@ from workers import reference
 from workers.engine.config import parse_config
 from workers.engine.registry import all_rules
 from workers.shared.logs import FIELDS
+from workers.shared.names import CHECK_NAMES
 from workers.shared.settings import ENV_NAMES, Settings, SettingsError, load_settings, setting
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,11 +111,15 @@ def test_prgate_check_reports_a_bad_setting(repo: Repo) -> None:
     assert result.code == 2 and "PRGATE_MAX_FILE_BYTES" in result.stderr + result.stdout
 
 
-def test_the_registry_lists_every_rule_of_every_check() -> None:
-    """RULE_IDS validates configs without importing every check; it must be the checks' own."""
-    from workers.engine.registry import RULE_IDS
+def test_a_check_s_spec_carries_the_rules_its_rules_module_declares() -> None:
+    """Config validation reads rules.py without loading the check; the check runs with its
+    SPEC: one list of rules, both ways."""
+    from workers.engine.registry import rule_ids, rules_of, spec
 
-    assert list(RULE_IDS) == [rule.id for rule in all_rules()]
+    for name in CHECK_NAMES:
+        assert spec(name).rules == rules_of(name), name
+        assert all(r.id.startswith(f"{name}/") for r in rules_of(name)), name
+    assert rule_ids() == [rule.id for rule in all_rules()]
 
 
 def _check_in_a_child(path: Path, then: str) -> list[str]:
@@ -150,3 +155,79 @@ def test_a_run_with_no_config_file_leaves_pydantic_and_yaml_unloaded(repo: Repo)
         path, "print(sorted(m for m in ('pydantic', 'yaml', 'click') if m in sys.modules))"
     )
     assert out[-2:] == ["exit 0", "['click']"]
+
+
+SAMPLE_RULES = """
+from workers.engine.findings import Level, rule
+
+NAME = "sample-check"
+THING = rule(NAME, "thing", Level.ERROR, "A thing file", "Things do not belong here.")
+RULES = (THING,)
+"""
+SAMPLE_CHECK = """
+from workers.checks.sample_check.rules import NAME, RULES, THING
+from workers.engine.findings import CheckResult
+from workers.engine.spec import CheckSpec
+
+
+def run(view, config):
+    found = [THING.finding(p, "a thing") for p in view.paths() if p.endswith(".thing")]
+    return CheckResult(check=NAME, findings=found)
+
+
+SPEC = CheckSpec(name=NAME, rules=RULES, run=run, summary="things")
+"""
+SAMPLE_RUN = """
+import json, sys
+import workers.shared.names as names
+names.CHECK_NAMES = (*names.CHECK_NAMES, "sample-check")
+import workers.checks
+workers.checks.__path__.append(sys.argv[1])
+from workers.engine.config import config_schema, parse_config
+from workers.engine.formats.sarif import render_sarif
+from workers.engine.registry import all_rules, rule_ids
+from workers.engine.repo import open_view
+from workers.engine.runner import check_repository
+
+from pathlib import Path
+repo = Path(sys.argv[2])
+report = check_repository(open_view(repo), parse_config("", known_rules=rule_ids()))
+off = parse_config("sample-check:\\n  rules:\\n    thing: off\\n", known_rules=rule_ids())
+quiet = check_repository(open_view(repo), off, only=("sample-check",))
+sarif = render_sarif(report, all_rules())
+print(json.dumps({
+    "ran": [r.check for r in report.results],
+    "found": [f.rule for f in report.findings if f.check == "sample-check"],
+    "off": [f.rule for f in quiet.findings],
+    "sarif": [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]],
+    "schema": sorted(config_schema()["properties"]),
+}))
+"""
+
+
+def test_a_new_check_needs_only_its_name_and_package(tmp_path: Path) -> None:
+    """docs/architecture.md, "How to add a check", steps 1 and 2 alone: a throwaway check
+    named in CHECK_NAMES with a rules.py and a check.py runs, its rule is valid in the
+    configuration and in SARIF, and its section is in the schema. Nothing else lists it."""
+    import json
+    import subprocess
+    import sys
+
+    package = tmp_path / "checks" / "sample_check"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "rules.py").write_text(SAMPLE_RULES)
+    (package / "check.py").write_text(SAMPLE_CHECK)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "a.thing").write_text("x\n")
+    done = subprocess.run(
+        [sys.executable, "-c", SAMPLE_RUN, str(tmp_path / "checks"), str(repo)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout)
+    assert seen["ran"][-1] == "sample-check" and seen["found"] == ["sample-check/thing"]
+    assert seen["off"] == []
+    assert "sample-check/thing" in seen["sarif"]
+    assert "sample-check" in seen["schema"]

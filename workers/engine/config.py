@@ -78,7 +78,7 @@ class AllowEntry:
 class RepoConfigBase:
     """The repository-wide settings and what every configuration can answer. ``RepoConfig``
     is the frozen dataclass made of the checks' own sections (``contamination``,
-    ``jest-collision``, ...: each check's settings model, ``registry.SETTINGS``) and the
+    ``jest-collision``, ...: each check's settings model, ``registry.settings_model``) and the
     repository-wide keys (``REPO_FIELDS``), in the order the README documents."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = STRICT
@@ -351,9 +351,10 @@ def _rule_problems(
                     (line, f"{check}.rules.{name}: unknown rule{_did_you_mean(str(name), names)}; "
                            f"{check} has: {', '.join(names) or '(none yet)'}")
                 )  # fmt: skip
-    from workers.engine.registry import FIXED_RULES
+    from workers.engine.registry import fixed_rules
 
-    for rule_id, why in FIXED_RULES.items():
+    fixed = fixed_rules()
+    for rule_id, why in fixed.items():
         check, _, name = rule_id.partition("/")
         section = data.get(check)
         rules = section.get("rules") if isinstance(section, dict) else None
@@ -363,11 +364,9 @@ def _rule_problems(
     allow = data.get("allow")
     for i, entry in enumerate(allow if isinstance(allow, list) else ()):
         rule = entry.get("rule") if isinstance(entry, dict) else None
-        if rule in FIXED_RULES:
+        if rule in fixed:
             line = _line_of(node, ("allow", i, "rule"))
-            problems.append(
-                (line, f"allow.{i}.rule: {rule} cannot be allowed: {FIXED_RULES[rule]}")
-            )
+            problems.append((line, f"allow.{i}.rule: {rule} cannot be allowed: {fixed[rule]}"))
             continue
         if isinstance(rule, str) and rule not in known:
             line = _line_of(node, ("allow", i, "rule"))

@@ -28,14 +28,30 @@ class Level(StrEnum):
 LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTE: 2}
 
 
+def rule(
+    check: str, name: str, level: Level, summary: str, help_text: str, *, fixed: str | None = None
+) -> RuleInfo:
+    """The rule ``<check>/<name>``: what every check's ``rules.py`` declares its rules with."""
+    return RuleInfo(id=f"{check}/{name}", level=level, summary=summary, help=help_text, fixed=fixed)
+
+
 @dataclass(frozen=True)
 class RuleInfo:
-    """Static description of a rule, used for SARIF ``tool.driver.rules`` and docs."""
+    """A rule: its id, default level, one-line summary and the longer text docs and SARIF
+    show. Each check declares its rules in its own ``rules.py`` with ``rule()``."""
 
     id: str  # "<check>/<rule>"
     level: Level
     summary: str
     help: str
+    # set when a repository may not change the rule's level or allow it, and why (its
+    # finding explains a could-not-run verdict that no level would change)
+    fixed: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The rule's name within its check (``env-file``), as .github/prgate.yml uses it."""
+        return self.id.split("/", 1)[1]
 
     def finding(
         self,

@@ -1,98 +1,53 @@
-"""The checks prgate knows, by their stable names (``workers.shared.names``).
+"""The checks prgate knows, found by their stable names (``workers.shared.names``).
 
-A check's module is imported only when it runs (``spec``), so ``prgate check
---only jest-collision`` does not load the other checks. The rule ids are listed
-here too, for validating a configuration's rule keys without importing every
-check; ``tests/test_reference.py`` holds them equal to the checks' own rules.
+A check named ``x-y`` is the package ``workers.checks.x_y``, laid out the same way for
+every check (docs/architecture.md, "How to add a check"):
+
+* ``rules.py``: ``NAME`` and ``RULES``, the rules (``findings.rule``); light to import,
+  so validating a configuration's rule names loads no check;
+* ``check.py``: ``SPEC``, the check itself; imported only when it runs (``spec``), so
+  ``prgate check --only jest-collision`` does not load the other checks;
+* ``settings.py`` (optional): ``SETTINGS``, the model of its section of
+  .github/prgate.yml; without one, the section has only ``enabled`` and ``rules``.
+
+Nothing here lists the checks a second time: the rule ids, the settings models, the
+schema, SARIF's rule metadata and the README's tables all derive from these modules.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 from workers.engine.findings import RuleInfo
 from workers.engine.settings_base import CheckSettings
 from workers.engine.spec import CheckSpec
 from workers.shared.names import CHECK_NAMES
 
-MODULES = {
-    "contamination": "workers.checks.contamination.check",
-    "jest-collision": "workers.checks.jest_collision.check",
-    "hook-validation": "workers.checks.hook_validation.check",
-    "ts-imports": "workers.checks.ts_imports.check",
-    "nx-generators": "workers.checks.nx_generators.check",
-}
-RULE_IDS = (
-    "contamination/env-file",
-    "contamination/backup-file",
-    "contamination/local-state",
-    "contamination/build-artifact",
-    "contamination/os-junk",
-    "contamination/symlink",
-    "contamination/secret",
-    "jest-collision/haste-module",
-    "jest-collision/duplicate-mock",
-    "jest-collision/invalid-package-json",
-    "jest-collision/config-error",
-    "jest-collision/unpredictable",
-    "hook-validation/missing-task-script",
-    "hook-validation/relative-task-script",
-    "hook-validation/dead-hook",
-    "hook-validation/hooks-rendered",
-    "hook-validation/context-file",
-    "hook-validation/silent-skip",
-    "hook-validation/env-answers",
-    "hook-validation/error-exit-zero",
-    "hook-validation/no-input",
-    "hook-validation/unparsable-hook",
-    "hook-validation/copierignore",
-    "hook-validation/exclude-drops-defaults",
-    "hook-validation/unvalidated-path-question",
-    "hook-validation/shell-interpolation",
-    "hook-validation/one-shot-task",
-    "hook-validation/render-failed",
-    "hook-validation/unsafe-answer-accepted",
-    "hook-validation/rendered-contamination",
-    "hook-validation/leaked-machinery",
-    "hook-validation/pytest-copier-paths",
-    "ts-imports/unresolved",
-    "ts-imports/undeclared-dependency",
-    "ts-imports/jsx-not-enabled",
-    "nx-generators/unloadable",
-    "nx-generators/no-project",
-    "nx-generators/no-targets",
-    "nx-generators/schema-mismatch",
-)
 
-# Rules whose finding records why a check could not run: a level or an `allow` would change
-# the finding, never the could-not-run verdict it explains, so the configuration refuses them.
-FIXED_RULES = {
-    "jest-collision/unpredictable": "when prgate cannot predict Jest's haste map the check "
-    "could not run, whatever this rule's level (never a pass); a repository that does not "
-    "want the check sets `jest-collision: {enabled: false}`",
-}
+def package(name: str) -> str:
+    """The package of the check ``name`` (``ts-imports`` -> ``workers.checks.ts_imports``)."""
+    return "workers.checks." + name.replace("-", "_")
 
 
-# Each check's settings model ("module:Class"): its section of .github/prgate.yml.
-SETTINGS = {
-    "contamination": "workers.engine.settings_base:CheckSettings",
-    "jest-collision": "workers.checks.jest_collision.settings:JestCollisionSettings",
-    "hook-validation": "workers.checks.hook_validation.settings:HookValidationSettings",
-    "ts-imports": "workers.checks.ts_imports.settings:TsImportsSettings",
-    "nx-generators": "workers.engine.settings_base:CheckSettings",
-}
+def rules_of(name: str) -> tuple[RuleInfo, ...]:
+    """The rules the check ``name`` declares (its ``rules.py``: no check is loaded)."""
+    found: tuple[RuleInfo, ...] = importlib.import_module(f"{package(name)}.rules").RULES
+    return found
 
 
 def settings_model(name: str) -> type[CheckSettings]:
-    """The settings model of the check ``name`` (a small module: no check is loaded)."""
-    module, _, cls = SETTINGS[name].partition(":")
-    found: type[CheckSettings] = getattr(importlib.import_module(module), cls)
+    """The settings model of the check ``name`` (its ``settings.py``: no check is loaded)."""
+    module = f"{package(name)}.settings"
+    if importlib.util.find_spec(module) is None:
+        return CheckSettings
+    found: type[CheckSettings] = importlib.import_module(module).SETTINGS
     return found
 
 
 def spec(name: str) -> CheckSpec:
     """The check ``name`` (one of CHECK_NAMES), importing its module now."""
-    found: CheckSpec = importlib.import_module(MODULES[name]).SPEC
+    found: CheckSpec = importlib.import_module(f"{package(name)}.check").SPEC
     return found
 
 
@@ -107,4 +62,9 @@ def all_rules() -> list[RuleInfo]:
 
 def rule_ids() -> list[str]:
     """Every rule id, for validating a configuration's rule keys (``parse_config``)."""
-    return list(RULE_IDS)
+    return [r.id for name in CHECK_NAMES for r in rules_of(name)]
+
+
+def fixed_rules() -> dict[str, str]:
+    """Rule id -> why a repository may not set its level or allow it (``RuleInfo.fixed``)."""
+    return {r.id: r.fixed for name in CHECK_NAMES for r in rules_of(name) if r.fixed}

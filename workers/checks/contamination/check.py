@@ -18,6 +18,10 @@ from collections import defaultdict
 
 import pathspec
 
+from workers.checks.contamination.rules import (
+    NAME,
+    RULES,
+)
 from workers.checks.contamination.secrets import (
     NEEDLES,
     SecretMatch,
@@ -29,40 +33,9 @@ from workers.checks.contamination.secrets import (
 )
 from workers.checks.template_roots import TemplateRoot, find_template_roots, unreadable
 from workers.engine.config import RepoConfig
-from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
+from workers.engine.findings import CheckResult, Finding, Level, Note
 from workers.engine.repo import FileSkipped, GrepHit, Kind, RepoView
 from workers.engine.spec import CheckSpec
-
-NAME = "contamination"
-
-
-def _rule(name: str, level: Level, summary: str, help_text: str) -> RuleInfo:
-    return RuleInfo(id=f"{NAME}/{name}", level=level, summary=summary, help=help_text)
-
-
-RULES = (
-    _rule("env-file", Level.ERROR, "Plaintext env file inside a template",
-          "`.env`, `.env.*` and `*.env` files carry real settings into every generated project. "
-          "Ship `.env.example` (placeholders only) instead and exclude the real file."),
-    _rule("backup-file", Level.ERROR, "Editor or merge backup inside a template",
-          "`*.bak`, `*.orig`, `*.rej`, `*~`, `*.swp`, `*.swo` and `.#*` are leftovers of an editor "
-          "or a merge and end up in every generated project."),
-    _rule("local-state", Level.ERROR, "Local machine state inside a template",
-          "Lock files that are not package-manager lockfiles, `*.pid`, Terraform state and docker "
-          "buildx state belong to one machine, not to a template."),
-    _rule("build-artifact", Level.ERROR, "Build output or dependency folder inside a template",
-          "`node_modules/`, `dist/`, `target/`, caches and virtualenvs are generated; committing "
-          "them into a template copies them into every project."),
-    _rule("os-junk", Level.WARNING, "Operating-system junk file inside a template",
-          "`.DS_Store`, `Thumbs.db` and `desktop.ini` are written by file managers."),
-    _rule("symlink", Level.ERROR, "A symlink in a template that dangles or leaves it",
-          "A committed symlink whose target is not in the repository, or lies outside the "
-          "template, makes `copier copy` fail (or copy a file from outside) for every user. "
-          "Commit the file itself, or point the link inside the template."),
-    _rule("secret", Level.ERROR, "Secret committed in plain text",
-          "Private keys, tokens and secret-named values anywhere in the repository. Rotate the "
-          "secret, remove it from the file and history, and load it at run time instead."),
-)  # fmt: skip
 
 BY_NAME = {r.id.split("/", 1)[1]: r for r in RULES}
 EXAMPLE_WORDS = {"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist",
@@ -81,7 +54,7 @@ ARTIFACT_DIRS = {
     ".ruff_cache", ".tox", ".venv", ".nx", ".turbo", ".next", "coverage",
 }  # fmt: skip
 BUILDX_STATE = {"instances", "activity", "refs", "defaults"}
-OS_JUNK = {".ds_store", "thumbs.db", "desktop.ini"}
+OS_JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 # Every name rule needs one of these in the path (lower-cased); a cheap C-speed
 # screen over the joined listing so that only candidate paths are parsed.
 _SCREEN = (".env", ".bak", ".orig", ".rej", "~", ".sw", ".#", ".lock", ".pid", "tfstate",
@@ -123,7 +96,7 @@ def classify_file(name: str) -> tuple[str, str] | None:
         return "local-state", "Terraform state (may hold secrets in plain text)"
     if name.endswith((".pyc", ".pyo")):
         return "build-artifact", "compiled Python file"
-    if lower in OS_JUNK:
+    if lower in OS_JUNK_NAMES:
         return "os-junk", "file-manager metadata"
     return None
 

@@ -38,6 +38,10 @@ from workers.checks.copier_questions import (
     suggested_validator,
 )
 from workers.checks.hook_validation.hook_ast import analyse, validation
+from workers.checks.hook_validation.rules import (
+    NAME,
+    RULES,
+)
 from workers.checks.hook_validation.settings import HookValidationSettings
 from workers.checks.template_roots import (
     DEFAULT_EXCLUDE,
@@ -46,159 +50,18 @@ from workers.checks.template_roots import (
     find_template_roots,
 )
 from workers.engine.config import RepoConfig
-from workers.engine.findings import LEVEL_ORDER, CheckResult, Finding, Level, Note, RuleInfo
+from workers.engine.findings import LEVEL_ORDER, CheckResult, Finding, Level, Note
 from workers.engine.repo import FileSkipped, Kind, RepoView
 from workers.engine.spec import CheckSpec
 
 if TYPE_CHECKING:  # render mode's module loads only when a template is rendered
     from workers.checks.hook_validation.hook_render import Accepted
 
-NAME = "hook-validation"
 SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl")
 SRC = "@SRC@"
 # {{ _copier_conf.src_path }} and {{ _copier_conf.src_path / 'a' / 'b.py' }}
 SRC_EXPR = re.compile(r"\{\{-?\s*_copier_conf\.src_path((?:\s*/\s*['\"][^'\"]+['\"])*)\s*-?\}\}")
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
-
-
-def _rule(name: str, level: Level, summary: str, help_text: str) -> RuleInfo:
-    return RuleInfo(id=f"{NAME}/{name}", level=level, summary=summary, help=help_text)
-
-
-RULES = (
-    _rule(
-        "missing-task-script",
-        Level.ERROR,
-        "A task runs a script that is not in the template",
-        "Copier runs tasks after rendering; a script that is missing, or not committed, makes "
-        "the task fail in every generated project (or never run its validation).",
-    ),
-    _rule(
-        "relative-task-script",
-        Level.ERROR,
-        "A task names its script relative to the destination",
-        "Tasks run in the generated project, so `python hooks/x.py` looks for the script there. "
-        "Use `{{ _copier_conf.src_path }}/hooks/x.py`.",
-    ),
-    _rule(
-        "dead-hook",
-        Level.WARNING,
-        "A hook script no task runs",
-        "Copier has no pre- or post-generation hooks of its own: a script runs only when a task "
-        "or migration names it. A dead hook that validates the answers (fails on a bad one) is "
-        "an error: the template's input validation silently never happens.",
-    ),
-    _rule(
-        "hooks-rendered",
-        Level.ERROR,
-        "Hook folder copied into every generated project",
-        "Without `_subdirectory`, everything beside copier.yml is rendered: hooks end up in "
-        "each project. Set `_subdirectory` or add the folder to `_exclude`.",
-    ),
-    _rule(
-        "context-file",
-        Level.ERROR,
-        "A hook reads a context file Copier never writes",
-        "Copier writes no JSON context; validation that waits for one never runs.",
-    ),
-    _rule(
-        "silent-skip",
-        Level.ERROR,
-        "A hook succeeds when its input is missing",
-        "Returning or exiting 0 when answers are absent turns validation into a no-op.",
-    ),
-    _rule(
-        "env-answers",
-        Level.ERROR,
-        "A hook reads answers from environment variables",
-        "Copier's task environment has STAGE, COPIER_OPERATION and VERSION_*; never answers.",
-    ),
-    _rule(
-        "error-exit-zero",
-        Level.ERROR,
-        "A hook reports an error but exits 0",
-        "Copier only sees the exit status; an error message with status 0 passes.",
-    ),
-    _rule(
-        "no-input",
-        Level.WARNING,
-        "A hook never reads its input",
-        "A validation script that reads neither its arguments nor the answers file checks nothing.",
-    ),
-    _rule(
-        "unparsable-hook",
-        Level.ERROR,
-        "A Python hook does not parse",
-        "The task will fail with a SyntaxError in every generated project.",
-    ),
-    _rule(
-        "copierignore",
-        Level.WARNING,
-        "`.copierignore` is not read by Copier",
-        "Copier copies `.copierignore` into generated projects and ignores its patterns; "
-        "move them into `_exclude`.",
-    ),
-    _rule(
-        "exclude-drops-defaults",
-        Level.WARNING,
-        "`_exclude` drops Copier's default exclusions",
-        "Setting `_exclude` replaces Copier's default list, so copier.yml, .git, __pycache__ "
-        "and the like are rendered unless listed again.",
-    ),
-    _rule(
-        "unvalidated-path-question",
-        Level.ERROR,
-        "A question used in a path has no validator that rejects unsafe answers",
-        "Copier renders answers into file and folder names. Validators are the only check before "
-        "rendering; one that lets '/', '..', a leading '.' or '~', empty answers or newlines "
-        "through nests, flattens, drops or misplaces the generated files.",
-    ),
-    _rule(
-        "shell-interpolation",
-        Level.ERROR,
-        "An answer is pasted into a string-form shell task",
-        "A string task runs through the shell after Jinja rendering: an answer with a quote or ';' "
-        "becomes shell code. Use the list form, one argument per item.",
-    ),
-    _rule(
-        "one-shot-task",
-        Level.WARNING,
-        "A one-shot task also runs on update",
-        "Tasks run on copy, on update and (during updates) on the old and new versions: `git init` "
-        "or `rm` without `when: \"{{ _copier_operation == 'copy' }}\"` run again each time.",
-    ),
-    _rule(
-        "render-failed",
-        Level.ERROR,
-        "The template does not render with its defaults",
-        "Render mode: `copier copy --defaults` fails, so every user who accepts the defaults gets an error.",
-    ),
-    _rule(
-        "unsafe-answer-accepted",
-        Level.ERROR,
-        "An unsafe answer to a path question renders",
-        "Render mode: answering a question used in a path with ../x, a/b, /abs, '', a newline, ~x, . or a backslash must fail; this one rendered.",
-    ),
-    _rule(
-        "rendered-contamination",
-        Level.ERROR,
-        "The rendered project is contaminated",
-        "Render mode: the project rendered from the defaults contains what the contamination rules forbid, even if the template source looks clean.",
-    ),
-    _rule(
-        "leaked-machinery",
-        Level.ERROR,
-        "Template machinery leaks into generated projects",
-        "Render mode: copier.yml, hook folders, .copierignore or unrendered Jinja in file names end up in the rendered project.",
-    ),
-    _rule(
-        "pytest-copier-paths",
-        Level.WARNING,
-        "pytest-copier copies the whole repository",
-        "Without a `copier_template_paths` fixture, pytest-copier copies everything, "
-        "node_modules included, for every test.",
-    ),
-)
 
 
 def _finding(

@@ -14,3 +14,6 @@ class HookValidationSettings(CheckSettings):
         description="Render the template (defaults and unsafe answers) in a sandbox and check "
         "what comes out; on the App only for trusted authors or an approved head.",
     )
+
+
+SETTINGS = HookValidationSettings  # the model engine.registry finds by this name

@@ -45,57 +45,20 @@ from workers.checks.jest_collision.config import (
     resolve_config_path,
 )
 from workers.checks.jest_collision.js_regex import JsRegexError, compile_js
+from workers.checks.jest_collision.rules import (
+    CONFIG_ERROR,
+    DUPLICATE_MOCK,
+    HASTE_MODULE,
+    INVALID_PACKAGE_JSON,
+    NAME,
+    RULES,
+    UNPREDICTABLE,
+)
 from workers.checks.jest_collision.settings import JestCollisionSettings
 from workers.engine.config import RepoConfig
-from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
+from workers.engine.findings import CheckResult, Finding, Note
 from workers.engine.repo import FileSkipped, RepoView
 from workers.engine.spec import CheckSpec
-
-NAME = "jest-collision"
-
-
-def _rule(name: str, level: Level, summary: str, help_text: str) -> RuleInfo:
-    return RuleInfo(id=f"{NAME}/{name}", level=level, summary=summary, help=help_text)
-
-
-HASTE_MODULE = _rule(
-    "haste-module",
-    Level.ERROR,
-    "Two package.json files share a name in Jest's haste map",
-    "Jest prints 'Haste module naming collision', drops the name, and every test that "
-    "requires the package fails (with haste.throwOnModuleCollision Jest exits 1). Remove one "
-    "copy from the haste map with modulePathIgnorePatterns, or generate smoke output outside "
-    "the Jest workspace. testPathIgnorePatterns does not help: it only filters test files.",
-)
-DUPLICATE_MOCK = _rule(
-    "duplicate-mock",
-    Level.WARNING,
-    "Two manual mocks have the same name",
-    "Jest prints 'duplicate manual mock found' and uses whichever it saw last.",
-)
-INVALID_PACKAGE_JSON = _rule(
-    "invalid-package-json",
-    Level.ERROR,
-    "A package.json Jest cannot parse",
-    "Jest reads every package.json in its roots; one that is not JSON (a BOM, an empty file, "
-    "a trailing comma) makes it exit 1 with 'Cannot parse ... as JSON'.",
-)
-CONFIG_ERROR = _rule(
-    "config-error",
-    Level.ERROR,
-    "A Jest configuration Jest itself rejects",
-    "Jest exits 1 before running a test: two configuration files, a missing root, an "
-    "invalid modulePathIgnorePatterns regex.",
-)
-UNPREDICTABLE = _rule(
-    "unpredictable",
-    Level.NOTE,
-    "prgate cannot predict Jest's haste map for this project",
-    "The configuration runs code prgate will not run (a hasteImplModulePath, a module from "
-    "node_modules) or could not be evaluated in the sandbox; the check reports that it "
-    "could not run rather than a pass.",
-)
-RULES = (HASTE_MODULE, DUPLICATE_MOCK, INVALID_PACKAGE_JSON, CONFIG_ERROR, UNPREDICTABLE)
 
 
 def load_js(tree: Tree, path: str) -> Any:
@@ -223,7 +186,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
 
 def _could_not_run(reason: str) -> str:
     """The reason, and the setting for a repository that wants no prediction at all (there
-    is no level that makes an unpredictable project pass: engine.registry.FIXED_RULES)."""
+    is no level that makes an unpredictable project pass: rules.UNPREDICTABLE.fixed)."""
     return (
         f"{reason}. A repository that does not want this check sets "
         f"`{NAME}: {{enabled: false}}` in .github/prgate.yml"

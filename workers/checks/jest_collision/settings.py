@@ -22,3 +22,6 @@ class JestCollisionSettings(CheckSettings):
         description="Jest major version to predict; default: from the `jest` dependency "
         "in package.json, else 30.",
     )
+
+
+SETTINGS = JestCollisionSettings  # the model engine.registry finds by this name

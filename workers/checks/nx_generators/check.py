@@ -27,15 +27,22 @@ import re
 from typing import TYPE_CHECKING
 
 from workers.checks.nx_generators.collection import Generator, generators
+from workers.checks.nx_generators.rules import (
+    NAME,
+    NO_PROJECT,
+    NO_TARGETS,
+    RULES,
+    SCHEMA_MISMATCH,
+    UNLOADABLE,
+)
 from workers.engine.config import RepoConfig
-from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo, TooDeep
+from workers.engine.findings import CheckResult, Finding, Level, Note, TooDeep
 from workers.engine.repo import FileSkipped, RepoView
 from workers.engine.spec import CheckSpec
 
 if TYPE_CHECKING:  # the factory reader (tree-sitter) loads only where there are generators
     from workers.checks.nx_generators.effects import Effects, Reader
 
-NAME = "nx-generators"
 CLAIM = re.compile(
     r"\b(projects?|applications?|apps?|librar(y|ies)|libs?|(micro)?services?)\b", re.I
 )
@@ -44,43 +51,6 @@ RUNNABLE = re.compile(r"(^|/)(src/|main\.[cm]?[jt]sx?$)")
 # Nx's own plugins that make a project from a file of their own (a build file); the other
 # @nx/* plugins only add targets to folders with a project.json or package.json
 PROJECT_PLUGINS = ("@nx/gradle", "@nx/dotnet", "@nx/maven")
-
-
-def _rule(name: str, level: Level, summary: str, help_text: str) -> RuleInfo:
-    return RuleInfo(id=f"{NAME}/{name}", level=level, summary=summary, help=help_text)
-
-
-UNLOADABLE = _rule(
-    "unloadable",
-    Level.ERROR,
-    "A generator Nx cannot load",
-    "Its factory or schema file is missing, or its collection or schema is not JSON: "
-    "`nx g` fails before it writes anything.",
-)
-NO_PROJECT = _rule(
-    "no-project",
-    Level.ERROR,
-    "A generator writes a new folder that Nx will not see as a project",
-    "It writes files under a root computed from its options, and nothing makes that root "
-    "a project: no project.json, no addProjectConfiguration, no package.json where the "
-    "workspace infers projects. `nx show projects` does not list the result and `nx "
-    "build/test/lint <name>` fail. A warning when the generator may well be file-only.",
-)
-NO_TARGETS = _rule(
-    "no-targets",
-    Level.ERROR,
-    "A generator makes a project without the targets it names",
-    "Its description names targets (build, test, lint, serve) that the project it makes "
-    "does not define and that no inference plugin of the workspace supplies.",
-)
-SCHEMA_MISMATCH = _rule(
-    "schema-mismatch",
-    Level.WARNING,
-    "A generator's options and its schema disagree",
-    "The factory reads options its schema does not declare (Nx passes them through "
-    "unchecked, and prompts for none), or the schema requires options it never reads.",
-)
-RULES = (UNLOADABLE, NO_PROJECT, NO_TARGETS, SCHEMA_MISMATCH)
 
 
 def _placeholder(path: str) -> str:

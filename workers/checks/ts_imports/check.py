@@ -51,6 +51,13 @@ from workers.checks.ts_imports.resolve import (
     module_kind,
     resolve,
 )
+from workers.checks.ts_imports.rules import (
+    JSX_NOT_ENABLED,
+    NAME,
+    RULES,
+    UNDECLARED,
+    UNRESOLVED,
+)
 from workers.checks.ts_imports.settings import TsImportsSettings
 from workers.checks.ts_imports.syntax import Facts, Specifier, read_facts, suppressed
 from workers.checks.ts_imports.tsconfig import ConfigError, Loader, Project
@@ -62,48 +69,9 @@ from workers.engine.findings import (
     Finding,
     Level,
     Note,
-    RuleInfo,
 )
 from workers.engine.repo import RepoView
 from workers.engine.spec import CheckSpec
-
-NAME = "ts-imports"
-
-
-def _rule(name: str, level: Level, summary: str, help_text: str) -> RuleInfo:
-    return RuleInfo(id=f"{NAME}/{name}", level=level, summary=summary, help=help_text)
-
-
-UNRESOLVED = _rule(
-    "unresolved",
-    Level.ERROR,
-    "TypeScript cannot find the module an import names",
-    "tsc stops with TS2307 ('Cannot find module ... or its corresponding type "
-    "declarations'): the file moved, a path alias (`paths`, `baseUrl`) does not map the "
-    "name, or an extension or `index` file is not one TypeScript tries under the project's "
-    "`moduleResolution`. Fix the import or the alias; the message lists what TypeScript "
-    "tried and the nearest file that would match. An import that only a package prgate "
-    "cannot see could satisfy (a base config or type declarations in node_modules) is a "
-    "warning.",
-)
-UNDECLARED = _rule(
-    "undeclared-dependency",
-    Level.WARNING,
-    "A package is imported that no package.json on the way up declares",
-    "It resolves only while another package's dependency on it is hoisted into a "
-    "node_modules TypeScript searches; a lockfile update or a stricter package manager "
-    "(pnpm) removes it. Declare it in the importing package's package.json. A name the "
-    "repository's own `paths` or `baseUrl` alias claims is `unresolved` instead.",
-)
-JSX_NOT_ENABLED = _rule(
-    "jsx-not-enabled",
-    Level.ERROR,
-    "JSX in a file whose TypeScript project does not set `jsx`",
-    "tsc stops with TS17004 ('Cannot use JSX unless the --jsx flag is provided'). Set "
-    "`compilerOptions.jsx` in the project's tsconfig (`react-jsx` for React 17 and later, "
-    "`preserve` when a bundler compiles JSX).",
-)
-RULES = (UNRESOLVED, UNDECLARED, JSX_NOT_ENABLED)
 
 PREFETCH_FILES = 5_000
 # Node's built-in modules (`require("module").builtinModules`, Node 20), without `_` ones

@@ -15,3 +15,6 @@ class TsImportsSettings(CheckSettings):
         "Every `tsconfig.json`, and every config one of them references, is a project "
         "already; a config that is only extended is not.",
     )
+
+
+SETTINGS = TsImportsSettings  # the model engine.registry finds by this name

@@ -1,0 +1,69 @@
+"""The contamination check's rules: ids, levels, summaries and the text docs and SARIF show.
+
+Nothing heavy is imported here: the configuration validates rule names and the registry
+lists rules without loading the check."""
+
+from __future__ import annotations
+
+from workers.engine.findings import Level, rule
+
+NAME = "contamination"
+
+
+ENV_FILE = rule(
+    NAME,
+    "env-file",
+    Level.ERROR,
+    "Plaintext env file inside a template",
+    "`.env`, `.env.*` and `*.env` files carry real settings into every generated project. "
+    "Ship `.env.example` (placeholders only) instead and exclude the real file.",
+)
+BACKUP_FILE = rule(
+    NAME,
+    "backup-file",
+    Level.ERROR,
+    "Editor or merge backup inside a template",
+    "`*.bak`, `*.orig`, `*.rej`, `*~`, `*.swp`, `*.swo` and `.#*` are leftovers of an editor "
+    "or a merge and end up in every generated project.",
+)
+LOCAL_STATE = rule(
+    NAME,
+    "local-state",
+    Level.ERROR,
+    "Local machine state inside a template",
+    "Lock files that are not package-manager lockfiles, `*.pid`, Terraform state and docker "
+    "buildx state belong to one machine, not to a template.",
+)
+BUILD_ARTIFACT = rule(
+    NAME,
+    "build-artifact",
+    Level.ERROR,
+    "Build output or dependency folder inside a template",
+    "`node_modules/`, `dist/`, `target/`, caches and virtualenvs are generated; committing "
+    "them into a template copies them into every project.",
+)
+OS_JUNK = rule(
+    NAME,
+    "os-junk",
+    Level.WARNING,
+    "Operating-system junk file inside a template",
+    "`.DS_Store`, `Thumbs.db` and `desktop.ini` are written by file managers.",
+)
+SYMLINK = rule(
+    NAME,
+    "symlink",
+    Level.ERROR,
+    "A symlink in a template that dangles or leaves it",
+    "A committed symlink whose target is not in the repository, or lies outside the "
+    "template, makes `copier copy` fail (or copy a file from outside) for every user. "
+    "Commit the file itself, or point the link inside the template.",
+)
+SECRET = rule(
+    NAME,
+    "secret",
+    Level.ERROR,
+    "Secret committed in plain text",
+    "Private keys, tokens and secret-named values anywhere in the repository. Rotate the "
+    "secret, remove it from the file and history, and load it at run time instead.",
+)
+RULES = (ENV_FILE, BACKUP_FILE, LOCAL_STATE, BUILD_ARTIFACT, OS_JUNK, SYMLINK, SECRET)  # fmt: skip
