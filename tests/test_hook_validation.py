@@ -278,7 +278,7 @@ def test_pytest_copier_without_template_paths(repo: Repo) -> None:
 )  # fmt: skip
 def test_hook_ast_rules(source: str, expected: set[tuple[str, int]]) -> None:
     found = analyse(source, questions={"project_slug"})
-    assert {(p.rule, p.line) for p in found} == expected
+    assert {(p.rule.name, p.line) for p in found} == expected
 
 
 def test_no_copier_template_is_a_note_not_a_pass_of_something(repo: Repo) -> None:

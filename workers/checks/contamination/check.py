@@ -18,6 +18,7 @@ from collections import defaultdict
 
 import pathspec
 
+from workers.checks.contamination import rules
 from workers.checks.contamination.rules import (
     NAME,
     RULES,
@@ -33,11 +34,10 @@ from workers.checks.contamination.secrets import (
 )
 from workers.checks.template_roots import TemplateRoot, find_template_roots, unreadable
 from workers.engine.config import RepoConfig
-from workers.engine.findings import CheckResult, Finding, Level, Note
+from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.repo import FileSkipped, GrepHit, Kind, RepoView
 from workers.engine.spec import CheckSpec
 
-BY_NAME = {r.id.split("/", 1)[1]: r for r in RULES}
 EXAMPLE_WORDS = {"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist",
                  "defaults", "default", "schema", "spec", "skeleton", "stub"}  # fmt: skip
 PACKAGE_LOCKFILES = {
@@ -78,38 +78,38 @@ def is_package_lockfile(name: str) -> bool:
     return name in PACKAGE_LOCKFILES or f"{name.split('.', 1)[0]}.lock" in PACKAGE_LOCKFILES
 
 
-def classify_file(name: str) -> tuple[str, str] | None:
-    """(rule name, what it is) for a rendered file name, or None when it is fine."""
+def classify_file(name: str) -> tuple[RuleInfo, str] | None:
+    """(rule, what it is) for a rendered file name, or None when it is fine."""
     lower = name.lower()
     if is_env_name(name) and not is_example_env(name):
         backup = (
             " (a backup copy, still holding real values)" if lower.endswith(BACKUP_SUFFIXES) else ""
         )
-        return "env-file", f"plaintext env file{backup}"
+        return rules.ENV_FILE, f"plaintext env file{backup}"
     if lower.endswith(BACKUP_SUFFIXES) or name.startswith(".#"):
-        return "backup-file", "editor or merge backup file"
+        return rules.BACKUP_FILE, "editor or merge backup file"
     if name.endswith(".lock") and not is_package_lockfile(name):
-        return "local-state", "lock file that is not a package-manager lockfile"
+        return rules.LOCAL_STATE, "lock file that is not a package-manager lockfile"
     if name.endswith(".pid"):
-        return "local-state", "process id file"
+        return rules.LOCAL_STATE, "process id file"
     if name.startswith("terraform.tfstate"):
-        return "local-state", "Terraform state (may hold secrets in plain text)"
+        return rules.LOCAL_STATE, "Terraform state (may hold secrets in plain text)"
     if name.endswith((".pyc", ".pyo")):
-        return "build-artifact", "compiled Python file"
+        return rules.BUILD_ARTIFACT, "compiled Python file"
     if lower in OS_JUNK_NAMES:
-        return "os-junk", "file-manager metadata"
+        return rules.OS_JUNK, "file-manager metadata"
     return None
 
 
-def classify_folder(parts: list[str], i: int) -> tuple[str, str] | None:
-    """(rule name, what it is) when folder ``parts[i]`` (not the file itself) is contamination."""
+def classify_folder(parts: list[str], i: int) -> tuple[RuleInfo, str] | None:
+    """(rule, what it is) when folder ``parts[i]`` (not the file itself) is contamination."""
     name = parts[i]
     if name in ARTIFACT_DIRS or name.endswith(".egg-info"):
-        return "build-artifact", "build output, dependency or cache folder"
+        return rules.BUILD_ARTIFACT, "build output, dependency or cache folder"
     if name == ".terraform":
-        return "local-state", "Terraform working folder"
+        return rules.LOCAL_STATE, "Terraform working folder"
     if name == "buildx" and i + 2 < len(parts) and parts[i + 1] in BUILDX_STATE:
-        return "local-state", "docker buildx state folder"
+        return rules.LOCAL_STATE, "docker buildx state folder"
     return None
 
 
@@ -224,9 +224,11 @@ def _name_findings(view: RepoView, roots: list[TemplateRoot], config: RepoConfig
         rule, what = hit
         shown = f" (rendered as {rendered})" if rendered != parts[-1] else ""
         how, fix = _fix_for(root, path, is_dir=False, tracked=view.is_tracked(path))
-        extra = " Ship a `.env.example` with placeholders instead." if rule == "env-file" else ""
+        extra = (
+            " Ship a `.env.example` with placeholders instead." if rule is rules.ENV_FILE else ""
+        )
         level = None
-        if rule == "env-file" and root.rendered(path):
+        if rule is rules.ENV_FILE and root.rendered(path):
             verdict = _env_verdict(view, root, path)
             if verdict is None:
                 continue  # a stub the generated project ignores: the deliberate pattern
@@ -335,7 +337,7 @@ def _symlink_findings(
                 "`copier copy` fails on it (or copies a file from outside the template). "
                 "Commit the file itself, or point the link inside the template."
             )
-            finding = _finding("symlink", entry.path, message, None)
+            finding = _finding(rules.SYMLINK, entry.path, message, None)
             findings.append(_outside(root, entry.path, finding))
     return findings
 
@@ -382,9 +384,9 @@ def _authored_only(view: RepoView, root: TemplateRoot, folder: str) -> bool:
 
 
 def _finding(
-    rule: str, path: str, message: str, fix: str | None, line: int | None = None, key: str = ""
+    rule: RuleInfo, path: str, message: str, fix: str | None, line: int | None = None, key: str = ""
 ) -> Finding:
-    return BY_NAME[rule].finding(path, message, fix=fix, line=line, key=key)
+    return rule.finding(path, message, fix=fix, line=line, key=key)
 
 
 def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> Finding:
@@ -395,7 +397,7 @@ def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> F
             f"rotate it; either way write a placeholder ({match.fix})."
         )
         finding = _finding(
-            "secret", path, message, match.fix, line, key=f"{match.detector}:{ordinal}"
+            rules.SECRET, path, message, match.fix, line, key=f"{match.detector}:{ordinal}"
         )
         return dataclasses.replace(finding, level=Level.WARNING)
     if match.key is not None:
@@ -410,7 +412,7 @@ def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> F
             "now, remove it from the file and from git history, and load it at run time "
             "from the environment or a secret store."
         )
-    return _finding("secret", path, message, match.fix, line, key=f"{match.detector}:{ordinal}")
+    return _finding(rules.SECRET, path, message, match.fix, line, key=f"{match.detector}:{ordinal}")
 
 
 def _secret_findings(

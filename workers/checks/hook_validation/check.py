@@ -37,6 +37,7 @@ from workers.checks.copier_questions import (
     never_asked,
     suggested_validator,
 )
+from workers.checks.hook_validation import rules
 from workers.checks.hook_validation.hook_ast import analyse, validation
 from workers.checks.hook_validation.rules import (
     NAME,
@@ -50,7 +51,7 @@ from workers.checks.template_roots import (
     find_template_roots,
 )
 from workers.engine.config import RepoConfig
-from workers.engine.findings import LEVEL_ORDER, CheckResult, Finding, Level, Note
+from workers.engine.findings import LEVEL_ORDER, CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.repo import FileSkipped, Kind, RepoView
 from workers.engine.spec import CheckSpec
 
@@ -65,7 +66,7 @@ JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 
 
 def _finding(
-    rule: str,
+    rule: RuleInfo,
     path: str,
     message: str,
     *,
@@ -76,10 +77,7 @@ def _finding(
     """A finding of ``rule``; its fingerprint comes from the rule, the path and ``subject``
     (the question, script, command or value it is about), never from the message's words,
     so rewording a message does not resolve and re-post every open review comment."""
-    return BY_NAME[rule].finding(path, message, fix=fix, line=line, key=f"{rule}:{subject}")
-
-
-BY_NAME = {r.id.split("/", 1)[1]: r for r in RULES}
+    return rule.finding(path, message, fix=fix, line=line, key=f"{rule.name}:{subject}")
 
 
 def _commands(settings: dict[str, Any]) -> Iterator[tuple[str, str | list[str]]]:
@@ -168,7 +166,7 @@ def _check_template(
     if view.entry(ignore) is not None:
         findings.append(
             _finding(
-                "copierignore",
+                rules.COPIERIGNORE,
                 ignore,
                 "Copier does not read .copierignore; it copies it into every generated project. "
                 f"Move its patterns into _exclude in {template.source} and delete it.",
@@ -223,7 +221,7 @@ def _confirmed(
     for name in sorted(set(accepted) - confirmed):
         out.append(
             _finding(
-                "unsafe-answer-accepted",
+                rules.UNSAFE_ANSWER_ACCEPTED,
                 copier_yml,
                 f"question {name!r}: Copier renders unsafe answers: {_evidence(accepted[name])}; "
                 "Copier should have refused them. Tighten the question's validator.",
@@ -296,7 +294,7 @@ def _task_scripts(view: RepoView, template: TemplateRoot) -> tuple[list[Finding]
                 if view.entry(path) is None:
                     findings.append(
                         _finding(
-                            "missing-task-script",
+                            rules.MISSING_TASK_SCRIPT,
                             copier_yml,
                             f"{where} runs {path}, which is not in the template. Add it or fix the path.",
                             subject=path,
@@ -305,7 +303,7 @@ def _task_scripts(view: RepoView, template: TemplateRoot) -> tuple[list[Finding]
                 elif not view.is_tracked(path):
                     findings.append(
                         _finding(
-                            "missing-task-script",
+                            rules.MISSING_TASK_SCRIPT,
                             path,
                             f"{where} runs {path}, which is not committed: Copier renders a git template "
                             "from its commits, so generated projects will not have it. Commit it.",
@@ -319,7 +317,7 @@ def _task_scripts(view: RepoView, template: TemplateRoot) -> tuple[list[Finding]
                     continue  # Copier copies the script into the project: there it runs
                 findings.append(
                     _finding(
-                        "relative-task-script",
+                        rules.RELATIVE_TASK_SCRIPT,
                         copier_yml,
                         f"{where} runs {word!r} relative to the generated project, not the template. "
                         f"Use '{{{{ _copier_conf.src_path }}}}/{word}'.",
@@ -359,7 +357,7 @@ def _hook_folders(view: RepoView, template: TemplateRoot, referenced: set[str]) 
             ):
                 findings.append(
                     _finding(
-                        "hooks-rendered",
+                        rules.HOOKS_RENDERED,
                         f"{prefix}{folder}/",
                         f"{copier_yml} has no _subdirectory, so {prefix}{folder}/ is rendered into every "
                         f"generated project. Set _subdirectory, or add '{folder}' to _exclude.",
@@ -371,7 +369,7 @@ def _hook_folders(view: RepoView, template: TemplateRoot, referenced: set[str]) 
             if dropped:
                 findings.append(
                     _finding(
-                        "exclude-drops-defaults",
+                        rules.EXCLUDE_DROPS_DEFAULTS,
                         copier_yml,
                         f"_exclude replaces Copier's defaults, and its own patterns do not cover "
                         f"{', '.join(dropped)}: those will be rendered. Add them to _exclude.",
@@ -487,7 +485,7 @@ def _path_questions(
             via = f" (through {name!r}, computed from it)" if source != name else ""
             findings.append(
                 _finding(
-                    "unvalidated-path-question",
+                    rules.UNVALIDATED_PATH_QUESTION,
                     copier_yml,
                     f"question {source!r}, used in {where}{via}, {result.problem}. Add a "
                     "validator that rejects /, \\, .., a leading . or ~, empty answers and "
@@ -534,7 +532,7 @@ def _task_shapes(copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
             if answers:
                 findings.append(
                     _finding(
-                        "shell-interpolation",
+                        rules.SHELL_INTERPOLATION,
                         copier_yml,
                         f"_tasks[{i}] pastes the answer(s) {', '.join(answers)} into a shell "
                         "command; an answer containing a quote or ';' runs as shell code. Write the "
@@ -546,7 +544,7 @@ def _task_shapes(copier_yml: str, settings: dict[str, Any]) -> list[Finding]:
         if ONE_SHOT.match(text) and "_copier_operation" not in when:
             findings.append(
                 _finding(
-                    "one-shot-task",
+                    rules.ONE_SHOT_TASK,
                     copier_yml,
                     f"_tasks[{i}] ({text.split()[0]} {text.split()[1] if len(text.split()) > 1 else ''}) "
                     "also runs on every update, for the old and the new version. Add "
@@ -568,7 +566,7 @@ def _dead_hook(
             found = validation(view.read_text(script), questions)
     if found is None:
         return _finding(
-            "dead-hook",
+            rules.DEAD_HOOK,
             script,
             f"{script} is not run by any task or migration in {copier_yml}, so the checks in it "
             "never run. Add a task, or delete it.",
@@ -585,7 +583,7 @@ def _dead_hook(
             "file Copier never writes, so it would still skip the validation"
         )
     finding = _finding(
-        "dead-hook",
+        rules.DEAD_HOOK,
         script,
         message + ".",
         line=line,
@@ -678,7 +676,7 @@ def _pytest_copier(view: RepoView, notes: list[Note]) -> list[Finding]:
         )
         findings.append(
             _finding(
-                "pytest-copier-paths",
+                rules.PYTEST_COPIER_PATHS,
                 path,
                 f"{what}, so every test copies the whole repository (node_modules included). "
                 "Define copier_template_paths returning the template's files and folders.",

@@ -13,6 +13,9 @@ import ast
 import re
 from dataclasses import dataclass
 
+from workers.checks.hook_validation import rules
+from workers.engine.findings import RuleInfo
+
 CONTEXT_FILE = re.compile(
     r"(^|[/\\])(copier_answers\.json|cookiecutter\.json|[^/\\]*context[^/\\]*\.json)$"
 )
@@ -27,7 +30,7 @@ ERROR_WORDS = re.compile(r"error|invalid|missing|not found|fail|must", re.IGNORE
 
 @dataclass(frozen=True)
 class HookProblem:
-    rule: str  # rule name without the check prefix
+    rule: RuleInfo
     line: int
     message: str
     subject: str = ""  # what the problem is about (a file, a variable, a test), for its fingerprint
@@ -155,7 +158,9 @@ def analyse(source: str, questions: set[str] | frozenset[str] = frozenset()) -> 
         tree = ast.parse(source)
     except SyntaxError as exc:
         return [
-            HookProblem("unparsable-hook", exc.lineno or 1, f"the hook does not parse: {exc.msg}")
+            HookProblem(
+                rules.UNPARSABLE_HOOK, exc.lineno or 1, f"the hook does not parse: {exc.msg}"
+            )
         ]
     problems: list[HookProblem] = []
     reads_input = False
@@ -168,7 +173,7 @@ def analyse(source: str, questions: set[str] | frozenset[str] = frozenset()) -> 
             if CONTEXT_FILE.search(node.value):
                 problems.append(
                     HookProblem(
-                        "context-file",
+                        rules.CONTEXT_FILE,
                         node.lineno,
                         f"reads {node.value!r}, a file Copier never writes, so this validation never "
                         "sees the answers. Pass them as arguments instead: "
@@ -191,7 +196,7 @@ def analyse(source: str, questions: set[str] | frozenset[str] = frozenset()) -> 
         if env is not None and _carries_answer(env, set(questions)):
             problems.append(
                 HookProblem(
-                    "env-answers",
+                    rules.ENV_ANSWERS,
                     getattr(node, "lineno", 1),
                     f"reads ${env} from the environment; Copier sets only STAGE, COPIER_OPERATION "
                     "and VERSION_* there, never the answers. Pass the answer on the task's command "
@@ -203,7 +208,7 @@ def analyse(source: str, questions: set[str] | frozenset[str] = frozenset()) -> 
             skipped.add(id(node.body))
             problems.append(
                 HookProblem(
-                    "silent-skip",
+                    rules.SILENT_SKIP,
                     node.lineno,
                     f"when `{ast.unparse(node.test)}` the hook stops with success, so a missing "
                     "input passes validation. Fail instead (sys.exit(1) with a message).",
@@ -216,13 +221,13 @@ def analyse(source: str, questions: set[str] | frozenset[str] = frozenset()) -> 
     if not reads_input:
         problems.append(
             HookProblem(
-                "no-input",
+                rules.NO_INPUT,
                 1,
                 "the hook never reads sys.argv, stdin or the answers file, so it cannot check "
                 "what the user answered.",
             )
         )
-    return sorted(set(problems), key=lambda p: (p.line, p.rule))
+    return sorted(set(problems), key=lambda p: (p.line, p.rule.name))
 
 
 def validation(source: str, questions: set[str]) -> tuple[int, list[str]] | None:
@@ -296,7 +301,7 @@ def _error_then_success(body: list[ast.stmt], returns_exit: bool) -> list[HookPr
     ):
         return [
             HookProblem(
-                "error-exit-zero",
+                rules.ERROR_EXIT_ZERO,
                 body[-1].lineno,
                 "the hook reports an error and then exits with status 0, so Copier carries "
                 "on as if validation passed. Exit non-zero (sys.exit(1)).",

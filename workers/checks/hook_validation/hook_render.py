@@ -41,11 +41,12 @@ from workers.checks.copier_questions import (
     plain_defaults,
     synthesize_answers,
 )
+from workers.checks.hook_validation import rules
 from workers.checks.hook_validation.render import render_template
 from workers.checks.template_roots import HOOK_FOLDERS, TemplateRoot
 from workers.engine.config import RepoConfig
 from workers.engine.export import export
-from workers.engine.findings import Finding, Note
+from workers.engine.findings import Finding, Note, RuleInfo
 from workers.engine.progress import phase
 from workers.engine.repo import DirectoryView, RepoView
 
@@ -55,7 +56,7 @@ MACHINERY = ("copier.yml", "copier.yaml", ".copierignore")
 class Make(Protocol):
     """How hook-validation makes a finding of one of its rules (``hook_validation._finding``)."""
 
-    def __call__(self, rule: str, path: str, message: str, *, subject: str) -> Finding: ...
+    def __call__(self, rule: RuleInfo, path: str, message: str, *, subject: str) -> Finding: ...
 
 
 # question -> the unsafe answers Copier rendered, each with the paths it produced
@@ -104,7 +105,7 @@ def render_findings(
         if result.timed_out:  # a template that hangs would hang on every answer: stop here
             findings.append(
                 make(
-                    "render-failed",
+                    rules.RENDER_FAILED,
                     copier_yml,
                     f"rendering the template: {result.error}",
                     subject="timeout",
@@ -126,7 +127,7 @@ def render_findings(
             )
             return findings, notes, {}
         if not result.ok:
-            findings.append(make("render-failed", copier_yml,
+            findings.append(make(rules.RENDER_FAILED, copier_yml,
                 f"rendering the template with its defaults failed: {result.error}",
                 subject="defaults"))  # fmt: skip
         else:
@@ -239,7 +240,7 @@ def _scan_output(view: RepoView, out: Path, template: TemplateRoot, make: Make) 
     result = contamination.run(rendered, RepoConfig(template_roots=[""]))
     for f in result.findings:
         source = sources.get(f.path.rstrip("/").rsplit("/", 1)[-1], copier_yml)
-        findings.append(make("rendered-contamination", source,
+        findings.append(make(rules.RENDERED_CONTAMINATION, source,
             f"rendering the defaults produces {f.path} ({f.rule}): {f.message.split('. ')[0]}.",
             subject=f"{f.rule}:{f.path}"))  # fmt: skip
     # the template's own copier.yml, .copierignore and hook folders can reach the output only
@@ -253,7 +254,7 @@ def _scan_output(view: RepoView, out: Path, template: TemplateRoot, make: Make) 
             len(parts) > 1 and any(entry.path.startswith(f"{h}/") for h in HOOK_FOLDERS)
         )
         if (own and top) or "{{" in entry.path or "{%" in entry.path:
-            findings.append(make("leaked-machinery", sources.get(name, copier_yml),
+            findings.append(make(rules.LEAKED_MACHINERY, sources.get(name, copier_yml),
                 f"rendering the defaults produces {entry.path}: template machinery (copier.yml, "
                 "hooks, .copierignore or unrendered Jinja) ends up in every generated project.",
                 subject=entry.path))  # fmt: skip
