@@ -1,9 +1,10 @@
 """The README's configuration reference, generated from the code's own models.
 
-Three tables are generated: the environment settings (``workers.shared.settings.Settings``),
+These tables are generated: the environment settings (``workers.shared.settings.Settings``),
 the keys of ``.github/prgate.yml`` (``workers.engine.config.RepoConfig``)
-followed by the rule names each check accepts under ``rules``, and the metrics
-``/metrics`` serves (``bot.metrics.Metrics``). They sit in
+followed by the rule names each check accepts under ``rules``, the metrics
+``/metrics`` serves (``bot.metrics.Metrics``), and in each check's section the table of
+its rules (``rules:<check>``, from the check's ``rules.py``). They sit in
 README.md between ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->``
 markers; ``python3 dev.py docs`` rewrites them and a test fails when the README
 is not what this module produces, so the reference cannot drift from the code.
@@ -12,11 +13,13 @@ is not what this module produces, so the reference cannot drift from the code.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import sys
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -27,6 +30,7 @@ from pydantic_core import PydanticUndefined
 from workers.engine.config import CONFIG_PATH, RepoConfig
 from workers.engine.registry import registry
 from workers.engine.settings_base import key_of
+from workers.shared.names import CHECK_NAMES
 from workers.shared.settings import Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -152,7 +156,21 @@ def metrics_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"settings": settings_table, "config": config_table, "metrics": metrics_table}
+def rules_table(check: str) -> str:
+    """The table of one check's rules in its README section, from its ``rules.py``."""
+    from workers.engine.registry import rules_of
+
+    rows = ["| rule | level | what |", "|---|---|---|"]
+    rows += [f"| `{r.id}` | {r.level.value} | {r.doc or r.summary} |" for r in rules_of(check)]
+    return "\n".join(rows)
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "settings": settings_table,
+    "config": config_table,
+    "metrics": metrics_table,
+    **{f"rules:{name}": functools.partial(rules_table, name) for name in CHECK_NAMES},
+}
 
 
 def render(readme: str) -> str:

@@ -29,10 +29,20 @@ LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.NOTE: 2}
 
 
 def rule(
-    check: str, name: str, level: Level, summary: str, help_text: str, *, fixed: str | None = None
+    check: str,
+    name: str,
+    level: Level,
+    summary: str,
+    help_text: str,
+    *,
+    fixed: str | None = None,
+    doc: str = "",
 ) -> RuleInfo:
-    """The rule ``<check>/<name>``: what every check's ``rules.py`` declares its rules with."""
-    return RuleInfo(id=f"{check}/{name}", level=level, summary=summary, help=help_text, fixed=fixed)
+    """The rule ``<check>/<name>``: what every check's ``rules.py`` declares its rules with.
+    ``doc`` is its line in the README's table for the check (generated from here)."""
+    return RuleInfo(
+        id=f"{check}/{name}", level=level, summary=summary, help=help_text, fixed=fixed, doc=doc
+    )
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,7 @@ class RuleInfo:
     # set when a repository may not change the rule's level or allow it, and why (its
     # finding explains a could-not-run verdict that no level would change)
     fixed: str | None = None
+    doc: str = ""  # the README's line for it (Markdown); the summary when empty
 
     @property
     def name(self) -> str:

@@ -17,6 +17,10 @@ ENV_FILE = rule(
     "Plaintext env file inside a template",
     "`.env`, `.env.*` and `*.env` files carry real settings into every generated project. "
     "Ship `.env.example` (placeholders only) instead and exclude the real file.",
+    doc=(
+        "`.env`, `.env.*`, `*.env`, except the example family (`.env.example`, `.env.sample`, "
+        "`.env.template`, `.env.dist`, …). `.env.local.bak` is still an env file."
+    ),
 )
 BACKUP_FILE = rule(
     NAME,
@@ -25,6 +29,7 @@ BACKUP_FILE = rule(
     "Editor or merge backup inside a template",
     "`*.bak`, `*.orig`, `*.rej`, `*~`, `*.swp`, `*.swo` and `.#*` are leftovers of an editor "
     "or a merge and end up in every generated project.",
+    doc="`*.bak`, `*.orig`, `*.rej`, `*~`, `*.swp`, `*.swo`, `.#*`",
 )
 LOCAL_STATE = rule(
     NAME,
@@ -33,6 +38,11 @@ LOCAL_STATE = rule(
     "Local machine state inside a template",
     "Lock files that are not package-manager lockfiles, `*.pid`, Terraform state and docker "
     "buildx state belong to one machine, not to a template.",
+    doc=(
+        "`*.lock` that is not a package-manager lockfile (`yarn.lock`, `Cargo.lock`, "
+        "`uv.lock`, `poetry.lock`, … are fine), `*.pid`, `terraform.tfstate*`, `.terraform/`, "
+        "docker `buildx/` state"
+    ),
 )
 BUILD_ARTIFACT = rule(
     NAME,
@@ -41,6 +51,11 @@ BUILD_ARTIFACT = rule(
     "Build output or dependency folder inside a template",
     "`node_modules/`, `dist/`, `target/`, caches and virtualenvs are generated; committing "
     "them into a template copies them into every project.",
+    doc=(
+        "`node_modules/`, `dist/`, `target/`, `__pycache__/`, `*.pyc`, tool caches, `.venv/`, "
+        "`.nx/`, `.turbo/`, `.next/`, `coverage/`, `*.egg-info/` — one finding per top-most "
+        "folder"
+    ),
 )
 OS_JUNK = rule(
     NAME,
@@ -48,6 +63,7 @@ OS_JUNK = rule(
     Level.WARNING,
     "Operating-system junk file inside a template",
     "`.DS_Store`, `Thumbs.db` and `desktop.ini` are written by file managers.",
+    doc="`.DS_Store`, `Thumbs.db`, `desktop.ini`",
 )
 SYMLINK = rule(
     NAME,
@@ -57,6 +73,11 @@ SYMLINK = rule(
     "A committed symlink whose target is not in the repository, or lies outside the "
     "template, makes `copier copy` fail (or copy a file from outside) for every user. "
     "Commit the file itself, or point the link inside the template.",
+    doc=(
+        "a committed symlink in a template that dangles (its target is not in the "
+        "repository), is absolute, or points out of the template folder: `copier copy` fails "
+        "on it for every user. Judged from the link's text; never followed"
+    ),
 )
 SECRET = rule(
     NAME,
@@ -65,5 +86,11 @@ SECRET = rule(
     "Secret committed in plain text",
     "Private keys, tokens and secret-named values anywhere in the repository. Rotate the "
     "secret, remove it from the file and history, and load it at run time instead.",
+    doc=(
+        "**anywhere in the repository**: private key blocks, GitHub tokens (`ghp_`, `gho_`, "
+        "`ghs_`, `ghu_`, `ghr_`, `github_pat_`), AWS access key ids, Slack tokens and "
+        "webhooks, Google API keys, Stripe live keys, and real-looking values of `*TOKEN*`, "
+        "`*SECRET*`, `*PASSWORD*`, `*API_KEY*` keys in env files"
+    ),
 )
 RULES = (ENV_FILE, BACKUP_FILE, LOCAL_STATE, BUILD_ARTIFACT, OS_JUNK, SYMLINK, SECRET)  # fmt: skip

@@ -19,6 +19,7 @@ HASTE_MODULE = rule(
     "requires the package fails (with haste.throwOnModuleCollision Jest exits 1). Remove one "
     "copy from the haste map with modulePathIgnorePatterns, or generate smoke output outside "
     "the Jest workspace. testPathIgnorePatterns does not help: it only filters test files.",
+    doc="two or more `package.json` with one `name`; every file is listed",
 )
 
 
@@ -28,6 +29,7 @@ DUPLICATE_MOCK = rule(
     Level.WARNING,
     "Two manual mocks have the same name",
     "Jest prints 'duplicate manual mock found' and uses whichever it saw last.",
+    doc="manual mocks (`__mocks__/`) with one name",
 )
 
 
@@ -38,6 +40,7 @@ INVALID_PACKAGE_JSON = rule(
     "A package.json Jest cannot parse",
     "Jest reads every package.json in its roots; one that is not JSON (a BOM, an empty file, "
     "a trailing comma) makes it exit 1 with 'Cannot parse ... as JSON'.",
+    doc="a `package.json` Jest cannot parse (it exits 1)",
 )
 
 
@@ -48,6 +51,7 @@ CONFIG_ERROR = rule(
     "A Jest configuration Jest itself rejects",
     "Jest exits 1 before running a test: two configuration files, a missing root, an "
     "invalid modulePathIgnorePatterns regex.",
+    doc="a config Jest itself rejects (two config files, a missing root, a bad regex)",
 )
 
 
@@ -62,6 +66,12 @@ UNPREDICTABLE = rule(
     fixed="when prgate cannot predict Jest's haste map the check could not run, whatever "
     "this rule's level (never a pass); a repository that does not want the check sets "
     "`jest-collision: {enabled: false}`",
+    doc=(
+        'prgate will not guess; the check reports "could not run" (exit 2; on GitHub, action '
+        "required), never a pass. Its level cannot be set and it cannot be allowed (`config "
+        "validate` says so); a repository that does not want the check sets "
+        "`jest-collision: {enabled: false}`"
+    ),
 )
 
 

@@ -17,6 +17,10 @@ UNLOADABLE = rule(
     "A generator Nx cannot load",
     "Its factory or schema file is missing, or its collection or schema is not JSON: "
     "`nx g` fails before it writes anything.",
+    doc=(
+        "a generator Nx cannot load: its factory or schema file is missing, or its collection "
+        "or schema is not JSON (`nx g` fails)"
+    ),
 )
 
 
@@ -29,6 +33,10 @@ NO_PROJECT = rule(
     "a project: no project.json, no addProjectConfiguration, no package.json where the "
     "workspace infers projects. `nx show projects` does not list the result and `nx "
     "build/test/lint <name>` fail. A warning when the generator may well be file-only.",
+    doc=(
+        "it writes files under a new folder computed from its options (`libs/<name>`) and "
+        "nothing makes that folder a project; a warning when it may well be file-only"
+    ),
 )
 
 
@@ -39,6 +47,10 @@ NO_TARGETS = rule(
     "A generator makes a project without the targets it names",
     "Its description names targets (build, test, lint, serve) that the project it makes "
     "does not define and that no inference plugin of the workspace supplies.",
+    doc=(
+        "it makes a project with no targets while its description names targets (build, test, "
+        "lint, serve); a warning when nx.json has inference plugins that may supply them"
+    ),
 )
 
 
@@ -49,6 +61,10 @@ SCHEMA_MISMATCH = rule(
     "A generator's options and its schema disagree",
     "The factory reads options its schema does not declare (Nx passes them through "
     "unchecked, and prompts for none), or the schema requires options it never reads.",
+    doc=(
+        "options the factory reads that its schema does not declare, and required options it "
+        "never reads"
+    ),
 )
 
 

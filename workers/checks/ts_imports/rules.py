@@ -22,6 +22,10 @@ UNRESOLVED = rule(
     "tried and the nearest file that would match. An import that only a package prgate "
     "cannot see could satisfy (a base config or type declarations in node_modules) is a "
     "warning.",
+    doc=(
+        "a module name TypeScript cannot find; the message lists what it tried, the fix names "
+        "the nearest file that would match"
+    ),
 )
 
 
@@ -34,6 +38,10 @@ UNDECLARED = rule(
     "node_modules TypeScript searches; a lockfile update or a stricter package manager "
     "(pnpm) removes it. Declare it in the importing package's package.json. A name the "
     "repository's own `paths` or `baseUrl` alias claims is `unresolved` instead.",
+    doc=(
+        "a package no `package.json` from the importing file up declares (nor a Node "
+        "built-in, nor a workspace package)"
+    ),
 )
 
 
@@ -45,6 +53,7 @@ JSX_NOT_ENABLED = rule(
     "tsc stops with TS17004 ('Cannot use JSX unless the --jsx flag is provided'). Set "
     "`compilerOptions.jsx` in the project's tsconfig (`react-jsx` for React 17 and later, "
     "`preserve` when a bundler compiles JSX).",
+    doc="JSX in a file of a project whose effective `jsx` is unset",
 )
 
 
