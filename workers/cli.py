@@ -666,17 +666,7 @@ def worker(burst: bool) -> None:
         redis.ping()
     except RedisError as exc:
         _fail(f"cannot reach Redis at REDIS_URL: {type(exc).__name__}: {exc}")
-    import logging
-
-    from workers.sandbox import unavailable
-
-    no_sandbox = unavailable()
-    logging.getLogger("prgate.worker").log(
-        logging.WARNING if no_sandbox else logging.INFO,
-        f"render mode: {no_sandbox}; template tasks will be skipped"
-        if no_sandbox
-        else "render mode: the OS sandbox works here; template tasks run inside it",
-    )
+    _log_render_mode()
     import subprocess
 
     from workers.queue.alive import AliveWorker
@@ -720,6 +710,21 @@ def worker(burst: bool) -> None:
     finally:
         dispatcher.terminate()
         _reap(dispatcher, 30)
+
+
+def _log_render_mode() -> None:
+    """Say at start-up whether template tasks will run in the OS sandbox or be skipped."""
+    import logging
+
+    from workers.sandbox import unavailable
+
+    no_sandbox = unavailable()
+    logging.getLogger("prgate.worker").log(
+        logging.WARNING if no_sandbox else logging.INFO,
+        f"render mode: {no_sandbox}; template tasks will be skipped"
+        if no_sandbox
+        else "render mode: the OS sandbox works here; template tasks run inside it",
+    )
 
 
 @main.group()

@@ -25,6 +25,8 @@ import dataclasses
 import posixpath
 import re
 from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field as default
 from typing import Any
 
 from workers.checks.ts_imports import files as ts_files
@@ -97,10 +99,6 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     notes: list[Note] = []
     problems: list[str] = []
     projects = discover(repo, settings.projects, notes, problems)
-    facts: dict[str, Facts | None] = {}
-    seen: set[tuple[str, str, int, int]] = set()
-    programs: dict[str, set[str]] = {}
-    roots: dict[str, set[str]] = {}
     # the TypeScript sources in one read: most are some project's, and one reader started
     # once costs less than one per project and level of imports (bounded: each is kept
     # until parsed; past the bound, files are read as the programs reach them)
@@ -108,13 +106,9 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     used = Counter(
         v for p in projects.values() if isinstance(v := p.options.values.get("jsx"), str)
     )
-    jsx_value = used.most_common(1)[0][0] if used else "react-jsx"
-    judged = [
-        (project, finding)
-        for project in projects.values()
-        for finding in _judge(repo, project, facts, seen, notes, programs, roots, jsx_value)
-    ]
-    findings, swept = _by_owner(judged, projects, programs, roots)
+    judging = Judging(repo, used.most_common(1)[0][0] if used else "react-jsx", notes=notes)
+    judged = [(project, f) for project in projects.values() for f in judging.judge(project)]
+    findings, swept = _by_owner(judged, projects, judging.programs, judging.roots)
     notes += swept
     declared = typescript_major(repo)
     if declared is not None and declared >= 6:
@@ -172,64 +166,65 @@ def discover(
     return projects
 
 
-def _by_owner(
-    judged: list[tuple[Project, Finding]],
-    projects: dict[str, Project],
-    programs: dict[str, set[str]],
-    roots: dict[str, set[str]],
-) -> tuple[list[Finding], list[Note]]:
-    """One finding per import (or file, for JSX), at the level its own project gives it;
-    what an editor-wide config finds in other projects' files is counted in a note.
+class Owners:
+    """Which project a file belongs to. A file's own project is the nearest one above it
+    that compiles it (what an editor and the package's own ``tsc -p`` use); a project whose
+    own files include another project's is an umbrella (an editor-wide config: a root
+    tsconfig.json without include, or one whose include a base widened), and an umbrella
+    that names no files at all (TypeScript's default, every file below it) is editor-wide."""
 
-    A file's own project is the nearest one above it that compiles it (what an editor and
-    the package's own ``tsc -p`` use). A project further up that sweeps the file in too
-    (a root ``tsconfig.json`` without ``include``) reports it only as a warning: whether
-    anything runs ``tsc -p`` on that project is not certain.
-    """
+    def __init__(
+        self,
+        projects: dict[str, Project],
+        programs: dict[str, set[str]],
+        roots: dict[str, set[str]],
+    ) -> None:
+        self.projects = projects
+        self.programs = programs
+        self.folders = {p.folder for p in projects.values()}
+        self.umbrellas = {
+            config
+            for config, files in roots.items()
+            if any(self.home(f) not in (None, projects[config].folder) for f in files)
+        }
+        self.editor_wide = {
+            c for c in self.umbrellas if projects[c].include is None and projects[c].files is None
+        }
 
+    @staticmethod
     def depth(folder: str) -> int:
         return 0 if not folder else folder.count("/") + 1
 
-    def owner(path: str) -> Project | None:
+    def owner(self, path: str) -> Project | None:
         found = [
-            p for p in projects.values()
-            if path in programs.get(p.config, ())
+            p for p in self.projects.values()
+            if path in self.programs.get(p.config, ())
             and (not p.folder or path.startswith(p.folder + "/"))
         ]  # fmt: skip
-        return max(found, key=lambda p: depth(p.folder), default=None)
+        return max(found, key=lambda p: self.depth(p.folder), default=None)
 
-    folders = {p.folder for p in projects.values()}
-
-    def home(path: str) -> str | None:
+    def home(self, path: str) -> str | None:
         """The deepest folder above ``path`` that holds a project."""
         folder = posixpath.dirname(path)
         while True:
-            if folder in folders:
+            if folder in self.folders:
                 return folder
             if not folder:
                 return None
             folder = posixpath.dirname(folder)
 
-    # a project whose own files (not what they import) include another project's: an
-    # editor-wide config (a root tsconfig.json without include, or one whose include a
-    # base widened); prgate cannot tell whether anything runs tsc -p on it
-    umbrellas = {
-        config
-        for config, files in roots.items()
-        if any(home(f) not in (None, projects[config].folder) for f in files)
-    }
-    # an umbrella that names no files at all (TypeScript's default, every file below it): the
-    # editor's config of a monorepo root, which sweeps in thousands of other projects' files
-    editor_wide = {
-        c for c in umbrellas if projects[c].include is None and projects[c].files is None
-    }
-    best: dict[tuple[str, str, int | None, str], Finding] = {}
-    swept: Counter[str] = Counter()  # an editor-wide config's findings in other projects' files
-    for project, finding in judged:
-        if project.config in editor_wide and home(finding.path) not in (None, project.folder):
-            swept[project.config] += 1  # summarised: the file's own project judges it
-            continue
-        if finding.level is Level.ERROR and project.config in umbrellas:
+    def swept(self, project: Project, finding: Finding) -> bool:
+        """An editor-wide config's finding in another project's file: that project judges it."""
+        return project.config in self.editor_wide and self.home(finding.path) not in (
+            None,
+            project.folder,
+        )
+
+    def level(self, project: Project, finding: Finding) -> Finding:
+        """The finding at the level its own project gives it: an error found through an
+        umbrella, or through a project above the file's own, is a warning (whether anything
+        runs ``tsc -p`` on that project is not certain)."""
+        if finding.level is Level.ERROR and project.config in self.umbrellas:
             finding = dataclasses.replace(
                 finding,
                 level=Level.WARNING,
@@ -237,12 +232,12 @@ def _by_owner(
                 "files, as an editor-wide config does: prgate cannot tell whether CI runs "
                 "tsc on it)",
             )
-        own = owner(finding.path)
+        own = self.owner(finding.path)
         if (
             finding.level is Level.ERROR
             and own is not None
             and own is not project
-            and depth(own.folder) > depth(project.folder)
+            and self.depth(own.folder) > self.depth(project.folder)
         ):
             finding = _with_level(finding, Level.WARNING)
             finding = dataclasses.replace(
@@ -250,6 +245,26 @@ def _by_owner(
                 message=f"{finding.message} (the file's own project, {own.config}, "
                 f"does not report it; {project.config} includes the file too)",
             )
+        return finding
+
+
+def _by_owner(
+    judged: list[tuple[Project, Finding]],
+    projects: dict[str, Project],
+    programs: dict[str, set[str]],
+    roots: dict[str, set[str]],
+) -> tuple[list[Finding], list[Note]]:
+    """One finding per import (or file, for JSX), at the level its own project gives it
+    (``Owners``); what an editor-wide config finds in other projects' files is counted in
+    a note."""
+    owners = Owners(projects, programs, roots)
+    best: dict[tuple[str, str, int | None, str], Finding] = {}
+    swept: Counter[str] = Counter()  # an editor-wide config's findings in other projects' files
+    for project, found in judged:
+        if owners.swept(project, found):
+            swept[project.config] += 1  # summarised: the file's own project judges it
+            continue
+        finding = owners.level(project, found)
         subject = finding.key.split("@", 1)[0] if finding.rule == UNRESOLVED.id else ""
         key = (finding.rule, finding.path, finding.start_line, subject)
         kept = best.get(key)
@@ -271,103 +286,139 @@ def _extended(projects: dict[str, Project]) -> set[str]:
     return {base for p in projects.values() for base in p.extends}
 
 
-def _judge(
-    repo: RepoHost,
-    project: Project,
-    facts: dict[str, Facts | None],
-    seen: set[tuple[str, str, int, int]],
-    notes: list[Note],
-    programs: dict[str, set[str]],
-    roots_of: dict[str, set[str]],
-    jsx_value: str,
-) -> list[Finding]:
-    """The findings of one project; its program's files go in ``programs``. ``jsx_value``:
-    the ``jsx`` a fix proposes (what the repository's other projects use)."""
-    options = project.options
-    if not project.specs_known:
-        notes.append(
-            Note(
-                message=f"{project.config}: not judged: it sets neither `files` nor `include`, "
-                f"and its base {options.unknown_base!r} (in node_modules) may",
-                path=project.config,
-            )
-        )
-        return []
-    values = options.values
-    allow_js = bool(values.get("allowJs", values.get("checkJs", False)))
-    settings = Settings.from_options(values, options.paths_base)
-    out_dirs = tuple(v for k in ("outDir", "declarationDir") if isinstance(v := values.get(k), str))
-    roots = ts_files.root_files(
-        repo.sources,
-        project.folder,
-        project.files,
-        project.include,
-        project.exclude,
-        allow_js=allow_js,
-        json=settings.resolve_json,
-        out_dirs=out_dirs,
-    )
-    roots_of[project.config] = set(roots)
-    unsure = _unknown_options(project)
-    findings: list[Finding] = []
-    pending: list[tuple[str, Specifier, Outcome]] = []
-    missing_refs: list[tuple[str, Specifier, list[str]]] = []
-    queue = list(roots)
-    # `types` entries a workspace package supplies bring their declarations in, as
-    # `/// <reference types>` does; a package's from node_modules prgate cannot see, and
-    # without `types` TypeScript takes every node_modules/@types package it finds
-    types = values.get("types")
-    unseen_types = not isinstance(types, list) and _node_modules_possible(repo, project.folder)
-    known: list[str] = []  # what the type packages prgate knows declare (known_types)
-    for entry in types if isinstance(types, list) else ():
-        typed = _type_reference(repo, project.config, entry, settings)
-        if typed is None:
-            unseen_types = _unseen(entry, known) or unseen_types
-        elif typed not in queue:
-            queue.append(typed)
-    program = programs[project.config] = set(queue)
-    index = 0
-    while index < len(queue):
-        path = queue[index]
-        index += 1
-        if path not in facts:
-            if not repo.has_read(path):
-                # every file known so far that is not read yet, in one read: the reads go
-                # in waves, one per level of imports, not one per file
-                repo.prefetch([p for p in queue[index - 1 :] if not repo.has_read(p)])
-            data = repo.take(path)
-            why = repo.unread(path) if data is None else None
-            if why is not None and path in program:
-                raise CheckError(
-                    f"{path} is part of {project.config} but prgate could not read it ({why}); "
-                    "tsc would, so prgate cannot tell what it imports"
+@dataclass
+class Judging:
+    """What judging the projects of one repository shares: the files' facts, the import
+    sites already judged, the notes, each project's program and root files, and the
+    ``jsx`` a fix proposes (what the repository's other projects use)."""
+
+    repo: RepoHost
+    jsx_value: str
+    facts: dict[str, Facts | None] = default(default_factory=dict)
+    seen: set[tuple[str, str, int, int]] = default(default_factory=set)
+    notes: list[Note] = default(default_factory=list)
+    programs: dict[str, set[str]] = default(default_factory=dict)
+    roots: dict[str, set[str]] = default(default_factory=dict)
+
+    def judge(self, project: Project) -> list[Finding]:
+        """The findings of one project (its program's files go in ``programs``)."""
+        if not project.specs_known:
+            self.notes.append(
+                Note(
+                    message=f"{project.config}: not judged: it sets neither `files` nor "
+                    f"`include`, and its base {project.options.unknown_base!r} (in "
+                    "node_modules) may",
+                    path=project.config,
                 )
-            facts[path] = (
-                read_facts(path, data) if data is not None and not path.endswith(".json") else None
             )
-        fact = facts[path]
-        if fact is None:
-            continue
+            return []
+        program = Program(self, project)
+        program.grow()
+        return program.verdicts()
+
+
+class Program:
+    """One project's program, grown as TypeScript grows it: its root files, the type
+    declarations its ``types`` and references bring in, and every file they import; with
+    the import sites TypeScript would report, judged once the program is complete."""
+
+    def __init__(self, judging: Judging, project: Project) -> None:
+        self.judging = judging
+        self.repo = repo = judging.repo
+        self.project = project
+        self.values = values = project.options.values
+        self.allow_js = bool(values.get("allowJs", values.get("checkJs", False)))
+        self.settings = settings = Settings.from_options(values, project.options.paths_base)
+        out_dirs = tuple(
+            v for k in ("outDir", "declarationDir") if isinstance(v := values.get(k), str)
+        )
+        self.roots = ts_files.root_files(
+            repo.sources,
+            project.folder,
+            project.files,
+            project.include,
+            project.exclude,
+            allow_js=self.allow_js,
+            json=settings.resolve_json,
+            out_dirs=out_dirs,
+        )
+        judging.roots[project.config] = set(self.roots)
+        self.unsure = _unknown_options(project)
+        self.findings: list[Finding] = []
+        self.pending: list[tuple[str, Specifier, Outcome]] = []
+        self.missing_refs: list[tuple[str, Specifier, list[str]]] = []
+        self.queue = list(self.roots)
+        # `types` entries a workspace package supplies bring their declarations in, as
+        # `/// <reference types>` does; a package's from node_modules prgate cannot see, and
+        # without `types` TypeScript takes every node_modules/@types package it finds
+        types = values.get("types")
+        self.unseen_types = not isinstance(types, list) and _node_modules_possible(
+            repo, project.folder
+        )
+        self.known: list[str] = []  # what the type packages prgate knows declare
+        for entry in types if isinstance(types, list) else ():
+            typed = _type_reference(repo, project.config, entry, settings)
+            if typed is None:
+                self.unseen_types = _unseen(entry, self.known) or self.unseen_types
+            elif typed not in self.queue:
+                self.queue.append(typed)
+        self.files = judging.programs[project.config] = set(self.queue)
+
+    def _add(self, path: str) -> None:
+        self.files.add(path)
+        self.queue.append(path)
+
+    def grow(self) -> None:
+        """Read every file the program reaches, in waves, and follow what each imports."""
+        repo, facts = self.repo, self.judging.facts
+        index = 0
+        while index < len(self.queue):
+            path = self.queue[index]
+            index += 1
+            if path not in facts:
+                if not repo.has_read(path):
+                    # every file known so far that is not read yet, in one read: the reads
+                    # go in waves, one per level of imports, not one per file
+                    repo.prefetch([p for p in self.queue[index - 1 :] if not repo.has_read(p)])
+                data = repo.take(path)
+                why = repo.unread(path) if data is None else None
+                if why is not None and path in self.files:
+                    raise CheckError(
+                        f"{path} is part of {self.project.config} but prgate could not read "
+                        f"it ({why}); tsc would, so prgate cannot tell what it imports"
+                    )
+                facts[path] = (
+                    read_facts(path, data)
+                    if data is not None and not path.endswith(".json")
+                    else None
+                )
+            fact = facts[path]
+            if fact is not None:
+                self._follow(path, fact)
+
+    def _follow(self, path: str, fact: Facts) -> None:
+        """One file's module names: what they bring into the program, and the sites to
+        judge once it is complete."""
+        repo, project, values, settings = self.repo, self.project, self.values, self.settings
+        seen = self.judging.seen
         checked = _checked(path, fact, values)
         for spec in fact.specifiers:
             if spec.kind == "reference-path":  # brings its file, and its declarations, in
                 referenced, tried = _reference_path(repo, path, spec.text)
-                if referenced is not None and referenced not in program:
-                    program.add(referenced)
-                    queue.append(referenced)
+                if referenced is not None and referenced not in self.files:
+                    self._add(referenced)
                 elif referenced is None and tried and path.endswith(TS_EXTENSIONS):
                     key = (project.config, path, spec.line, spec.column)
                     if key not in seen:
                         seen.add(key)
-                        missing_refs.append((path, spec, tried))
+                        self.missing_refs.append((path, spec, tried))
                 continue
             if spec.kind == "reference-types":
                 typed = _type_reference(repo, path, spec.text, settings)
                 if typed is None:
-                    unseen_types = _unseen(spec.text, known) or unseen_types
-                if typed is not None and typed not in program:
-                    program.add(typed)
-                    queue.append(typed)
+                    self.unseen_types = _unseen(spec.text, self.known) or self.unseen_types
+                if typed is not None and typed not in self.files:
+                    self._add(typed)
                 continue
             if spec.kind == "require" and not path.endswith(JS_EXTENSIONS):
                 continue  # TypeScript resolves require() in JavaScript files only
@@ -375,9 +426,8 @@ def _judge(
             outcome = resolve(spec.text, path, settings, repo, esm)
             target = outcome.path
             if target is not None and target != EXTERNAL:
-                if target not in program and _loadable(target, allow_js):
-                    program.add(target)
-                    queue.append(target)
+                if target not in self.files and _loadable(target, self.allow_js):
+                    self._add(target)
                 continue
             if not checked or (
                 spec.kind == "side-effect" and not values.get("noUncheckedSideEffectImports")
@@ -388,34 +438,45 @@ def _judge(
             key = (project.config, path, spec.line, spec.column)
             if key not in seen:
                 seen.add(key)
-                pending.append((path, spec, outcome))
+                self.pending.append((path, spec, outcome))
         if fact.jsx_line is not None and checked and not values.get("jsx"):
-            findings.append(_jsx(project, path, fact.jsx_line, unsure, jsx_value))
-    # a `declare module "x"` (or "*.svg") in any script of the program satisfies the name;
-    # in a module it is an augmentation of x, which declares nothing
-    declared = [
-        name
-        for f in program
-        if (found := facts.get(f)) and found.ambient and not _is_module(f, found, values, repo)
-        for name in found.ambient
-    ] + known
-    unseen = unseen_types or any(o.path == EXTERNAL for _, _, o in pending)
-    for path, spec, outcome in pending:
-        if any(_ambient_match(pattern, spec.text) for pattern in declared):
-            continue
-        if outcome.path == EXTERNAL and not _claimed(repo, settings, spec.text, outcome):
-            finding = _undeclared(repo, path, spec)
-        else:
-            finding = _unresolved(
-                repo, project, settings, path, spec, outcome, unsure, unseen, set(roots)
+            self.findings.append(
+                _jsx(project, path, fact.jsx_line, self.unsure, self.judging.jsx_value)
             )
-        if finding is not None:
-            findings.append(finding)
-            if outcome.workspace is not None and finding.level is Level.ERROR:
-                findings.extend(_missing_sources_found(repo, outcome))
-    for path, spec, tried in missing_refs:
-        findings.append(_missing_reference(repo, project, settings, path, spec, tried, unsure))
-    return findings
+
+    def verdicts(self) -> list[Finding]:
+        """The findings, once the program is complete: a `declare module "x"` (or "*.svg")
+        in any script of the program satisfies the name; in a module it is an
+        augmentation of x, which declares nothing."""
+        repo, project, settings, values = self.repo, self.project, self.settings, self.values
+        facts = self.judging.facts
+        declared = [
+            name
+            for f in self.files
+            if (found := facts.get(f)) and found.ambient and not _is_module(f, found, values, repo)
+            for name in found.ambient
+        ] + self.known
+        unseen = self.unseen_types or any(o.path == EXTERNAL for _, _, o in self.pending)
+        findings = self.findings
+        for path, spec, outcome in self.pending:
+            if any(_ambient_match(pattern, spec.text) for pattern in declared):
+                continue
+            if outcome.path == EXTERNAL and not _claimed(repo, settings, spec.text, outcome):
+                finding = _undeclared(repo, path, spec)
+            else:
+                finding = _unresolved(
+                    repo, project, settings, path, spec, outcome, self.unsure, unseen,
+                    set(self.roots),
+                )  # fmt: skip
+            if finding is not None:
+                findings.append(finding)
+                if outcome.workspace is not None and finding.level is Level.ERROR:
+                    findings.extend(_missing_sources_found(repo, outcome))
+        for path, spec, tried in self.missing_refs:
+            findings.append(
+                _missing_reference(repo, project, settings, path, spec, tried, self.unsure)
+            )
+        return findings
 
 
 # what TypeScript adds to a `/// <reference path>` without an extension (its first group of
