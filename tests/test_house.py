@@ -64,3 +64,50 @@ def test_the_docs_name_only_files_and_modules_that_exist() -> None:
         ]
         missing += [f"{doc.name}: {m}" for m in sorted(modules) if not _module_exists(m)]
     assert not missing, missing
+
+
+def _imports(path: Path, module: str, known: set[str]) -> set[str]:
+    """The modules of ``known`` that ``module`` imports, at any depth of its code (a
+    function-level import is still a dependency), but not under ``if TYPE_CHECKING``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+        for n in ast.walk(node)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                name = f"{node.module}.{alias.name}"
+                found.add(name if name in known else node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {f for f in found if f in known and f != module}
+
+
+def test_no_module_imports_one_that_imports_it_back() -> None:
+    """The three small loops the house had (jest_collision's config and nx_jest, the
+    engine's config, registry and spec, the shared settings and engine_env) are gone."""
+    names = {}
+    for path in CODE:
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    known = set(names)
+    graph = {m: _imports(p, m, known) for m, p in names.items()}
+    loops = []
+    for start in graph:
+        stack = [(start, [start])]
+        seen = set()
+        while stack:
+            node, trail = stack.pop()
+            for nxt in graph[node]:
+                if nxt == start:
+                    loops.append(" -> ".join([*trail, start]))
+                elif nxt not in seen and nxt > start:
+                    seen.add(nxt)
+                    stack.append((nxt, [*trail, nxt]))
+    assert not loops, loops

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import check, write_files
 from workers.checks.jest_collision import nx_jest
-from workers.checks.jest_collision.config import Tree, Unpredictable
+from workers.checks.jest_collision.tree import Tree, Unpredictable
 from workers.engine.config import config_from
 from workers.engine.findings import CheckResult
 from workers.engine.repo import open_view

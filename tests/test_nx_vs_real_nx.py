@@ -21,7 +21,7 @@ from tests.jest_oracle import prgate_reports, run_jest
 from tests.npm_cache import npm_install
 from tests.test_nx_jest import PLUGIN, explicit, pkg, project_config, workspace
 from workers.checks.jest_collision import nx_jest
-from workers.checks.jest_collision.config import Tree
+from workers.checks.jest_collision.tree import Tree
 from workers.engine.config import config_from
 from workers.engine.repo import open_view
 

@@ -231,3 +231,14 @@ def test_a_new_check_needs_only_its_name_and_package(tmp_path: Path) -> None:
     assert seen["off"] == []
     assert "sample-check/thing" in seen["sarif"]
     assert "sample-check" in seen["schema"]
+
+
+def test_the_engine_settings_validate_as_the_app_s_settings_declare_them() -> None:
+    """engine_env validates the checker's variables itself (it no longer imports the App's
+    settings module, which imports it): the types must be the ones Settings declares."""
+    from workers.shared.engine_env import ENGINE_SETTINGS
+    from workers.shared.settings import Settings
+
+    for name, spec in ENGINE_SETTINGS.items():
+        kind = spec.kind if spec.kind is not None else type(spec.default)
+        assert Settings.model_fields[name].annotation == kind, name

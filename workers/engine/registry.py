@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from typing import TYPE_CHECKING
 
 from workers.engine.findings import RuleInfo
 from workers.engine.settings_base import CheckSettings
-from workers.engine.spec import CheckSpec
 from workers.shared.names import CHECK_NAMES
+
+if TYPE_CHECKING:  # a check's SPEC is one; the registry only hands it on
+    from workers.engine.spec import CheckSpec
 
 
 def package(name: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 
 class SettingsError(Exception):
@@ -30,6 +30,7 @@ class EnvSetting:
     description: str
     shown: str | None = None  # the default as the docs show it, when worked out at run time
     constraints: dict[str, Any] = field(default_factory=dict)  # pydantic's: gt, ge...
+    kind: Any = None  # its type, when not the default's (``Settings`` declares the same)
 
 
 ENGINE_SETTINGS: dict[str, EnvSetting] = {
@@ -52,6 +53,7 @@ ENGINE_SETTINGS: dict[str, EnvSetting] = {
         "`auto` runs template tasks and Jinja extensions in render mode inside an OS sandbox "
         "(Linux namespaces through util-linux's `unshare`) where one can start; `off` "
         "always renders with tasks skipped",
+        kind=Literal["auto", "off"],
     ),
     "js_timeout": EnvSetting(
         "PRGATE_JS_TIMEOUT",
@@ -65,6 +67,7 @@ ENGINE_SETTINGS: dict[str, EnvSetting] = {
         "the embedded JS engine for Jest configs: `quickjs`, or `v8` (needs prgate[v8]); "
         "empty: QuickJS where installed, else V8",
         shown="quickjs",
+        kind=Literal["", "quickjs", "v8"],
     ),
 }
 
@@ -72,9 +75,18 @@ ENGINE_SETTINGS: dict[str, EnvSetting] = {
 def setting(name: str, env: Mapping[str, str] | None = None) -> Any:
     """One of ``ENGINE_SETTINGS``: its default when the variable is unset or empty, else the
     variable's value validated by its ``Settings`` field (SettingsError naming it)."""
-    raw = (os.environ if env is None else env).get(ENGINE_SETTINGS[name].env)
+    spec = ENGINE_SETTINGS[name]
+    raw = (os.environ if env is None else env).get(spec.env)
     if not raw:
-        return ENGINE_SETTINGS[name].default
-    from workers.shared.settings import validated
+        return spec.default
+    from typing import Annotated
 
-    return validated(name, raw)
+    from pydantic import Field, TypeAdapter, ValidationError
+
+    kind = spec.kind if spec.kind is not None else type(spec.default)
+    form: Any = Annotated[kind, Field(**spec.constraints)]  # the type and its constraints
+    try:
+        return TypeAdapter(form).validate_python(raw)
+    except ValidationError as exc:
+        msg = "; ".join(str(err["msg"]) for err in exc.errors())
+        raise SettingsError(f"{spec.env}: {msg}, got {raw!r}") from exc

@@ -33,10 +33,7 @@ from typing import Any
 from workers.checks.jest_collision import haste_map
 from workers.checks.jest_collision.config import (
     HASTE_KEYS,
-    JestConfigError,
     Project,
-    Tree,
-    Unpredictable,
     jest_key,
     jest_version,
     js_truthy,
@@ -55,6 +52,7 @@ from workers.checks.jest_collision.rules import (
     UNPREDICTABLE,
 )
 from workers.checks.jest_collision.settings import JestCollisionSettings
+from workers.checks.jest_collision.tree import JestConfigError, Tree, Unpredictable
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Note
 from workers.engine.repo import FileSkipped, RepoView

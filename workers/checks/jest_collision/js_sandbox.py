@@ -42,12 +42,11 @@ from workers.checks.jest_collision.config import (
     HASTE_KEYS,
     PRESET_MODULES,
     STAND_IN,
-    Tree,
-    Unpredictable,
     preset_module,
 )
 from workers.checks.jest_collision.js_contain import stand_ins
 from workers.checks.jest_collision.js_static import JsSyntaxError, parse, text
+from workers.checks.jest_collision.tree import Tree, Unpredictable
 
 MAX_MODULES = 64
 HEAP_BYTES = 64 * 1024 * 1024

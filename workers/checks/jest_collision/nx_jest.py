@@ -35,11 +35,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workers.checks.jest_collision.config import Unpredictable, parse_json
+from workers.checks.jest_collision.tree import Unpredictable, parse_json
 from workers.engine.repo import FileSkipped
 
 if TYPE_CHECKING:
-    from workers.checks.jest_collision.config import Tree
+    from workers.checks.jest_collision.tree import Tree
 
 Version = tuple[int, int, int, int]  # major, minor, patch, 0 for a prerelease else 1
 
