@@ -34,7 +34,7 @@ def jest_bin(major: int) -> Path:
 
 
 @dataclass
-class Outcome:
+class JestRun:
     exit_code: int
     output: str  # stdout and stderr
     # (kind, name, files relative to the workspace); kind is "haste-module" or "duplicate-mock"
@@ -49,7 +49,7 @@ def run_jest(
     project_dirs: tuple[str, ...] = (".",),
     jest: Path | None = None,
     env: dict[str, str] | None = None,
-) -> Outcome:
+) -> JestRun:
     """``jest``: another installation's CLI (e.g. beside @nx/jest); ``env``: added variables."""
     proc = subprocess.run(
         ["node", str(jest or jest_bin(major)), "--listTests", "--no-cache", "--no-watchman"],
@@ -60,7 +60,7 @@ def run_jest(
     )
     # Jest 29 prints haste-map warnings on stdout with --listTests, Jest 30 on stderr.
     output = (proc.stdout + proc.stderr).decode("utf-8", "replace")
-    outcome = Outcome(proc.returncode, output)
+    outcome = JestRun(proc.returncode, output)
     by_name: dict[tuple[str, str], set[str]] = {}
     for kind, name, block in BLOCK.findall(output):
         rule = "haste-module" if kind.startswith("Haste") else "duplicate-mock"

@@ -6,7 +6,7 @@ share: each job's context (``context``), the repository cache (``checkout``) and
 
 RQ stores a job by the dotted name of its function, and a job queued before a deploy runs
 after it: these names (``workers.jobs.run_checks`` and the rest) must keep resolving, so
-they are re-exported here. ``workers/dispatch`` enqueues by them.
+they are re-exported here. ``workers.queue.dispatch`` enqueues by them.
 """
 
 from workers.jobs.announce import announce_checks, conclude_superseded, sweep_strays

@@ -17,7 +17,7 @@ command gets:
   started lives on.
 
 Nothing of it outlives the process that started it, however that process
-ends (an exception such as RQ's job timeout, or SIGKILL): ``sandbox_init``
+ends (an exception such as RQ's job timeout, or SIGKILL): ``workers.sandbox.init``
 reads a pipe whose only writer is the parent and kills the whole PID
 namespace when it sees the end of it, which the kernel delivers the moment
 the parent is gone; and every host folder it uses comes from
@@ -29,7 +29,7 @@ absolute paths, no links out, no devices): the host gives it no writable path.
 
 Why not bubblewrap: it would be a system package every machine that runs
 prgate must install, while ``unshare`` already ships with util-linux; the mount
-work bwrap does is the ~100 lines of ``sandbox_init``. Where the sandbox cannot
+work bwrap does is the ~100 lines of ``workers.sandbox.init``. Where the sandbox cannot
 start (not Linux, no ``unshare``, user namespaces disabled, or
 ``PRGATE_SANDBOX=off``), ``unavailable()`` says why and callers skip the code
 they would have run, saying so.
@@ -230,8 +230,8 @@ def _run(
     drop = os.geteuid() == 0
     processes = limits.processes + _processes_of(65534 if drop else os.geteuid())
     read_fd, write_fd = os.pipe()
-    # sandbox_init reads watch_r: when watch_w closes (this process is done with it, or died)
-    # it kills every process in the sandbox
+    # workers.sandbox.init reads watch_r: when watch_w closes (this process is done with it,
+    # or died) it kills every process in the sandbox
     watch_r, watch_w = os.pipe()
     spec = {
         "root": mountpoint,

@@ -1,7 +1,7 @@
 """jest-collision: what Jest's haste map would report, predicted without running Jest.
 
 For each folder CI runs Jest in (``run-from``, default the repository root)
-``jest_config`` finds and normalizes the configuration as Jest 29/30 would,
+``config`` finds and normalizes the configuration as Jest 29/30 would,
 ``haste_map`` registers the repository's files per project, and this module
 turns the outcome into findings with the fix:
 
@@ -33,7 +33,7 @@ from typing import Any
 from workers.checks.jest_collision import haste_map
 from workers.checks.jest_collision.config import (
     HASTE_KEYS,
-    Project,
+    JestProject,
     jest_key,
     jest_version,
     js_truthy,
@@ -61,7 +61,7 @@ from workers.engine.spec import CheckSpec
 
 def load_js(tree: Tree, path: str) -> Any:
     """A JS/TS config's value: read statically when it is a literal, else evaluated in the
-    embedded JS engine (js_sandbox)."""
+    embedded JS engine (js_eval)."""
     from workers.checks.jest_collision.js_static import JsSyntaxError, NotStatic, static_value
 
     rel = tree.rel(path)
@@ -70,7 +70,7 @@ def load_js(tree: Tree, path: str) -> Any:
     except JsSyntaxError as exc:
         raise Unpredictable(f"{rel}: {exc}; Jest would fail to load it too", rel) from None
     except NotStatic:
-        from workers.checks.jest_collision.js_sandbox import evaluate
+        from workers.checks.jest_collision.js_eval import evaluate
 
         value = evaluate(tree, path, posixpath.dirname(path))
     if isinstance(value, dict):
@@ -238,7 +238,7 @@ class _Context:
         return next((t for t in self.template_roots if rel.startswith(t + "/")), None)
 
     def findings(
-        self, project: Project, result: haste_map.HasteResult, several: bool
+        self, project: JestProject, result: haste_map.HasteResult, several: bool
     ) -> Iterator[Finding]:
         tree = self.tree
         where = f" in the Jest project at {project.label}" if several else ""
@@ -267,7 +267,7 @@ class _Context:
                 key=f"{project.label}:{name}",
             )
 
-    def collision(self, project: Project, name: str, paths: list[str], where: str) -> Finding:
+    def collision(self, project: JestProject, name: str, paths: list[str], where: str) -> Finding:
         tree = self.tree
         rels = [tree.rel(p) for p in paths]
         drop, why = self.copies_to_drop(rels)
@@ -336,7 +336,7 @@ class _Context:
         ordered = sorted(rels, key=lambda r: (r.count("/"), r))
         return ordered[1:], ""
 
-    def fix(self, project: Project, patterns: list[str]) -> tuple[str, tuple[str, int] | None]:
+    def fix(self, project: JestProject, patterns: list[str]) -> tuple[str, tuple[str, int] | None]:
         config = project.config_path or "the Jest config"
         listed = ", ".join(json.dumps(p) for p in patterns)
         prose = (
@@ -355,7 +355,7 @@ class _Context:
         return prose, None
 
 
-def _pattern(project: Project, folder: str) -> str:
+def _pattern(project: JestProject, folder: str) -> str:
     """``<rootDir>/folder/`` with the folder's regex characters escaped."""
     rel = posixpath.relpath(folder, project.haste.root_dir)
     if rel == ".":
@@ -363,7 +363,7 @@ def _pattern(project: Project, folder: str) -> str:
     return "<rootDir>/" + re.sub(r"([\\^$.|?*+()\[\]{}])", r"\\\1", rel) + "/"
 
 
-def _removes(project: Project, patterns: list[str], path: str) -> bool:
+def _removes(project: JestProject, patterns: list[str], path: str) -> bool:
     """Whether Jest, given ``patterns``, would ignore ``path`` (a fix is only offered if so).
 
     ``<rootDir>`` is substituted as plain text the way jest-config does it and

@@ -85,7 +85,7 @@ PRESET_MODULES = ("jest-preset-angular/presets",)
 
 def preset_module(spec: str) -> str:
     """The source of a preset package's module a config may require (one of
-    PRESET_MODULES), as a module factory for js_sandbox: what its functions return for the
+    PRESET_MODULES), as a module factory for js_eval: what its functions return for the
     haste map, and a stand-in for the rest. jest-preset-angular 14.6, 15.0, 16.2 and 17.0
     were read: ``createCjsPreset``/``createEsmPreset`` set ``moduleFileExtensions`` to the
     same list whatever their options (those only reach ``transform``)."""
@@ -106,7 +106,7 @@ def preset_module(spec: str) -> str:
 
 # The options that decide Jest's haste map: a value computed by a function in one of them
 # makes a config unpredictable; the others may hold what prgate cannot know.
-STAND_IN = "__prgate__"  # the key of what js_sandbox puts where it did not evaluate
+STAND_IN = "__prgate__"  # the key of what js_eval puts where it did not evaluate
 HASTE_KEYS = (
     "rootDir",
     "roots",
@@ -121,7 +121,7 @@ HASTE_KEYS = (
 
 
 @dataclass(frozen=True)
-class Project:
+class JestProject:
     haste: HasteProject
     config_path: str | None  # repo-relative config file, None for an inline project
     config_format: str  # "json", "package.json", "js" or "inline"
@@ -245,7 +245,7 @@ def read_config(tree: Tree, path: str) -> tuple[dict[str, Any], str]:
     return value, fmt
 
 
-def projects_for(tree: Tree, run_dir: str, version: int) -> Iterator[Project]:
+def projects_for(tree: Tree, run_dir: str, version: int) -> Iterator[JestProject]:
     """The projects Jest would build haste maps for when run in ``run_dir`` (repo-relative)."""
     start = tree.folder(run_dir)
     if not tree.is_dir(start):
@@ -502,7 +502,7 @@ def _ignore_pattern(
 
 def normalize(
     tree: Tree, options: dict[str, Any], path: str | None, fmt: str, version: int
-) -> Project:
+) -> JestProject:
     where = tree.rel(path) if path else None
     options = _apply_preset(tree, options, where, version)
     root_dir = posixpath.normpath(options["rootDir"])
@@ -524,7 +524,7 @@ def normalize(
 
     parts, ignore = _ignore_pattern(options, root_dir, where)
 
-    return Project(
+    return JestProject(
         haste=HasteProject(
             root_dir=root_dir,
             roots=tuple(roots),

@@ -7,7 +7,7 @@ naming collision") and manual mocks with the same name ("duplicate manual mock
 found"), plus the ``package.json`` files that make the build throw.
 
 Pure: it takes the project's normalized settings (``HasteProject``), the
-repository's file paths and a reader; ``jest_config`` builds the settings,
+repository's file paths and a reader; ``config`` builds the settings,
 ``jest_collision`` turns the result into findings. Paths handed to the ignore
 regex are absolute, as in Jest, so a pattern anchored on ``<rootDir>`` matches.
 
@@ -67,7 +67,7 @@ def build(
     """Register every relevant file of ``files`` (absolute paths) the way Jest would.
 
     Only ``package.json`` files and files under ``/__mocks__/`` can take part in a
-    collision without a ``hasteImplModulePath`` (which ``jest_config`` refuses to
+    collision without a ``hasteImplModulePath`` (which ``config`` refuses to
     predict), so only those are looked at. ``read_many`` reads the crawled
     ``package.json`` files in one batch; an exception in its answer means prgate
     could not read that file.

@@ -4,7 +4,7 @@
 for a path in ``node_modules``; ``testEnvironmentOptions: {x: process.env.X ?? 'on'}``
 reads the environment of the machine that runs Jest. Neither can change a haste
 option, yet evaluating them fails in the sandbox, and a config that fails is
-unpredictable. This module finds such options so that ``js_sandbox`` can evaluate the
+unpredictable. This module finds such options so that ``js_eval`` can evaluate the
 config with each one's value replaced by a stand-in.
 
 An option's value is left out only when leaving it out provably changes nothing the
@@ -21,7 +21,7 @@ haste map reads:
   code, no function, so evaluating it has no effect on anything else;
 * the built-ins it may touch (prototypes, iterators, ``globalThis``) are the engine's
   own when the config has run: the sandbox compares them with a snapshot taken before
-  (``js_sandbox_bootstrap.js``) and reports the config unpredictable when one changed.
+  (``js_eval_bootstrap.js``) and reports the config unpredictable when one changed.
 
 Any other use of an unknowable value is left in place, and the sandbox reports it as
 before: the check could not run.

@@ -1,7 +1,7 @@
 """The embedded JavaScript engine a Jest config is evaluated in: QuickJS, or V8.
 
 Both are bare engines: no filesystem, network, process or timer APIs exist in them at all
-(``js_sandbox`` adds only what configs use, none of it reaching the host), time and memory
+(``js_eval`` adds only what configs use, none of it reaching the host), time and memory
 are capped, and a promise settles only through the engine's own job queue.
 
 QuickJS (the quickjs-ng package, a maintained fork: about 8 MB installed) is the default;

@@ -6,7 +6,7 @@ A Jest config is code from the pull request. Most are a plain object literal
 the file with tree-sitter's TypeScript grammar (a superset of what configs
 use) and evaluates exactly that shape: literals, arrays, objects, spreads of
 such objects, and top-level ``const`` names bound to them. Anything else
-raises ``NotStatic`` and ``js_sandbox`` evaluates the file in an embedded JS engine.
+raises ``NotStatic`` and ``js_eval`` evaluates the file in an embedded JS engine.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 prediction stops: Jest itself refuses the configuration, or prgate cannot tell.
 
 Shared by the config reader (``config``), the Nx reproduction (``nx_jest``) and the
-sandbox (``js_sandbox``), which import it and not each other.
+sandbox (``js_eval``), which import it and not each other.
 """
 
 from __future__ import annotations

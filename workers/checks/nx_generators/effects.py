@@ -56,7 +56,7 @@ def _unquote(node: Node) -> str | None:
 
 
 @dataclass
-class Project:
+class MadeProject:
     root: str | None  # symbolic; None: some root prgate cannot name
     targets: bool | None  # has targets; None: cannot tell
     how: str
@@ -65,7 +65,7 @@ class Project:
 @dataclass
 class Effects:
     writes: list[tuple[str, str]] = field(default_factory=list)  # (symbolic path, how)
-    projects: list[Project] = field(default_factory=list)
+    projects: list[MadeProject] = field(default_factory=list)
     packages: list[tuple[str, bool | None]] = field(default_factory=list)  # (dir, scripts)
     reads: set[str] = field(default_factory=set)  # option names the factory reads
     options_escape: bool = False  # the whole options object goes where prgate cannot see
@@ -518,7 +518,7 @@ class Walk:
             return
         if origin is not None and origin.startswith(("@nx/", "@nrwl/")):
             if PROJECT_GENERATORS.match(name):
-                self.effects.projects.append(Project(None, None, f"{origin}'s {name}"))
+                self.effects.projects.append(MadeProject(None, None, f"{origin}'s {name}"))
             elif passes_tree:
                 self.effects.targets_maybe = True
             return
@@ -643,7 +643,7 @@ class Walk:
                 targets = _has_entries(config.get("targets")) if "targets" in config else False
                 if "\0spread" in config:
                     targets = targets or None
-            self.effects.projects.append(Project(root, targets, "addProjectConfiguration"))
+            self.effects.projects.append(MadeProject(root, targets, "addProjectConfiguration"))
         elif name in ("writeJson", "updateJson") and len(args) >= 2:
             path = self.symbolic(args[1], env, sym, mod.path)
             if name == "writeJson":
@@ -656,7 +656,7 @@ class Walk:
         root = posixpath.dirname(path)
         if base == "project.json":
             targets = None if content is None else _has_entries_value(content.get("targets"))
-            self.effects.projects.append(Project(root, targets, how))
+            self.effects.projects.append(MadeProject(root, targets, how))
         elif base == "package.json":
             scripts = None if content is None else _has_entries_value(content.get("scripts"))
             self.effects.packages.append((root, scripts))

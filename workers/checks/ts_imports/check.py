@@ -46,8 +46,8 @@ from workers.checks.ts_imports.projects import (
 )
 from workers.checks.ts_imports.resolve import (
     EXTERNAL,
-    Outcome,
-    Settings,
+    Resolved,
+    ResolveOptions,
     could_be_package,
     is_relative,
     module_kind,
@@ -62,7 +62,7 @@ from workers.checks.ts_imports.rules import (
 )
 from workers.checks.ts_imports.settings import TsImportsSettings
 from workers.checks.ts_imports.syntax import Facts, Specifier, read_facts, suppressed
-from workers.checks.ts_imports.tsconfig import ConfigError, Loader, Project
+from workers.checks.ts_imports.tsconfig import Loader, TsConfigError, TsProject
 from workers.engine.config import RepoConfig
 from workers.engine.findings import (
     LEVEL_ORDER,
@@ -128,7 +128,7 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
 
 def discover(
     repo: RepoHost, named: list[str], notes: list[Note], problems: list[str]
-) -> dict[str, Project]:
+) -> dict[str, TsProject]:
     """The projects prgate judges, by config path: every ``tsconfig.json``, the configs
     those reference, those a package.json script compiles, and those ``named``. What it
     cannot read goes in ``problems``; the configs it does not judge, in a note."""
@@ -138,7 +138,7 @@ def discover(
     wanted = [p for p in configs if posixpath.basename(p) == "tsconfig.json"]
     wanted += [p for p in compiled_by_scripts(repo) if p not in wanted]
     wanted += [p for p in named if p not in wanted]
-    projects: dict[str, Project] = {}
+    projects: dict[str, TsProject] = {}
     while wanted:
         path = wanted.pop(0)
         if path in projects:
@@ -148,7 +148,7 @@ def discover(
             continue
         try:
             project = loader.project(path)
-        except ConfigError as exc:
+        except TsConfigError as exc:
             if str(exc) not in problems:  # a base many projects extend fails once
                 problems.append(str(exc))
             continue
@@ -175,7 +175,7 @@ class Owners:
 
     def __init__(
         self,
-        projects: dict[str, Project],
+        projects: dict[str, TsProject],
         programs: dict[str, set[str]],
         roots: dict[str, set[str]],
     ) -> None:
@@ -195,7 +195,7 @@ class Owners:
     def depth(folder: str) -> int:
         return 0 if not folder else folder.count("/") + 1
 
-    def owner(self, path: str) -> Project | None:
+    def owner(self, path: str) -> TsProject | None:
         found = [
             p for p in self.projects.values()
             if path in self.programs.get(p.config, ())
@@ -213,14 +213,14 @@ class Owners:
                 return None
             folder = posixpath.dirname(folder)
 
-    def swept(self, project: Project, finding: Finding) -> bool:
+    def swept(self, project: TsProject, finding: Finding) -> bool:
         """An editor-wide config's finding in another project's file: that project judges it."""
         return project.config in self.editor_wide and self.home(finding.path) not in (
             None,
             project.folder,
         )
 
-    def level(self, project: Project, finding: Finding) -> Finding:
+    def level(self, project: TsProject, finding: Finding) -> Finding:
         """The finding at the level its own project gives it: an error found through an
         umbrella, or through a project above the file's own, is a warning (whether anything
         runs ``tsc -p`` on that project is not certain)."""
@@ -249,8 +249,8 @@ class Owners:
 
 
 def _by_owner(
-    judged: list[tuple[Project, Finding]],
-    projects: dict[str, Project],
+    judged: list[tuple[TsProject, Finding]],
+    projects: dict[str, TsProject],
     programs: dict[str, set[str]],
     roots: dict[str, set[str]],
 ) -> tuple[list[Finding], list[Note]]:
@@ -282,7 +282,7 @@ def _by_owner(
     return list(best.values()), notes
 
 
-def _extended(projects: dict[str, Project]) -> set[str]:
+def _extended(projects: dict[str, TsProject]) -> set[str]:
     return {base for p in projects.values() for base in p.extends}
 
 
@@ -300,7 +300,7 @@ class Judging:
     programs: dict[str, set[str]] = default(default_factory=dict)
     roots: dict[str, set[str]] = default(default_factory=dict)
 
-    def judge(self, project: Project) -> list[Finding]:
+    def judge(self, project: TsProject) -> list[Finding]:
         """The findings of one project (its program's files go in ``programs``)."""
         if not project.specs_known:
             self.notes.append(
@@ -322,13 +322,13 @@ class Program:
     declarations its ``types`` and references bring in, and every file they import; with
     the import sites TypeScript would report, judged once the program is complete."""
 
-    def __init__(self, judging: Judging, project: Project) -> None:
+    def __init__(self, judging: Judging, project: TsProject) -> None:
         self.judging = judging
         self.repo = repo = judging.repo
         self.project = project
         self.values = values = project.options.values
         self.allow_js = bool(values.get("allowJs", values.get("checkJs", False)))
-        self.settings = settings = Settings.from_options(values, project.options.paths_base)
+        self.settings = settings = ResolveOptions.from_options(values, project.options.paths_base)
         out_dirs = tuple(
             v for k in ("outDir", "declarationDir") if isinstance(v := values.get(k), str)
         )
@@ -345,7 +345,7 @@ class Program:
         judging.roots[project.config] = set(self.roots)
         self.unsure = _unknown_options(project)
         self.findings: list[Finding] = []
-        self.pending: list[tuple[str, Specifier, Outcome]] = []
+        self.pending: list[tuple[str, Specifier, Resolved]] = []
         self.missing_refs: list[tuple[str, Specifier, list[str]]] = []
         self.queue = list(self.roots)
         # `types` entries a workspace package supplies bring their declarations in, as
@@ -500,8 +500,8 @@ def _reference_path(repo: RepoHost, path: str, text: str) -> tuple[str | None, l
 
 def _missing_reference(
     repo: RepoHost,
-    project: Project,
-    settings: Settings,
+    project: TsProject,
+    settings: ResolveOptions,
     path: str,
     spec: Specifier,
     tried: list[str],
@@ -548,7 +548,9 @@ def _node_modules_possible(repo: RepoHost, folder: str) -> bool:
         folder = posixpath.dirname(folder)
 
 
-def _type_reference(repo: RepoHost, containing: str, name: Any, settings: Settings) -> str | None:
+def _type_reference(
+    repo: RepoHost, containing: str, name: Any, settings: ResolveOptions
+) -> str | None:
     """The declaration file a type reference (``types``, ``/// <reference types>``) names,
     when a workspace package supplies it; None otherwise."""
     if not isinstance(name, str):
@@ -614,7 +616,7 @@ def _checked(path: str, fact: Facts, values: dict[str, Any]) -> bool:
     return bool(fact.check_pragma or values.get("checkJs"))
 
 
-def _esm(path: str, spec: Specifier, settings: Settings, repo: RepoHost) -> bool:
+def _esm(path: str, spec: Specifier, settings: ResolveOptions, repo: RepoHost) -> bool:
     """Whether the import resolves in ECMAScript-module mode, as TypeScript decides it:
     ``require`` forms never; node16/nodenext by the file's format (``import()`` always);
     bundler for every ``import`` (its ``import`` condition)."""
@@ -641,7 +643,7 @@ def _typed_module(path: str, repo: RepoHost) -> bool:
         folder = posixpath.dirname(folder)
 
 
-def _unknown_options(project: Project) -> list[str]:
+def _unknown_options(project: TsProject) -> list[str]:
     options = project.options
     if options.unknown_base is None:
         return []
@@ -655,11 +657,11 @@ def _unknown_options(project: Project) -> list[str]:
 
 def _unresolved(
     repo: RepoHost,
-    project: Project,
-    settings: Settings,
+    project: TsProject,
+    settings: ResolveOptions,
     path: str,
     spec: Specifier,
-    outcome: Outcome,
+    outcome: Resolved,
     unsure: list[str],
     unseen_types: bool,
     own: set[str],
@@ -720,7 +722,7 @@ def _unresolved(
     return finding if level == finding.level else _with_level(finding, level)
 
 
-def _claimed(repo: RepoHost, settings: Settings, name: str, outcome: Outcome) -> bool:
+def _claimed(repo: RepoHost, settings: ResolveOptions, name: str, outcome: Resolved) -> bool:
     """Whether the repository's own alias claims a package-like name that resolved nowhere:
     a ``paths`` key with a literal prefix (or an exact key) matched it, or its first segment
     is a folder under ``baseUrl``; and no package.json in the repository declares a package
@@ -738,7 +740,7 @@ def _claimed(repo: RepoHost, settings: Settings, name: str, outcome: Outcome) ->
     return _package_of(name) not in repo.declared
 
 
-def _mapping(settings: Settings, name: str, alias: str | None) -> str:
+def _mapping(settings: ResolveOptions, name: str, alias: str | None) -> str:
     """Where an alias sends ``name``, in words: the ``paths`` key and its targets, or
     ``baseUrl``."""
     if alias == "baseUrl" or alias is None:
@@ -765,11 +767,11 @@ def _package_of(name: str) -> str:
 
 def _workspace_unresolved(
     repo: RepoHost,
-    project: Project,
-    settings: Settings,
+    project: TsProject,
+    settings: ResolveOptions,
     path: str,
     spec: Specifier,
-    outcome: Outcome,
+    outcome: Resolved,
     unsure: list[str],
 ) -> Finding | None:
     """A workspace package's name that does not resolve: its `exports` withholds the subpath
@@ -883,7 +885,7 @@ def _stem(path: str) -> str:
     return path[: -len(ext)] if ext else path
 
 
-def _missing_sources_found(repo: RepoHost, outcome: Outcome) -> list[Finding]:
+def _missing_sources_found(repo: RepoHost, outcome: Resolved) -> list[Finding]:
     """An error on the package.json line that names a missing TypeScript source, beside
     the one on each importer."""
     folder = outcome.workspace or ""
@@ -906,7 +908,7 @@ def _missing_sources_found(repo: RepoHost, outcome: Outcome) -> list[Finding]:
     return found
 
 
-def _absent_config_folders(repo: RepoHost, settings: Settings, tried: list[str]) -> list[str]:
+def _absent_config_folders(repo: RepoHost, settings: ResolveOptions, tried: list[str]) -> list[str]:
     """Folders the config points resolution into (``rootDirs``, ``paths`` targets, ``baseUrl``)
     that the repository lacks: generated ones, like React Router's ``.react-router/types``,
     which a typegen step writes before ``tsc`` runs."""
@@ -931,7 +933,7 @@ def _asset_like(name: str) -> bool:
 
 
 def _nearest(
-    repo: RepoHost, importer: str, name: str, settings: Settings, own: set[str]
+    repo: RepoHost, importer: str, name: str, settings: ResolveOptions, own: set[str]
 ) -> str | None:
     """The import that would reach a file with the same last name (a moved module), or the
     same file with the case the disk has; through the same alias when the name used one.
@@ -964,7 +966,7 @@ def _nearest(
     return relative if relative.startswith("../") else "./" + relative
 
 
-def _alias_for(target: str, name: str, settings: Settings) -> str | None:
+def _alias_for(target: str, name: str, settings: ResolveOptions) -> str | None:
     """``target`` (a repository path without extension) as a ``paths`` alias, preferring
     the alias ``name`` used, else under ``baseUrl``; None when none reaches it."""
     base = settings.base_url or settings.paths_base or ""
@@ -1029,7 +1031,7 @@ def _types_name(package: str) -> str:
     return "@types/" + (package[1:].replace("/", "__") if package.startswith("@") else package)
 
 
-def _jsx(project: Project, path: str, line: int, unsure: list[str], jsx: str) -> Finding:
+def _jsx(project: TsProject, path: str, line: int, unsure: list[str], jsx: str) -> Finding:
     message = (
         f"Cannot use JSX unless the '--jsx' flag is provided (TS17004): {project.config} "
         "includes this file and does not set `jsx`"

@@ -54,7 +54,7 @@ class Host(Protocol):
 
 
 @dataclass(frozen=True)
-class Settings:
+class ResolveOptions:
     """The compiler options that decide resolution, computed as TypeScript computes them."""
 
     resolution: Resolution
@@ -97,7 +97,7 @@ class Settings:
         return [r for r in dict.fromkeys(posixpath.normpath(r) for r in roots) if r != "."]
 
     @classmethod
-    def from_options(cls, options: dict[str, Any], paths_base: str | None) -> Settings:
+    def from_options(cls, options: dict[str, Any], paths_base: str | None) -> ResolveOptions:
         module = module_kind(options)
         resolution = _RESOLUTIONS.get(str(options.get("moduleResolution", "")).lower())
         if resolution is None:
@@ -145,7 +145,7 @@ def module_kind(options: dict[str, Any]) -> int:
 
 
 @dataclass
-class Outcome:
+class Resolved:
     path: str | None  # the resolved file, EXTERNAL, or None: TypeScript finds nothing
     tried: list[str] = field(default_factory=list)  # files looked for, in order
     workspace: str | None = None  # the workspace package's folder, for a package's name
@@ -155,7 +155,7 @@ class Outcome:
 
 @dataclass
 class _State:
-    settings: Settings
+    settings: ResolveOptions
     host: Host
     features: int
     conditions: tuple[str, ...]
@@ -180,7 +180,9 @@ def is_relative(name: str) -> bool:
     return bool(re.match(r"^\.\.?($|/)", name)) or name.startswith("/")
 
 
-def resolve(name: str, containing: str, settings: Settings, host: Host, esm: bool) -> Outcome:
+def resolve(
+    name: str, containing: str, settings: ResolveOptions, host: Host, esm: bool
+) -> Resolved:
     """Resolve ``name`` imported by the repository file ``containing``. ``esm``: the import
     is in ECMAScript-module mode (node16/nodenext: an ESM file's static import, or any
     ``import()``)."""
@@ -192,7 +194,7 @@ def resolve(name: str, containing: str, settings: Settings, host: Host, esm: boo
         workspace = (
             None if is_relative(name) else host.workspace_package(_package_name(name)[0], folder)
         )
-        return Outcome(found, tried, workspace, alias=state.alias)
+        return Resolved(found, tried, workspace, alias=state.alias)
     features = settings.features
     if settings.resolution in ("node16", "nodenext") and esm:
         features |= ESM
@@ -204,10 +206,12 @@ def resolve(name: str, containing: str, settings: Settings, host: Host, esm: boo
         )
     else:
         found = _try(name, folder, extensions, state)
-    return Outcome(found, tried, state.workspace, state.not_exported and found is None, state.alias)
+    return Resolved(
+        found, tried, state.workspace, state.not_exported and found is None, state.alias
+    )
 
 
-def _conditions(settings: Settings, esm: bool) -> tuple[str, ...]:
+def _conditions(settings: ResolveOptions, esm: bool) -> tuple[str, ...]:
     """``getConditions`` for the import's mode (node10 uses none)."""
     if settings.resolution == "node10":
         return ()
@@ -330,7 +334,7 @@ def _using_paths(
     return True, None
 
 
-def _best_match(settings: Settings, name: str) -> tuple[str, str | None] | None:
+def _best_match(settings: ResolveOptions, name: str) -> tuple[str, str | None] | None:
     """``matchPatternOrExact``: an exact key, else the matching ``*`` pattern with the
     longest prefix (keys with more than one ``*`` are invalid and never match)."""
     if "*" not in name and name in (settings.paths or {}):
@@ -540,7 +544,7 @@ def config_export(package: dict[str, Any], folder: str, subpath: str, host: Host
     (``"."`` or ``"./x"``), as TypeScript's ``nodeNextJsonConfigResolver`` resolves it (nodenext
     features, CommonJS conditions, JSON files); None when none does."""
     state = _State(
-        Settings("nodenext", resolve_json=True, features=ALL_FEATURES),
+        ResolveOptions("nodenext", resolve_json=True, features=ALL_FEATURES),
         host,
         ALL_FEATURES,
         ("require", "types", "node"),

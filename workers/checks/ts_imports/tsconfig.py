@@ -30,7 +30,7 @@ PATH_LIST_OPTIONS = ("rootDirs", "typeRoots")
 MAX_EXTENDS_DEPTH = 100
 
 
-class ConfigError(Exception):
+class TsConfigError(Exception):
     """A config that ``tsc`` itself would reject (unreadable, not JSON, a missing base)."""
 
     def __init__(self, path: str, message: str) -> None:
@@ -96,7 +96,7 @@ class _Resolved:
 
 
 @dataclass
-class Project:
+class TsProject:
     config: str  # the tsconfig's repo-relative path
     options: Options
     files: list[str] | None  # `files`, resolved; None when not given
@@ -139,26 +139,26 @@ class Loader:
         if path not in self._raw:
             text = self._read(path)
             if text is None:
-                raise ConfigError(path, "cannot be read")
+                raise TsConfigError(path, "cannot be read")
             try:
                 data = parse_jsonc(text)
             except ValueError as exc:
-                raise ConfigError(path, f"is not valid JSON: {exc}") from None
+                raise TsConfigError(path, f"is not valid JSON: {exc}") from None
             except RecursionError:
                 raise TooDeep(path) from None
             if not isinstance(data, dict):
-                raise ConfigError(path, "is not a JSON object")
+                raise TsConfigError(path, "is not a JSON object")
             self._raw[path] = data
         return self._raw[path]
 
-    def project(self, path: str) -> Project:
+    def project(self, path: str) -> TsProject:
         resolved = self._resolve(path, ())
         options = resolved.options.copy()
         specs, chain = resolved.specs, resolved.chain
         folder = posixpath.dirname(path)
         _resolve_config_dir(options, folder)
         raw = self.raw(path)
-        return Project(
+        return TsProject(
             config=path,
             options=options,
             files=_specs(specs.get("files"), folder),
@@ -176,7 +176,7 @@ class Loader:
         if path in self._resolved:
             return self._resolved[path]
         if path in below:
-            raise ConfigError(path, "extends itself (a circular chain)")
+            raise TsConfigError(path, "extends itself (a circular chain)")
         if len(below) >= MAX_EXTENDS_DEPTH:
             raise TooDeep(
                 path, f"ends a chain of more than {MAX_EXTENDS_DEPTH} `extends`, too long"
@@ -186,7 +186,7 @@ class Loader:
         extends = raw.get("extends")
         bases = [extends] if isinstance(extends, str) else extends or []
         if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
-            raise ConfigError(path, "`extends` is neither a string nor a list of strings")
+            raise TsConfigError(path, "`extends` is neither a string nor a list of strings")
         options = Options()
         specs: dict[str, tuple[list[str], str]] = {}
         chain: dict[str, None] = {}
@@ -201,7 +201,7 @@ class Loader:
             chain.update(dict.fromkeys(applied.chain))
         compiler = raw.get("compilerOptions") or {}
         if not isinstance(compiler, dict):
-            raise ConfigError(path, "`compilerOptions` is not an object")
+            raise TsConfigError(path, "`compilerOptions` is not an object")
         own = dict(compiler)
         for name in PATH_OPTIONS:
             if isinstance(own.get(name), str):

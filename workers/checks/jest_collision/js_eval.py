@@ -19,7 +19,7 @@ host:
   a getter or ``toJSON`` run while the value is serialised) or at any other part of
   ``process`` makes the result unpredictable: the machine that runs Jest is unknown.
 * What the sandbox records is kept out of the config's reach (``__sandbox`` in
-  ``js_sandbox_bootstrap.js``): a config cannot erase a read or forge the outcome.
+  ``js_eval_bootstrap.js``): a config cannot erase a read or forge the outcome.
 
 Time and memory are capped (``PRGATE_JS_TIMEOUT`` seconds, default 2; 64 MiB of
 heap). TypeScript types are stripped and ES modules rewritten to CommonJS with
@@ -245,7 +245,7 @@ class _Transpiler:
 
 
 def _bootstrap() -> str:
-    return (resources.files("workers.checks.jest_collision") / "js_sandbox_bootstrap.js").read_text(
+    return (resources.files("workers.checks.jest_collision") / "js_eval_bootstrap.js").read_text(
         "utf-8"
     )
 

@@ -1,4 +1,4 @@
-// prgate's module shim for evaluating Jest configs in an embedded engine (js_sandbox.py).
+// prgate's module shim for evaluating Jest configs in an embedded engine (js_eval.py).
 // Defined before this file runs: __cwd (string), __missing and __resolved (objects keyed
 // by importer + "\0" + specifier). Nothing here reaches the host: the files a config may
 // require were read by prgate beforehand and are registered in __factories.
@@ -184,7 +184,7 @@ const __require = function (from, spec) {
   const target = __resolved[key];
   if (target === undefined && typeof spec === 'string' && /^(\/|\.\.?(\/|$))/.test(spec)) {
     // a path computed at run time: prgate reads the file, if the repository has it, and
-    // evaluates again (js_sandbox.evaluate)
+    // evaluates again (js_eval.evaluate)
     __sandbox.want(from, spec);
   }
   if (target === undefined) {
