@@ -107,8 +107,8 @@ def timed(
 
 def in_process(tree: Path, repeat: int, rev: str | None = None) -> float:
     from workers.engine.config import RepoConfig
-    from workers.engine.repo import open_view
     from workers.engine.runner import check_repository
+    from workers.engine.views import open_view
 
     times = []
     for _ in range(repeat):

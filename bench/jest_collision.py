@@ -112,8 +112,8 @@ def main() -> int:
     from bench.machine import StealMeter
     from tests.jest_oracle import jest_bin, prgate_reports, run_jest
     from workers.engine.config import RepoConfig
-    from workers.engine.repo import GitCommitView, RepoView, open_view
     from workers.engine.runner import check_repository
+    from workers.engine.views import GitCommitView, RepoView, open_view
 
     print(f"generating {args.files} files in {args.work} ...", flush=True)
     generate(args.work, args.files, args.packages, args.jest)

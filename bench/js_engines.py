@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.real_world import _clone  # noqa: E402
 from workers.engine.config import RepoConfig  # noqa: E402
-from workers.engine.repo import open_view  # noqa: E402
 from workers.engine.runner import check_repository  # noqa: E402
+from workers.engine.views import open_view  # noqa: E402
 
 ENGINES = ("quickjs", "v8")
 PACKAGES = {"quickjs": "quickjs", "v8": "py_mini_racer"}

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from workers.engine.config import RepoConfig, config_from  # noqa: E402
-from workers.engine.repo import open_view  # noqa: E402
 from workers.engine.runner import check_repository  # noqa: E402
+from workers.engine.views import open_view  # noqa: E402
 
 
 def _clone(mirror: Path, commit: str, dest: Path) -> None:

@@ -153,8 +153,8 @@ def main() -> int:
 
     from tests.ts_oracle import typescript
     from workers.engine.config import RepoConfig
-    from workers.engine.repo import GitCommitView
     from workers.engine.runner import check_repository
+    from workers.engine.views import GitCommitView
 
     print(f"generating about {args.files} files in {args.work} ...", flush=True)
     generate(args.work, args.files, args.packages)

@@ -47,8 +47,8 @@ from workers.checks.ts_imports.known_types import DECLARED  # noqa: E402
 from workers.checks.ts_imports.resolve import could_be_package, is_relative  # noqa: E402
 from workers.engine.config import RepoConfig  # noqa: E402
 from workers.engine.findings import Level  # noqa: E402
-from workers.engine.repo import open_view  # noqa: E402
 from workers.engine.runner import check_repository  # noqa: E402
+from workers.engine.views import open_view  # noqa: E402
 
 Key = tuple[str, str, int | None]  # (kind, file, line)
 

@@ -18,8 +18,8 @@ import pytest
 from workers import sandbox
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Finding
-from workers.engine.repo import open_view
 from workers.engine.runner import Report, check_repository
+from workers.engine.views import open_view
 
 pytest_plugins = ["tests.worker_harness"]  # the ``gh`` fixture: worker against a fake GitHub
 

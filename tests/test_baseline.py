@@ -90,7 +90,7 @@ def test_the_app_reads_the_baseline_from_the_base_branch(tmp_path: Path) -> None
 
 def _findings_of(path: Path) -> list[Any]:
     from workers.engine.config import RepoConfig
-    from workers.engine.repo import open_view
     from workers.engine.runner import check_repository
+    from workers.engine.views import open_view
 
     return check_repository(open_view(path), RepoConfig()).findings

@@ -286,7 +286,7 @@ def test_an_unreadable_folder_is_could_not_run_not_a_crash(
     from click.testing import CliRunner
 
     from workers import cli
-    from workers.engine import repo as repo_module
+    from workers.engine.views import nofollow as repo_module
 
     (tmp_path / "t" / "closed").mkdir(parents=True)
     (tmp_path / "t" / "a.txt").write_text("x\n")
@@ -310,8 +310,8 @@ def test_an_unreadable_file_is_could_not_run_not_a_silent_pass(
 ) -> None:
     """A file prgate may not read could hold a secret: the secret scan cannot pass it."""
     from workers.engine.config import RepoConfig
-    from workers.engine.repo import DirectoryView
     from workers.engine.runner import check_repository
+    from workers.engine.views import DirectoryView
 
     (tmp_path / "a.txt").write_text("x\n")
     (tmp_path / "b.txt").write_text("SECRET\n")
@@ -320,7 +320,7 @@ def test_an_unreadable_file_is_could_not_run_not_a_silent_pass(
 
     def refusing(entry: Any) -> Any:
         if entry.path == "b.txt":
-            from workers.engine.repo import FileSkipped
+            from workers.engine.views import FileSkipped
 
             skipped = FileSkipped("b.txt could not be opened: Permission denied")
             skipped.__cause__ = PermissionError(13, "Permission denied", str(tmp_path / "b.txt"))

@@ -12,16 +12,16 @@ import pytest
 from tests.conftest import SEED_REF, Tokens, check, git, pairs, served_origin
 from workers.engine.config import RepoConfig
 from workers.engine.git import RepoError
-from workers.engine.repo import (
+from workers.engine.runner import check_repository
+from workers.engine.views import (
     DirectoryView,
     FileSkipped,
     GitCommitView,
     GitWorktreeView,
     Kind,
-    _read_nofollow,
     open_view,
 )
-from workers.engine.runner import check_repository
+from workers.engine.views.nofollow import _read_nofollow
 
 Repo = Callable[..., Path]
 
@@ -198,7 +198,7 @@ def test_git_views_search_with_git_grep(
     repo: Repo, rev: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The Python fallback reads every file one by one; git views must never use it."""
-    from workers.engine.repo import RepoView
+    from workers.engine.views import RepoView
 
     def forbidden(self: object, needles: object, entries: Iterable[object]) -> list[object]:
         if list(entries):  # untracked files are read in Python; tracked ones never
@@ -313,7 +313,7 @@ def test_commit_view_with_names_that_are_not_utf8(repo: Repo) -> None:
 
 def test_checkout_view_lists_the_index(repo: Repo, tmp_path: Path) -> None:
     """What a worker's fresh worktree holds, without walking it: kinds from the index's modes."""
-    from workers.engine.repo import CheckoutView
+    from workers.engine.views import CheckoutView
 
     inner = repo({"x.txt": "x"})
     path = repo({"pkg/package.json": "{}", "big.bin": "b" * 500, "src/a.js": "a"}, commit=False)
@@ -358,7 +358,7 @@ def test_index_listing_read_in_batches_keeps_every_entry(repo: Repo) -> None:
     import subprocess
 
     from tests.conftest import GIT_ENV
-    from workers.engine.repo import CheckoutView
+    from workers.engine.views import CheckoutView
 
     path = repo({"real.txt": "r"})
     blob = git(path, "hash-object", "-w", "real.txt").strip()
@@ -405,7 +405,7 @@ def test_read_many_reads_big_files_whole_and_refuses_what_replaced_a_file(
     repo: Repo, opener: str
 ) -> None:
     """A listed file that is now a FIFO or a folder is refused at once, never waited on."""
-    from workers.engine.repo import CheckoutView
+    from workers.engine.views import CheckoutView
 
     chunk = 64 * 1024
     files = {"edge": "e" * chunk, "over-edge": "o" * (chunk + 1), "big": "b" * 300_000}

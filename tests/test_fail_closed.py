@@ -240,7 +240,7 @@ def test_the_workers_fetches_never_see_the_apps_secrets(
     cache.fetch([SEED_REF])
     cache.fetch(["+refs/heads/main:refs/prgate/default"])
     assert cache.fetch_blobs(sha) == 1  # the one blob, fetched with the token
-    from workers.engine.repo import GitCommitView
+    from workers.engine.views import GitCommitView
 
     assert GitCommitView(cache.dir, sha).read_text("README.md") == "x\n"
     envs = _envs(dumps)
@@ -396,8 +396,8 @@ RENDERABLE = {
 @needs_sandbox
 def test_render_reads_a_private_partial_clone_in_the_sandbox(repo: Repo, tmp_path: Path) -> None:
     from workers.engine.config import parse_config
-    from workers.engine.repo import CheckoutView
     from workers.engine.runner import check_repository
+    from workers.engine.views import CheckoutView
 
     tree = _private_partial_clone(repo, tmp_path, RENDERABLE)
     config = parse_config("hook-validation:\n  render: true\n")

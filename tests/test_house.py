@@ -27,7 +27,7 @@ def test_no_function_is_longer_than_80_lines() -> None:
 
 
 def _mentioned(text: str) -> tuple[set[str], set[str]]:
-    """Repository paths (``workers/engine/repo.py``) and dotted module names
+    """Repository paths (``workers/engine/views/base.py``) and dotted module names
     (``workers.engine.registry``) a text names in backticks (but the how-to's example
     check, ``workers/checks/my_check/``)."""
     quoted = re.findall(r"`([^`\n]+)`", text)

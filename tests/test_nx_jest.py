@@ -19,7 +19,7 @@ from workers.checks.jest_collision import nx_jest
 from workers.checks.jest_collision.tree import Tree, Unpredictable
 from workers.engine.config import config_from
 from workers.engine.findings import CheckResult
-from workers.engine.repo import open_view
+from workers.engine.views import open_view
 
 ROOT_CONFIG = (
     "const { getJestProjectsAsync } = require('@nx/jest');\n\n"

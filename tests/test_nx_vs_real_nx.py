@@ -23,7 +23,7 @@ from tests.test_nx_jest import PLUGIN, explicit, pkg, project_config, workspace
 from workers.checks.jest_collision import nx_jest
 from workers.checks.jest_collision.tree import Tree
 from workers.engine.config import config_from
-from workers.engine.repo import open_view
+from workers.engine.views import open_view
 
 NX = "23.2.1"
 PACKAGES = f"@nx/jest@{NX} nx@{NX} jest@30.3.0 ts-jest@29.4.6 ts-node@10.9.2 typescript@5.8.3"

@@ -221,8 +221,8 @@ def test_symlinks_that_dangle_or_leave_the_template(repo: Repo, tmp_path: Path) 
     import pytest
 
     from workers.engine.config import RepoConfig
-    from workers.engine.repo import GitCommitView
     from workers.engine.runner import check_repository
+    from workers.engine.views import GitCommitView
 
     path = _with_links(
         repo,

@@ -186,7 +186,7 @@ workers.checks.__path__.append(sys.argv[1])
 from workers.engine.config import config_schema, parse_config
 from workers.engine.formats.sarif import render_sarif
 from workers.engine.registry import all_rules, rule_ids
-from workers.engine.repo import open_view
+from workers.engine.views import open_view
 from workers.engine.runner import check_repository
 
 from pathlib import Path

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import children, git, make_repo, served_origin
-from workers.engine.repo import GitCommitView
+from workers.engine.views import GitCommitView
 from workers.jobs.checkout import RepoCache, evict
 
 

@@ -23,8 +23,8 @@ from tests.ts_oracle import MISSING_REFERENCE, NO_JSX, UNRESOLVED, judge
 from workers.checks.ts_imports.resolve import could_be_package, is_relative
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Level
-from workers.engine.repo import DirectoryView
 from workers.engine.runner import check_repository
+from workers.engine.views import DirectoryView
 
 MODES: dict[str, dict[str, str]] = {
     "node10": {"module": "commonjs", "moduleResolution": "node10"},

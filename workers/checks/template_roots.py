@@ -24,7 +24,7 @@ import yaml
 from workers.checks.copier_questions import render_setting
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Note
-from workers.engine.repo import FileSkipped, RepoView
+from workers.engine.views import FileSkipped, RepoView
 
 COPIER_FILES = ("copier.yml", "copier.yaml")
 # Copier's own defaults (copier.template.DEFAULT_EXCLUDE / DEFAULT_TEMPLATES_SUFFIX).

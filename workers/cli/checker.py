@@ -28,7 +28,7 @@ from workers.engine.config import CONFIG_PATH, ConfigError, parse_config
 from workers.engine.findings import Level, Note
 from workers.engine.git import RepoError, run_git
 from workers.engine.registry import rule_ids, spec
-from workers.engine.repo import RepoView, open_view
+from workers.engine.views import RepoView, open_view
 from workers.shared.names import CHECK_NAMES
 
 FORMATS = ("text", "concise", "github", "json", "sarif")
@@ -331,8 +331,8 @@ def pre_commit(only: tuple[str, ...], files: tuple[Path, ...]) -> None:
     _exit_on_signals()
     from workers.engine.formats.text import render_text
     from workers.engine.git import toplevel
-    from workers.engine.repo import GitCommitView
     from workers.engine.runner import check_repository
+    from workers.engine.views import GitCommitView
 
     try:
         top = toplevel(Path.cwd())

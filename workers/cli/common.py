@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 from workers.engine.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from workers.engine.git import RepoError, run_git
 from workers.engine.registry import rule_ids
-from workers.engine.repo import FileSkipped, RepoView
+from workers.engine.views import FileSkipped, RepoView
 from workers.shared.names import CHECK_NAMES
 
 EXIT_USAGE = 2

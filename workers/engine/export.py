@@ -12,7 +12,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from workers.engine.repo import Kind, RepoView
+from workers.engine.views import Kind, RepoView
 
 
 def export(view: RepoView, folder: str, dest: Path) -> list[str]:

@@ -19,8 +19,8 @@ from workers.engine.findings import CheckError, CheckResult, Finding, Level
 from workers.engine.git import RepoError
 from workers.engine.progress import phase
 from workers.engine.registry import spec
-from workers.engine.repo import FileSkipped, RepoView
 from workers.engine.spec import CheckSpec
+from workers.engine.views import FileSkipped, RepoView
 from workers.shared.names import CHECK_NAMES
 
 

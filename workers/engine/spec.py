@@ -10,7 +10,7 @@ from workers.engine.findings import CheckResult, RuleInfo
 
 if TYPE_CHECKING:  # the config composes itself from the registry, which imports this
     from workers.engine.config import RepoConfig
-    from workers.engine.repo import RepoView
+    from workers.engine.views import RepoView
 
 
 @dataclass(frozen=True)

@@ -257,8 +257,8 @@ def _engine(
 ) -> tuple[Report | None, set[str]]:
     """The checks on the head commit, read from the cache's object store: no worktree; and
     the objects the store could not give whole (a corrupt cache)."""
-    from workers.engine.repo import GitCommitView
     from workers.engine.runner import check_repository
+    from workers.engine.views import GitCommitView
 
     if not enabled:
         return None, set()

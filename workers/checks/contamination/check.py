@@ -35,8 +35,8 @@ from workers.checks.contamination.secrets import (
 from workers.checks.template_roots import TemplateRoot, find_template_roots, unreadable
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
-from workers.engine.repo import FileSkipped, GrepHit, Kind, RepoView
 from workers.engine.spec import CheckSpec
+from workers.engine.views import FileSkipped, GrepHit, Kind, RepoView
 
 EXAMPLE_WORDS = {"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist",
                  "defaults", "default", "schema", "spec", "skeleton", "stub"}  # fmt: skip

@@ -52,8 +52,8 @@ from workers.checks.template_roots import (
 )
 from workers.engine.config import RepoConfig
 from workers.engine.findings import LEVEL_ORDER, CheckResult, Finding, Level, Note, RuleInfo
-from workers.engine.repo import FileSkipped, Kind, RepoView
 from workers.engine.spec import CheckSpec
+from workers.engine.views import FileSkipped, Kind, RepoView
 
 if TYPE_CHECKING:  # render mode's module loads only when a template is rendered
     from workers.checks.hook_validation.hook_render import Accepted

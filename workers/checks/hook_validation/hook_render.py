@@ -48,7 +48,7 @@ from workers.engine.config import RepoConfig
 from workers.engine.export import export
 from workers.engine.findings import Finding, Note, RuleInfo
 from workers.engine.progress import phase
-from workers.engine.repo import DirectoryView, RepoView
+from workers.engine.views import DirectoryView, RepoView
 
 MACHINERY = ("copier.yml", "copier.yaml", ".copierignore")
 

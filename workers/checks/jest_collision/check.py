@@ -55,8 +55,8 @@ from workers.checks.jest_collision.settings import JestCollisionSettings
 from workers.checks.jest_collision.tree import JestConfigError, Tree, Unpredictable
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Note
-from workers.engine.repo import FileSkipped, RepoView
 from workers.engine.spec import CheckSpec
+from workers.engine.views import FileSkipped, RepoView
 
 
 def load_js(tree: Tree, path: str) -> Any:

@@ -37,7 +37,7 @@ from workers.checks.jest_collision.tree import (
     Unpredictable,
     parse_json,
 )
-from workers.engine.repo import FileSkipped, RepoView
+from workers.engine.views import FileSkipped, RepoView
 
 CONFIG_EXTS = {
     29: (".js", ".ts", ".mjs", ".cjs", ".json"),

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workers.checks.jest_collision.tree import Unpredictable, parse_json
-from workers.engine.repo import FileSkipped
+from workers.engine.views import FileSkipped
 
 if TYPE_CHECKING:
     from workers.checks.jest_collision.tree import Tree

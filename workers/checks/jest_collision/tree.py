@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from workers.engine.findings import TooDeep
-from workers.engine.repo import FileSkipped, Kind, RepoView
+from workers.engine.views import FileSkipped, Kind, RepoView
 
 
 class JestConfigError(Exception):

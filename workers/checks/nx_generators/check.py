@@ -37,8 +37,8 @@ from workers.checks.nx_generators.rules import (
 )
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, TooDeep
-from workers.engine.repo import FileSkipped, RepoView
 from workers.engine.spec import CheckSpec
+from workers.engine.views import FileSkipped, RepoView
 
 if TYPE_CHECKING:  # the factory reader (tree-sitter) loads only where there are generators
     from workers.checks.nx_generators.effects import Effects, Reader

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workers.engine.findings import TooDeep
-from workers.engine.repo import FileSkipped, RepoView
+from workers.engine.views import FileSkipped, RepoView
 
 SOURCE_EXTS = (".ts", ".js", ".mts", ".cts", ".mjs", ".cjs", ".tsx", ".jsx")
 

@@ -21,7 +21,7 @@ from functools import cache
 from tree_sitter import Language, Node, Parser
 
 from workers.checks.nx_generators.collection import resolve
-from workers.engine.repo import FileSkipped, RepoView
+from workers.engine.views import FileSkipped, RepoView
 
 DEVKIT = ("@nx/devkit", "@nrwl/devkit", "nx/src/devkit-exports")
 # Nx's generators that make a project (the names @nx/* packages export them under)

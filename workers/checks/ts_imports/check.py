@@ -72,8 +72,8 @@ from workers.engine.findings import (
     Level,
     Note,
 )
-from workers.engine.repo import RepoView
 from workers.engine.spec import CheckSpec
+from workers.engine.views import RepoView
 
 PREFETCH_FILES = 5_000
 # Node's built-in modules (`require("module").builtinModules`, Node 20), without `_` ones

@@ -13,7 +13,7 @@ from typing import Any
 
 from workers.checks.ts_imports import files as ts_files
 from workers.engine.findings import TooDeep
-from workers.engine.repo import FileSkipped, Kind, RepoView
+from workers.engine.views import FileSkipped, Kind, RepoView
 
 TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")
 JS_EXTENSIONS = (".js", ".jsx", ".mjs", ".cjs")
