@@ -110,7 +110,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from bench.machine import StealMeter
-    from tests.jest_oracle import jest_bin, prgate_reports, run_jest
+    from tests.support.jest_oracle import jest_bin, prgate_reports, run_jest
     from workers.engine.config import RepoConfig
     from workers.engine.runner import check_repository
     from workers.engine.views import GitCommitView, RepoView, open_view

@@ -100,8 +100,8 @@ def generate(dest: Path, files: int, packages: int) -> None:
 
 
 def tsc_verdicts(output: str, root: Path) -> set[tuple[str, str, int | None]]:
-    from tests.test_ts_imports_oracle import _alias_claims, _module_name
-    from tests.ts_oracle import NO_JSX, UNRESOLVED
+    from tests.checks.ts_imports.test_ts_imports_oracle import _alias_claims, _module_name
+    from tests.support.ts_oracle import NO_JSX, UNRESOLVED
     from workers.checks.ts_imports.resolve import could_be_package, is_relative
 
     claims = _alias_claims(root)  # `@p001/missing`: the repository's alias, no package
@@ -151,7 +151,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / ".work" / "ts_imports")
     args = parser.parse_args()
 
-    from tests.ts_oracle import typescript
+    from tests.support.ts_oracle import typescript
     from workers.engine.config import RepoConfig
     from workers.engine.runner import check_repository
     from workers.engine.views import GitCommitView

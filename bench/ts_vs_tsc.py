@@ -3,7 +3,7 @@
 For each ``kind = "typescript"`` repository of ``bench/real_world.toml`` (and any given
 with ``--repo owner/name@commit``), cloned from a local mirror at its commit, with its
 workspace packages linked into ``node_modules`` as a package manager links them and
-nothing else installed: real TypeScript (``tests/ts_oracle.py``, 5.9) judges every
+nothing else installed: real TypeScript (``tests/support/ts_oracle.py``, 5.9) judges every
 ``tsconfig.json`` prgate judges, and prgate's ts-imports runs on the same tree.
 
 Compared per file and line: tsc's "Cannot find module" errors (TS2307 and kin) on names
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.real_world import _clone  # noqa: E402
-from tests.ts_oracle import MISSING_REFERENCE, NO_JSX, UNRESOLVED, judge  # noqa: E402
+from tests.support.ts_oracle import MISSING_REFERENCE, NO_JSX, UNRESOLVED, judge  # noqa: E402
 from workers.checks.ts_imports.check import (  # noqa: E402
     NODE_BUILTINS,
     _ambient_match,

@@ -46,7 +46,7 @@ import httpx  # noqa: E402
 
 from bench.contamination import GIT_ENV  # noqa: E402
 from bench.jest_collision import generate  # noqa: E402
-from tests.fake_github import (  # noqa: E402
+from tests.support.fake_github import (  # noqa: E402
     FakeGitHub,
     FakeServer,
     app_env,

@@ -21,7 +21,9 @@ from workers.engine.findings import Finding
 from workers.engine.runner import Report, check_repository
 from workers.engine.views import open_view
 
-pytest_plugins = ["tests.worker_harness"]  # the ``gh`` fixture: worker against a fake GitHub
+pytest_plugins = [
+    "tests.support.worker_harness"
+]  # the ``gh`` fixture: worker against a fake GitHub
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "seed-template-repo"
