@@ -60,7 +60,8 @@ def interpolated_names(text: str, envops: Any = None) -> set[str]:
 
 
 # Validators prgate suggests, most specific first; the first that accepts the question's
-# default is offered (each rejects every one of UNSAFE_ANSWERS: tests/checks/hook_validation/test_real_templates.py).
+# default is offered (each rejects every one of UNSAFE_ANSWERS:
+# tests/checks/hook_validation/test_real_templates.py).
 SUGGESTED_PATTERNS = (
     ("^[a-z_][a-z0-9_]*\\Z", "lowercase letters, digits and _ (a Python import name)"),
     ("^[a-z][a-z0-9_-]*\\Z", "lowercase letters, digits, - and _"),

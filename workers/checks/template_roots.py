@@ -29,8 +29,8 @@ from workers.engine.views import FileSkipped, RepoView
 COPIER_FILES = ("copier.yml", "copier.yaml")
 # Copier's own defaults (copier.template.DEFAULT_EXCLUDE / DEFAULT_TEMPLATES_SUFFIX).
 # Copied rather than imported because importing copier takes ~0.8 s, longer than
-# a whole check of a 50k-file tree; tests/checks/hook_validation/test_template_roots.py compares them
-# with the installed Copier so they cannot drift.
+# a whole check of a 50k-file tree; tests/checks/hook_validation/test_template_roots.py
+# compares them with the installed Copier so they cannot drift.
 DEFAULT_EXCLUDE = (
     "copier.yaml",
     "copier.yml",

@@ -5,8 +5,9 @@ package prgate cannot see only might.
 
 Read from each package's own declaration file at the versions in ``VERSIONS`` and kept
 only where every one of those versions declares the name (a name a version lacks is left
-to that version's users to be warned about); ``tests/checks/ts_imports/test_ts_known_types.py`` reads them
-again from npm at these versions and compares. The file's own declarations only: what it
+to that version's users to be warned about);
+``tests/checks/ts_imports/test_ts_known_types.py`` reads them again from npm at these
+versions and compares. The file's own declarations only: what it
 pulls in by ``/// <reference path>`` is not counted (fewer names, never a wrong pass).
 """
 
