@@ -448,3 +448,25 @@ def test_a_corrupt_cached_object_is_fetched_again_once(gh: Harness, damage: str)
     newest = gh.fake.runs_named("prgate/contamination")[-1]
     assert newest.conclusion == "FAILURE", (newest.history, newest.summary)
     assert git(repo, "cat-file", "-p", oid) == (gh.origin / "copier.yml").read_text()
+
+
+def test_the_fake_github_is_never_more_lenient_than_githubs_schemas() -> None:
+    """The judge of every request the stand-in accepts refuses what GitHub would."""
+    from tests.support.github_schemas import Refused, check_graphql, check_rest
+
+    deprecated = (
+        'query($n: Int!) { repository(owner: "o", name: "r") { pullRequest(number: $n) {'
+        " reviewThreads(first: 1) { nodes { comments(first: 1) { nodes { databaseId } } } } } } }"
+    )
+    with pytest.raises(Refused, match=r"deprecated.*fullDatabaseId"):
+        check_graphql(deprecated, {"n": 1})
+    with pytest.raises(Refused, match="Int"):
+        check_graphql(deprecated.replace("databaseId", "fullDatabaseId"), {"n": "one"})
+    check_graphql(deprecated.replace("databaseId", "fullDatabaseId"), {"n": 1})
+    with pytest.raises(Refused, match="no operation"):
+        check_rest("GET", "/repos/o/r/no-such-thing", {}, None)
+    with pytest.raises(Refused, match="unknown query parameters"):
+        check_rest("GET", "/repos/o/r/commits/abc/check-runs", {"app": "1"}, None)
+    with pytest.raises(Refused, match="not one of"):
+        check_rest("POST", "/repos/o/r/issues/comments/5/reactions", {}, {"content": "nope"})
+    check_rest("POST", "/repos/o/r/issues/comments/5/reactions", {}, {"content": "+1"})
