@@ -255,3 +255,16 @@ def test_the_job_names_rq_stores_still_resolve(name: str) -> None:
     from rq.utils import import_attribute
 
     assert callable(import_attribute(name))
+
+
+def test_every_job_the_dispatcher_names_imports() -> None:
+    """RQ stores a job's function by its dotted name and imports it when the job runs, maybe
+    after a deploy: every name in the dispatcher's one table must resolve to a function."""
+    import importlib
+
+    from workers.queue.dispatch import JOB_FUNCTIONS, JOBS, ON_FAILURE, QUICK_FAILURE
+
+    for name, dotted in JOBS.items():
+        module, _, attr = dotted.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), attr)), name
+    assert {*JOB_FUNCTIONS.values(), *ON_FAILURE.values(), QUICK_FAILURE} <= set(JOBS.values())

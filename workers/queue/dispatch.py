@@ -71,11 +71,28 @@ from workers.shared.work import (
 log = logging.getLogger("prgate.dispatch")
 
 REQUESTS = {kind: model for model, kind in KINDS.items()}  # an entry's kind -> its request
+# Every job RQ runs, by the dotted name stored with it in Redis: the one table of them. A job
+# queued before a deploy runs after it, so these names must keep resolving (a test imports
+# each one).
+JOBS = {
+    name: f"workers.jobs.{name}"
+    for name in (
+        "run_checks",
+        "run_command",
+        "installation_changed",
+        "merge_group_removed",
+        "announce_checks",
+        "conclude_superseded",
+        "sweep_strays",
+        "on_check_failure",
+        "on_quick_failure",
+    )
+}
 JOB_FUNCTIONS = {
-    CheckRequest: "workers.jobs.run_checks",
-    CommandRequest: "workers.jobs.run_command",
-    InstallationRequest: "workers.jobs.installation_changed",
-    GroupRemovedRequest: "workers.jobs.merge_group_removed",
+    CheckRequest: JOBS["run_checks"],
+    CommandRequest: JOBS["run_command"],
+    InstallationRequest: JOBS["installation_changed"],
+    GroupRemovedRequest: JOBS["merge_group_removed"],
 }
 TIMEOUTS = {
     CheckRequest: 15 * 60,
@@ -84,9 +101,9 @@ TIMEOUTS = {
     GroupRemovedRequest: 2 * 60,
 }
 # Ends a check job's runs when it fails for good, times out, or its worker dies (RQ calls it).
-ON_FAILURE: dict[type[Request], str] = {CheckRequest: "workers.jobs.on_check_failure"}
+ON_FAILURE: dict[type[Request], str] = {CheckRequest: JOBS["on_check_failure"]}
 # Every other job's failure callback: a GitHub refusal is not retried.
-QUICK_FAILURE = "workers.jobs.on_quick_failure"
+QUICK_FAILURE = JOBS["on_quick_failure"]
 ANNOUNCE_TIMEOUT = 2 * 60
 # Transient failures (GitHub 5xx and rate limits, network); a refusal GitHub would repeat is
 # not retried (workers.jobs.stop_retrying_if_permanent, run from the failure callbacks).
@@ -308,7 +325,7 @@ def _job_data(request: Request, jid: str) -> Any:
 
 def _announce_data(request: CheckRequest, jid: str) -> Any:
     return _quick_job(
-        "workers.jobs.announce_checks",
+        JOBS["announce_checks"],
         {"request": request.model_dump(mode="json"), "job_id": jid},
         f"announce {request.event} {request.delivery_id}",
         job_id="announce-" + _digest(f"{jid}:{request.delivery_id}"),
@@ -318,7 +335,7 @@ def _announce_data(request: CheckRequest, jid: str) -> Any:
 
 def _superseded_data(request: dict[str, Any], jid: str, new_sha: str) -> Any:
     return _quick_job(
-        "workers.jobs.conclude_superseded",
+        JOBS["conclude_superseded"],
         {"request": request, "job_id": jid, "new_sha": new_sha},
         f"superseded {jid} by {new_sha[:12]}",
         job_id="superseded-" + _digest(jid),  # dispatched twice after a crash: one job
@@ -363,7 +380,7 @@ def schedule_sweeps(redis: Redis, settings: Settings, request: CheckRequest, jid
     for delay in SWEEP_DELAYS:
         queue.enqueue_in(
             timedelta(seconds=delay),
-            "workers.jobs.sweep_strays",
+            JOBS["sweep_strays"],
             kwargs={"request": request.model_dump(mode="json"), "job_id": jid},
             job_id=f"sweep-{delay}-" + _digest(f"{jid}:{request.delivery_id}"),
             timeout=ANNOUNCE_TIMEOUT,
