@@ -1,4 +1,4 @@
-"""The run book (workers/queue/runbook.py) on a real Redis: one set of check runs per piece
+"""The run book (workers/runs/book.py) on a real Redis: one set of check runs per piece
 of work, whoever asks first and however often a request's answer is lost."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from workers.github.errors import PartlyDone
 from workers.github.types import FoundRun, RunRef
-from workers.queue.runbook import TTL, RunBook, digest
+from workers.runs.book import TTL, RunBook, digest
 from workers.shared.settings import Settings
 
 NAMES = ["prgate/contamination", "prgate/jest-collision"]

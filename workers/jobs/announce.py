@@ -7,9 +7,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from workers.jobs.context import Work, log_job
+from workers.jobs.context import Work
 from workers.jobs.merge_group import end_if_removed, remember, with_group_base
 from workers.publish.check_run import skipped
+from workers.shared.logs import log_job
 from workers.shared.stats import record_job
 from workers.shared.work import CheckRequest
 
@@ -21,7 +22,7 @@ def announce_checks(request: dict[str, Any], job_id: str) -> dict[str, Any]:
     with_group_base(work)
     start = time.monotonic()
     try:
-        runs = work.runs()
+        runs = work.runs.ensure()
         if work.req.base_sha is not None:  # a merge group's: recorded, then the mark read
             remember(work)
             end_if_removed(work)
@@ -40,12 +41,12 @@ def sweep_strays(request: dict[str, Any], job_id: str) -> dict[str, Any]:
     """
     req = CheckRequest.model_validate(request)
     work = Work.open(req, job_id)
-    recorded = {r.node_id for r in work.book.get(work.key).values()}
-    known = recorded | {c.node_id for c in work.book.copies(work.key)}
+    recorded = {r.node_id for r in work.runs.book.get(work.runs.key).values()}
+    known = recorded | {c.node_id for c in work.runs.book.copies(work.runs.key)}
     copies = [
-        f.run for f in work._found() if f.run.node_id not in known and f.status != "COMPLETED"
+        f.run for f in work.runs.found() if f.run.node_id not in known and f.status != "COMPLETED"
     ]
-    work.end_copies(copies)
+    work.runs.end_copies(copies)
     return {"status": "swept", "copies": len(copies), "calls": work.calls}
 
 
@@ -54,6 +55,6 @@ def conclude_superseded(request: dict[str, Any], job_id: str, new_sha: str) -> d
     req = CheckRequest.model_validate(request)
     work = Work.open(req, job_id)
     why = f"superseded by {new_sha[:12]}: a newer commit was pushed before this one was checked"
-    if work.book.get(work.key):
-        work.conclude_all(lambda check: skipped(check, why))
+    if work.runs.book.get(work.runs.key):
+        work.runs.conclude_all(lambda check: skipped(check, why))
     return {"status": "superseded", "by": new_sha}

@@ -42,7 +42,7 @@ from workers.jobs.checkout import (
     evict,
     pull_refspecs,
 )
-from workers.jobs.context import Work, current_job_id, log_job
+from workers.jobs.context import Work, current_job_id
 from workers.jobs.merge_group import end_if_removed, with_group_base
 from workers.jobs.trust import render_refusal
 from workers.publish.check_run import (
@@ -55,6 +55,7 @@ from workers.publish.check_run import (
     with_note,
 )
 from workers.publish.review import Diff, fixed_reply, plan_review, review_body
+from workers.shared.logs import log_job
 from workers.shared.stats import record_job
 from workers.shared.work import CheckRequest
 
@@ -85,7 +86,7 @@ def _run(work: Work) -> str:
     if end_if_removed(work):
         return "superseded"
     with work.phase("start"):
-        runs = work.runs()
+        runs = work.runs.ensure()
         work.inst.update_runs(
             work.repo_node_id, [RunUpdate(r, "IN_PROGRESS") for r in runs.values()]
         )
@@ -116,9 +117,9 @@ def _checked(work: Work, runs: dict[str, RunRef], cache: RepoCache) -> str:
     except ConfigError as exc:
         reason = f"{CONFIG_PATH} on the base branch is invalid:"
         ends = [(runs[c], could_not_run(c, reason, detail=str(exc))) for c in work.checks]
-        work.conclude(_noted(ends, note))
+        work.runs.conclude(_noted(ends, note))
         return "config-error"
-    work.book.set_policy(work.key, config.could_not_run)
+    work.runs.book.set_policy(work.runs.key, config.could_not_run)
     enabled = [c for c in work.checks if config.settings(c).enabled]
     withheld = None
     hv = config.settings("hook-validation")
@@ -225,7 +226,7 @@ def _report(
     state = _pull_state(work)
     if state is not None and state.head_sha != req.head_sha:
         why = f"superseded by {state.head_sha[:12]}: the pull request's head moved"
-        work.conclude([(runs[c], skipped(c, why)) for c in work.checks])
+        work.runs.conclude([(runs[c], skipped(c, why)) for c in work.checks])
         return "superseded"
     results = {r.check: r for r in report.results} if report else {}
     ends = []
@@ -234,7 +235,7 @@ def _report(
             ends.append((runs[check], outcome(results[check], report.files, work.base_label)))
         else:
             ends.append((runs[check], skipped(check, f"switched off in `{CONFIG_PATH}`")))
-    work.conclude(_noted(ends, note))
+    work.runs.conclude(_noted(ends, note))
     if state is not None and state.state == "OPEN" and report is not None:
         _review(work, state, report.findings, enabled)
     return "completed"

@@ -15,8 +15,9 @@ from rq.timeouts import JobTimeoutException
 
 from workers.github.errors import GitHubError
 from workers.jobs.checkout import CheckoutError
-from workers.jobs.context import Work, log_job
+from workers.jobs.context import Work
 from workers.publish.check_run import could_not_run
+from workers.shared.logs import log_job
 from workers.shared.work import CheckRequest
 
 log = logging.getLogger("prgate.worker")
@@ -44,7 +45,7 @@ def on_check_failure(
     reason = failure_reason(job, exc_value)
     try:
         work = Work.open(req, job.id)
-        work.conclude_all(lambda check: could_not_run(check, reason))
+        work.runs.conclude_all(lambda check: could_not_run(check, reason))
     except Exception as exc:  # nothing more can be done here; say so in the log
         log.error("could not conclude check runs after a failure: %s", _safe(exc))
         return

@@ -25,10 +25,11 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from workers.jobs.context import Work, log_job
+from workers.jobs.context import Work
 from workers.publish.check_run import skipped
 from workers.queue.dispatch import CANCELABLE
 from workers.shared.inbox import as_text, job_id
+from workers.shared.logs import log_job
 from workers.shared.settings import Settings
 from workers.shared.work import CheckRequest, GroupRemovedRequest
 
@@ -89,8 +90,8 @@ def end_if_removed(work: Work) -> bool:
     reason = removed(work.redis, work.settings, work.req.repo_id, work.req.head_sha)
     if reason is None:
         return False
-    if work.book.get(work.key):
-        work.conclude_all(lambda check: skipped(check, removal_reason(reason)))
+    if work.runs.book.get(work.runs.key):
+        work.runs.conclude_all(lambda check: skipped(check, removal_reason(reason)))
     log_job("merge group removed: runs skipped", work.req, reason=reason)
     return True
 

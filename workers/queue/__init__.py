@@ -1,2 +1,2 @@
 """The queue side of the workers: the dispatcher that turns inbox entries into RQ jobs
-(``dispatch``) and the run book that remembers which check runs a job owns (``runbook``)."""
+(``dispatch``). Which check runs a job owns is ``workers.runs``."""

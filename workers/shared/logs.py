@@ -11,6 +11,10 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workers.shared.work import CheckRequest
 
 FIELDS = (
     "delivery", "event", "repo", "pr", "sha", "outcome", "status", "jobs", "reason", "ms", "calls",
@@ -41,3 +45,12 @@ def setup_logging(level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+
+
+def log_job(message: str, req: CheckRequest, **fields: Any) -> None:
+    """One line of a check job's log, with the delivery, event, repository, PR and head."""
+    logging.getLogger("prgate.worker").info(
+        message,
+        extra={"delivery": req.delivery_id, "event": req.event, "repo": req.repo_full_name,
+               "pr": req.pr_number, "sha": req.head_sha, **fields},
+    )  # fmt: skip
