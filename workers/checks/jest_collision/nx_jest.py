@@ -36,6 +36,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workers.checks.jest_collision.tree import Unpredictable, parse_json
+from workers.checks.workspaces import (
+    UnreadGlob,
+    glob_regex,
+    matches,
+    package_globs,
+    workspace_patterns,
+)
 from workers.engine.views import FileSkipped
 
 if TYPE_CHECKING:
@@ -282,67 +289,28 @@ def module_source(tree: Tree, spec: str, jest_major: int) -> str:
 
 
 def _glob_regex(pattern: str, where: str) -> re.Pattern[str]:
-    """minimatch (``dot: false``) for the patterns workspaces and plugins use."""
-    if re.search(r"[\[\]]|[+@!?*]\(", pattern):
-        raise Unpredictable(f"{where}: prgate does not read the glob {pattern!r}", where)
-    out = []
-    for alt in _expand_braces(pattern.removeprefix("./")):
-        regex = ""
-        segments = alt.split("/")
-        for i, seg in enumerate(segments):
-            last = i == len(segments) - 1
-            if seg == "**":
-                regex += r"(?:(?!\.)[^/]+(?:/(?!\.)[^/]+)*)?" if last else r"(?:(?!\.)[^/]+/)*"
-                continue
-            lead = r"(?!\.)" if seg[:1] in ("*", "?") else ""
-            body = "".join(
-                "[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in seg
-            )
-            regex += lead + body + ("" if last else "/")
-        out.append(regex)
-    return re.compile("(?:" + "|".join(out) + ")")
-
-
-def _expand_braces(pattern: str) -> list[str]:
-    m = re.search(r"\{([^{}]*)\}", pattern)
-    if not m:
-        return [pattern]
-    out: list[str] = []
-    for alt in m.group(1).split(","):
-        out.extend(_expand_braces(pattern[: m.start()] + alt + pattern[m.end() :]))
-    return out
+    try:
+        return glob_regex(pattern)
+    except UnreadGlob as exc:
+        raise Unpredictable(f"{where}: {exc}", where) from None
 
 
 def _workspace_globs(tree: Tree) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
     """Package-manager workspaces: (include, exclude) patterns for package.json paths."""
-    patterns: list[str] = []
-    if tree.view.entry("package.json") is not None:
-        data = _read_json(tree, "package.json")
-        ws = data.get("workspaces") if isinstance(data, dict) else None
-        if isinstance(ws, dict):
-            ws = ws.get("packages")
-        if isinstance(ws, list):
-            patterns += [p for p in ws if isinstance(p, str)]
-    if tree.view.entry("pnpm-workspace.yaml") is not None:
-        import yaml
+    import yaml
 
-        try:
-            data = yaml.safe_load(_read_text(tree, "pnpm-workspace.yaml"))
-        except yaml.YAMLError as exc:
-            raise Unpredictable(f"pnpm-workspace.yaml: {exc}", "pnpm-workspace.yaml") from None
-        if isinstance(data, dict) and isinstance(data.get("packages"), list):
-            patterns += [p for p in data["packages"] if isinstance(p, str)]
-    include: list[re.Pattern[str]] = []
-    exclude: list[re.Pattern[str]] = []
-    for p in patterns:
-        target = exclude if p.startswith("!") else include
-        body = p.lstrip("!").rstrip("/")
-        target.append(_glob_regex(f"{body}/package.json", "package.json workspaces"))
-    return include, exclude
-
-
-def _matches(path: str, include: list[re.Pattern[str]], exclude: list[re.Pattern[str]]) -> bool:
-    return any(r.fullmatch(path) for r in include) and not any(r.fullmatch(path) for r in exclude)
+    root = _read_json(tree, "package.json") if tree.view.entry("package.json") else None
+    pnpm = "pnpm-workspace.yaml"
+    try:
+        patterns = workspace_patterns(
+            root, (lambda: _read_text(tree, pnpm)) if tree.view.entry(pnpm) else None
+        )
+    except yaml.YAMLError as exc:
+        raise Unpredictable(f"{pnpm}: {exc}", pnpm) from None
+    try:
+        return package_globs(patterns)
+    except UnreadGlob as exc:
+        raise Unpredictable(f"package.json workspaces: {exc}", "package.json") from None
 
 
 @dataclass
@@ -469,7 +437,7 @@ class _Workspace:
                 bucket[tname] = _Target(tname, body, source)
 
     def in_workspaces(self, package_json: str) -> bool:
-        return _matches(package_json, self.include, self.exclude)
+        return matches(package_json, self.include, self.exclude)
 
     def read_packages(self) -> None:
         """Workspace packages' ``nx.targets`` (the root package is not modelled)."""

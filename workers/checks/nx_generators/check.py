@@ -21,10 +21,11 @@ A generator prgate cannot follow is judged no further, and a note says why.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from typing import TYPE_CHECKING
+
+import yaml
 
 from workers.checks.nx_generators.collection import Generator, generators
 from workers.checks.nx_generators.rules import (
@@ -35,6 +36,7 @@ from workers.checks.nx_generators.rules import (
     SCHEMA_MISMATCH,
     UNLOADABLE,
 )
+from workers.checks.workspaces import matches, package_globs, workspace_patterns
 from workers.engine.config import RepoConfig
 from workers.engine.findings import CheckResult, Finding, Level, Note, TooDeep
 from workers.engine.spec import CheckSpec
@@ -73,20 +75,19 @@ class Workspace:
     (a package.json there is a project) and the nx.json inference plugins."""
 
     def __init__(self, view: RepoView) -> None:
-        self.globs: list[str] = []
         self.plugins: list[str] = []
         self.layout = ["apps", "libs", "packages"]
-        root = _json(view, "package.json")
-        ws = root.get("workspaces") if isinstance(root, dict) else None
-        if isinstance(ws, dict):
-            ws = ws.get("packages")
-        if isinstance(ws, list):
-            self.globs += [g for g in ws if isinstance(g, str)]
+        pnpm = "pnpm-workspace.yaml"
         try:
-            pnpm = view.read_text("pnpm-workspace.yaml")
-        except FileSkipped:
-            pnpm = ""
-        self.globs += re.findall(r"^\s*-\s*['\"]?([^'\"\n#]+?)['\"]?\s*$", pnpm, re.M)
+            self.globs = workspace_patterns(
+                _json(view, "package.json"),
+                (lambda: view.read_text(pnpm)) if view.entry(pnpm) is not None else None,
+            )
+            self.packages: tuple[list[re.Pattern[str]], list[re.Pattern[str]]] | None = (
+                package_globs(self.globs)
+            )
+        except (ValueError, FileSkipped, yaml.YAMLError):  # UnreadGlob is a ValueError
+            self.globs, self.packages = [], None  # unread: any folder may be a project
         nx = _json(view, "nx.json")
         if isinstance(nx, dict):
             for p in nx.get("plugins") or []:
@@ -107,14 +108,12 @@ class Workspace:
         ]  # fmt: skip
 
     def infers(self, folder: str) -> bool:
-        """Whether a package.json in ``folder`` (symbolic) is a project to Nx."""
+        """Whether a package.json in ``folder`` (symbolic) is a project to Nx (when the
+        workspace's globs could not be read, it may be)."""
+        if self.packages is None:
+            return True
         sample = re.sub(r"<[^>]*>", "x", folder)
-        return any(
-            fnmatch.fnmatchcase(sample, g.rstrip("/"))
-            or fnmatch.fnmatchcase(sample, g.rstrip("/") + "/*")
-            for g in self.globs
-            if not g.startswith("!")
-        )
+        return matches(f"{sample}/package.json", *self.packages)
 
 
 def _json(view: RepoView, path: str) -> object:

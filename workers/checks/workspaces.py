@@ -1,0 +1,83 @@
+"""Package-manager workspaces as Nx reads them: which folders' package.json files are
+projects (``workspaces`` in the root package.json, ``packages`` in pnpm-workspace.yaml),
+and the minimatch globs Nx matches them and its plugins' include/exclude with.
+
+Shared by jest-collision (Nx's jest projects, ``nx_jest``) and nx-generators (whether a
+package.json a generator writes makes a project); each says in its own way what it does
+when a glob is one prgate does not read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+
+class UnreadGlob(ValueError):
+    """A glob whose syntax prgate does not translate (classes, extglobs)."""
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """minimatch (``dot: false``) for the patterns workspaces and plugins use."""
+    if re.search(r"[\[\]]|[+@!?*]\(", pattern):
+        raise UnreadGlob(f"prgate does not read the glob {pattern!r}")
+    out = []
+    for alt in _expand_braces(pattern.removeprefix("./")):
+        regex = ""
+        segments = alt.split("/")
+        for i, seg in enumerate(segments):
+            last = i == len(segments) - 1
+            if seg == "**":
+                regex += r"(?:(?!\.)[^/]+(?:/(?!\.)[^/]+)*)?" if last else r"(?:(?!\.)[^/]+/)*"
+                continue
+            lead = r"(?!\.)" if seg[:1] in ("*", "?") else ""
+            body = "".join(
+                "[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in seg
+            )
+            regex += lead + body + ("" if last else "/")
+        out.append(regex)
+    return re.compile("(?:" + "|".join(out) + ")")
+
+
+def _expand_braces(pattern: str) -> list[str]:
+    m = re.search(r"\{([^{}]*)\}", pattern)
+    if not m:
+        return [pattern]
+    out: list[str] = []
+    for alt in m.group(1).split(","):
+        out.extend(_expand_braces(pattern[: m.start()] + alt + pattern[m.end() :]))
+    return out
+
+
+def workspace_patterns(package_json: Any, pnpm_workspace: Callable[[], str] | None) -> list[str]:
+    """The workspace globs: the root package.json's ``workspaces`` (already parsed) and, when
+    there is a pnpm-workspace.yaml, its ``packages`` (``pnpm_workspace`` reads its text;
+    a YAML error is raised as ``yaml.YAMLError``)."""
+    patterns: list[str] = []
+    ws = package_json.get("workspaces") if isinstance(package_json, dict) else None
+    if isinstance(ws, dict):
+        ws = ws.get("packages")
+    if isinstance(ws, list):
+        patterns += [p for p in ws if isinstance(p, str)]
+    if pnpm_workspace is not None:
+        import yaml
+
+        data = yaml.safe_load(pnpm_workspace())
+        if isinstance(data, dict) and isinstance(data.get("packages"), list):
+            patterns += [p for p in data["packages"] if isinstance(p, str)]
+    return patterns
+
+
+def package_globs(patterns: list[str]) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
+    """(include, exclude) regexes of the package.json paths the workspace ``patterns`` name."""
+    include: list[re.Pattern[str]] = []
+    exclude: list[re.Pattern[str]] = []
+    for p in patterns:
+        target = exclude if p.startswith("!") else include
+        target.append(glob_regex(f"{p.lstrip('!').rstrip('/')}/package.json"))
+    return include, exclude
+
+
+def matches(path: str, include: list[re.Pattern[str]], exclude: list[re.Pattern[str]]) -> bool:
+    return any(r.fullmatch(path) for r in include) and not any(r.fullmatch(path) for r in exclude)
