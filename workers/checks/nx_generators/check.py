@@ -164,7 +164,7 @@ def _judge(gen: Generator, reader: Reader, ws: Workspace, notes: list[Note]) -> 
     names = set(props) if isinstance(props, dict) else set()
     from workers.checks.nx_generators.effects import Walk
 
-    effects = Walk(reader, names).run(*found)
+    effects = Walk(reader).run(*found)
     out = _schema(gen, effects, names, label)
     if effects.unfollowed:
         notes.append(Note(f"{label}: not judged further: {effects.unfollowed[0]}", gen.factory))
@@ -243,7 +243,7 @@ def _uncovered(effects: Effects, ws: Workspace) -> tuple[str, list[str]] | None:
     made = {_placeholder(p.root) for p in effects.projects if p.root is not None}
     made |= {_placeholder(d) for d, _ in effects.packages if ws.infers(d)}
     roots: dict[str, list[str]] = {}
-    for path, _ in effects.writes:
+    for path in effects.writes:
         root = root_of(_placeholder(path))
         if root is not None:
             roots.setdefault(root, []).append(_placeholder(path))

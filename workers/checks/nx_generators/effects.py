@@ -31,6 +31,15 @@ PROJECT_GENERATORS = re.compile(
 )
 FS_WRITES = {"writeFileSync", "writeFile", "mkdirSync", "mkdir", "copyFileSync", "cpSync"}
 MAX_DEPTH = 8
+# expression wrappers that hand on their operand's value unchanged
+WRAPPERS = (
+    "parenthesized_expression",
+    "await_expression",
+    "as_expression",
+    "satisfies_expression",
+    "non_null_expression",
+)
+FUNCTIONS = ("arrow_function", "function_expression", "function")
 EJS = re.compile(rb"<%[\s\S]*?%>")
 
 
@@ -59,12 +68,11 @@ def _unquote(node: Node) -> str | None:
 class MadeProject:
     root: str | None  # symbolic; None: some root prgate cannot name
     targets: bool | None  # has targets; None: cannot tell
-    how: str
 
 
 @dataclass
 class Effects:
-    writes: list[tuple[str, str]] = field(default_factory=list)  # (symbolic path, how)
+    writes: list[str] = field(default_factory=list)  # symbolic paths
     projects: list[MadeProject] = field(default_factory=list)
     packages: list[tuple[str, bool | None]] = field(default_factory=list)  # (dir, scripts)
     reads: set[str] = field(default_factory=set)  # option names the factory reads
@@ -154,11 +162,7 @@ class Reader:
         name, value = decl.child_by_field_name("name"), decl.child_by_field_name("value")
         if name is None or value is None:
             return
-        if name.type == "identifier" and value.type in (
-            "arrow_function",
-            "function_expression",
-            "function",
-        ):
+        if name.type == "identifier" and value.type in FUNCTIONS:
             mod.functions[text(name)] = value
         elif (
             value.type == "call_expression"
@@ -218,12 +222,7 @@ class Reader:
                 mod.exports[text(alias or name)] = text(name)
 
     def _export_value(self, mod: _Module, name: str, value: Node) -> None:
-        if value.type in (
-            "arrow_function",
-            "function_expression",
-            "function",
-            "function_declaration",
-        ):
+        if value.type in (*FUNCTIONS, "function_declaration"):
             local = f"\0{name}"
             mod.functions[local] = value
             mod.exports[name] = local
@@ -236,7 +235,7 @@ class Reader:
             args = value.child_by_field_name("arguments")
             inner = next(
                 (a for a in (args.named_children if args is not None else ())
-                 if a.type in ("arrow_function", "function_expression", "function")),
+                 if a.type in FUNCTIONS),
                 None,
             )  # fmt: skip
             own = (
@@ -258,8 +257,6 @@ class Reader:
         if mod is None or depth > MAX_DEPTH:
             return None
         local = mod.exports.get(export)
-        if local is None and export == "default" and len(mod.exports) == 0:
-            return None
         if local is None:
             return None
         if local in mod.functions:
@@ -279,11 +276,10 @@ class Reader:
 class Walk:
     """One generator: its factory's body, and every function of the repository it calls."""
 
-    def __init__(self, reader: Reader, schema_names: set[str]) -> None:
+    def __init__(self, reader: Reader) -> None:
         self.reader = reader
         self.returned: dict[str, str] = {}  # fields of the last followed call's return
         self.effects = Effects()
-        self.schema_names = schema_names
         self.seen: set[tuple[str, int]] = set()
 
     def run(self, mod: _Module, fn: Node) -> Effects:
@@ -305,8 +301,7 @@ class Walk:
     def kind(self, node: Node, env: dict[str, str]) -> str:
         if node.type == "identifier":
             return env.get(text(node), OTHER)
-        if node.type in ("parenthesized_expression", "await_expression", "as_expression",
-                         "non_null_expression", "satisfies_expression"):  # fmt: skip
+        if node.type in WRAPPERS:
             return self.kind(node.named_children[0], env) if node.named_children else OTHER
         stack = [node]
         while stack:
@@ -316,7 +311,7 @@ class Walk:
                 DERIVED,
             ):
                 return DERIVED
-            if n.type in ("arrow_function", "function_expression"):
+            if n.type in FUNCTIONS:
                 continue
             stack.extend(n.named_children)
         return OTHER
@@ -325,8 +320,7 @@ class Walk:
         """The path an expression names: literals as written, ``<x>`` for a part computed
         from the options, ``*`` for any other part, ``@/dir`` for ``__dirname``."""
         kind = node.type
-        if kind in ("parenthesized_expression", "as_expression", "non_null_expression",
-                    "satisfies_expression", "await_expression"):  # fmt: skip
+        if kind in WRAPPERS and node.named_children:
             return self.symbolic(node.named_children[0], env, sym, here)
         literal = _unquote(node)
         if literal is not None:
@@ -505,10 +499,7 @@ class Walk:
             return
         kinds = [self.kind(a, env) for a in args]
         passes_tree = any(a.type == "identifier" and env.get(text(a)) == TREE for a in args)
-        if any(a.type == "identifier" and env.get(text(a)) == OPTIONS for a in args):
-            whole_options = True
-        else:
-            whole_options = False
+        whole_options = any(a.type == "identifier" and env.get(text(a)) == OPTIONS for a in args)
         name, origin = self._origin(mod, fn, env)
         if origin == "tree":
             self._tree_call(mod, name, args, env, sym)
@@ -518,7 +509,7 @@ class Walk:
             return
         if origin is not None and origin.startswith(("@nx/", "@nrwl/")):
             if PROJECT_GENERATORS.match(name):
-                self.effects.projects.append(MadeProject(None, None, f"{origin}'s {name}"))
+                self.effects.projects.append(MadeProject(None, None))
             elif passes_tree:
                 self.effects.targets_maybe = True
             return
@@ -626,7 +617,7 @@ class Walk:
     ) -> None:
         if name in ("write", "create", "overwrite") and args:
             path = self.symbolic(args[0], env, sym, mod.path)
-            self._wrote(path, _json_literal(args[1] if len(args) > 1 else None), "tree.write")
+            self._wrote(path, _json_literal(args[1] if len(args) > 1 else None))
 
     def _devkit(
         self, mod: _Module, name: str, args: list[Node], env: dict[str, str], sym: dict[str, str]
@@ -634,7 +625,7 @@ class Walk:
         if name == "generateFiles" and len(args) >= 3:
             self._generate_files(mod, args, env, sym)
         elif name == "addProjectConfiguration" and len(args) >= 3:
-            config = _object(args[2], env, self, sym, mod)
+            config = _object(args[2])
             root = None
             targets: bool | None = None
             if config is not None:
@@ -643,20 +634,19 @@ class Walk:
                 targets = _has_entries(config.get("targets")) if "targets" in config else False
                 if "\0spread" in config:
                     targets = targets or None
-            self.effects.projects.append(MadeProject(root, targets, "addProjectConfiguration"))
-        elif name in ("writeJson", "updateJson") and len(args) >= 2:
+            self.effects.projects.append(MadeProject(root, targets))
+        elif name == "writeJson" and len(args) >= 2:
             path = self.symbolic(args[1], env, sym, mod.path)
-            if name == "writeJson":
-                self._wrote(path, _json_literal(args[2] if len(args) > 2 else None), "writeJson")
+            self._wrote(path, _json_literal(args[2] if len(args) > 2 else None))
 
-    def _wrote(self, path: str, content: dict[str, object] | None, how: str) -> None:
+    def _wrote(self, path: str, content: dict[str, object] | None) -> None:
         """A file written at ``path`` (symbolic); ``content``: its JSON object, when known."""
-        self.effects.writes.append((path, how))
+        self.effects.writes.append(path)
         base = posixpath.basename(path)
         root = posixpath.dirname(path)
         if base == "project.json":
             targets = None if content is None else _has_entries_value(content.get("targets"))
-            self.effects.projects.append(MadeProject(root, targets, how))
+            self.effects.projects.append(MadeProject(root, targets))
         elif base == "package.json":
             scripts = None if content is None else _has_entries_value(content.get("scripts"))
             self.effects.packages.append((root, scripts))
@@ -701,7 +691,7 @@ class Walk:
         known: dict[str, str] = {}
         spread = False
         if len(args) > 3:
-            subs = _object(args[3], env, self, sym, mod)
+            subs = _object(args[3])
             if subs is None:
                 spread = True
             else:
@@ -728,22 +718,12 @@ class Walk:
                 rel = re.sub(r"__([A-Za-z0-9_]+?)__", lambda m: f"<{m[1]}>", rel)
             path = posixpath.join(dest, rel) if dest else rel
             content = _template_json(view, rel_path) if rel.endswith(".json") else None
-            self._wrote(path, content, f"{rel_path} (generateFiles)")
+            self._wrote(path, content)
 
 
 def _unwrap(node: Node) -> Node:
-    while (
-        node.type
-        in (
-            "parenthesized_expression",
-            "await_expression",
-            "as_expression",
-            "satisfies_expression",
-            "non_null_expression",
-        )
-        and node.named_children
-    ):
-        node = node.named_children[0]  # fmt: skip
+    while node.type in WRAPPERS and node.named_children:
+        node = node.named_children[0]
     return node
 
 
@@ -786,9 +766,7 @@ def _params(fn: Node) -> list[tuple[str, Node | None]]:
     return out
 
 
-def _object(
-    node: Node, env: dict[str, str], walk: Walk, sym: dict[str, str], mod: _Module
-) -> dict[str, Node | None] | None:
+def _object(node: Node) -> dict[str, Node | None] | None:
     """An object literal's properties (``\\0spread`` when it spreads another value)."""
     node = _unwrap(node)
     if node.type != "object":
