@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from workers.checks.jest_collision.js_static import text
+from workers.checks.typescript_grammar import text
 
 # Nodes whose value is computed from their children alone, with no effect elsewhere.
 _PURE = {

@@ -45,8 +45,9 @@ from workers.checks.jest_collision.config import (
     preset_module,
 )
 from workers.checks.jest_collision.js_contain import stand_ins
-from workers.checks.jest_collision.js_static import JsSyntaxError, parse, text
+from workers.checks.jest_collision.js_static import JsSyntaxError, parse
 from workers.checks.jest_collision.tree import Tree, Unpredictable
+from workers.checks.typescript_grammar import text
 
 MAX_MODULES = 64
 HEAP_BYTES = 64 * 1024 * 1024

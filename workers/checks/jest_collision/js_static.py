@@ -11,10 +11,11 @@ raises ``NotStatic`` and ``js_eval`` evaluates the file in an embedded JS engine
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Node, Tree
+
+from workers.checks.typescript_grammar import parser, text
 
 
 class NotStatic(Exception):
@@ -25,15 +26,8 @@ class JsSyntaxError(Exception):
     """The file does not parse as JavaScript/TypeScript."""
 
 
-@cache
-def _parser() -> Parser:
-    import tree_sitter_typescript
-
-    return Parser(Language(tree_sitter_typescript.language_typescript()))
-
-
 def parse(source: bytes) -> Tree:
-    tree = _parser().parse(source)
+    tree = parser().parse(source)
     if tree.root_node.has_error:
         line = _first_error_line(tree.root_node)
         raise JsSyntaxError(f"syntax error near line {line}")
@@ -48,11 +42,6 @@ def _first_error_line(node: Node) -> int:
             return n.start_point[0] + 1
         stack.extend(reversed(n.children))
     return node.start_point[0] + 1
-
-
-def text(node: Node) -> str:
-    assert node.text is not None
-    return node.text.decode("utf-8", "replace")
 
 
 def static_value(source: bytes) -> Any:

@@ -16,11 +16,11 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Node
 
 from workers.checks.nx_generators.collection import resolve
+from workers.checks.typescript_grammar import parser, text
 from workers.engine.views import FileSkipped, RepoView
 
 DEVKIT = ("@nx/devkit", "@nrwl/devkit", "nx/src/devkit-exports")
@@ -41,17 +41,6 @@ WRAPPERS = (
 )
 FUNCTIONS = ("arrow_function", "function_expression", "function")
 EJS = re.compile(rb"<%[\s\S]*?%>")
-
-
-@cache
-def _parser() -> Parser:
-    import tree_sitter_typescript
-
-    return Parser(Language(tree_sitter_typescript.language_typescript()))
-
-
-def text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
 
 
 def _unquote(node: Node) -> str | None:
@@ -110,7 +99,7 @@ class Reader:
             source = self.view.read(path)
         except FileSkipped:
             return None
-        root = _parser().parse(source).root_node
+        root = parser().parse(source).root_node
         mod = _Module(path, root, {}, {}, {})
         for stmt in root.named_children:
             self._statement(mod, stmt)

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
-from tree_sitter import Language, Node, Parser, Query, QueryCursor
+from tree_sitter import Node, Parser, Query, QueryCursor
+
+from workers.checks.typescript_grammar import language as grammar
 
 Kind = Literal[
     "import",
@@ -91,19 +93,8 @@ class Facts:
 
 
 @cache
-def _language(tsx: bool) -> Language:
-    import tree_sitter_typescript
-
-    return Language(
-        tree_sitter_typescript.language_tsx()
-        if tsx
-        else tree_sitter_typescript.language_typescript()
-    )
-
-
-@cache
 def _tools(tsx: bool) -> tuple[Parser, Query]:
-    language = _language(tsx)
+    language = grammar(tsx)
     return Parser(language), Query(language, _QUERY + (_JSX_QUERY if tsx else ""))
 
 
