@@ -613,6 +613,12 @@ def test_options_the_haste_map_never_reads_do_not_stop_the_check(tmp_path: Path,
             "module.exports = { a: gen, roots: dirs };\n",
             "GEN",
         ),
+        # ... through module.exports, read back after the export
+        (
+            "module.exports = { a: { x: process.env.GEN } };\n"
+            "module.exports.roots = module.exports.a.x ? ['<rootDir>/a'] : ['<rootDir>/b'];\n",
+            "GEN",
+        ),
         # ... through the exported object, read by name before it is exported
         (
             "const c = { a: process.env.GEN };\nc.roots = [c.a];\nmodule.exports = c;\n",

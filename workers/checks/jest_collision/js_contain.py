@@ -13,7 +13,8 @@ haste map reads:
 * it is a property of the object the file exports (``export default {...}``,
   ``module.exports = {...}``, or a top-level ``const`` that nothing else reads and the
   file exports), its key is written out, and the key is not a haste option
-  (``check.HASTE_KEYS``): nothing reads that object before Jest gets it;
+  (``config.HASTE_KEYS``): nothing reads that object before Jest gets it, by a name or
+  through ``module.exports``, ``exports`` or a top-level ``this``;
 * its value is made only of literals, arrays, objects, template strings, operators,
   conditionals, the unknowable reads (``process.*``, ``require.resolve(...)``), a few
   built-in conversions (``Number.parseInt``, ``String``), and top-level ``const`` names
@@ -72,6 +73,17 @@ _CALLS = {"require.resolve", "Number.parseInt", "parseInt", "Number", "String", 
 _NAMES = {"process", "undefined", "NaN", "Infinity", "Number", "String", "Boolean", "parseInt"}
 
 
+# nodes whose `this` is not the module's (a function's own, or a class's)
+_FUNCTION_SCOPES = {
+    "function_expression",
+    "function_declaration",
+    "generator_function_declaration",
+    "method_definition",
+    "class_declaration",
+    "class",
+}
+
+
 def _unwrap(node: Node) -> Node:
     while node.type in (
         "parenthesized_expression",
@@ -112,8 +124,11 @@ class _Scan:
                         self.consts[text(name)] = value
 
     def exported(self) -> Node | None:
-        """The object literal the file exports, when nothing else can reach it."""
+        """The object literal the file exports, when nothing else can reach it: not by a
+        name, and not through ``module.exports``, ``exports`` or ``this`` (which is
+        ``module.exports`` at a CommonJS file's top level) anywhere else in the file."""
         value: Node | None = None
+        target: Node | None = None
         for stmt in self.root.named_children:
             if stmt.type == "export_statement" and any(c.type == "default" for c in stmt.children):
                 value = stmt.child_by_field_name("value")
@@ -121,8 +136,8 @@ class _Scan:
                 expr = stmt.named_children[0]
                 left = expr.child_by_field_name("left")
                 if expr.type == "assignment_expression" and left and text(left) == "module.exports":
-                    value = expr.child_by_field_name("right")
-        if value is None:
+                    value, target = expr.child_by_field_name("right"), left
+        if value is None or self._reaches_exports(target):
             return None
         value = _unwrap(value)
         if value.type == "identifier" and text(value) in self.consts:
@@ -131,6 +146,23 @@ class _Scan:
                 return None
             value = _unwrap(self.consts[name])
         return value if value.type == "object" else None
+
+    def _reaches_exports(self, export: Node | None) -> bool:
+        """Whether code other than the export itself names the exports object."""
+        stack = [(self.root, False)]
+        while stack:
+            node, in_function = stack.pop()
+            if node == export:
+                continue
+            if node.type == "this" and not in_function:
+                return True
+            if node.type == "identifier" and text(node) == "exports":
+                return True
+            if node.type == "member_expression" and text(node).startswith("module.exports"):
+                return True
+            inside = in_function or node.type in _FUNCTION_SCOPES
+            stack.extend((child, inside) for child in node.children)
+        return False
 
     def references(self, name: str, within: Node | None = None) -> int:
         count, stack = 0, [within or self.root]
