@@ -124,3 +124,17 @@ def test_a_pull_request_cannot_opt_itself_out(gh: Harness) -> None:
     gh.deliver(sha)
     gh.work()
     assert gh.fake.run("prgate/jest-collision").conclusion == "ACTION_REQUIRED"
+
+
+def test_nx_generators_that_cannot_judge_block_too(gh: Harness) -> None:
+    """A plugin's package.json padded past the read limit: nx-generators cannot say there
+    are no generators, so its run blocks instead of ending skipped (which would pass)."""
+    padding = "x" * (2 * 1024 * 1024 + 1024)
+    plugin = '{"name": "plug", "generators": "./generators.json", "d": "' + padding + '"}'
+    sha = gh.open_pr({"tools/plug/package.json": plugin})
+    gh.deliver(sha)
+    gh.work()
+    run = gh.fake.run("prgate/nx-generators")
+    assert run.conclusion == "ACTION_REQUIRED", run.history
+    assert run.conclusion not in PASSING
+    assert "tools/plug/package.json" in (run.summary or "")

@@ -196,3 +196,13 @@ def test_a_fifo_in_place_of_a_scanned_file_is_named_in_a_note(repo: Repo) -> Non
     [result] = check(path, only=("contamination",)).results
     assert result.error is None
     assert any(n.path == "notes.txt" and "not a regular file" in n.message for n in result.notes)
+
+
+def test_a_padded_package_json_is_not_a_pass_for_nx_generators(repo: Repo) -> None:
+    """A package.json padded past the read limit may name a generator collection that Nx
+    loads: nx-generators cannot say there are none, so it could not run (not skipped)."""
+    plugin = _pkg("plug", generators="./generators.json", description=PADDING)
+    path = repo({"tools/plug/package.json": plugin, "README.md": "x\n"})
+    [result] = check(path, only=("nx-generators",)).results
+    assert result.status == "could-not-run", result
+    assert result.error is not None and "tools/plug/package.json" in result.error

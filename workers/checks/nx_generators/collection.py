@@ -16,7 +16,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from workers.engine.findings import TooDeep
+from workers.engine.findings import CheckError, TooDeep
 from workers.engine.views import FileSkipped, RepoView
 
 SOURCE_EXTS = (".ts", ".js", ".mts", ".cts", ".mjs", ".cjs", ".tsx", ".jsx")
@@ -78,9 +78,14 @@ def manifests(view: RepoView) -> list[tuple[str, dict[str, Any]]]:
     ]
     found = []
     for path, data in view.read_many(paths).items():
-        if isinstance(data, Exception) or (
-            b'"generators"' not in data and b'"schematics"' not in data
-        ):
+        if isinstance(data, Exception):
+            # padded past the read limit, or not a file: Nx reads it, and it may name a
+            # collection; judged without it, its generators would pass unseen
+            raise CheckError(
+                f"{path} could not be read ({data}); Nx may load it as a plugin's "
+                "package.json, and it may name a generator collection"
+            )
+        if b'"generators"' not in data and b'"schematics"' not in data:
             continue
         try:
             parsed = json.loads(data.decode("utf-8-sig", "replace"))
