@@ -206,3 +206,17 @@ def test_a_padded_package_json_is_not_a_pass_for_nx_generators(repo: Repo) -> No
     [result] = check(path, only=("nx-generators",)).results
     assert result.status == "could-not-run", result
     assert result.error is not None and "tools/plug/package.json" in result.error
+
+
+def test_a_padded_collection_is_not_called_unloadable(repo: Repo) -> None:
+    """Nx reads a 3 MB generators.json; prgate does not: no `unloadable` error, no pass."""
+    entry = {"g": {"factory": "./g", "schema": "./s.json", "description": PADDING}}
+    path = repo({
+        "tools/plug/package.json": _pkg("plug", generators="./generators.json"),
+        "tools/plug/generators.json": json.dumps({"generators": entry}),
+        "tools/plug/g.js": "module.exports = () => {};\n",
+        "tools/plug/s.json": "{}",
+    })  # fmt: skip
+    [result] = check(path, only=("nx-generators",)).results
+    assert result.status == "could-not-run" and result.findings == [], result
+    assert result.error is not None and "tools/plug/generators.json" in result.error

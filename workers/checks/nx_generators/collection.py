@@ -42,12 +42,13 @@ class Generator:
 
 
 def _json(view: RepoView, path: str) -> tuple[Any, str | None]:
+    """A collection's or schema's JSON, or why Nx cannot load it (not JSON). A file that is
+    there but prgate may not read (padded past the limit, a FIFO) is no verdict: Nx may
+    read it, so the check could not run."""
     try:
         text = view.read_text(path)
     except FileSkipped as exc:
-        return None, str(exc)
-    except (KeyError, FileNotFoundError):
-        return None, f"{path} does not exist"
+        raise CheckError(f"{path} could not be read ({exc}); Nx may load it") from None
     try:
         return json.loads(text), None
     except ValueError as exc:
