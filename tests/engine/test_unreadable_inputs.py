@@ -220,3 +220,18 @@ def test_a_padded_collection_is_not_called_unloadable(repo: Repo) -> None:
     [result] = check(path, only=("nx-generators",)).results
     assert result.status == "could-not-run" and result.findings == [], result
     assert result.error is not None and "tools/plug/generators.json" in result.error
+
+
+def test_a_padded_nx_json_is_no_verdict_for_nx_generators(repo: Repo) -> None:
+    """nx.json's plugins decide whether a folder may be a project: unread, no error."""
+    path = repo({
+        "nx.json": json.dumps({"plugins": [], "x": PADDING}),
+        "tools/plug/package.json": _pkg("plug", generators="./generators.json"),
+        "tools/plug/generators.json": json.dumps(
+            {"generators": {"g": {"factory": "./g", "description": "Creates a library"}}}
+        ),
+        "tools/plug/g.js": "module.exports = (tree, o) => tree.write(`libs/${o.name}/a.ts`, '');\n",
+    })  # fmt: skip
+    [result] = check(path, only=("nx-generators",)).results
+    assert result.status == "could-not-run" and result.findings == [], result
+    assert result.error is not None and "nx.json" in result.error

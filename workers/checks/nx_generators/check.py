@@ -38,7 +38,7 @@ from workers.checks.nx_generators.rules import (
 )
 from workers.checks.workspaces import matches, package_globs, workspace_patterns
 from workers.engine.config import RepoConfig
-from workers.engine.findings import CheckResult, Finding, Level, Note, TooDeep
+from workers.engine.findings import CheckError, CheckResult, Finding, Level, Note, TooDeep
 from workers.engine.spec import CheckSpec
 from workers.engine.views import FileSkipped, RepoView
 
@@ -117,9 +117,15 @@ class Workspace:
 
 
 def _json(view: RepoView, path: str) -> object:
+    """The workspace file's JSON; None when it is absent or not JSON (Nx then fails on its
+    own). One that is there but prgate may not read decides what Nx infers: no verdict."""
+    if view.entry(path) is None:
+        return None
     try:
         return json.loads(view.read_text(path))
-    except (FileSkipped, ValueError):
+    except FileSkipped as exc:
+        raise CheckError(f"{path} could not be read ({exc}); it decides what Nx infers") from None
+    except ValueError:
         return None
     except RecursionError:  # Nx reads any depth: what it infers is unknown, no verdict
         raise TooDeep(path) from None

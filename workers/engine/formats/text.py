@@ -122,7 +122,8 @@ def closing(
 
 
 def statistics_lines(report: Report) -> list[str]:
-    """Per rule and level, how many findings (allowed and pre-existing ones counted apart)."""
+    """Per rule and level, how many findings (pre-existing ones included; those an ``allow``
+    entry accepts left out)."""
     counts = Counter((f.rule, f.level) for f in report.findings if f.suppressed is None)
     if not counts:
         return []
