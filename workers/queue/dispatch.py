@@ -328,7 +328,7 @@ def _announce_data(request: CheckRequest, jid: str) -> Any:
         JOBS["announce_checks"],
         {"request": request.model_dump(mode="json"), "job_id": jid},
         f"announce {request.event} {request.delivery_id}",
-        job_id="announce-" + _digest(f"{jid}:{request.delivery_id}"),
+        job_id="announce-" + job_digest(f"{jid}:{request.delivery_id}"),
         meta={"delivery_id": request.delivery_id},
     )
 
@@ -338,7 +338,7 @@ def _superseded_data(request: dict[str, Any], jid: str, new_sha: str) -> Any:
         JOBS["conclude_superseded"],
         {"request": request, "job_id": jid, "new_sha": new_sha},
         f"superseded {jid} by {new_sha[:12]}",
-        job_id="superseded-" + _digest(jid),  # dispatched twice after a crash: one job
+        job_id="superseded-" + job_digest(jid),  # dispatched twice after a crash: one job
     )
 
 
@@ -364,39 +364,12 @@ def _quick_job(
     )
 
 
-SWEEP_DELAYS = (120, 900)  # seconds: past GitHub's slowest answers, and once more much later
-
-
-def schedule_sweeps(redis: Redis, settings: Settings, request: CheckRequest, jid: str) -> None:
-    """Look again later for check runs of this work that GitHub made unseen, and end them.
-
-    Scheduled when a request that creates runs got no answer: GitHub may still
-    carry it out after prgate's retry has made the runs anew. Run by RQ's
-    scheduler in every ``prgate worker``.
-    """
-    from datetime import timedelta
-
-    queue = Queue(worker_queues(settings)[0], connection=redis, serializer=JSONSerializer)
-    for delay in SWEEP_DELAYS:
-        queue.enqueue_in(
-            timedelta(seconds=delay),
-            JOBS["sweep_strays"],
-            kwargs={"request": request.model_dump(mode="json"), "job_id": jid},
-            job_id=f"sweep-{delay}-" + _digest(f"{jid}:{request.delivery_id}"),
-            timeout=ANNOUNCE_TIMEOUT,
-            retry=RETRY,
-            on_failure=Callback(QUICK_FAILURE),
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-            description=f"sweep {request.event} {request.delivery_id}",
-        )
-
-
 def _on_failure(request: Request) -> Callback:
     return Callback(ON_FAILURE.get(type(request), QUICK_FAILURE))
 
 
-def _digest(text: str) -> str:
+def job_digest(text: str) -> str:
+    """A job id suffix: stable across dispatchers, so the same work queued twice is one job."""
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

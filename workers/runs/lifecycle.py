@@ -18,8 +18,8 @@ from workers.publish.check_run import (
     run_name,
     settle,
 )
-from workers.queue.dispatch import schedule_sweeps
 from workers.runs.book import RunBook, digest
+from workers.runs.sweeps import schedule_sweeps
 from workers.shared.logs import log_job
 from workers.shared.names import CHECK_NAMES
 
