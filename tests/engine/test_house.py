@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import io
 import re
+import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_FUNCTION_LINES = 80
 CODE = [p for top in ("bot", "workers") for p in sorted((ROOT / top).rglob("*.py"))]
+SUPPORT = [p for top in ("bench", "tests") for p in sorted((ROOT / top).rglob("*.py"))]
 
 
 def test_no_function_is_longer_than_80_lines() -> None:
@@ -26,15 +29,33 @@ def test_no_function_is_longer_than_80_lines() -> None:
     assert not long, long
 
 
+# Placeholders the how-to and the registry use for a check that does not exist.
+PLACEHOLDERS = ("my_check", "x_y")
+TOP = r"(?:bot|workers|tests|bench|docs|deploy|examples|action)"
+
+
 def _mentioned(text: str) -> tuple[set[str], set[str]]:
     """Repository paths (``workers/engine/views/base.py``) and dotted module names
-    (``workers.engine.registry``) a text names in backticks (but the how-to's example
-    check, ``workers/checks/my_check/``)."""
-    quoted = re.findall(r"`([^`\n]+)`", text)
-    top = r"(bot|workers|tests|bench|docs|deploy)/"
-    paths = {q for q in quoted if re.fullmatch(top + r"[\w/.-]+", q) and "my_check" not in q}
-    modules = {q for q in quoted if re.fullmatch(r"(bot|workers)(\.\w+)+", q)}
-    return paths, modules
+    (``workers.engine.registry``) a text names, quoted or not. A path in a docstring that is
+    an example of a user's repository must not start with one of prgate's top folders."""
+    edge = r"(?<![\w./-])"
+    paths = {p.rstrip(".") for p in re.findall(edge + rf"({TOP}/[\w/.-]*)", text)}
+    modules = {m.rstrip(".") for m in re.findall(edge + r"((?:bot|workers)(?:\.\w+)+)", text)}
+    keep = lambda name: not any(p in name for p in PLACEHOLDERS)  # noqa: E731
+    return {p for p in paths if keep(p)}, {m for m in modules if keep(m)}
+
+
+def _prose(path: Path) -> str:
+    """What a Python file says in words: its docstrings and comments."""
+    source = path.read_text(encoding="utf-8")
+    texts = [
+        ast.get_docstring(node, clean=False) or ""
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    texts += [tok.string for tok in tokens if tok.type == tokenize.COMMENT]
+    return "\n".join(texts)
 
 
 def _module_exists(name: str) -> bool:
@@ -55,14 +76,18 @@ def _module_exists(name: str) -> bool:
 
 
 def test_the_docs_name_only_files_and_modules_that_exist() -> None:
-    docs = [ROOT / "README.md", ROOT / "docs" / "architecture.md"]
+    """The README, the docs, and every docstring and comment of the code, the benches and the
+    tests: a renamed module or a moved file leaves no stale name behind (docstrings went on
+    naming ``jest_config`` and ``sandbox_init`` long after those modules were gone)."""
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    texts = {doc: doc.read_text(encoding="utf-8") for doc in docs}
+    texts |= {path: _prose(path) for path in CODE + SUPPORT}
     missing = []
-    for doc in docs:
-        paths, modules = _mentioned(doc.read_text(encoding="utf-8"))
-        missing += [
-            f"{doc.name}: {p}" for p in sorted(paths) if not (ROOT / p.rstrip("/")).exists()
-        ]
-        missing += [f"{doc.name}: {m}" for m in sorted(modules) if not _module_exists(m)]
+    for doc, text in texts.items():
+        paths, modules = _mentioned(text)
+        where = doc.relative_to(ROOT)
+        missing += [f"{where}: {p}" for p in sorted(paths) if not (ROOT / p.rstrip("/")).exists()]
+        missing += [f"{where}: {m}" for m in sorted(modules) if not _module_exists(m)]
     assert not missing, missing
 
 

@@ -203,16 +203,8 @@ def check(
         report = _scoped(report, scope)
     color = output_file is None and _colour(sys.stdout)
     if fmt == "sarif":
-        from workers.engine.formats.sarif import files_in, render_sarif
-
-        rules = [r for name in (only or CHECK_NAMES) for r in spec(name).rules]
-        folders = any(f.path.endswith("/") for f in report.findings)
-        inside = files_in(view.paths()) if folders else None
-        prefix = _repo_prefix(judged)  # URIs from the git root, whatever folder is judged
         listed = report if show_pre_existing else _new_only(report)
-        listed = _errors_only(listed) if quiet else listed
-        doc = render_sarif(listed, rules, prefix=prefix, inside=inside)
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        text = _sarif(_errors_only(listed) if quiet else listed, view, judged, only)
     elif fmt == "json":
         from workers.engine.formats.json import render_json
 
@@ -229,6 +221,18 @@ def check(
     _write(text, output_file, color)
     code = report.exit_code
     sys.exit(0 if exit_zero and code == 1 else code)
+
+
+def _sarif(report: Report, view: RepoView, judged: Path, only: tuple[str, ...]) -> str:
+    """The SARIF log of ``report``, with the rules of the checks that ran."""
+    from workers.engine.formats.sarif import files_in, render_sarif
+
+    rules = [r for name in (only or CHECK_NAMES) for r in spec(name).rules]
+    folders = any(f.path.endswith("/") for f in report.findings)
+    inside = files_in(view.paths()) if folders else None
+    prefix = _repo_prefix(judged)  # URIs from the git root, whatever folder is judged
+    doc = render_sarif(report, rules, prefix=prefix, inside=inside)
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def _colour(stream: Any) -> bool:

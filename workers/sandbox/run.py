@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from workers.shared.environ import child_env
 
@@ -179,41 +180,31 @@ def run_sandboxed(
 ) -> Result:
     """Run ``argv`` (an absolute program path inside the sandbox) and return its result;
     the sandbox folder ``output`` (writable) is unpacked into ``dest`` on the host."""
-    with scratch_dir("prgate-sandbox-") as mountpoint:
-        return _run(argv, env, readonly, writable, cwd, output, dest, limits, str(mountpoint))
-
-
-def _run(
-    argv: Sequence[str],
-    env: Mapping[str, str],
-    readonly: Sequence[str | Path],
-    writable: Sequence[str],
-    cwd: str,
-    output: str | None,
-    dest: Path | None,
-    limits: Limits,
-    mountpoint: str,
-) -> Result:
     drop = os.geteuid() == 0
     processes = limits.processes + _processes_of(65534 if drop else os.geteuid())
+    with scratch_dir("prgate-sandbox-") as mountpoint:
+        spec = {  # what workers.sandbox.init sets up, but the pipes _run adds
+            "root": str(mountpoint),
+            "disk": limits.disk,
+            "readonly": [*SYSTEM_PATHS, *_python_paths(), *(str(p) for p in readonly)],
+            "writable": sorted({*writable, *([output] if output else [])}),
+            "cwd": cwd,
+            "argv": list(argv),
+            "env": dict(env),
+            "output": output or "/nonexistent",
+            "drop_to_nobody": drop,
+            "limits": {**asdict(limits), "processes": processes},
+        }
+        return _run(spec, dest, limits)
+
+
+def _run(spec: dict[str, Any], dest: Path | None, limits: Limits) -> Result:
+    """Start workers.sandbox.init with ``spec`` and wait for it, receiving its output."""
     read_fd, write_fd = os.pipe()
     # workers.sandbox.init reads watch_r: when watch_w closes (this process is done with it,
     # or died) it kills every process in the sandbox
     watch_r, watch_w = os.pipe()
-    spec = {
-        "root": mountpoint,
-        "disk": limits.disk,
-        "readonly": [*SYSTEM_PATHS, *_python_paths(), *(str(p) for p in readonly)],
-        "writable": sorted({*writable, *([output] if output else [])}),
-        "cwd": cwd,
-        "argv": list(argv),
-        "env": dict(env),
-        "output": output or "/nonexistent",
-        "out_fd": write_fd,
-        "watch_fd": watch_r,
-        "drop_to_nobody": drop,
-        "limits": {**asdict(limits), "processes": processes},
-    }
+    spec = {**spec, "out_fd": write_fd, "watch_fd": watch_r}
     errors: list[str] = []
     skipped: list[str] = []
     receiver = threading.Thread(

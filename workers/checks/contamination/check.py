@@ -376,7 +376,8 @@ def _rendered_target(view: RepoView, root: TemplateRoot, link: str, target: str)
 
 def _authored_only(view: RepoView, root: TemplateRoot, folder: str) -> bool:
     """A folder named like build output that holds only what people write (docs, the
-    template's own sources): ``docs/reports/coverage/index.md`` is a page, not a report."""
+    template's own sources): ``template/docs/reports/coverage/index.md`` is a page, not a
+    report."""
     below = view.below(folder.rstrip("/"))
     authored = (".md", ".rst", ".adoc", ".txt", *([root.suffix] if root.suffix else []))
     skip = len(folder)

@@ -48,78 +48,74 @@ def compile_js(source: str) -> re.Pattern[str]:
 
 def translate(source: str) -> str:
     out: list[str] = []
-    i, n = 0, len(source)
-    in_class = False
-    while i < n:
-        c = source[i]
-        if c == "\\":
-            if i + 1 >= n:
-                raise JsRegexError(f"Invalid regular expression: /{source}/: \\ at end of pattern")
-            out.append(_escape(source, i, in_class))
-            i += 2
-            if source[i - 1] == "k" and not in_class and i < n and source[i] == "<":
-                end = source.find(">", i)
-                if end < 0:
-                    raise JsRegexError(
-                        f"Invalid regular expression: /{source}/: invalid named reference"
-                    )
-                out[-1] = f"(?P={source[i + 1 : end]})"
-                i = end + 1
-            continue
-        if in_class:
-            if c == "]":
-                in_class = False
-            elif c == "[":
-                c = "\\["  # a literal in JavaScript; Python warns of nested sets
-            out.append(c)
-            i += 1
-            continue
-        if c == "[":
-            if source.startswith("[^]", i):
-                out.append("[\\s\\S]")
-                i += 3
-                continue
-            if source.startswith("[]", i):
-                out.append("(?!)")
-                i += 2
-                continue
-            in_class = True
-            out.append(c)
-            if source.startswith("[^", i):
-                out.append("^")
-                i += 1
-            i += 1
-            # "]" right after "[" or "[^" closes the class in JavaScript (handled above);
-            # Python would read it as a literal, so nothing more to do here.
-            continue
-        if c == ".":  # no `s` flag: JavaScript's `.` stops at every line terminator
-            out.append(_JS_DOT)
-            i += 1
-            continue
-        if c == "$":  # no `m` flag: the very end, never before a final newline as in Python
-            out.append("(?!(?s:.))")
-            i += 1
-            continue
-        if c == "{" and not _QUANTIFIER.match(source, i):
-            out.append("\\{")  # not a quantifier in JavaScript ({,2} is in Python 3.11+)
-            i += 1
-            continue
-        if c == "(" and source.startswith("(?", i):
-            rest = source[i + 2 : i + 4]
-            if rest[:1] in (":", "=", "!") or rest in ("<=", "<!"):
-                out.append("(?")
-                i += 2
-                continue
-            if rest[:1] == "<":
-                out.append("(?P<")
-                i += 3
-                continue
-            raise JsRegexError(f"Invalid regular expression: /{source}/: Invalid group")
-        out.append(c)
-        i += 1
+    i, in_class = 0, False
+    while i < len(source):
+        if source[i] == "\\":
+            text, i = _escaped(source, i, in_class)
+        elif in_class:
+            text, i, in_class = _in_class(source, i)
+        elif source[i] == "[":
+            text, i, in_class = _open_class(source, i)
+        else:
+            text, i = _outside(source, i)
+        out.append(text)
     if in_class:
         raise JsRegexError(f"Invalid regular expression: /{source}/: Unterminated character class")
     return "".join(out)
+
+
+def _escaped(source: str, i: int, in_class: bool) -> tuple[str, int]:
+    """The escape at ``source[i]`` (a backslash), and where the pattern goes on."""
+    n = len(source)
+    if i + 1 >= n:
+        raise JsRegexError(f"Invalid regular expression: /{source}/: \\ at end of pattern")
+    i += 2
+    if source[i - 1] == "k" and not in_class and i < n and source[i] == "<":
+        end = source.find(">", i)
+        if end < 0:
+            raise JsRegexError(f"Invalid regular expression: /{source}/: invalid named reference")
+        return f"(?P={source[i + 1 : end]})", end + 1
+    return _escape(source, i - 2, in_class), i
+
+
+def _in_class(source: str, i: int) -> tuple[str, int, bool]:
+    """A character inside ``[...]``; ``]`` closes the class."""
+    c = source[i]
+    if c == "[":
+        return "\\[", i + 1, True  # a literal in JavaScript; Python warns of nested sets
+    return c, i + 1, c != "]"
+
+
+def _open_class(source: str, i: int) -> tuple[str, int, bool]:
+    """A ``[`` outside a class: ``[^]`` (anything), ``[]`` (nothing), or a class's start.
+    A ``]`` right after ``[`` or ``[^`` closes the class in JavaScript (``[]``, ``[^]``
+    here); Python would read it as a literal, so nothing more to do."""
+    if source.startswith("[^]", i):
+        return "[\\s\\S]", i + 3, False
+    if source.startswith("[]", i):
+        return "(?!)", i + 2, False
+    if source.startswith("[^", i):
+        return "[^", i + 2, True
+    return "[", i + 1, True
+
+
+def _outside(source: str, i: int) -> tuple[str, int]:
+    """Anything else outside a class, where JavaScript and Python read some differently."""
+    c = source[i]
+    if c == ".":  # no `s` flag: JavaScript's `.` stops at every line terminator
+        return _JS_DOT, i + 1
+    if c == "$":  # no `m` flag: the very end, never before a final newline as in Python
+        return "(?!(?s:.))", i + 1
+    if c == "{" and not _QUANTIFIER.match(source, i):
+        return "\\{", i + 1  # not a quantifier in JavaScript ({,2} is in Python 3.11+)
+    if c == "(" and source.startswith("(?", i):
+        rest = source[i + 2 : i + 4]
+        if rest[:1] in (":", "=", "!") or rest in ("<=", "<!"):
+            return "(?", i + 2
+        if rest[:1] == "<":
+            return "(?P<", i + 3
+        raise JsRegexError(f"Invalid regular expression: /{source}/: Invalid group")
+    return c, i + 1
 
 
 def _escape(source: str, i: int, in_class: bool) -> str:

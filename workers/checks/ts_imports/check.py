@@ -464,10 +464,7 @@ class Program:
             if outcome.path == EXTERNAL and not _claimed(repo, settings, spec.text, outcome):
                 finding = _undeclared(repo, path, spec)
             else:
-                finding = _unresolved(
-                    repo, project, settings, path, spec, outcome, self.unsure, unseen,
-                    set(self.roots),
-                )  # fmt: skip
+                finding = _unresolved(self, path, spec, outcome, unseen)
             if finding is not None:
                 findings.append(finding)
                 if outcome.workspace is not None and finding.level is Level.ERROR:
@@ -656,17 +653,12 @@ def _unknown_options(project: TsProject) -> list[str]:
 
 
 def _unresolved(
-    repo: RepoHost,
-    project: TsProject,
-    settings: ResolveOptions,
-    path: str,
-    spec: Specifier,
-    outcome: Resolved,
-    unsure: list[str],
-    unseen_types: bool,
-    own: set[str],
+    program: Program, path: str, spec: Specifier, outcome: Resolved, unseen_types: bool
 ) -> Finding | None:
-    """``own``: the project's own sources (its root files), where a fix may point."""
+    """An import site of ``program`` that resolves to no file (None: not a finding)."""
+    repo, project, settings = program.repo, program.project, program.settings
+    unsure = program.unsure
+    own = set(program.roots)  # the project's own sources, where a fix may point
     reasons = list(unsure)
     tried = outcome.tried
     claimed = outcome.path == EXTERNAL  # by an alias; no package of the name is declared
