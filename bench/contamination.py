@@ -40,9 +40,18 @@ GIT_ENV = {
     "GIT_COMMITTER_EMAIL": "bench@prgate.invalid",
 }
 WORDS = [
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa", "lambda", "sigma",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "theta",
+    "kappa",
+    "lambda",
+    "sigma",
     "omega",
-]  # fmt: skip
+]
 
 
 def _token(rng: random.Random, alphabet: str, n: int) -> str:

@@ -87,8 +87,11 @@ def _time(repo: Path, repeat: int) -> tuple[float, int]:
         start = time.perf_counter()
         proc = subprocess.run(
             [str(prgate), "check", str(repo), "--only", "ts-imports", "--format", "json"],
-            capture_output=True, env=GIT_ENV, timeout=600, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            env=GIT_ENV,
+            timeout=600,
+            check=False,
+        )
         times.append(time.perf_counter() - start)
         code = proc.returncode
     return statistics.median(times) * 1000, code

@@ -321,11 +321,18 @@ def main() -> int:
             for app, port in (("app", bare_port), ("parse", parse_port), ("asgi", asgi_port)):
                 procs.append(
                     subprocess.Popen(
-                        [str(bindir / "uvicorn"), f"bare_app:{app}", "--port", str(port),
-                         "--log-level", "warning", "--no-access-log"],
+                        [
+                            str(bindir / "uvicorn"),
+                            f"bare_app:{app}",
+                            "--port",
+                            str(port),
+                            "--log-level",
+                            "warning",
+                            "--no-access-log",
+                        ],
                         cwd=tmp,
                     )
-                )  # fmt: skip
+                )
             for port in (prgate_port, bare_port, parse_port, asgi_port):
                 wait_ready(f"http://127.0.0.1:{port}/")
             print(
@@ -351,14 +358,18 @@ def main() -> int:
                 if name == "prgate":
                     ours_p99 = p99
             sent += 300 + int(args.rate * args.seconds)
-            print(f"ratio    throughput prgate/bare {best['prgate'] / best['bare']:6.1%}"
-                  "  (target >= 70%)")  # fmt: skip
+            print(
+                f"ratio    throughput prgate/bare {best['prgate'] / best['bare']:6.1%}"
+                "  (target >= 70%)"
+            )
             print(
                 f"         verify+parse/bare {best['verify+parse'] / best['bare']:6.1%}"
                 "  (json.loads of the whole body, no Redis)"
             )
-            print(f"         prgate/bare ASGI {best['prgate'] / best['bare ASGI']:6.1%}"
-                  "  (a plain ASGI endpoint that only reads the body)")  # fmt: skip
+            print(
+                f"         prgate/bare ASGI {best['prgate'] / best['bare ASGI']:6.1%}"
+                "  (a plain ASGI endpoint that only reads the body)"
+            )
             print(f"         p99 at {args.rate:.0f}/s: {ours_p99:.2f} ms  (target < 20 ms)")
             print(steal.report())
             print(dispatched(redis_url, sent))

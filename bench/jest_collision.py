@@ -138,8 +138,10 @@ def main() -> int:
         "tree": lambda: open_view(args.work),
     }
     # warm, as a worker is
-    reports = {name: check_repository(make(), config, only=["jest-collision"])
-               for name, make in views.items()}  # fmt: skip
+    reports = {
+        name: check_repository(make(), config, only=["jest-collision"])
+        for name, make in views.items()
+    }
     times: dict[str, list[float]] = {name: [] for name in [*commands, *views]}
     doc: dict[str, Any] = {}
     for _ in range(args.repeat):  # rounds: every contender once per round, so a slow

@@ -115,8 +115,15 @@ def main(argv: list[str]) -> int:
         if row is None:
             print(f"{name:44} skipped: no mirror")
             continue
-        cells = (row.findings, row.found, len(row.missed), len(row.false), row.warnings,
-                 len(row.could_not_run), f"{row.seconds:.2f}")  # fmt: skip
+        cells = (
+            row.findings,
+            row.found,
+            len(row.missed),
+            len(row.false),
+            row.warnings,
+            len(row.could_not_run),
+            f"{row.seconds:.2f}",
+        )
         print(f"{name:44} " + " ".join(f"{c:>6}" for c in cells))
         total.findings += row.findings
         total.found += row.found
@@ -125,13 +132,23 @@ def main(argv: list[str]) -> int:
         total.warnings += row.warnings
         total.could_not_run += row.could_not_run
         total.seconds += row.seconds
-        for kind, items in (("missed", row.missed), ("false alarm", row.false),
-                            ("unjudged warning", row.unjudged)):  # fmt: skip
+        for kind, items in (
+            ("missed", row.missed),
+            ("false alarm", row.false),
+            ("unjudged warning", row.unjudged),
+        ):
             details += [f"  {name}: {kind}: {item}" for item in items]
         details += [f"  {name}: could not run: {c}" for c in row.could_not_run]
     print("-" * len(head))
-    cells = (total.findings, total.found, len(total.missed), len(total.false), total.warnings,
-             len(total.could_not_run), f"{total.seconds:.2f}")  # fmt: skip
+    cells = (
+        total.findings,
+        total.found,
+        len(total.missed),
+        len(total.false),
+        total.warnings,
+        len(total.could_not_run),
+        f"{total.seconds:.2f}",
+    )
     print(f"{'total':44} " + " ".join(f"{c:>6}" for c in cells))
     if details:
         print("\n".join(["", *details]))

@@ -64,8 +64,13 @@ def _one_file_repo(root: Path) -> Path:
     repo = root / "one"
     repo.mkdir()
     (repo / "package.json").write_text('{"name": "one", "devDependencies": {"jest": "30"}}\n')
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.org",
-           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.org"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@example.org",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@example.org",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "one"]):
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
     return repo
@@ -73,10 +78,21 @@ def _one_file_repo(root: Path) -> Path:
 
 def _slowest_imports(repo: Path, count: int = 10) -> list[tuple[int, str]]:
     proc = subprocess.run(
-        [str(PYTHON), "-X", "importtime", "-m", "workers.cli", "check", "--only",
-         "jest-collision", str(repo)],
-        capture_output=True, text=True, env=ENV,
-    )  # fmt: skip
+        [
+            str(PYTHON),
+            "-X",
+            "importtime",
+            "-m",
+            "workers.cli",
+            "check",
+            "--only",
+            "jest-collision",
+            str(repo),
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     rows = []
     for line in proc.stderr.splitlines():
         parts = line.removeprefix("import time:").split("|")

@@ -74,8 +74,11 @@ def generate(dest: Path, files: int, packages: int) -> None:
         src = dest / "packages" / name / "src"
         (src / "lib").mkdir(parents=True)
         options: dict[str, object] = {} if p % 7 == 3 else {"jsx": "react-jsx"}
-        config = {"extends": "../../tsconfig.base.json", "compilerOptions": options,
-                  "include": ["src"]}  # fmt: skip
+        config = {
+            "extends": "../../tsconfig.base.json",
+            "compilerOptions": options,
+            "include": ["src"],
+        }
         (dest / "packages" / name / "tsconfig.json").write_text(json.dumps(config))
         other = names[(p + 1) % packages]
         (src / "lib" / "index.ts").write_text("export const lib = 1;\n")
@@ -158,8 +161,9 @@ def main() -> int:
 
     print(f"generating about {args.files} files in {args.work} ...", flush=True)
     generate(args.work, args.files, args.packages)
-    names = subprocess.run(["git", "ls-files"], cwd=args.work, capture_output=True, text=True,
-                           check=True).stdout.splitlines()  # fmt: skip
+    names = subprocess.run(
+        ["git", "ls-files"], cwd=args.work, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     sources = sum(1 for n in names if n.endswith((".ts", ".tsx")))
     print(f"tree: {len(names)} files, {sources} TypeScript sources, {args.packages} projects")
 
@@ -169,8 +173,12 @@ def main() -> int:
     def run_tsc() -> str:
         out = []
         for config in configs:
-            proc = subprocess.run(["node", tsc, "--noEmit", "--pretty", "false", "-p", config],
-                                  cwd=args.work, capture_output=True, text=True)  # fmt: skip
+            proc = subprocess.run(
+                ["node", tsc, "--noEmit", "--pretty", "false", "-p", config],
+                cwd=args.work,
+                capture_output=True,
+                text=True,
+            )
             out.append(proc.stdout)
         return "".join(out)
 
@@ -183,15 +191,26 @@ def main() -> int:
         finally:
             view.close()
 
-    cli = [str(Path(sys.executable).parent / "prgate"), "check", ".", "--only", "ts-imports",
-           "--format", "json"]  # fmt: skip
+    cli = [
+        str(Path(sys.executable).parent / "prgate"),
+        "check",
+        ".",
+        "--only",
+        "ts-imports",
+        "--format",
+        "json",
+    ]
 
     expected = tsc_verdicts(run_tsc(), args.work)
     got = prgate_verdicts(run_worker())  # also the warm-up
     print(f"verdicts: tsc {len(expected)}, prgate {len(got)}")
     if got != expected:
-        print("DIFFER: only tsc", sorted(expected - got, key=str)[:10],
-              "only prgate", sorted(got - expected, key=str)[:10])  # fmt: skip
+        print(
+            "DIFFER: only tsc",
+            sorted(expected - got, key=str)[:10],
+            "only prgate",
+            sorted(got - expected, key=str)[:10],
+        )
         return 1
     timings: dict[str, list[float]] = {"tsc": [], "worker": [], "cli": []}
     for _ in range(args.repeat):
@@ -206,11 +225,15 @@ def main() -> int:
         timings["cli"].append(time.perf_counter() - start)
     median = {k: statistics.median(v) for k, v in timings.items()}
     print(f"tsc --noEmit -p, {len(configs)} projects:       {median['tsc'] * 1000:9.0f} ms")
-    for key, label in (("worker", "prgate, a worker's job (in-process)"),
-                       ("cli", "prgate check --only ts-imports")):  # fmt: skip
+    for key, label in (
+        ("worker", "prgate, a worker's job (in-process)"),
+        ("cli", "prgate check --only ts-imports"),
+    ):
         ratio = median["tsc"] / median[key]
-        print(f"{label + ':':40} {median[key] * 1000:6.0f} ms  {ratio:6.1f}x faster "
-              f"(target 20x: {'met' if ratio >= 20 else 'NOT met'})")  # fmt: skip
+        print(
+            f"{label + ':':40} {median[key] * 1000:6.0f} ms  {ratio:6.1f}x faster "
+            f"(target 20x: {'met' if ratio >= 20 else 'NOT met'})"
+        )
     return 0
 
 

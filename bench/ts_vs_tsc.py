@@ -56,8 +56,10 @@ Key = tuple[str, str, int | None]  # (kind, file, line)
 def _manifests(dest: Path) -> list[tuple[Path, dict]]:
     listed = subprocess.run(
         ["git", "-C", str(dest), "ls-files", "*package.json"],
-        capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     found = []
     for rel in listed:
         if "node_modules" in rel.split("/") or posixpath.basename(rel) != "package.json":

@@ -104,8 +104,9 @@ def main() -> int:
     with FakeServer(fake, served) as server:
         env = app_env(server, pem, SECRET, redis_url, PRGATE_QUEUE=f"bench{os.getpid()}")
         port = 3900 + os.getpid() % 1000
-        serve = subprocess.Popen([PRGATE, "serve", "--port", str(port)], env=env,
-                                 stderr=subprocess.DEVNULL)  # fmt: skip
+        serve = subprocess.Popen(
+            [PRGATE, "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL
+        )
         base = f"http://127.0.0.1:{port}"
         assert wait_for(lambda: _ready(base), 30), "prgate serve did not start"
         cold: list[float] = []
@@ -153,19 +154,27 @@ def main() -> int:
     shutil.rmtree(tmp, ignore_errors=True)
 
     b, f, h, c, w = (statistics.median(x) for x in (baseline, fetch_only, head_only, cold, warm))
-    print(f"repository: {files} files, {args.packages} package.json; "
-          f"clean PR adding {args.changed} file(s)")  # fmt: skip
+    print(
+        f"repository: {files} files, {args.packages} package.json; "
+        f"clean PR adding {args.changed} file(s)"
+    )
     print(f"baseline  git clone --filter=blob:none + checkout over HTTP: {b * 1000:8.0f} ms")
     print(f"          of which the partial clone's fetch alone:           {f * 1000:8.0f} ms")
     print(f"a CI checkout's fetch alone (head at depth 1, no checkout):  {h * 1000:8.0f} ms")
-    print(f"cold      delivery -> last check run completed:             {c * 1000:8.0f} ms  "
-          f"({c / b:.2f}x baseline, {c / f:.2f}x the partial fetch, "
-          f"{c / h:.2f}x the CI fetch)")  # fmt: skip
-    print(f"warm      delivery -> last check run completed:             {w * 1000:8.0f} ms  "
-          f"({w / b:.2f}x baseline)")  # fmt: skip
+    print(
+        f"cold      delivery -> last check run completed:             {c * 1000:8.0f} ms  "
+        f"({c / b:.2f}x baseline, {c / f:.2f}x the partial fetch, "
+        f"{c / h:.2f}x the CI fetch)"
+    )
+    print(
+        f"warm      delivery -> last check run completed:             {w * 1000:8.0f} ms  "
+        f"({w / b:.2f}x baseline)"
+    )
     git_ms = statistics.median(r["fetch"] + r.get("blobs", 0) for r in phases[0::2])
-    print(f"cold's git work (phases fetch + blobs):                     {git_ms:8.0f} ms  "
-          f"({git_ms / (f * 1000):.2f}x the partial clone's fetch alone)")  # fmt: skip
+    print(
+        f"cold's git work (phases fetch + blobs):                     {git_ms:8.0f} ms  "
+        f"({git_ms / (f * 1000):.2f}x the partial clone's fetch alone)"
+    )
     for kind, runs in (("cold", phases[0::2]), ("warm", phases[1::2])):
         names = runs[0].keys() if runs else ()
         print(
@@ -221,11 +230,26 @@ def _clone(tmp: Path, server: FakeServer, fake: FakeGitHub, sha: str) -> tuple[f
     basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
     dest = tmp / "baseline"
     shutil.rmtree(dest, ignore_errors=True)
-    env = {**os.environ, "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
-           "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "http.extraHeader",
+        "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
+    }
     start = time.perf_counter()
-    subprocess.run(["git", "clone", "-q", "--filter=blob:none", "--no-checkout",
-                    server.clone_url(), str(dest)], env=env, check=True)  # fmt: skip
+    subprocess.run(
+        [
+            "git",
+            "clone",
+            "-q",
+            "--filter=blob:none",
+            "--no-checkout",
+            server.clone_url(),
+            str(dest),
+        ],
+        env=env,
+        check=True,
+    )
     subprocess.run(["git", "-C", str(dest), "fetch", "-q", "origin", sha], env=env, check=True)
     fetched = time.perf_counter() - start
     subprocess.run(["git", "-C", str(dest), "checkout", "-q", sha], env=env, check=True)
@@ -234,9 +258,21 @@ def _clone(tmp: Path, server: FakeServer, fake: FakeGitHub, sha: str) -> tuple[f
     # what actions/checkout fetches: the head alone, every file of it, at depth 1
     start = time.perf_counter()
     subprocess.run(["git", "init", "-q", "--bare", str(dest)], check=True)
-    subprocess.run(["git", "-C", str(dest), "fetch", "-q", "--no-tags", "--depth=1",
-                    server.clone_url(), f"+{sha}:refs/remotes/origin/pr"],
-                   env=env, check=True)  # fmt: skip
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(dest),
+            "fetch",
+            "-q",
+            "--no-tags",
+            "--depth=1",
+            server.clone_url(),
+            f"+{sha}:refs/remotes/origin/pr",
+        ],
+        env=env,
+        check=True,
+    )
     return fetched, cloned, time.perf_counter() - start
 
 

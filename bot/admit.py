@@ -61,8 +61,18 @@ _ASYNC_CONNECTIONS: dict[str, type[aredis.connection.AbstractConnection]] = {
     "SSLConnection": _Ssl,
     "UnixDomainSocketConnection": _Unix,
 }
-_SHARED_OPTIONS = {"host", "port", "db", "path", "username", "password", "client_name",
-                   "socket_timeout", "socket_connect_timeout", "health_check_interval"}  # fmt: skip
+_SHARED_OPTIONS = {
+    "host",
+    "port",
+    "db",
+    "path",
+    "username",
+    "password",
+    "client_name",
+    "socket_timeout",
+    "socket_connect_timeout",
+    "health_check_interval",
+}
 
 
 def async_twin(redis: Redis) -> aredis.Redis:

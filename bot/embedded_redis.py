@@ -67,11 +67,25 @@ class EmbeddedRedis:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [
             redis_server_binary(),
-            "--bind", "127.0.0.1", "--port", str(self.port), "--protected-mode", "yes",
-            "--dir", str(self.data_dir), "--appendonly", "yes", "--save", "",
-            "--daemonize", "no", "--loglevel", "warning",
-            "--logfile", str(self.data_dir / "redis.log"),
-        ]  # fmt: skip
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--protected-mode",
+            "yes",
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "warning",
+            "--logfile",
+            str(self.data_dir / "redis.log"),
+        ]
         # redis-server needs nothing of ours: not the App's secrets in this environment. It
         # runs in a session of its own, so a terminal's Ctrl-C (SIGINT to the whole
         # foreground group) does not stop it before the worker, which still needs it to

@@ -38,10 +38,19 @@ from workers.engine.git import git_env
 from workers.shared.settings import Settings
 
 MANIFEST_FIELDS = {  # what GitHub's manifest flow accepts
-    "name", "url", "hook_attributes", "redirect_url", "callback_urls", "setup_url",
-    "description", "public", "default_events", "default_permissions",
-    "request_oauth_on_install", "setup_on_update",
-}  # fmt: skip
+    "name",
+    "url",
+    "hook_attributes",
+    "redirect_url",
+    "callback_urls",
+    "setup_url",
+    "description",
+    "public",
+    "default_events",
+    "default_permissions",
+    "request_oauth_on_install",
+    "setup_on_update",
+}
 
 
 class ManifestError(Exception):

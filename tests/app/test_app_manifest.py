@@ -32,10 +32,19 @@ PRGATE = str(Path(sys.executable).parent / "prgate")
 
 # GitHub's manifest parameters (docs: "Registering a GitHub App from a manifest").
 GITHUB_MANIFEST_FIELDS = {
-    "name", "url", "hook_attributes", "redirect_url", "callback_urls", "setup_url",
-    "description", "public", "default_events", "default_permissions",
-    "request_oauth_on_install", "setup_on_update",
-}  # fmt: skip
+    "name",
+    "url",
+    "hook_attributes",
+    "redirect_url",
+    "callback_urls",
+    "setup_url",
+    "description",
+    "public",
+    "default_events",
+    "default_permissions",
+    "request_oauth_on_install",
+    "setup_on_update",
+}
 
 
 def test_app_yml_asks_for_exactly_what_prgate_uses() -> None:
@@ -93,11 +102,26 @@ def start(tmp_path: Path, server: FakeServer, *args: str) -> tuple[subprocess.Po
     env = {k: v for k, v in os.environ.items() if k not in ("APP_ID", "PRIVATE_KEY")}
     env.update(GHE_HOST=server.host, GHE_PROTOCOL="http")
     proc = subprocess.Popen(
-        [PRGATE, "app", "create", "--port", "0", "--no-browser", "--timeout", "60",
-         "--webhook-url", "https://prgate.example.com/api/github/webhooks",
-         "--manifest", str(ROOT / "app.yml"), *args],
-        cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            PRGATE,
+            "app",
+            "create",
+            "--port",
+            "0",
+            "--no-browser",
+            "--timeout",
+            "60",
+            "--webhook-url",
+            "https://prgate.example.com/api/github/webhooks",
+            "--manifest",
+            str(ROOT / "app.yml"),
+            *args,
+        ],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     line = proc.stderr.readline()
     match = re.search(r"open (http://127\.0\.0\.1:\d+)/ to register the App", line)
@@ -196,8 +220,11 @@ def test_existing_credentials_are_not_overwritten(
     (tmp_path / ".env").write_text("APP_ID=1\n")
     result = subprocess.run(
         [PRGATE, "app", "create", "--webhook-url", "https://x.example/hook", "--no-browser"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert ".env already holds an App's credentials (APP_ID); --force replaces them" in (
         result.stderr

@@ -41,18 +41,30 @@ def test_a_killed_workers_job_is_handled_within_the_maintenance_interval(
     from tests.support.fake_github import make_private_key, wait_for
 
     pem, _ = make_private_key()
-    env = {**os.environ, "REDIS_URL": redis_url, "APP_ID": "1", "PRIVATE_KEY": pem,
-           "PRGATE_MAINTENANCE_SECONDS": "3", "LOG_LEVEL": "warning"}  # fmt: skip
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "APP_ID": "1",
+        "PRIVATE_KEY": pem,
+        "PRGATE_MAINTENANCE_SECONDS": "3",
+        "LOG_LEVEL": "warning",
+    }
     exe = str(Path(sys.executable).parent / "prgate")
     checks = Queue("prgate-checks", connection=redis_client, serializer=JSONSerializer)
-    started = StartedJobRegistry("prgate-checks", connection=redis_client,
-                                 serializer=JSONSerializer)  # fmt: skip
+    started = StartedJobRegistry(
+        "prgate-checks", connection=redis_client, serializer=JSONSerializer
+    )
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     doomed = subprocess.Popen([exe, "worker"], env=env, start_new_session=True, **quiet)
     survivor = None
     try:
-        job = checks.enqueue("time.sleep", 600, job_id="abandoned", job_timeout=900,
-                             on_failure=Callback("workers.jobs.on_quick_failure"))  # fmt: skip
+        job = checks.enqueue(
+            "time.sleep",
+            600,
+            job_id="abandoned",
+            job_timeout=900,
+            on_failure=Callback("workers.jobs.on_quick_failure"),
+        )
         assert wait_for(lambda: started.get_job_ids() == ["abandoned"], 30)
         time.sleep(1)  # the work horse is forked by now, and has sent a heartbeat
         family = _descendants(doomed.pid)
@@ -61,9 +73,15 @@ def test_a_killed_workers_job_is_handled_within_the_maintenance_interval(
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         doomed.wait()
-        assert wait_for(lambda: not any(Path(f"/proc/{p}/cmdline").exists()
-                                        and Path(f"/proc/{p}/cmdline").read_bytes()
-                                        for p in family), 5)  # fmt: skip
+        assert wait_for(
+            lambda: (
+                not any(
+                    Path(f"/proc/{p}/cmdline").exists() and Path(f"/proc/{p}/cmdline").read_bytes()
+                    for p in family
+                )
+            ),
+            5,
+        )
         # one idle worker is left; it has started and done its start-up cleaning
         survivor = subprocess.Popen([exe, "worker"], env=env, start_new_session=True, **quiet)
         time.sleep(6)

@@ -154,9 +154,13 @@ def test_a_group_removed_while_its_checks_run_ends_them_skipped(
     def engine_then_removed(*args: Any, **kwargs: Any) -> Any:
         found = engine(*args, **kwargs)
         request = GroupRemovedRequest(
-            delivery_id="removed-1", event="merge_group.destroyed", repo_id=REPO_ID,
-            repo_full_name="Codertocat/Hello-World", head_sha=head, reason="invalidated",
-        )  # fmt: skip
+            delivery_id="removed-1",
+            event="merge_group.destroyed",
+            repo_id=REPO_ID,
+            repo_full_name="Codertocat/Hello-World",
+            head_sha=head,
+            reason="invalidated",
+        )
         results.append(merge_group_removed(request.model_dump(mode="json")))
         return found
 

@@ -69,8 +69,17 @@ header_text = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126
 
 
 EVENTS = ["pull_request", "check_run", "check_suite", "issue_comment", "installation"]
-FIELDS = ["action", "pull_request", "repository", "installation", "check_suite", "check_run",
-          "issue", "comment", "changes"]  # fmt: skip
+FIELDS = [
+    "action",
+    "pull_request",
+    "repository",
+    "installation",
+    "check_suite",
+    "check_run",
+    "issue",
+    "comment",
+    "changes",
+]
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
@@ -162,12 +171,21 @@ def test_ctrl_c_stops_serve_cleanly_and_leaves_nothing_running(tmp_path: Path) -
     (tmp_path / "app.pem").write_text(pem)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # the embedded Redis
-    env.update(APP_ID="1", PRIVATE_KEY_PATH=str(tmp_path / "app.pem"), WEBHOOK_SECRET="x",
-               PORT=str(port), XDG_STATE_HOME=str(tmp_path / "state"))  # fmt: skip
+    env.update(
+        APP_ID="1",
+        PRIVATE_KEY_PATH=str(tmp_path / "app.pem"),
+        WEBHOOK_SECRET="x",
+        PORT=str(port),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+    )
     proc = subprocess.Popen(
-        [PRGATE, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True, text=True,
-    )  # fmt: skip
+        [PRGATE, "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        text=True,
+    )
     try:
         import httpx
 
@@ -232,20 +250,34 @@ def test_a_worker_stops_within_the_grace_period_at_any_moment(
     (tmp_path / "app.pem").write_text(pem)
     redis = Redis.from_url(redis_url)
     prefix = f"stop{os.getpid()}"
-    env = {**os.environ, "REDIS_URL": redis_url, "APP_ID": "1", "PRGATE_QUEUE": prefix,
-           "PRIVATE_KEY_PATH": str(tmp_path / "app.pem"), "PRGATE_STOP_GRACE": "1",
-           "PRGATE_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "APP_ID": "1",
+        "PRGATE_QUEUE": prefix,
+        "PRIVATE_KEY_PATH": str(tmp_path / "app.pem"),
+        "PRGATE_STOP_GRACE": "1",
+        "PRGATE_CACHE_DIR": str(tmp_path / "cache"),
+    }
     env.pop("PRIVATE_KEY", None)
     checks = Queue(f"{prefix}-checks", connection=redis, serializer=JSONSerializer)
     started = StartedJobRegistry(queue=checks)
     rng = random.Random(29)  # noqa: S311 - moments, not secrets
     for n in range(20):
-        job = checks.enqueue_call("time.sleep", args=(600,), job_id=f"stop-{n}",
-                                  retry=Retry(max=3, interval=[10, 60, 300]))  # fmt: skip
+        job = checks.enqueue_call(
+            "time.sleep",
+            args=(600,),
+            job_id=f"stop-{n}",
+            retry=Retry(max=3, interval=[10, 60, 300]),
+        )
         proc = subprocess.Popen(
-            [PRGATE, "worker"], env=env, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [PRGATE, "worker"],
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             if n % 2:  # mid-job: once the job runs, then a moment more
                 assert wait_for(lambda: job.id in started.get_job_ids(), 60), n  # noqa: B023

@@ -121,13 +121,17 @@ def test_findings_in_and_outside_the_diff(gh: Harness) -> None:
     assert [t.path for t in file_level] == ["tpl/.env"]
     assert "contamination/env-file" in file_level[0].comments[0].body
     # every comment carries its hidden fingerprint marker
-    assert all(re.search(r"<!-- prgate:finding [a-z-]+ [0-9a-f]{32} -->", t.comments[0].body)
-               for t in gh.fake.threads)  # fmt: skip
+    assert all(
+        re.search(r"<!-- prgate:finding [a-z-]+ [0-9a-f]{32} -->", t.comments[0].body)
+        for t in gh.fake.threads
+    )
     assert gh.fake.run("prgate/contamination").conclusion == "FAILURE"
     assert gh.fake.run("prgate/jest-collision").conclusion == "FAILURE"
     assert gh.fake.run("prgate/hook-validation").conclusion == "SUCCESS"
-    assert not any(r[1].endswith("/comments") and r[2] and r[2].get("subject_type") != "file"
-                   for r in gh.fake.requests)  # fmt: skip
+    assert not any(
+        r[1].endswith("/comments") and r[2] and r[2].get("subject_type") != "file"
+        for r in gh.fake.requests
+    )
 
 
 def test_120_findings_go_in_three_annotation_batches(gh: Harness) -> None:
@@ -137,9 +141,10 @@ def test_120_findings_go_in_three_annotation_batches(gh: Harness) -> None:
     gh.work()
 
     updates = [
-        body for _, path, body in gh.fake.requests
+        body
+        for _, path, body in gh.fake.requests
         if path.endswith("/graphql") and "updateCheckRun" in body["query"]
-    ]  # fmt: skip
+    ]
     sizes = [
         sum(
             len((v.get("output") or {}).get("annotations") or [])
@@ -235,9 +240,13 @@ def test_502_on_create_is_retried_after_looking_for_the_runs(gh: Harness) -> Non
 def test_403_with_retry_after_waits_and_retries(gh: Harness) -> None:
     sha = gh.open_pr({"docs/a.md": "a\n"})
     gh.fake.fail(
-        "POST", r"/graphql$", 403, times=1, headers={"retry-after": "1"},
+        "POST",
+        r"/graphql$",
+        403,
+        times=1,
+        headers={"retry-after": "1"},
         body={"message": "You have exceeded a secondary rate limit"},
-    )  # fmt: skip
+    )
     gh.deliver(sha)
     gh.work()
     assert gh.fake.calls()[1:3] == ["graphql createCheckRun", "graphql createCheckRun"]
@@ -265,10 +274,13 @@ def test_long_rate_limit_fails_the_attempt_and_the_last_one_blocks(
     gh.deliver(sha)
     # the in-progress update meets a rate limit reset far away (armed by `arm` below)
     gh.fake.fail(
-        "POST", r"/graphql$", 403, times=0,
+        "POST",
+        r"/graphql$",
+        403,
+        times=0,
         headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "9999999999"},
         body={"message": "API rate limit exceeded"},
-    )  # fmt: skip
+    )
 
     _fail_once_after_in_progress(gh)
     gh.work()
@@ -323,10 +335,15 @@ def test_summary_and_text_are_cut_to_65535_characters_with_a_note() -> None:
     from workers.publish.check_run import MAX_CHARS, outcome
 
     findings = [
-        Finding(rule="contamination/env-file", level=Level.ERROR, path=f"tpl/{i:05}/.env",
-                message="Plaintext env file " + "x" * 300, fix="git rm --cached it")
+        Finding(
+            rule="contamination/env-file",
+            level=Level.ERROR,
+            path=f"tpl/{i:05}/.env",
+            message="Plaintext env file " + "x" * 300,
+            fix="git rm --cached it",
+        )
         for i in range(600)
-    ]  # fmt: skip
+    ]
     result = CheckResult(check="contamination", findings=findings)
     out = outcome(result, files=600, base="main")
     assert len(out.summary) <= MAX_CHARS and len(out.text) <= MAX_CHARS
@@ -346,8 +363,13 @@ def test_pre_existing_findings_are_annotated_only_up_to_one_request() -> None:
     from workers.publish.check_run import PRE_EXISTING_ANNOTATED, outcome
 
     def finding(i: int, level: Level, pre: bool) -> Finding:
-        return Finding(rule="ts-imports/unresolved", level=level, path=f"src/f{i}.ts",
-                       message="Cannot find module", pre_existing=pre)  # fmt: skip
+        return Finding(
+            rule="ts-imports/unresolved",
+            level=level,
+            path=f"src/f{i}.ts",
+            message="Cannot find module",
+            pre_existing=pre,
+        )
 
     old = [finding(i, Level.WARNING, True) for i in range(600)]
     old[599] = dataclasses.replace(old[599], level=Level.ERROR)
@@ -412,9 +434,12 @@ def test_a_refusal_is_not_retried_the_runs_block_at_once(gh: Harness) -> None:
     sha = gh.open_pr({"docs/a.md": "a\n"})
     gh.deliver(sha)
     gh.fake.fail(
-        "POST", r"/graphql$", 403, times=0,
+        "POST",
+        r"/graphql$",
+        403,
+        times=0,
         body={"message": "Resource not accessible by integration"},
-    )  # fmt: skip
+    )
 
     _fail_once_after_in_progress(gh)
     gh.work()

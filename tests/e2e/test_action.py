@@ -44,8 +44,12 @@ def _run_step(
     step_env = {k: _expand(str(v), inputs, outputs) for k, v in step.get("env", {}).items()}
     return subprocess.run(
         ["bash", "-e", "-c", step["run"]],
-        cwd=cwd, env={**env, **step_env}, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        cwd=cwd,
+        env={**env, **step_env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +58,13 @@ def runner_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("runner")
     venv = home / "python"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    env = {**os.environ, **GIT_ENV, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
-           "GITHUB_ACTION_PATH": str(ROOT), "RUNNER_TEMP": str(home)}  # fmt: skip
+    env = {
+        **os.environ,
+        **GIT_ENV,
+        "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
+        "GITHUB_ACTION_PATH": str(ROOT),
+        "RUNNER_TEMP": str(home),
+    }
     env.pop("VIRTUAL_ENV", None)
     installed = _run_step("Install prgate", home, env, _inputs(), {})
     assert installed.returncode == 0, installed.stderr[-3000:]
@@ -64,8 +73,10 @@ def runner_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def _inputs(**given: str) -> dict[str, str]:
-    return {name: given.get(name, str(spec.get("default", ""))) for name, spec in
-            ACTION["inputs"].items()}  # fmt: skip
+    return {
+        name: given.get(name, str(spec.get("default", "")))
+        for name, spec in ACTION["inputs"].items()
+    }
 
 
 def _pull_request(
@@ -80,8 +91,12 @@ def _pull_request(
         (clone / rel).parent.mkdir(parents=True, exist_ok=True)
         (clone / rel).write_text(text)
     subprocess.run(["git", "add", "-A"], cwd=clone, check=True)
-    subprocess.run(["git", "commit", "-qm", "change", "--allow-empty"], cwd=clone, check=True,
-                   env={**os.environ, **GIT_ENV})  # fmt: skip
+    subprocess.run(
+        ["git", "commit", "-qm", "change", "--allow-empty"],
+        cwd=clone,
+        check=True,
+        env={**os.environ, **GIT_ENV},
+    )
     return clone
 
 
@@ -128,8 +143,10 @@ def test_the_action_installs_the_checker_without_the_app(runner_env: dict[str, s
     python = Path(runner_env["PATH"].split(":", 1)[0]) / "python"
     probe = subprocess.run(
         [str(python), "-c", "import importlib.util as u; print(u.find_spec('fastapi') is None)"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert probe.stdout.strip() == "True"
     serve = subprocess.run(
         [str(python.parent / "prgate"), "serve"], capture_output=True, text=True, env=runner_env
@@ -152,8 +169,9 @@ def test_a_checkout_owned_by_another_user_is_judged_as_git_sees_it(
     home.mkdir()
     env = {**runner_env, "HOME": str(home)}
     env.pop("GIT_CONFIG_GLOBAL", None)
-    alone = subprocess.run(["prgate", "check", "."], cwd=clone, env=env, capture_output=True,
-                           text=True, timeout=300)  # fmt: skip
+    alone = subprocess.run(
+        ["prgate", "check", "."], cwd=clone, env=env, capture_output=True, text=True, timeout=300
+    )
     assert alone.returncode == 2, alone.stdout + alone.stderr
     assert "dubious ownership" in alone.stderr and "safe.directory" in alone.stderr
     assert "committed" not in alone.stdout

@@ -91,8 +91,12 @@ def keda_validate(doc: dict[str, Any]) -> subprocess.CompletedProcess[str]:
     )
     return subprocess.run(
         ["node", "--input-type=module", "-e", KEDA_CHECK],
-        input=json.dumps(doc), cwd=home, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        input=json.dumps(doc),
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_keda_scales_workers_on_prgates_queues() -> None:
@@ -225,8 +229,10 @@ def test_compose_file_passes_docker_compose_config() -> None:
     env = {"APP_ID": "1", "PRIVATE_KEY": "k", "WEBHOOK_SECRET": "s", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
         ["docker", "compose", "-f", str(ROOT / "deploy" / "compose.yaml"), "config", "-q"],
-        capture_output=True, text=True, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -290,15 +296,21 @@ def test_the_image_steps_replayed_without_docker_give_a_working_prgate(
 
     # prgate check from the installed package: the JS engine's bootstrap must be in it
     repo = tmp_path / "repo"
-    write_files(repo, {
-        "jest.config.js": "module.exports = { roots: ['<rootDir>'] };\n",
-        "package.json": '{"name": "root"}', "a/package.json": '{"name": "x"}',
-        "b/package.json": '{"name": "x"}',
-    })  # fmt: skip
+    write_files(
+        repo,
+        {
+            "jest.config.js": "module.exports = { roots: ['<rootDir>'] };\n",
+            "package.json": '{"name": "root"}',
+            "a/package.json": '{"name": "x"}',
+            "b/package.json": '{"name": "x"}',
+        },
+    )
     check = subprocess.run(
         [str(prgate), "check", str(repo), "--only", "jest-collision", "--format", "json"],
-        capture_output=True, text=True, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert check.returncode == 1, check.stderr
     rules = [f["rule"] for f in json.loads(check.stdout)["findings"]]
     assert rules == ["jest-collision/haste-module"]
@@ -327,11 +339,29 @@ def test_the_image_steps_replayed_without_docker_give_a_working_prgate(
 # --- pre-commit ----------------------------------------------------------------------------------
 
 PRE_COMMIT_KEYS = {  # pre-commit's manifest schema: required, then optional keys
-    "id", "name", "entry", "language", "alias", "files", "exclude", "types", "types_or",
-    "exclude_types", "additional_dependencies", "args", "always_run", "fail_fast",
-    "pass_filenames", "description", "language_version", "log_file", "minimum_pre_commit_version",
-    "require_serial", "stages", "verbose",
-}  # fmt: skip
+    "id",
+    "name",
+    "entry",
+    "language",
+    "alias",
+    "files",
+    "exclude",
+    "types",
+    "types_or",
+    "exclude_types",
+    "additional_dependencies",
+    "args",
+    "always_run",
+    "fail_fast",
+    "pass_filenames",
+    "description",
+    "language_version",
+    "log_file",
+    "minimum_pre_commit_version",
+    "require_serial",
+    "stages",
+    "verbose",
+}
 
 
 def _pre_commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -339,8 +369,12 @@ def _pre_commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env["PRE_COMMIT_HOME"] = str(repo.parent / "pre-commit-home")
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", *args],
-        cwd=repo, capture_output=True, text=True, env=env, timeout=300,
-    )  # fmt: skip
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_pre_commit_judges_what_is_staged(tmp_path: Path) -> None:
@@ -348,25 +382,35 @@ def test_pre_commit_judges_what_is_staged(tmp_path: Path) -> None:
     .env in a template fails the commit; an untracked, unstaged one never blocks it."""
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [h["id"] for h in hooks] == [
-        "prgate", "prgate-contamination", "prgate-jest-collision", "prgate-hook-validation",
-        "prgate-ts-imports", "prgate-nx-generators",
-    ]  # fmt: skip
+        "prgate",
+        "prgate-contamination",
+        "prgate-jest-collision",
+        "prgate-hook-validation",
+        "prgate-ts-imports",
+        "prgate-nx-generators",
+    ]
     exe = str(Path(sys.executable).parent / "prgate")
     local = []
     for hook in hooks:
         assert {"id", "name", "entry", "language"} <= set(hook) <= PRE_COMMIT_KEYS
         assert hook["entry"].split()[:2] == ["prgate", "pre-commit"]
         assert hook.get("pass_filenames", True) and not hook.get("always_run", False)
-        local.append({**hook, "entry": exe + hook["entry"].removeprefix("prgate"),
-                      "language": "system"})  # fmt: skip
+        local.append(
+            {**hook, "entry": exe + hook["entry"].removeprefix("prgate"), "language": "system"}
+        )
     repo = tmp_path / "repo"
     template = "templates/{{project_slug}}"
     config = yaml.safe_dump({"repos": [{"repo": "local", "hooks": local}]})
     copier_yml = "_subdirectory: templates\nproject_slug:\n  type: str\n"
     files = {"copier.yml": copier_yml, f"{template}/README.md": "# x\n"}
     write_files(repo, {**files, ".pre-commit-config.yaml": config})
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "start"]):
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
     # untracked and unstaged: a local .env that is not part of the commit

@@ -85,9 +85,12 @@ class World:
 
     def worker(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [PRGATE, "worker", *args], env=self.env, capture_output=True, text=True,
+            [PRGATE, "worker", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
             timeout=timeout,
-        )  # fmt: skip
+        )
 
 
 def _children(pid: int) -> list[int]:
@@ -220,8 +223,10 @@ def test_a_merge_queue_end_to_end(world: World) -> None:
     work = world.tmp / "work"
     base = git(work, "rev-parse", "origin/main").strip()
     heads = {}
-    for name, files in (("bad", {"tpl/.env": f"GITHUB_TOKEN={Tokens.github()}\n"}),
-                        ("clean", {"docs/b.md": "b\n"})):  # fmt: skip
+    for name, files in (
+        ("bad", {"tpl/.env": f"GITHUB_TOKEN={Tokens.github()}\n"}),
+        ("clean", {"docs/b.md": "b\n"}),
+    ):
         git(work, "checkout", "-q", "-B", f"queue-{name}", base)
         write_files(work, files)
         git(work, "add", "-A")
@@ -247,8 +252,9 @@ def test_a_merge_queue_end_to_end(world: World) -> None:
         serve.terminate()
         serve.communicate(timeout=30)
     assert [a for a in answers if a[1] == "check_suite"] == [
-        ("bad", "check_suite", "ignored"), ("clean", "check_suite", "ignored"),
-    ]  # fmt: skip
+        ("bad", "check_suite", "ignored"),
+        ("clean", "check_suite", "ignored"),
+    ]
     assert [a[2] for a in answers if a[1] == "merge_group"] == ["queued", "queued"]
     result = world.worker("--burst")
     assert result.returncode == 0, result.stderr

@@ -36,8 +36,10 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("clone") / "prgate"
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.split(b"\0")  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
     for raw in filter(None, listed):
         rel = os.fsdecode(raw)
         source = ROOT / rel
@@ -58,9 +60,13 @@ def test_dev_run_check_needs_only_the_checker(clone: Path, tmp_path: Path) -> No
     command = _block_after("## Quick start", "sh").splitlines()[0].split("#")[0].split()
     assert command == ["python3", "dev.py", "run", "check", "examples/seed-template-repo"]
     done = subprocess.run(
-        [sys.executable, *command[1:]], cwd=clone, env=env, capture_output=True, text=True,
+        [sys.executable, *command[1:]],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=900,
-    )  # fmt: skip
+    )
     assert done.returncode == 1, done.stderr[-3000:]  # the sample's findings
     assert done.stdout.splitlines()[-1].startswith("prgate: 4 errors, 4 warnings")
     python = tmp_path / "venv-check" / "bin" / "python"
@@ -97,8 +103,12 @@ def test_the_readme_pre_commit_snippet_runs_from_a_clone(clone: Path, tmp_path: 
     env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
     blocked = subprocess.run(
         [sys.executable, "-m", "pre_commit", "run", "prgate"],
-        cwd=repo, capture_output=True, text=True, env=env, timeout=900,
-    )  # fmt: skip
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert f"{template}/.env" in blocked.stdout and "contamination/env-file" in blocked.stdout
 

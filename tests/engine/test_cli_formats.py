@@ -352,9 +352,11 @@ def test_an_interrupted_check_exits_as_shells_expect(tmp_path: Path, sig: str, c
     exe = Path(sys.executable).parent / "prgate"
     proc = subprocess.Popen(
         [str(exe), "check", str(path), "--render", "--only", "hook-validation"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PRGATE_RENDER_TIMEOUT": "600"},
-    )  # fmt: skip
+    )
     assert proc.stderr is not None
     for line in proc.stderr:  # the event: the render has started
         if "rendering the template" in line:
@@ -370,9 +372,15 @@ def test_an_interrupted_check_exits_as_shells_expect(tmp_path: Path, sig: str, c
 def test_a_check_named_twice_runs_once(seed: Path) -> None:
     once = run_cli("check", str(seed), "--only", "contamination", "--format", "json").json()
     twice = run_cli(
-        "check", str(seed), "--only", "contamination", "--only", "contamination",
-        "--format", "json",
-    ).json()  # fmt: skip
+        "check",
+        str(seed),
+        "--only",
+        "contamination",
+        "--only",
+        "contamination",
+        "--format",
+        "json",
+    ).json()
     assert len(twice["findings"]) == len(once["findings"]) > 0
 
 
@@ -410,8 +418,9 @@ def test_base_counts_pre_existing_findings_per_rule(tmp_path: Path) -> None:
     """shadcn-ui: `--base HEAD~1` on a 6-file change printed 13,596 pre-existing notes."""
     from tests.conftest import git
 
-    path = make_repo(tmp_path / "r", {"copier.yml": "_subdirectory: t\n", "t/a.env": "A=1\n",
-                                       "t/b.env": "B=1\n"})  # fmt: skip
+    path = make_repo(
+        tmp_path / "r", {"copier.yml": "_subdirectory: t\n", "t/a.env": "A=1\n", "t/b.env": "B=1\n"}
+    )
     git(path, "checkout", "-q", "-b", "feature")
     (path / "t" / "c.env").write_text("C=1\n")
     git(path, "add", "-A")
@@ -500,8 +509,9 @@ def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
 
     exe = str(Path(sys.executable).parent / "prgate")
     main, child = pty.openpty()
-    proc = subprocess.Popen([exe, *args], stdout=child, stderr=subprocess.DEVNULL,
-                            env={**os.environ, **env})  # fmt: skip
+    proc = subprocess.Popen(
+        [exe, *args], stdout=child, stderr=subprocess.DEVNULL, env={**os.environ, **env}
+    )
     os.close(child)
     chunks = []
     while True:

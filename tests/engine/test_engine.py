@@ -365,8 +365,13 @@ def test_index_listing_read_in_batches_keeps_every_entry(repo: Repo) -> None:
     names = [f"d{i % 37}/ünïcødé-{'ж' * (i % 23)}-{i:05d}.json" for i in range(6000)]
     info = "".join(f"100644 {blob}\t{n}\n" for n in names)
     info += f"120000 {blob}\tlinks/l\n160000 {'1' * len(blob)}\tvendor/sub\n"
-    subprocess.run(["git", "update-index", "--index-info"], cwd=path, input=info.encode(),
-                   check=True, env={**os.environ, **GIT_ENV})  # fmt: skip
+    subprocess.run(
+        ["git", "update-index", "--index-info"],
+        cwd=path,
+        input=info.encode(),
+        check=True,
+        env={**os.environ, **GIT_ENV},
+    )
     view = CheckoutView(path)
     assert view.paths(symlinks=False) == sorted([*names, "real.txt"])
     assert view.count() == 6003
@@ -478,10 +483,15 @@ def test_a_commit_in_the_workers_cache_reads_and_exports_as_the_work_tree_does(
         dest = tmp_path / name
         assert export(view, "t", dest) == []
         exported[name] = sorted(
-            (str(p.relative_to(dest)), p.is_symlink(), oct(p.lstat().st_mode & 0o777),
-             os.readlink(p) if p.is_symlink() else p.read_bytes())
-            for p in dest.rglob("*") if not p.is_dir()
-        )  # fmt: skip
+            (
+                str(p.relative_to(dest)),
+                p.is_symlink(),
+                oct(p.lstat().st_mode & 0o777),
+                os.readlink(p) if p.is_symlink() else p.read_bytes(),
+            )
+            for p in dest.rglob("*")
+            if not p.is_dir()
+        )
     assert exported["commit"] == exported["work-tree"]
     assert ("run.sh", False, "0o755", b"#!/bin/sh\necho hi\n") in exported["commit"]
     assert ("link", True, "0o777", "run.sh") in exported["commit"]

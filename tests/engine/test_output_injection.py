@@ -110,9 +110,16 @@ def test_only_the_marker_prgate_wrote_is_read_back() -> None:
 
 def test_a_suggestion_cannot_be_closed_early_by_the_fixed_line() -> None:
     f = Finding(
-        "contamination/secret", Level.ERROR, "tpl/a.py", "Secret", start_line=2, end_line=2,
-        fix="```", fix_path="tpl/a.py", fix_line=2,
-    )  # fmt: skip
+        "contamination/secret",
+        Level.ERROR,
+        "tpl/a.py",
+        "Secret",
+        start_line=2,
+        end_line=2,
+        fix="```",
+        fix_path="tpl/a.py",
+        fix_line=2,
+    )
     plan = plan_review([f], Diff({"tpl/a.py": [range(1, 5)]}), [], ["contamination"])
     [comment] = plan.comments
     html = MarkdownIt("commonmark").render(comment.body)

@@ -223,8 +223,10 @@ def test_a_new_check_needs_only_its_name_and_package(tmp_path: Path) -> None:
     (repo / "a.thing").write_text("x\n")
     done = subprocess.run(
         [sys.executable, "-c", SAMPLE_RUN, str(tmp_path / "checks"), str(repo)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout)
     assert seen["ran"][-1] == "sample-check" and seen["found"] == ["sample-check/thing"]

@@ -54,9 +54,14 @@ def test_eviction_removes_the_least_recently_used_repositories_down_to_the_bound
     _used(root, 1, 3000)  # most recent
     _used(root, 2, 1000)  # least recent
     _used(root, 3, 2000)
-    sizes = {i: sum(p.lstat().st_blocks * 512 for p in (root / "repos" / f"{i}.git").rglob("*")
-                    if p.is_file())
-             for i in origins}  # fmt: skip
+    sizes = {
+        i: sum(
+            p.lstat().st_blocks * 512
+            for p in (root / "repos" / f"{i}.git").rglob("*")
+            if p.is_file()
+        )
+        for i in origins
+    }
     assert evict(root, sum(sizes.values())) == []  # within the bound: nothing goes
     assert evict(root, sizes[1] + sizes[3]) == ["2.git"]
     assert evict(root, sizes[1]) == ["3.git"]

@@ -211,12 +211,14 @@ def test_a_padded_package_json_is_not_a_pass_for_nx_generators(repo: Repo) -> No
 def test_a_padded_collection_is_not_called_unloadable(repo: Repo) -> None:
     """Nx reads a 3 MB generators.json; prgate does not: no `unloadable` error, no pass."""
     entry = {"g": {"factory": "./g", "schema": "./s.json", "description": PADDING}}
-    path = repo({
-        "tools/plug/package.json": _pkg("plug", generators="./generators.json"),
-        "tools/plug/generators.json": json.dumps({"generators": entry}),
-        "tools/plug/g.js": "module.exports = () => {};\n",
-        "tools/plug/s.json": "{}",
-    })  # fmt: skip
+    path = repo(
+        {
+            "tools/plug/package.json": _pkg("plug", generators="./generators.json"),
+            "tools/plug/generators.json": json.dumps({"generators": entry}),
+            "tools/plug/g.js": "module.exports = () => {};\n",
+            "tools/plug/s.json": "{}",
+        }
+    )
     [result] = check(path, only=("nx-generators",)).results
     assert result.status == "could-not-run" and result.findings == [], result
     assert result.error is not None and "tools/plug/generators.json" in result.error
@@ -224,14 +226,17 @@ def test_a_padded_collection_is_not_called_unloadable(repo: Repo) -> None:
 
 def test_a_padded_nx_json_is_no_verdict_for_nx_generators(repo: Repo) -> None:
     """nx.json's plugins decide whether a folder may be a project: unread, no error."""
-    path = repo({
-        "nx.json": json.dumps({"plugins": [], "x": PADDING}),
-        "tools/plug/package.json": _pkg("plug", generators="./generators.json"),
-        "tools/plug/generators.json": json.dumps(
-            {"generators": {"g": {"factory": "./g", "description": "Creates a library"}}}
-        ),
-        "tools/plug/g.js": "module.exports = (tree, o) => tree.write(`libs/${o.name}/a.ts`, '');\n",
-    })  # fmt: skip
+    path = repo(
+        {
+            "nx.json": json.dumps({"plugins": [], "x": PADDING}),
+            "tools/plug/package.json": _pkg("plug", generators="./generators.json"),
+            "tools/plug/generators.json": json.dumps(
+                {"generators": {"g": {"factory": "./g", "description": "Creates a library"}}}
+            ),
+            "tools/plug/g.js": "module.exports = (tree, o) => "
+            "tree.write(`libs/${o.name}/a.ts`, '');\n",
+        }
+    )
     [result] = check(path, only=("nx-generators",)).results
     assert result.status == "could-not-run" and result.findings == [], result
     assert result.error is not None and "nx.json" in result.error

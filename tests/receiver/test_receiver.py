@@ -28,8 +28,15 @@ from workers.shared.settings import Settings
 SECRET = "It's a Secret to Everybody"
 # the events prgate acts on: every payload of these a test delivers is judged by GitHub's
 # published schema (the others are acknowledged without reading past the action)
-HANDLED = {"pull_request", "check_suite", "check_run", "issue_comment", "merge_group",
-           "installation", "installation_repositories"}  # fmt: skip
+HANDLED = {
+    "pull_request",
+    "check_suite",
+    "check_run",
+    "issue_comment",
+    "merge_group",
+    "installation",
+    "installation_repositories",
+}
 PATH = "/api/github/webhooks"
 
 

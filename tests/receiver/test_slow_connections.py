@@ -31,8 +31,13 @@ def test_idle_and_bodiless_connections_do_not_lock_out_deliveries(
 
     port = free_port()
     secret = "hostile receiver test"
-    env = {**os.environ, "WEBHOOK_SECRET": secret, "REDIS_URL": redis_url,
-           "PRGATE_REQUEST_TIMEOUT": "2", "LOG_LEVEL": "warning"}  # fmt: skip
+    env = {
+        **os.environ,
+        "WEBHOOK_SECRET": secret,
+        "REDIS_URL": redis_url,
+        "PRGATE_REQUEST_TIMEOUT": "2",
+        "LOG_LEVEL": "warning",
+    }
 
     def few_files() -> None:  # the receiver runs with 256 open files, as in the report
         resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
@@ -40,9 +45,12 @@ def test_idle_and_bodiless_connections_do_not_lock_out_deliveries(
     exe = Path(sys.executable).parent / "prgate"
     log = tmp_path / "serve.log"
     serve = subprocess.Popen(
-        [str(exe), "serve", "--port", str(port)], env=env, preexec_fn=few_files,
-        stdout=subprocess.DEVNULL, stderr=log.open("w"),
-    )  # fmt: skip
+        [str(exe), "serve", "--port", str(port)],
+        env=env,
+        preexec_fn=few_files,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
     url = f"http://127.0.0.1:{port}/api/github/webhooks"
     attackers: list[socket.socket] = []
     try:
@@ -59,9 +67,12 @@ def test_idle_and_bodiless_connections_do_not_lock_out_deliveries(
         started = time.monotonic()
         with httpx.Client(timeout=15) as client:
             for n in range(10):
-                headers = {"X-GitHub-Event": "ping", "X-GitHub-Delivery": f"ping-{n}",
-                           "X-Hub-Signature-256": sign(secret, body),
-                           "Content-Type": "application/json"}  # fmt: skip
+                headers = {
+                    "X-GitHub-Event": "ping",
+                    "X-GitHub-Delivery": f"ping-{n}",
+                    "X-Hub-Signature-256": sign(secret, body),
+                    "Content-Type": "application/json",
+                }
                 try:
                     answered.append(client.post(url, content=body, headers=headers).status_code)
                 except httpx.HTTPError as exc:

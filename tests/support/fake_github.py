@@ -158,9 +158,18 @@ class FakeGitHub:
         fail_aliases: tuple[str, ...] = (),
     ) -> None:
         self.faults.append(
-            Fault(method, re.compile(path), status, headers or {}, times, stall,
-                  body or {"message": "Server Error"}, late, fail_aliases)
-        )  # fmt: skip
+            Fault(
+                method,
+                re.compile(path),
+                status,
+                headers or {},
+                times,
+                stall,
+                body or {"message": "Server Error"},
+                late,
+                fail_aliases,
+            )
+        )
 
     def runs_named(self, name: str) -> list[Run]:
         """Every run of that name, oldest first (a rerun adds one; GitHub shows the newest)."""
@@ -385,8 +394,15 @@ class FakeGitHub:
 
     def _create(self, v: dict[str, Any]) -> dict[str, Any]:
         rid = next(self._ids)
-        run = Run(rid, f"CR_{rid}", v["name"], v["headSha"], v.get("status", "QUEUED"),
-                  v.get("externalId"), v.get("detailsUrl"))  # fmt: skip
+        run = Run(
+            rid,
+            f"CR_{rid}",
+            v["name"],
+            v["headSha"],
+            v.get("status", "QUEUED"),
+            v.get("externalId"),
+            v.get("detailsUrl"),
+        )
         run.history.append(run.status)
         self.runs[run.node_id] = run
         return {"id": run.node_id, "databaseId": rid}
@@ -421,8 +437,10 @@ class FakeGitHub:
                 run.annotations.extend(output.get("annotations") or [])
             out[alias] = {"checkRun": {"id": run.node_id, "databaseId": run.id}}
         if failing:
-            errors = [{"type": "INTERNAL", "message": "Something went wrong", "path": [a]}
-                      for a in failing]  # fmt: skip
+            errors = [
+                {"type": "INTERNAL", "message": "Something went wrong", "path": [a]}
+                for a in failing
+            ]
             return httpx.Response(200, json={"data": out, "errors": errors})
         return _data(out)
 
@@ -433,8 +451,9 @@ class FakeGitHub:
             thread = next(t for t in self.threads if t.id == v["threadId"])
             if not thread.can_resolve:
                 data[alias] = None
-                errors.append({"type": "FORBIDDEN", "message": "Resource not accessible",
-                               "path": [alias]})  # fmt: skip
+                errors.append(
+                    {"type": "FORBIDDEN", "message": "Resource not accessible", "path": [alias]}
+                )
                 continue
             thread.resolved = True
             data[alias] = {"thread": {"id": thread.id, "isResolved": True}}
@@ -527,8 +546,9 @@ class FakeGitHub:
         return False
 
     def _new_thread(self, path: str, line: int | None, body: str) -> ThreadState:
-        thread = ThreadState(f"PRRT_{next(self._ids)}", path, line,
-                             [Comment(next(self._ids), body, True)])  # fmt: skip
+        thread = ThreadState(
+            f"PRRT_{next(self._ids)}", path, line, [Comment(next(self._ids), body, True)]
+        )
         self.threads.append(thread)
         return thread
 
@@ -536,8 +556,10 @@ class FakeGitHub:
         with self.lock:
             for c in body.get("comments") or []:
                 first = c.get("start_line", c["line"])
-                if not (self._in_hunks(number, c["path"], first)
-                        and self._in_hunks(number, c["path"], c["line"])):  # fmt: skip
+                if not (
+                    self._in_hunks(number, c["path"], first)
+                    and self._in_hunks(number, c["path"], c["line"])
+                ):
                     return _unprocessable()
             for c in body.get("comments") or []:
                 self._new_thread(c["path"], c["line"], c["body"])
@@ -589,9 +611,11 @@ def _rest_run(run: Run) -> dict[str, Any]:
 def _unprocessable() -> httpx.Response:
     return httpx.Response(
         422,
-        json={"message": "Unprocessable Entity",
-              "errors": ["Pull request review thread line must be part of the diff"]},
-    )  # fmt: skip
+        json={
+            "message": "Unprocessable Entity",
+            "errors": ["Pull request review thread line must be part of the diff"],
+        },
+    )
 
 
 def graphql_operation(query: str) -> str:

@@ -26,9 +26,11 @@ MISSING_REFERENCE = frozenset({6053, 6231})
 
 def typescript() -> Path:
     home = npm_install(
-        "typescript5", f"typescript@{VERSION}", "typescript/lib/typescript.js",
+        "typescript5",
+        f"typescript@{VERSION}",
+        "typescript/lib/typescript.js",
         "to compare with real TypeScript",
-    )  # fmt: skip
+    )
     return home / "node_modules" / "typescript"
 
 

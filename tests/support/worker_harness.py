@@ -112,8 +112,12 @@ class Harness:
             (WEBHOOKS / "merge_group" / "checks_requested.payload.json").read_text()
         )
         group = payload["merge_group"]
-        group.update(head_sha=head, base_sha=base, base_ref="refs/heads/main",
-                     head_ref=f"refs/heads/gh-readonly-queue/main/pr-{NUMBER}-{base}")  # fmt: skip
+        group.update(
+            head_sha=head,
+            base_sha=base,
+            base_ref="refs/heads/main",
+            head_ref=f"refs/heads/gh-readonly-queue/main/pr-{NUMBER}-{base}",
+        )
         group["head_commit"]["id"] = head
         payload["action"] = action
         if action == "destroyed":

@@ -165,11 +165,21 @@ def jinja_env(envops: Any = None) -> Any:
 
 # Environment options a template may set in _envops that change how strings render.
 _ENVOPS = {
-    "block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
-    "comment_start_string", "comment_end_string", "line_statement_prefix",
-    "line_comment_prefix", "trim_blocks", "lstrip_blocks", "newline_sequence",
-    "keep_trailing_newline", "autoescape", "undefined",
-}  # fmt: skip
+    "block_start_string",
+    "block_end_string",
+    "variable_start_string",
+    "variable_end_string",
+    "comment_start_string",
+    "comment_end_string",
+    "line_statement_prefix",
+    "line_comment_prefix",
+    "trim_blocks",
+    "lstrip_blocks",
+    "newline_sequence",
+    "keep_trailing_newline",
+    "autoescape",
+    "undefined",
+}
 
 
 def _envops(envops: Any) -> dict[str, Any]:
@@ -267,25 +277,35 @@ def _safe_choices(spec: dict[str, Any]) -> bool:
 
 def check_question(name: str, spec: Any, used_in: tuple[str, ...]) -> PathQuestion:
     if not isinstance(spec, dict):
-        return PathQuestion(name, used_in, "has no validator, so any answer, '../x' or 'a/b' "
-                            "included, becomes part of a path")  # fmt: skip
+        return PathQuestion(
+            name,
+            used_in,
+            "has no validator, so any answer, '../x' or 'a/b' included, becomes part of a path",
+        )
     if str(spec.get("type", "str")) in SAFE_TYPES or _safe_choices(spec):
         return PathQuestion(name, used_in, None)
     validator = spec.get("validator")
     if not isinstance(validator, str) or not validator.strip():
-        return PathQuestion(name, used_in, "has no validator, so any answer, '../x' or 'a/b' "
-                            "included, becomes part of a path")  # fmt: skip
+        return PathQuestion(
+            name,
+            used_in,
+            "has no validator, so any answer, '../x' or 'a/b' included, becomes part of a path",
+        )
     if never_asked(spec):
-        return PathQuestion(name, used_in, "has `when: false`: Copier never asks it and never "
-                            "runs its validator on the default")  # fmt: skip
+        return PathQuestion(
+            name,
+            used_in,
+            "has `when: false`: Copier never asks it and never runs its validator on the default",
+        )
     if spec.get("secret"):
         return PathQuestion(name, used_in, "is `secret`: Copier does not validate secret defaults")
     accepted = []
     for answer in UNSAFE_ANSWERS:
         verdict = rejects(validator, name, answer)
         if verdict is None:
-            return PathQuestion(name, used_in, "has a validator prgate cannot evaluate "
-                                "(it does not parse)")  # fmt: skip
+            return PathQuestion(
+                name, used_in, "has a validator prgate cannot evaluate (it does not parse)"
+            )
         if not verdict:
             accepted.append(answer)
     if accepted:

@@ -359,8 +359,11 @@ def app_create(
     source = manifest or _default_manifest()
 
     def listening() -> None:
-        click.echo(f"prgate: open {flow.local_url}/ to register the App on "
-                   f"{settings.web_url} (manifest: {source})", err=True)  # fmt: skip
+        click.echo(
+            f"prgate: open {flow.local_url}/ to register the App on "
+            f"{settings.web_url} (manifest: {source})",
+            err=True,
+        )
         if not no_browser:
             webbrowser.open(f"{flow.local_url}/")
 

@@ -74,10 +74,7 @@ def _scoped(report: Report, scope: str) -> Report:
     inside = scope.rstrip("/") + "/"
     results = []
     for result in report.results:
-        kept = [
-            f for f in result.findings
-            if f.path.startswith(inside) or f.level is Level.ERROR
-        ]  # fmt: skip
+        kept = [f for f in result.findings if f.path.startswith(inside) or f.level is Level.ERROR]
         dropped = len(result.findings) - len(kept)
         notes = list(result.notes)
         if dropped:
@@ -87,7 +84,7 @@ def _scoped(report: Report, scope: str) -> Report:
                     f" outside {inside} not listed; run prgate check at the repository root to "
                     "see them"
                 )
-            )  # fmt: skip
+            )
         results.append(dataclasses.replace(result, findings=kept, notes=notes))
     return dataclasses.replace(report, results=results)
 
@@ -173,8 +170,10 @@ def check(
     """Check the repository at PATH (default: the current directory)."""
     _exit_on_signals()
     if statistics and fmt in ("json", "sarif"):
-        _fail(f"--statistics is for the text, concise and github formats; {fmt} carries "
-              "every finding already")  # fmt: skip
+        _fail(
+            f"--statistics is for the text, concise and github formats; {fmt} carries "
+            "every finding already"
+        )
     from workers.engine import progress
     from workers.engine.runner import check_repository
 

@@ -348,9 +348,12 @@ def _rule_problems(
             if name not in names:
                 line = _line_of(node, (check, "rules", name))
                 problems.append(
-                    (line, f"{check}.rules.{name}: unknown rule{_did_you_mean(str(name), names)}; "
-                           f"{check} has: {', '.join(names) or '(none yet)'}")
-                )  # fmt: skip
+                    (
+                        line,
+                        f"{check}.rules.{name}: unknown rule{_did_you_mean(str(name), names)}; "
+                        f"{check} has: {', '.join(names) or '(none yet)'}",
+                    )
+                )
     from workers.engine.registry import fixed_rules
 
     fixed = fixed_rules()
@@ -371,9 +374,12 @@ def _rule_problems(
         if isinstance(rule, str) and rule not in known:
             line = _line_of(node, ("allow", i, "rule"))
             problems.append(
-                (line, f"allow.{i}.rule: unknown rule id {rule!r}{_did_you_mean(rule, known)} "
-                       "(use the full id, e.g. contamination/env-file)")
-            )  # fmt: skip
+                (
+                    line,
+                    f"allow.{i}.rule: unknown rule id {rule!r}{_did_you_mean(rule, known)} "
+                    "(use the full id, e.g. contamination/env-file)",
+                )
+            )
     return problems
 
 

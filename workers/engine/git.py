@@ -15,14 +15,21 @@ from workers.shared.environ import child_env
 # Settings that change git's output format are pinned so that a user's
 # ~/.gitconfig cannot break parsing.
 _PINNED = (
-    "-c", "core.quotePath=false",
-    "-c", "color.ui=never",
-    "-c", "grep.column=false",
-    "-c", "grep.fullName=false",
-    "-c", "grep.fallbackToNoIndex=false",
-    "-c", "grep.patternType=fixed",
-    "-c", "diff.renames=false",
-)  # fmt: skip
+    "-c",
+    "core.quotePath=false",
+    "-c",
+    "color.ui=never",
+    "-c",
+    "grep.column=false",
+    "-c",
+    "grep.fullName=false",
+    "-c",
+    "grep.fallbackToNoIndex=false",
+    "-c",
+    "grep.patternType=fixed",
+    "-c",
+    "diff.renames=false",
+)
 
 
 class RepoError(Exception):

@@ -296,9 +296,14 @@ class Installation:
         with described():
             for page in range(1, 11):  # 1,000 runs of one App on one commit is plenty
                 resp = self.gh.rest.checks.list_for_ref(
-                    owner, repo, head_sha, app_id=self.settings.app_id, filter_="all",
-                    per_page=100, page=page,
-                )  # fmt: skip
+                    owner,
+                    repo,
+                    head_sha,
+                    app_id=self.settings.app_id,
+                    filter_="all",
+                    per_page=100,
+                    page=page,
+                )
                 body = resp.json()  # a few fields: no need to validate the whole model
                 for run in body.get("check_runs") or []:
                     if run.get("external_id") == external_id:
@@ -312,9 +317,14 @@ class Installation:
         """This App's newest check run called ``name`` on ``head_sha``, as GitHub shows it."""
         with described():
             resp = self.gh.rest.checks.list_for_ref(
-                owner, repo, head_sha, app_id=self.settings.app_id, check_name=name,
-                filter_="latest", per_page=1,
-            )  # fmt: skip
+                owner,
+                repo,
+                head_sha,
+                app_id=self.settings.app_id,
+                check_name=name,
+                filter_="latest",
+                per_page=1,
+            )
         runs = resp.json().get("check_runs") or []
         if not runs:
             return None

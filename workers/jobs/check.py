@@ -77,8 +77,14 @@ def run_checks(request: dict[str, Any]) -> dict[str, Any]:
     finally:
         seconds = time.monotonic() - start
         record_job(work.redis, work.settings, "checks", work.calls, seconds)
-        log_job("checks job ended", req, outcome=status, calls=work.calls,
-             ms=int(seconds * 1000), phases=work.phases)  # fmt: skip
+        log_job(
+            "checks job ended",
+            req,
+            outcome=status,
+            calls=work.calls,
+            ms=int(seconds * 1000),
+            phases=work.phases,
+        )
 
 
 def _run(work: Work) -> str:

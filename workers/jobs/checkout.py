@@ -178,18 +178,28 @@ class RepoCache:
         request changed, so this costs what the change costs.
         """
         with self._locked():
-            listed = self.git(["rev-list", "--objects", "--missing=print", "--end-of-options",
-                               f"{sha}^{{tree}}"])  # fmt: skip
+            listed = self.git(
+                ["rev-list", "--objects", "--missing=print", "--end-of-options", f"{sha}^{{tree}}"]
+            )
             missing = [line[1:] for line in listed.splitlines() if line.startswith(b"?")]
             # what git's own promisor fetch runs, for many at once; in batches, so that one
             # request, and the pack it brings, stays bounded whatever the repository's size
             for start in range(0, len(missing), FETCH_BATCH):
                 self.git(
-                    ["-c", "fetch.negotiationAlgorithm=noop", "fetch", "-q", "--no-tags",
-                     "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none",
-                     "--stdin", "origin"],
+                    [
+                        "-c",
+                        "fetch.negotiationAlgorithm=noop",
+                        "fetch",
+                        "-q",
+                        "--no-tags",
+                        "--no-write-fetch-head",
+                        "--recurse-submodules=no",
+                        "--filter=blob:none",
+                        "--stdin",
+                        "origin",
+                    ],
                     stdin=b"\n".join(missing[start : start + FETCH_BATCH]) + b"\n",
-                )  # fmt: skip
+                )
         return len(missing)
 
     def drop_objects(self, oids: Iterable[str]) -> int:

@@ -101,9 +101,15 @@ def run_command(request: dict[str, Any]) -> dict[str, Any]:
     }
     log.info(
         "command handled",
-        extra={"delivery": req.delivery_id, "repo": req.repo_full_name, "pr": req.pr_number,
-               "sha": state.head_sha, "commands": outcome, "calls": session.calls},
-    )  # fmt: skip
+        extra={
+            "delivery": req.delivery_id,
+            "repo": req.repo_full_name,
+            "pr": req.pr_number,
+            "sha": state.head_sha,
+            "commands": outcome,
+            "calls": session.calls,
+        },
+    )
     return {"status": "handled", "commands": outcome, "calls": session.calls, **_ids(req)}
 
 
@@ -148,27 +154,45 @@ def _accept(session: Session[CommandRequest], state: PullState, verdict: Verdict
     session.trust.accept(req.repo_id, check, acceptance)
     log.info(
         "could-not-run accepted",
-        extra={"delivery": req.delivery_id, "repo": req.repo_full_name, "pr": req.pr_number,
-               "sha": state.head_sha, "check": check, "by": req.author, "role": role,
-               "reason": verdict.reason},
-    )  # fmt: skip
+        extra={
+            "delivery": req.delivery_id,
+            "repo": req.repo_full_name,
+            "pr": req.pr_number,
+            "sha": state.head_sha,
+            "check": check,
+            "by": req.author,
+            "role": role,
+            "reason": verdict.reason,
+        },
+    )
     owner, name = session.owner_name
     sha = state.head_sha[:12]
     found = session.inst.latest_run(owner, name, state.head_sha, run_name(check))
     if found is None or found.status != "COMPLETED":
-        return (f"Accepted for `{sha}`: if `{run_name(check)}` cannot run on this commit, "
-                "it will pass.")  # fmt: skip
+        return (
+            f"Accepted for `{sha}`: if `{run_name(check)}` cannot run on this commit, it will pass."
+        )
     if found.conclusion != COULD_NOT_RUN:
-        return (f"`{run_name(check)}` on `{sha}` did run (it concluded "
-                f"{(found.conclusion or 'nothing').lower()}); `accept` lets only a check that "
-                "could not run pass. The acceptance stays for this commit, should a rerun "
-                "fail to run.")  # fmt: skip
+        return (
+            f"`{run_name(check)}` on `{sha}` did run (it concluded "
+            f"{(found.conclusion or 'nothing').lower()}); `accept` lets only a check that "
+            "could not run pass. The acceptance stays for this commit, should a rerun "
+            "fail to run."
+        )
     out = accepted(Outcome(found.conclusion, found.title, found.summary), acceptance)
     session.inst.update_runs(
         state.repo_node_id,
-        [RunUpdate(found.run, "COMPLETED", conclusion=out.conclusion, title=out.title,
-                   summary=out.summary, actions=RUN_ACTIONS)],
-    )  # fmt: skip
+        [
+            RunUpdate(
+                found.run,
+                "COMPLETED",
+                conclusion=out.conclusion,
+                title=out.title,
+                summary=out.summary,
+                actions=RUN_ACTIONS,
+            )
+        ],
+    )
     return f"Accepted: `{run_name(check)}` passes on `{sha}`, although it could not run."
 
 

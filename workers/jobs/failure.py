@@ -49,8 +49,12 @@ def on_check_failure(
     except Exception as exc:  # nothing more can be done here; say so in the log
         log.error("could not conclude check runs after a failure: %s", _safe(exc))
         return
-    log_job("check runs concluded could-not-run after a failure", req, outcome="could-not-run",
-            reason=reason)  # fmt: skip
+    log_job(
+        "check runs concluded could-not-run after a failure",
+        req,
+        outcome="could-not-run",
+        reason=reason,
+    )
 
 
 def stop_retrying_if_permanent(job: Job, exc: BaseException | None) -> None:

@@ -25,6 +25,8 @@ def installation_changed(request: dict[str, Any]) -> dict[str, Any]:
     if req.event.startswith("installation"):
         keys = list(redis.scan_iter(f"{settings.queue}:installation:*", count=500))
         dropped += int(redis.delete(*keys)) if keys else 0
-    log.info("installation changed", extra={"delivery": req.delivery_id, "event": req.event,
-                                            "dropped": dropped})  # fmt: skip
+    log.info(
+        "installation changed",
+        extra={"delivery": req.delivery_id, "event": req.event, "dropped": dropped},
+    )
     return {"status": "recorded", "installation_id": req.installation_id, "dropped": dropped}

@@ -81,8 +81,9 @@ class Trust:
         return f"{self.settings.queue}:accept:{repo_id}:{sha}:{check}"
 
     def accept(self, repo_id: int, check: str, acceptance: Acceptance) -> None:
-        value = json.dumps({"by": acceptance.by, "role": acceptance.role,
-                            "reason": acceptance.reason})  # fmt: skip
+        value = json.dumps(
+            {"by": acceptance.by, "role": acceptance.role, "reason": acceptance.reason}
+        )
         key = self._acceptance_key(repo_id, acceptance.sha, check)
         self.redis.set(key, value, ex=APPROVAL_TTL)
 

@@ -115,13 +115,14 @@ def could_not_run(check: str, reason: str, notes: str = "", detail: str = "") ->
     return Outcome(
         COULD_NOT_RUN,
         "Could not run",
-        fit(f"**{run_name(check)} could not run**: {shown}\n\n"
+        fit(
+            f"**{run_name(check)} could not run**: {shown}\n\n"
             "Nothing was checked, so this is not a pass: the run blocks the merge. Fix the "
             f"cause and press **Re-run** (or comment `/prgate rerun {check}`); or someone "
             "with write access may accept this commit as it is with "
-            f"`/prgate accept {check} <reason>`."
-            + notes),
-    )  # fmt: skip
+            f"`/prgate accept {check} <reason>`." + notes
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -180,8 +181,9 @@ def config_note(new_text: str | None, base: str) -> ConfigNote:
         "its own gate.\n\n"
     )
     if new_text is None:
-        return ConfigNote(head + "The pull request deletes it: after merge every check runs "
-                          "with the defaults.")  # fmt: skip
+        return ConfigNote(
+            head + "The pull request deletes it: after merge every check runs with the defaults."
+        )
     try:
         parse_config(new_text, CONFIG_PATH, rule_ids())
     except ConfigError as exc:
@@ -244,8 +246,9 @@ def _table(findings: Sequence[Finding]) -> str:
 def _notes(result: CheckResult) -> str:
     if not result.notes:
         return ""
-    lines = [f"- {md.code(n.path) + ': ' if n.path else ''}{md.text(n.message)}"
-             for n in result.notes]  # fmt: skip
+    lines = [
+        f"- {md.code(n.path) + ': ' if n.path else ''}{md.text(n.message)}" for n in result.notes
+    ]
     return "\n**Notes**\n\n" + "\n".join(lines) + "\n"
 
 
@@ -256,8 +259,10 @@ def _details(findings: Sequence[Finding]) -> str:
         for other in f.related:
             out.append(f"- also {md.code(other)}")
         if f.fix and f.fix_path:
-            out.append(f"\nFix: replace line {f.fix_line} of {md.code(f.fix_path)} with\n\n"
-                       f"{md.fenced(f.fix)}\n")  # fmt: skip
+            out.append(
+                f"\nFix: replace line {f.fix_line} of {md.code(f.fix_path)} with\n\n"
+                f"{md.fenced(f.fix)}\n"
+            )
         elif f.fix:
             out.append(f"\nFix: {md.lines(f.fix)}\n")
     return "\n".join(out)

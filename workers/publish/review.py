@@ -171,8 +171,10 @@ def fixed_reply(head_sha: str) -> str:
 
 def review_body(plan: ReviewPlan, head_sha: str) -> str:
     n = len(plan.comments)
-    text = f"prgate found {n} issue{'s' if n != 1 else ''} on lines this pull request changes " \
-           f"({head_sha[:12]}); the check runs list every finding."  # fmt: skip
+    text = (
+        f"prgate found {n} issue{'s' if n != 1 else ''} on lines this pull request changes "
+        f"({head_sha[:12]}); the check runs list every finding."
+    )
     if plan.left_out:
         text += f" {plan.left_out} more are only in the check runs' annotations."
     return text

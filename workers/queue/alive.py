@@ -58,8 +58,10 @@ class AliveWorker(Worker):
             return
         self.log.warning(
             "Worker %s: stopping: job %s ran past the %g s grace, handing it back",
-            self.name, job.id, self.stop_grace,
-        )  # fmt: skip
+            self.name,
+            job.id,
+            self.stop_grace,
+        )
         if job.retries_left is not None:  # RQ's failure handling reads this copy
             job.retries_left += 1
         self.kill_horse()

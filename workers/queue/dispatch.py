@@ -178,8 +178,12 @@ class Dispatcher:
             return 0
         self._maintained_at = now
         # one dispatcher per interval: two would retry one abandoned job twice
-        if not self.redis.set(f"{self.settings.queue}:maintenance", self.consumer,
-                              nx=True, px=max(1, int(interval * 1000) - 100)):  # fmt: skip
+        if not self.redis.set(
+            f"{self.settings.queue}:maintenance",
+            self.consumer,
+            nx=True,
+            px=max(1, int(interval * 1000) - 100),
+        ):
             return 0
         queues = (self.announce, self.commands, self.checks)
         for queue in queues:

@@ -168,11 +168,14 @@ class Runs:
         return self.work.trust.acceptance(self.work.req.repo_id, self.work.req.head_sha, check)
 
     def _end(self, ends: list[tuple[RunRef, Outcome]]) -> None:
-        finals = {r.name: {"conclusion": o.conclusion, "title": o.title, "summary": o.summary}
-                  for r, o in ends}  # fmt: skip
+        finals = {
+            r.name: {"conclusion": o.conclusion, "title": o.title, "summary": o.summary}
+            for r, o in ends
+        }
         self.book.set_finals(self.key, finals)
-        copies = [(c, _as_copy(finals[c.name])) for c in self.book.copies(self.key)
-                  if c.name in finals]  # fmt: skip
+        copies = [
+            (c, _as_copy(finals[c.name])) for c in self.book.copies(self.key) if c.name in finals
+        ]
         self._send([*ends, *copies])
         self.book.mark_concluded(self.key)
 
@@ -197,8 +200,9 @@ class Runs:
             return
         runs = self.ensure()
         finals = self.book.finals(self.key)  # verdicts reached before the failure stand
-        self.conclude([(runs[c], _as_final(finals[c]) if c in finals else make(c))
-                       for c in self.work.checks])  # fmt: skip
+        self.conclude(
+            [(runs[c], _as_final(finals[c]) if c in finals else make(c)) for c in self.work.checks]
+        )
 
 
 def _as_final(final: dict[str, str]) -> Outcome:
@@ -207,13 +211,22 @@ def _as_final(final: dict[str, str]) -> Outcome:
 
 
 def _as_copy(final: dict[str, str]) -> Outcome:
-    note = ("\n\n_This run is a copy GitHub made when a request from prgate got no answer; "
-            "it carries the same verdict as the other run of this name._")  # fmt: skip
+    note = (
+        "\n\n_This run is a copy GitHub made when a request from prgate got no answer; "
+        "it carries the same verdict as the other run of this name._"
+    )
     out = _as_final(final)
     return replace(out, summary=out.summary + note)
 
 
 def _update_key(update: RunUpdate) -> object:
     """What identifies an update's effect: the run and everything sent to it."""
-    return [update.run.node_id, update.status, update.conclusion, update.title, update.summary,
-            update.text, list(update.annotations)]  # fmt: skip
+    return [
+        update.run.node_id,
+        update.status,
+        update.conclusion,
+        update.title,
+        update.summary,
+        update.text,
+        list(update.annotations),
+    ]

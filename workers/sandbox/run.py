@@ -24,11 +24,24 @@ from typing import Any
 from workers.shared.environ import child_env
 
 SYSTEM_PATHS = (
-    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
-    "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
-    "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group",
-    "/etc/ssl", "/etc/ca-certificates",
-)  # fmt: skip
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/etc/alternatives",
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+    "/etc/nsswitch.conf",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/ssl",
+    "/etc/ca-certificates",
+)
 HOME = "/home/sandbox"
 
 
@@ -83,9 +96,13 @@ def scratch_dir(prefix: str) -> Iterator[Path]:
     try:
         janitor = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _JANITOR, str(read_fd), str(path)],
-            pass_fds=(read_fd,), env=child_env(), start_new_session=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            pass_fds=(read_fd,),
+            env=child_env(),
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     except OSError:
         os.close(write_fd)
         shutil.rmtree(path, ignore_errors=True)
@@ -212,10 +229,14 @@ def _run(spec: dict[str, Any], dest: Path | None, limits: Limits) -> Result:
     )
     try:
         proc = subprocess.Popen(
-            _command(spec), env=child_env(),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            pass_fds=(write_fd, watch_r), start_new_session=True,
-        )  # fmt: skip
+            _command(spec),
+            env=child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(write_fd, watch_r),
+            start_new_session=True,
+        )
     except OSError as exc:
         os.close(read_fd)
         os.close(watch_w)

@@ -194,8 +194,11 @@ def script_args(settings: Settings, calls: list[Call]) -> tuple[int, list[str | 
     """EVALSHA's key count, and its keys and arguments, for a batch of deliveries."""
     keys: list[str] = [inbox_key(settings)]
     args: list[str | int] = [
-        settings.dedupe_seconds, PR_HEAD_TTL, settings.dedupe_seconds, settings.queue
-    ]  # fmt: skip
+        settings.dedupe_seconds,
+        PR_HEAD_TTL,
+        settings.dedupe_seconds,
+        settings.queue,
+    ]
     for call in calls:
         keys += call.keys
         args += call.args

@@ -17,9 +17,22 @@ if TYPE_CHECKING:
     from workers.shared.work import CheckRequest
 
 FIELDS = (
-    "delivery", "event", "repo", "pr", "sha", "outcome", "status", "jobs", "reason", "ms", "calls",
-    "phases", "commands", "approved_by", "dropped",
-)  # fmt: skip
+    "delivery",
+    "event",
+    "repo",
+    "pr",
+    "sha",
+    "outcome",
+    "status",
+    "jobs",
+    "reason",
+    "ms",
+    "calls",
+    "phases",
+    "commands",
+    "approved_by",
+    "dropped",
+)
 
 
 class JsonFormatter(logging.Formatter):
@@ -51,6 +64,12 @@ def log_job(message: str, req: CheckRequest, **fields: Any) -> None:
     """One line of a check job's log, with the delivery, event, repository, PR and head."""
     logging.getLogger("prgate.worker").info(
         message,
-        extra={"delivery": req.delivery_id, "event": req.event, "repo": req.repo_full_name,
-               "pr": req.pr_number, "sha": req.head_sha, **fields},
-    )  # fmt: skip
+        extra={
+            "delivery": req.delivery_id,
+            "event": req.event,
+            "repo": req.repo_full_name,
+            "pr": req.pr_number,
+            "sha": req.head_sha,
+            **fields,
+        },
+    )

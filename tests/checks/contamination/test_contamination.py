@@ -59,9 +59,16 @@ def test_seed_in_place_same_as_fresh_repo() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [".env", ".env.local", ".env.production", "prod.env", ".env.local.bak", ".env.jinja",
-     ".env.development.local"],
-)  # fmt: skip
+    [
+        ".env",
+        ".env.local",
+        ".env.production",
+        "prod.env",
+        ".env.local.bak",
+        ".env.jinja",
+        ".env.development.local",
+    ],
+)
 def test_env_file_positive(repo: Repo, name: str) -> None:
     assert name_findings(repo, {f"{T}/{name}": "A=1\n"}) == {
         ("contamination/env-file", f"{T}/{name}")
@@ -70,9 +77,20 @@ def test_env_file_positive(repo: Repo, name: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [".env.example", ".env.sample", ".env.template", ".env.dist", ".env.local.example",
-     "example.env", ".env.example.jinja", "env.md", "environment.ts", ".envrc", "dotenv.py"],
-)  # fmt: skip
+    [
+        ".env.example",
+        ".env.sample",
+        ".env.template",
+        ".env.dist",
+        ".env.local.example",
+        "example.env",
+        ".env.example.jinja",
+        "env.md",
+        "environment.ts",
+        ".envrc",
+        "dotenv.py",
+    ],
+)
 def test_env_file_negative(repo: Repo, name: str) -> None:
     assert name_findings(repo, {f"{T}/{name}": "A=1\n"}) == set()
 
@@ -86,8 +104,9 @@ def test_env_file_outside_template_roots_is_not_flagged(repo: Repo) -> None:
 # --- backup-file ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["main.py.bak", "a.orig", "a.rej", "notes.txt~", ".a.swp",
-                                  ".a.swo", ".#main.py"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name", ["main.py.bak", "a.orig", "a.rej", "notes.txt~", ".a.swp", ".a.swo", ".#main.py"]
+)
 def test_backup_file_positive(repo: Repo, name: str) -> None:
     assert name_findings(repo, {f"{T}/{name}": "x\n"}) == {
         ("contamination/backup-file", f"{T}/{name}")
@@ -114,9 +133,20 @@ def test_local_state_files(repo: Repo, path: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["yarn.lock", "Cargo.lock", "uv.lock", "poetry.lock", "Gemfile.lock", "composer.lock",
-     "flake.lock", "Pipfile.lock", "pnpm-lock.yaml", "package-lock.json", "lockfile.py"],
-)  # fmt: skip
+    [
+        "yarn.lock",
+        "Cargo.lock",
+        "uv.lock",
+        "poetry.lock",
+        "Gemfile.lock",
+        "composer.lock",
+        "flake.lock",
+        "Pipfile.lock",
+        "pnpm-lock.yaml",
+        "package-lock.json",
+        "lockfile.py",
+    ],
+)
 def test_package_lockfiles_are_fine(repo: Repo, name: str) -> None:
     assert name_findings(repo, {f"{T}/{name}": "x\n"}) == set()
 
@@ -167,8 +197,9 @@ def test_build_artifact_positive(repo: Repo, path: str, flagged: str) -> None:
     }
 
 
-@pytest.mark.parametrize("path", ["distribution/a.txt", "targets.md", "src/coverage.ts", "dist",
-                                  "docs/node_modules.md"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path", ["distribution/a.txt", "targets.md", "src/coverage.ts", "dist", "docs/node_modules.md"]
+)
 def test_build_artifact_negative(repo: Repo, path: str) -> None:
     assert name_findings(repo, {f"{T}/{path}": "x\n"}) == set()
 

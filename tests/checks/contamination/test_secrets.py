@@ -103,10 +103,24 @@ def test_env_values_of_secret_named_keys(repo: Repo) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "changeme", "CHANGE_ME", "<db password>", "${DB_PASSWORD}", "$DB_PASSWORD",
-     "{{ db_password }}", "your-token", "your_api_key_here", "xxx", "XXXXXXXX", "****",
-     "replace-me", "3600", "true"],
-)  # fmt: skip
+    [
+        "",
+        "changeme",
+        "CHANGE_ME",
+        "<db password>",
+        "${DB_PASSWORD}",
+        "$DB_PASSWORD",
+        "{{ db_password }}",
+        "your-token",
+        "your_api_key_here",
+        "xxx",
+        "XXXXXXXX",
+        "****",
+        "replace-me",
+        "3600",
+        "true",
+    ],
+)
 def test_env_placeholders(value: str) -> None:
     assert is_placeholder_value(value)
     assert scan_env_text(f"API_TOKEN={value}\n") == []

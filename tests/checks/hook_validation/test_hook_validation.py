@@ -101,32 +101,58 @@ def test_real_copier_agrees(repo: Repo, tmp_path: Path) -> None:
     """What the rules claim, shown with Copier 9 itself: the broken hook lets a bad slug through."""
     broken = repo(broken_template())
     out = tmp_path / "out-broken"
-    copier.run_copy(str(broken), out, data={"project_slug": "a/b"}, defaults=True, unsafe=True,
-                    vcs_ref="HEAD", quiet=True)  # fmt: skip
+    copier.run_copy(
+        str(broken),
+        out,
+        data={"project_slug": "a/b"},
+        defaults=True,
+        unsafe=True,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
     assert (out / "a" / "b" / "README.md").exists()  # nested, never validated
     good = repo(good_template())
     with pytest.raises(Exception, match="lowercase letters"):
-        copier.run_copy(str(good), tmp_path / "out-good", data={"project_slug": "a/b"},
-                        defaults=True, unsafe=True, vcs_ref="HEAD", quiet=True)  # fmt: skip
+        copier.run_copy(
+            str(good),
+            tmp_path / "out-good",
+            data={"project_slug": "a/b"},
+            defaults=True,
+            unsafe=True,
+            vcs_ref="HEAD",
+            quiet=True,
+        )
     done = tmp_path / "out-ok"
-    copier.run_copy(str(good), done, data={"project_slug": "ok-slug"}, defaults=True, unsafe=True,
-                    vcs_ref="HEAD", quiet=True)  # fmt: skip
+    copier.run_copy(
+        str(good),
+        done,
+        data={"project_slug": "ok-slug"},
+        defaults=True,
+        unsafe=True,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
     assert (done / "ok-slug" / "README.md").read_text() == "# ok-slug\n"
 
 
 @pytest.mark.parametrize(
     ("task", "expected"),
     [
-        ('"{{ _copier_python }} {{ _copier_conf.src_path }}/hooks/gone.py"',
-         {("missing-task-script", "copier.yml")}),
-        ('"python hooks/validate.py"',
-         {("relative-task-script", "copier.yml")}),
-        ('["{{ _copier_python }}", "{{ _copier_conf.src_path }}/hooks/validate.py", "{{ _copier_answers|to_json }}"]',
-         set()),
-        ('{command: "{{ _copier_python }} {{ _copier_conf.src_path }}/hooks/validate.py {{ _copier_answers|to_json|quote }}", when: "{{ _copier_operation == \'copy\' }}"}',
-         set()),
+        (
+            '"{{ _copier_python }} {{ _copier_conf.src_path }}/hooks/gone.py"',
+            {("missing-task-script", "copier.yml")},
+        ),
+        ('"python hooks/validate.py"', {("relative-task-script", "copier.yml")}),
+        (
+            '["{{ _copier_python }}", "{{ _copier_conf.src_path }}/hooks/validate.py", "{{ _copier_answers|to_json }}"]',
+            set(),
+        ),
+        (
+            '{command: "{{ _copier_python }} {{ _copier_conf.src_path }}/hooks/validate.py {{ _copier_answers|to_json|quote }}", when: "{{ _copier_operation == \'copy\' }}"}',
+            set(),
+        ),
     ],
-)  # fmt: skip
+)
 def test_task_script_paths(repo: Repo, task: str, expected: set[tuple[str, str]]) -> None:
     files = {
         "copier.yml": f"_subdirectory: template\n_tasks:\n  - {task}\n",
@@ -152,10 +178,12 @@ def test_a_shell_one_liner_is_read_word_by_word(repo: Repo) -> None:
 
 
 def test_untracked_task_script(repo: Repo) -> None:
-    path = repo({
-        "copier.yml": "_subdirectory: t\n_tasks:\n  - ['python', '{{ _copier_conf.src_path }}/hooks/v.py', '{{ _copier_answers|to_json }}']\n",
-        "t/x.txt": "x",
-    })  # fmt: skip
+    path = repo(
+        {
+            "copier.yml": "_subdirectory: t\n_tasks:\n  - ['python', '{{ _copier_conf.src_path }}/hooks/v.py', '{{ _copier_answers|to_json }}']\n",
+            "t/x.txt": "x",
+        }
+    )
     (path / "hooks").mkdir()
     (path / "hooks" / "v.py").write_text(GOOD_HOOK)  # on disk, never committed
     report = check(path, only=["hook-validation"])
@@ -184,7 +212,10 @@ def test_dead_hook_and_hooks_rendered(repo: Repo) -> None:
         ("dead-hook", "hooks/post_gen.py"),
         ("hooks-rendered", "hooks/"),
     }
-    excluded = {**files, "copier.yml": "_exclude: [hooks, copier.yml, copier.yaml, '~*', '*.py[co]', __pycache__, .git, .DS_Store, .svn]\n"}  # fmt: skip
+    excluded = {
+        **files,
+        "copier.yml": "_exclude: [hooks, copier.yml, copier.yaml, '~*', '*.py[co]', __pycache__, .git, .DS_Store, .svn]\n",
+    }
     assert rules(repo, excluded) == {("dead-hook", "hooks/post_gen.py")}
 
 
@@ -262,20 +293,32 @@ def test_pytest_copier_without_template_paths(repo: Repo) -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("import os, sys\nslug = os.environ['PROJECT_SLUG']\nprint(sys.argv)\n", {("env-answers", 2)}),
+        (
+            "import os, sys\nslug = os.environ['PROJECT_SLUG']\nprint(sys.argv)\n",
+            {("env-answers", 2)},
+        ),
         ("import os, sys\nif os.environ.get('STAGE') == 'task':\n    print(sys.argv[1])\n", set()),
-        ("import sys\nslug = sys.argv[1]\nif '/' in slug:\n    print('error: bad slug', file=sys.stderr)\n    sys.exit(0)\n",
-         {("error-exit-zero", 5)}),
-        ("import sys\nslug = sys.argv[1]\nif '/' in slug:\n    print('error: bad slug', file=sys.stderr)\n    sys.exit(1)\n",
-         set()),
+        (
+            "import sys\nslug = sys.argv[1]\nif '/' in slug:\n    print('error: bad slug', file=sys.stderr)\n    sys.exit(0)\n",
+            {("error-exit-zero", 5)},
+        ),
+        (
+            "import sys\nslug = sys.argv[1]\nif '/' in slug:\n    print('error: bad slug', file=sys.stderr)\n    sys.exit(1)\n",
+            set(),
+        ),
         ("print('validating')\n", {("no-input", 1)}),
-        ("import sys\ndef main():\n    data = sys.argv[1:]\n    if not data:\n        return\nmain()\n", {("silent-skip", 4)}),
+        (
+            "import sys\ndef main():\n    data = sys.argv[1:]\n    if not data:\n        return\nmain()\n",
+            {("silent-skip", 4)},
+        ),
         ("import sys\nif len(sys.argv) < 2:\n    sys.exit('usage: validate.py ANSWERS')\n", set()),
         ("def broken(:\n", {("unparsable-hook", 1)}),
-        ("import json, sys\nctx = json.load(open('build/template_context.json'))\nprint(sys.argv)\n",
-         {("context-file", 2)}),
+        (
+            "import json, sys\nctx = json.load(open('build/template_context.json'))\nprint(sys.argv)\n",
+            {("context-file", 2)},
+        ),
     ],
-)  # fmt: skip
+)
 def test_hook_ast_rules(source: str, expected: set[tuple[str, int]]) -> None:
     found = analyse(source, questions={"project_slug"})
     assert {(p.rule.name, p.line) for p in found} == expected
@@ -303,12 +346,14 @@ def question_template(spec: str, extra: str = "") -> dict[str, str]:
     [
         ("  type: str\n", "has no validator"),
         (f"  type: str\n  validator: {DOLLAR}\n", "accepts 'abc\\n' (a `$`-anchored regex"),
-        ("  type: str\n  validator: \"{% if '/' in slug %}no slashes{% endif %}\"\n",
-         "accepts '', 'abc\\n', '~x', '.', 'a\\\\b'. Add"),  # partial; no regex, so no `$` hint
+        (
+            "  type: str\n  validator: \"{% if '/' in slug %}no slashes{% endif %}\"\n",
+            "accepts '', 'abc\\n', '~x', '.', 'a\\\\b'. Add",
+        ),  # partial; no regex, so no `$` hint
         (f"  type: str\n  when: false\n  validator: {ZED}\n", "has `when: false`"),
         (f"  type: str\n  secret: true\n  validator: {ZED}\n", "is `secret`"),
     ],
-)  # fmt: skip
+)
 def test_path_question_validators(repo: Repo, spec: str, problem: str) -> None:
     report = check(repo(question_template(spec)), only=["hook-validation"])
     (finding,) = [f for f in report.findings if f.rule.endswith("unvalidated-path-question")]
@@ -350,13 +395,25 @@ def test_questions_in_subdirectory_answers_file_and_working_directory(repo: Repo
 
 def test_real_copier_lets_a_dollar_anchored_newline_through(repo: Repo, tmp_path: Path) -> None:
     dollar = repo(question_template(f"  type: str\n  validator: {DOLLAR}\n"))
-    copier.run_copy(str(dollar), tmp_path / "a", data={"slug": "abc\n"}, defaults=True,
-                    vcs_ref="HEAD", quiet=True)  # fmt: skip
+    copier.run_copy(
+        str(dollar),
+        tmp_path / "a",
+        data={"slug": "abc\n"},
+        defaults=True,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
     assert (tmp_path / "a" / "abc\n" / "README.md").exists()  # what the finding says happens
     zed = repo(question_template(f"  type: str\n  validator: {ZED}\n"))
     with pytest.raises(ValueError, match="bad slug"):
-        copier.run_copy(str(zed), tmp_path / "b", data={"slug": "abc\n"}, defaults=True,
-                        vcs_ref="HEAD", quiet=True)  # fmt: skip
+        copier.run_copy(
+            str(zed),
+            tmp_path / "b",
+            data={"slug": "abc\n"},
+            defaults=True,
+            vcs_ref="HEAD",
+            quiet=True,
+        )
 
 
 @pytest.mark.parametrize(
@@ -369,7 +426,7 @@ def test_real_copier_lets_a_dollar_anchored_newline_through(repo: Repo, tmp_path
         ('["rm", "-rf", "tmp"]', {"one-shot-task"}),
         ('"echo {{ _copier_conf.dst_path }}"', set()),  # Copier's own values, not answers
     ],
-)  # fmt: skip
+)
 def test_task_shapes(repo: Repo, task: str, expected: set[str]) -> None:
     files = {
         "copier.yml": f"_subdirectory: t\nproject_name:\n  type: str\n_tasks:\n  - {task}\n",
@@ -385,10 +442,22 @@ def test_the_suggested_validator_fixes_it(repo: Repo, tmp_path: Path) -> None:
     fixed = repo(question_template(f"  type: str\n  {finding.fix}\n"))
     assert check(fixed, only=["hook-validation"]).findings == []
     with pytest.raises(ValueError, match="use lowercase letters"):
-        copier.run_copy(str(fixed), tmp_path / "out", data={"slug": "a/b"}, defaults=True,
-                        vcs_ref="HEAD", quiet=True)  # fmt: skip
-    copier.run_copy(str(fixed), tmp_path / "ok", data={"slug": "good-slug"}, defaults=True,
-                    vcs_ref="HEAD", quiet=True)  # fmt: skip
+        copier.run_copy(
+            str(fixed),
+            tmp_path / "out",
+            data={"slug": "a/b"},
+            defaults=True,
+            vcs_ref="HEAD",
+            quiet=True,
+        )
+    copier.run_copy(
+        str(fixed),
+        tmp_path / "ok",
+        data={"slug": "good-slug"},
+        defaults=True,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
     assert (tmp_path / "ok" / "good-slug" / "README.md").exists()
 
 
@@ -401,11 +470,17 @@ def render_rules(path: Path) -> list[tuple[str, str, str]]:
     config = parse_config("hook-validation:\n  render: true\n")
     report = check(path, config, only=["hook-validation"])
     return sorted(
-        (f.rule.split("/", 1)[1], f.path, f.message) for f in report.findings
-        if f.rule.split("/", 1)[1] in ("unsafe-answer-accepted", "rendered-contamination",
-                                       "leaked-machinery", "render-failed",
-                                       "unvalidated-path-question")
-    )  # fmt: skip
+        (f.rule.split("/", 1)[1], f.path, f.message)
+        for f in report.findings
+        if f.rule.split("/", 1)[1]
+        in (
+            "unsafe-answer-accepted",
+            "rendered-contamination",
+            "leaked-machinery",
+            "render-failed",
+            "unvalidated-path-question",
+        )
+    )
 
 
 def test_render_confirms_the_static_finding_with_what_each_answer_produced(repo: Repo) -> None:
@@ -498,8 +573,10 @@ def test_a_template_inside_another_s_rendered_folder_is_rendered_with_it(repo: R
     report = check(repo(files), config, only=["hook-validation"])
     assert not any(f.rule.endswith("render-failed") for f in report.findings), report.findings
     notes = report.results[0].notes
-    assert any(n.path == "templates/sub/copier.yml" and "not rendered on its own" in n.message
-               for n in notes)  # fmt: skip
+    assert any(
+        n.path == "templates/sub/copier.yml" and "not rendered on its own" in n.message
+        for n in notes
+    )
 
 
 def test_render_stops_a_template_that_hangs(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -549,8 +626,12 @@ def test_without_a_sandbox_extensions_are_refused_and_tasks_skipped(
     assert not any(
         f.rule.endswith(("render-failed", "unsafe-answer-accepted")) for f in result.findings
     )
-    touched = repo({**TASK_TEMPLATE, "copier.yml": TASK_TEMPLATE["copier.yml"].format(
-        task='["touch", "task-ran"]')})  # fmt: skip
+    touched = repo(
+        {
+            **TASK_TEMPLATE,
+            "copier.yml": TASK_TEMPLATE["copier.yml"].format(task='["touch", "task-ran"]'),
+        }
+    )
     result = render_report(touched)
     assert [n.message for n in result.notes if "rendered" in n.message] == [
         "rendered with tasks skipped: the sandbox is switched off (PRGATE_SANDBOX=off)"
@@ -573,8 +654,10 @@ def task_template(repo: Repo, task: str) -> Path:
 def test_in_the_sandbox_tasks_run_and_the_run_says_so(repo: Repo) -> None:
     result = render_report(task_template(repo, '["touch", "task-ran"]'))
     assert result.findings == []
-    assert any(n.message.startswith("rendered in the sandbox with the template's tasks")
-               for n in result.notes)  # fmt: skip
+    assert any(
+        n.message.startswith("rendered in the sandbox with the template's tasks")
+        for n in result.notes
+    )
 
 
 @needs_sandbox
@@ -593,8 +676,11 @@ def test_in_the_sandbox_a_missing_extension_file_of_the_template_fails_the_rende
     repo: Repo,
 ) -> None:
     """``extensions.py:Name`` names the template's own file: missing, it is the template's."""
-    files = {**EXTENSION, "copier.yml": EXTENSION["copier.yml"].replace("evil.Ext", "evil.py:Ext"),
-             "evil/README.md": "a folder, not the module\n"}  # fmt: skip
+    files = {
+        **EXTENSION,
+        "copier.yml": EXTENSION["copier.yml"].replace("evil.Ext", "evil.py:Ext"),
+        "evil/README.md": "a folder, not the module\n",
+    }
     result = render_report(repo(files))
     failed = [f.message for f in result.findings if f.rule.endswith("render-failed")]
     assert failed and result.error is None
@@ -615,8 +701,10 @@ def test_the_widely_used_extension_packages_render(repo: Repo) -> None:
 
 @needs_sandbox
 def test_a_task_that_tries_the_network_is_contained_and_reported(repo: Repo) -> None:
-    task = ('["{{ _copier_python }}", "-c", "import socket; '
-            "socket.create_connection(('1.1.1.1', 443), timeout=5)\"]")  # fmt: skip
+    task = (
+        '["{{ _copier_python }}", "-c", "import socket; '
+        "socket.create_connection(('1.1.1.1', 443), timeout=5)\"]"
+    )
     found = render_rules(task_template(repo, task))
     assert [rule for rule, _, _ in found] == ["render-failed"]
     assert "Network is unreachable" in found[0][2], found[0][2]
@@ -632,9 +720,11 @@ def test_a_task_that_reads_home_sees_only_the_sandbox(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("PRIVATE_KEY", "the App's key")
     # The task looks in $HOME, at the worker's real home by absolute path, and in its env.
-    script = (f"cat $HOME/.ssh/id_ed25519 || cat {home}/.ssh/id_ed25519 || true; "
-              "env | grep -c PRIVATE_KEY; cat /proc/1/environ | tr '\\\\0' '\\\\n' | "
-              "grep -c PRIVATE_KEY; exit 3")  # fmt: skip
+    script = (
+        f"cat $HOME/.ssh/id_ed25519 || cat {home}/.ssh/id_ed25519 || true; "
+        "env | grep -c PRIVATE_KEY; cat /proc/1/environ | tr '\\\\0' '\\\\n' | "
+        "grep -c PRIVATE_KEY; exit 3"
+    )
     found = render_rules(task_template(repo, f'["sh", "-c", "{script}"]'))
     assert [rule for rule, _, _ in found] == ["render-failed"]
     message = found[0][2]
@@ -650,8 +740,13 @@ def test_a_task_that_sleeps_forever_is_stopped_and_leaves_nothing_running(
     started = time.monotonic()
     found = render_rules(task_template(repo, f'["sh", "-c", "{marker} & {marker}"]'))
     assert time.monotonic() - started < 30
-    assert found == [("render-failed", "copier.yml",
-                      "rendering the template: the render did not finish in 4 s and was stopped")]  # fmt: skip
+    assert found == [
+        (
+            "render-failed",
+            "copier.yml",
+            "rendering the template: the render did not finish in 4 s and was stopped",
+        )
+    ]
     alive = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
     assert alive.stdout == "", "a process the task started outlived the sandbox"
 
@@ -673,8 +768,9 @@ def test_a_refused_unsafe_answer_writes_nothing(repo: Repo, tmp_path: Path) -> N
     scratch.mkdir()
     for answer in ("../x", "a/b", "/abs"):
         dest = scratch / "out" / "project"
-        result = render_template(src, dest, {"name": answer}, "HEAD", scratch, tasks=False,
-                                 readonly=[src, src / ".git"])  # fmt: skip
+        result = render_template(
+            src, dest, {"name": answer}, "HEAD", scratch, tasks=False, readonly=[src, src / ".git"]
+        )
         assert not result.ok and "bad" in (result.error or ""), result
         assert not [p for p in scratch.rglob("*") if p.is_file() and p.suffix != ".gitconfig"]
         assert not (tmp_path / "x").exists() and not Path("/abs").exists()
@@ -731,8 +827,9 @@ def test_render_mode_without_copier_could_not_run(
         lambda name, *a: None if name == "copier" else real(name, *a),
     )
     config = parse_config("hook-validation:\n  render: true\n")
-    report = check(repo(question_template("  type: str\n  default: demo\n")), config,
-                   only=["hook-validation"])  # fmt: skip
+    report = check(
+        repo(question_template("  type: str\n  default: demo\n")), config, only=["hook-validation"]
+    )
     [result] = report.results
     assert result.error is not None and "pip install 'prgate[render]'" in result.error
     assert report.exit_code == 2

@@ -129,8 +129,11 @@ def test_every_suggested_validator_accepts_the_default_and_rejects_the_unsafe(
 
     from workers.checks.copier_questions import UNSAFE_ANSWERS, rejects
 
-    for name, default in (("module_name", "my_pkg"), ("project_slug", "my-service"),
-                          ("app_name", "My.App")):  # fmt: skip
+    for name, default in (
+        ("module_name", "my_pkg"),
+        ("project_slug", "my-service"),
+        ("app_name", "My.App"),
+    ):
         files = {
             "copier.yml": f"_subdirectory: t\n{name}: {{type: str, default: {default}}}\n",
             f"t/{{{{ {name} }}}}/x.txt": "x\n",
@@ -204,10 +207,14 @@ def _with_links(repo: Repo, links: dict[str, str]) -> Path:
     from tests.conftest import git
 
     path = repo(
-        {"copier.yml": "_subdirectory: template\n", "template/README.md": "x\n",
-         "template/docs/guide.md": "g\n", "shared/notes.md": "n\n"},
+        {
+            "copier.yml": "_subdirectory: template\n",
+            "template/README.md": "x\n",
+            "template/docs/guide.md": "g\n",
+            "shared/notes.md": "n\n",
+        },
         commit=False,
-    )  # fmt: skip
+    )
     for link, target in links.items():
         (path / link).parent.mkdir(parents=True, exist_ok=True)
         os.symlink(target, path / link)
@@ -299,10 +306,13 @@ def test_a_preserved_link_to_a_rendered_file_is_whole(repo: Repo) -> None:
 
     for preserve, expected in ((True, set()), (False, {"project/scripts/make"})):
         path = repo(
-            {"copier.yml": f"_subdirectory: project\n_preserve_symlinks: {str(preserve).lower()}\n",
-             "project/scripts/make.py.jinja": "print('make')\n"},
+            {
+                "copier.yml": "_subdirectory: project\n"
+                f"_preserve_symlinks: {str(preserve).lower()}\n",
+                "project/scripts/make.py.jinja": "print('make')\n",
+            },
             commit=False,
-        )  # fmt: skip
+        )
         os.symlink("make.py", path / "project/scripts/make")
         git(path, "add", "-A")
         git(path, "commit", "-q", "-m", "x")
@@ -426,9 +436,10 @@ def test_a_config_that_computes_its_require_path(repo: Repo) -> None:
         "tools/jest/jest.config.js": config,
         "a/package.json": json.dumps({"name": "same"}),
         "b/package.json": json.dumps({"name": "same"}),
-        "c/__mocks__/m.js": "", "d/__mocks__/m.js": "",
+        "c/__mocks__/m.js": "",
+        "d/__mocks__/m.js": "",
         "ignored/package.json": json.dumps({"name": "same"}),
-    }  # fmt: skip
+    }
     path = repo(files)
     from workers.engine.config import config_from
 
@@ -465,11 +476,16 @@ def test_a_computed_path_question_blames_the_answer_it_is_computed_from(
 
     questions = {
         "_subdirectory": "t",
-        "project_name": {"type": "str", "default": "My Package",
-                         "validator": "{% if not project_name.strip() %}Invalid{% endif %}"},
+        "project_name": {
+            "type": "str",
+            "default": "My Package",
+            "validator": "{% if not project_name.strip() %}Invalid{% endif %}",
+        },
         "project_name_snake_case": {
-            "when": False, "default": "{{ project_name | lower | replace(' ', '_') }}"},
-    }  # fmt: skip
+            "when": False,
+            "default": "{{ project_name | lower | replace(' ', '_') }}",
+        },
+    }
     files = {"copier.yml": yaml.safe_dump(questions), "t/{{ project_name_snake_case }}/x": "x\n"}
     [finding] = check(repo(files), only=["hook-validation"]).findings
     assert "question 'project_name'" in finding.message

@@ -66,15 +66,22 @@ def test_killing_the_parent_kills_the_sandbox_and_removes_its_scratch(
     exe = Path(sys.executable).parent / "prgate"
     argv = [str(exe), "check", "--render", "--only", "hook-validation", str(template)]
     if how == "job-timeout":  # RQ's death penalty: a signal handler raises inside the job
-        argv = [sys.executable, "-c", "import signal, sys\n"
-                "def timeout(*_): raise TimeoutError('job timeout')\n"
-                "signal.signal(signal.SIGUSR1, timeout)\n"
-                "from workers.cli import main\n"
-                f"sys.argv = {argv!r}\nmain()\n"]  # fmt: skip
+        argv = [
+            sys.executable,
+            "-c",
+            "import signal, sys\n"
+            "def timeout(*_): raise TimeoutError('job timeout')\n"
+            "signal.signal(signal.SIGUSR1, timeout)\n"
+            "from workers.cli import main\n"
+            f"sys.argv = {argv!r}\nmain()\n",
+        ]
     parent = subprocess.Popen(
-        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        argv,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
-    )  # fmt: skip
+    )
     try:
         assert _wait_for(lambda: len(_with_marker(marker)) >= 3, 60), "the task never started"
         assert any(scratch.iterdir()), "the render made no scratch folder"
@@ -165,11 +172,21 @@ def test_render_as_an_unprivileged_user() -> None:
     setpriv = shutil.which("setpriv")
     if setpriv is None:
         pytest.skip("util-linux setpriv is not installed")
-    probe = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--",
-             sys.executable, "-c", "import tarfile; tarfile.data_filter"]  # fmt: skip
+    probe = [
+        setpriv,
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--",
+        sys.executable,
+        "-c",
+        "import tarfile; tarfile.data_filter",
+    ]
     if subprocess.run(probe, capture_output=True, cwd="/").returncode != 0:
-        pytest.skip(f"another user cannot run this Python ({sys.executable}: its standard "
-                    "library is not readable to them)")  # fmt: skip
+        pytest.skip(
+            f"another user cannot run this Python ({sys.executable}: its standard "
+            "library is not readable to them)"
+        )
     base = Path(tempfile.mkdtemp(prefix="prgate-test-user-", dir="/tmp"))
     try:
         base.chmod(0o755)  # pytest's own temp folders are root's alone
@@ -183,9 +200,22 @@ def test_render_as_an_unprivileged_user() -> None:
         for path in [base, *base.rglob("*")]:
             os.lchown(path, 65534, 65534)
         exe = Path(sys.executable).parent / "prgate"
-        argv = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--",
-                str(exe), "check", "--only", "hook-validation", "--format", "json",
-                "--config", str(base / "prgate.yml"), str(tree)]  # fmt: skip
+        argv = [
+            setpriv,
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            str(exe),
+            "check",
+            "--only",
+            "hook-validation",
+            "--format",
+            "json",
+            "--config",
+            str(base / "prgate.yml"),
+            str(tree),
+        ]
         env = {**os.environ, "HOME": str(scratch), "TMPDIR": str(scratch)}
         proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
     finally:
@@ -252,8 +282,12 @@ def test_a_render_that_needs_a_submodule_prgate_left_out_is_could_not_run(
 def test_a_task_that_kills_everything_is_reported_with_a_reason(repo: Repo) -> None:
     from workers.engine.config import parse_config
 
-    files = {**RENDERABLE, "copier.yml": RENDERABLE["copier.yml"].replace(
-        '["touch", "task-ran"]', '["sh", "-c", "kill -9 -1"]')}  # fmt: skip
+    files = {
+        **RENDERABLE,
+        "copier.yml": RENDERABLE["copier.yml"].replace(
+            '["touch", "task-ran"]', '["sh", "-c", "kill -9 -1"]'
+        ),
+    }
     config = parse_config("hook-validation:\n  render: true\n")
     report = check(repo(files), config, only=("hook-validation",))
     [failed] = [f for f in report.findings if f.rule.endswith("render-failed")]

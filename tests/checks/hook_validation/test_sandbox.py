@@ -27,8 +27,9 @@ def test_the_checkout_is_readable_and_read_only(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     (checkout / "copier.yml").write_text("name: x\n")
-    result = sh(f"cat {checkout}/copier.yml; echo changed > {checkout}/copier.yml",
-                readonly=[checkout])  # fmt: skip
+    result = sh(
+        f"cat {checkout}/copier.yml; echo changed > {checkout}/copier.yml", readonly=[checkout]
+    )
     assert result.stdout == b"name: x\n"
     assert b"Read-only file system" in result.stderr and result.returncode != 0
     assert (checkout / "copier.yml").read_text() == "name: x\n"
@@ -51,10 +52,13 @@ def test_only_the_given_environment_and_no_network() -> None:
         del os.environ["PRGATE_TEST_LEAK"]
     assert b"leaked" not in result.stdout and b"HOME=/home/sandbox" in result.stdout
     net = sandbox.run_sandboxed(
-        [os.path.realpath("/usr/bin/python3"), "-c",
-         "import socket; socket.create_connection(('1.1.1.1', 443), timeout=5)"],
+        [
+            os.path.realpath("/usr/bin/python3"),
+            "-c",
+            "import socket; socket.create_connection(('1.1.1.1', 443), timeout=5)",
+        ],
         env=ENV,
-    )  # fmt: skip
+    )
     assert b"Network is unreachable" in net.stderr
 
 
@@ -62,9 +66,10 @@ def test_writes_land_on_a_limited_tmpfs_and_the_output_comes_back(tmp_path: Path
     result = sh(
         "mkdir -p /out/p/sub && echo hi > /out/p/sub/a.txt && ln -s /etc/passwd /out/p/out-link;"
         "head -c 30000000 /dev/zero > /tmp/big; echo $?",
-        output="/out/p", dest=tmp_path / "dest",
+        output="/out/p",
+        dest=tmp_path / "dest",
         limits=sandbox.Limits(disk=16 * 1024 * 1024),
-    )  # fmt: skip
+    )
     assert result.stdout.strip() == b"1"  # the 16 MiB tmpfs is full before 30 MB
     assert (tmp_path / "dest" / "sub" / "a.txt").read_text() == "hi\n"
     assert not (tmp_path / "dest" / "out-link").exists()  # a link out is not unpacked
@@ -73,9 +78,11 @@ def test_writes_land_on_a_limited_tmpfs_and_the_output_comes_back(tmp_path: Path
 
 def test_output_over_the_cap_is_refused(tmp_path: Path) -> None:
     result = sh(
-        "head -c 3000000 /dev/urandom > /out/blob", output="/out", dest=tmp_path / "dest",
+        "head -c 3000000 /dev/urandom > /out/blob",
+        output="/out",
+        dest=tmp_path / "dest",
         limits=sandbox.Limits(output=1024 * 1024),
-    )  # fmt: skip
+    )
     assert result.output_error is not None and "over 1 MiB" in result.output_error
 
 

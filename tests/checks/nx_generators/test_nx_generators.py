@@ -54,165 +54,365 @@ class Gen:
 
 LIB = "`libs/${options.name}`"
 GENS = [
-    Gen("files-only", "Creates a library", files_to(LIB),
-        {"files/src/index.ts__tmpl__": "export const x = 1;\n"}, expect={"no-project"}),
-    Gen("project-json-tmpl", "Creates a library", files_to(LIB),
-        {"files/project.json__tmpl__": PROJECT, "files/src/index.ts__tmpl__": ""}),
-    Gen("project-json-plain", "Creates a library", files_to(LIB),
-        {"files/project.json": PROJECT, "files/src/index.ts": ""}),
-    Gen("project-json-template-suffix", "Creates a library", files_to(LIB),
-        {"files/project.json.template": PROJECT, "files/src/index.ts.template": ""}),
-    Gen("tmpl-not-substituted", "Creates a library", files_to(LIB, "{ name: options.name }"),
-        {"files/project.json__tmpl__": PROJECT, "files/src/index.ts": ""}, expect={"no-project"}),
-    Gen("empty-targets", "Creates a library with build and test targets", files_to(LIB),
+    Gen(
+        "files-only",
+        "Creates a library",
+        files_to(LIB),
+        {"files/src/index.ts__tmpl__": "export const x = 1;\n"},
+        expect={"no-project"},
+    ),
+    Gen(
+        "project-json-tmpl",
+        "Creates a library",
+        files_to(LIB),
+        {"files/project.json__tmpl__": PROJECT, "files/src/index.ts__tmpl__": ""},
+    ),
+    Gen(
+        "project-json-plain",
+        "Creates a library",
+        files_to(LIB),
+        {"files/project.json": PROJECT, "files/src/index.ts": ""},
+    ),
+    Gen(
+        "project-json-template-suffix",
+        "Creates a library",
+        files_to(LIB),
+        {"files/project.json.template": PROJECT, "files/src/index.ts.template": ""},
+    ),
+    Gen(
+        "tmpl-not-substituted",
+        "Creates a library",
+        files_to(LIB, "{ name: options.name }"),
+        {"files/project.json__tmpl__": PROJECT, "files/src/index.ts": ""},
+        expect={"no-project"},
+    ),
+    Gen(
+        "empty-targets",
+        "Creates a library with build and test targets",
+        files_to(LIB),
         {"files/project.json__tmpl__": NO_TARGETS, "files/src/index.ts": ""},
-        expect={"no-targets"}),
-    Gen("no-targets-key", "Creates a library you can build", files_to(LIB),
+        expect={"no-targets"},
+    ),
+    Gen(
+        "no-targets-key",
+        "Creates a library you can build",
+        files_to(LIB),
         {"files/project.json__tmpl__": json.dumps({"name": "<%= name %>"})},
-        expect={"no-targets"}),
-    Gen("no-targets-not-named", "Creates a library", files_to(LIB),
-        {"files/project.json__tmpl__": json.dumps({"name": "<%= name %>"})}),
-    Gen("add-project", "Creates a library", body(
-        "  addProjectConfiguration(tree, options.name, { root: `libs/${options.name}`, "
-        "targets: { build: { command: 'echo b' } } });\n"
-        "  tree.write(`libs/${options.name}/src/index.ts`, '');")),
-    Gen("add-project-empty-targets", "Adds a project to lint", body(
-        "  addProjectConfiguration(tree, options.name, { root: `libs/${options.name}`, "
-        "targets: {} });\n  tree.write(`libs/${options.name}/src/index.ts`, '');"),
-        expect={"no-targets"}),
-    Gen("add-project-no-targets-key", "Adds a project to test", body(
-        "  addProjectConfiguration(tree, options.name, { root: `libs/${options.name}` });"),
-        expect={"no-targets"}),
-    Gen("add-project-other-root", "Creates a library", body(
-        "  addProjectConfiguration(tree, options.name, { root: `apps/${options.name}`, "
-        "targets: { build: { command: 'echo b' } } });\n"
-        "  tree.write(`libs/${options.name}/src/index.ts`, '');"), expect={"no-project"}),
-    Gen("tree-write-project-json", "Creates a library", body(
-        "  tree.write(`libs/${options.name}/project.json`, JSON.stringify({ name: options.name, "
-        "targets: { build: { command: 'echo b' } } }));\n"
-        "  tree.write(`libs/${options.name}/src/index.ts`, '');")),
-    Gen("tree-write-source-only", "Scaffolds code", body(
-        "  tree.write(`libs/${options.name}/src/index.ts`, 'export {};');"),
-        expect={"no-project"}),
-    Gen("a-file-named-after-the-option", "Writes a document (file-only)", body(
-        "  tree.write(`docs/${options.name}.md`, '# doc');")),
-    Gen("package-json-in-workspace", "Creates a package", body(
-        "  tree.write(`packages/${options.name}/package.json`, JSON.stringify({ name: "
-        "options.name, scripts: { build: 'echo b' } }));\n"
-        "  tree.write(`packages/${options.name}/index.js`, '');")),
-    Gen("package-json-outside-workspace", "Creates a package", body(
-        "  tree.write(`libs/${options.name}/package.json`, JSON.stringify({ name: "
-        "options.name, scripts: { build: 'echo b' } }));\n"
-        "  tree.write(`libs/${options.name}/index.js`, '');"), expect={"no-project"}),
-    Gen("helper-writes-files", "Creates a service",
+        expect={"no-targets"},
+    ),
+    Gen(
+        "no-targets-not-named",
+        "Creates a library",
+        files_to(LIB),
+        {"files/project.json__tmpl__": json.dumps({"name": "<%= name %>"})},
+    ),
+    Gen(
+        "add-project",
+        "Creates a library",
+        body(
+            "  addProjectConfiguration(tree, options.name, { root: `libs/${options.name}`, "
+            "targets: { build: { command: 'echo b' } } });\n"
+            "  tree.write(`libs/${options.name}/src/index.ts`, '');"
+        ),
+    ),
+    Gen(
+        "add-project-empty-targets",
+        "Adds a project to lint",
+        body(
+            "  addProjectConfiguration(tree, options.name, { root: `libs/${options.name}`, "
+            "targets: {} });\n  tree.write(`libs/${options.name}/src/index.ts`, '');"
+        ),
+        expect={"no-targets"},
+    ),
+    Gen(
+        "add-project-no-targets-key",
+        "Adds a project to test",
+        body("  addProjectConfiguration(tree, options.name, { root: `libs/${options.name}` });"),
+        expect={"no-targets"},
+    ),
+    Gen(
+        "add-project-other-root",
+        "Creates a library",
+        body(
+            "  addProjectConfiguration(tree, options.name, { root: `apps/${options.name}`, "
+            "targets: { build: { command: 'echo b' } } });\n"
+            "  tree.write(`libs/${options.name}/src/index.ts`, '');"
+        ),
+        expect={"no-project"},
+    ),
+    Gen(
+        "tree-write-project-json",
+        "Creates a library",
+        body(
+            "  tree.write(`libs/${options.name}/project.json`, "
+            "JSON.stringify({ name: options.name, "
+            "targets: { build: { command: 'echo b' } } }));\n"
+            "  tree.write(`libs/${options.name}/src/index.ts`, '');"
+        ),
+    ),
+    Gen(
+        "tree-write-source-only",
+        "Scaffolds code",
+        body("  tree.write(`libs/${options.name}/src/index.ts`, 'export {};');"),
+        expect={"no-project"},
+    ),
+    Gen(
+        "a-file-named-after-the-option",
+        "Writes a document (file-only)",
+        body("  tree.write(`docs/${options.name}.md`, '# doc');"),
+    ),
+    Gen(
+        "package-json-in-workspace",
+        "Creates a package",
+        body(
+            "  tree.write(`packages/${options.name}/package.json`, JSON.stringify({ name: "
+            "options.name, scripts: { build: 'echo b' } }));\n"
+            "  tree.write(`packages/${options.name}/index.js`, '');"
+        ),
+    ),
+    Gen(
+        "package-json-outside-workspace",
+        "Creates a package",
+        body(
+            "  tree.write(`libs/${options.name}/package.json`, JSON.stringify({ name: "
+            "options.name, scripts: { build: 'echo b' } }));\n"
+            "  tree.write(`libs/${options.name}/index.js`, '');"
+        ),
+        expect={"no-project"},
+    ),
+    Gen(
+        "helper-writes-files",
+        "Creates a service",
         "const { writeFiles } = require('./lib/write');\n"
         "module.exports = async function (tree, options) { writeFiles(tree, options); };\n",
-        {"lib/write.js": DEVKIT + "exports.writeFiles = (tree, o) => generateFiles(tree, "
-         "path.join(__dirname, '..', 'files'), `apps/${o.name}`, { ...o, tmpl: '' });\n",
-         "files/src/main.ts__tmpl__": "console.log(1);\n"}, expect={"no-project"}),
-    Gen("helper-adds-project", "Creates a service",
+        {
+            "lib/write.js": DEVKIT + "exports.writeFiles = (tree, o) => generateFiles(tree, "
+            "path.join(__dirname, '..', 'files'), `apps/${o.name}`, { ...o, tmpl: '' });\n",
+            "files/src/main.ts__tmpl__": "console.log(1);\n",
+        },
+        expect={"no-project"},
+    ),
+    Gen(
+        "helper-adds-project",
+        "Creates a service",
         "const { addIt } = require('./lib/add');\n"
         "module.exports = async function (tree, options) {\n  await addIt(tree, options);\n"
         "  tree.write(`apps/${options.name}/src/main.ts`, '');\n};\n",
-        {"lib/add.js": DEVKIT + "async function addIt(tree, options) {\n"
-         "  addProjectConfiguration(tree, options.name, { root: `apps/${options.name}`, "
-         "targets: { serve: { command: 'node x' } } });\n}\nmodule.exports = { addIt };\n"}),
-    Gen("normalized-options", "Creates a library",
+        {
+            "lib/add.js": DEVKIT + "async function addIt(tree, options) {\n"
+            "  addProjectConfiguration(tree, options.name, { root: `apps/${options.name}`, "
+            "targets: { serve: { command: 'node x' } } });\n}\nmodule.exports = { addIt };\n"
+        },
+    ),
+    Gen(
+        "normalized-options",
+        "Creates a library",
         DEVKIT + "function normalize(tree, options) {\n"
         "  return { ...options, projectRoot: joinPathFragments('libs', options.name) };\n}\n"
         "module.exports = async function (tree, options) {\n  const o = normalize(tree, options);\n"
         "  generateFiles(tree, joinPathFragments(__dirname, 'files'), o.projectRoot, "
         "{ ...o, tmpl: '' });\n};\n",
-        {"files/project.json__tmpl__": PROJECT, "files/src/index.ts__tmpl__": ""}),
-    Gen("normalized-options-no-project", "Creates a library",
+        {"files/project.json__tmpl__": PROJECT, "files/src/index.ts__tmpl__": ""},
+    ),
+    Gen(
+        "normalized-options-no-project",
+        "Creates a library",
         DEVKIT + "function normalize(tree, options) {\n"
         "  return { ...options, projectRoot: joinPathFragments('libs', options.name) };\n}\n"
         "module.exports = async function (tree, options) {\n  const o = normalize(tree, options);\n"
         "  generateFiles(tree, joinPathFragments(__dirname, 'files'), o.projectRoot, "
         "{ ...o, tmpl: '' });\n};\n",
-        {"files/src/index.ts__tmpl__": ""}, expect={"no-project"}),
-    Gen("calls-a-local-generator", "Creates a library",
+        {"files/src/index.ts__tmpl__": ""},
+        expect={"no-project"},
+    ),
+    Gen(
+        "calls-a-local-generator",
+        "Creates a library",
         "const addProject = require('../add-project/index');\n"
         "module.exports = async function (tree, options) {\n  await addProject(tree, options);\n"
-        "  tree.write(`libs/${options.name}/README.md`, '# x');\n};\n"),
-    Gen("names-helper", "Creates a library", files_to("`libs/${names(options.name).fileName}`"),
-        {"files/src/index.ts__tmpl__": ""}, expect={"no-project"}),
-    Gen("fixed-destination", "Adds shared tooling", files_to("'tools/shared'"),
-        {"files/config.json__tmpl__": "{}"}),
-    Gen("update-json-only", "Adds a script", body(
-        "  updateJson(tree, 'package.json', (json) => ({ ...json, private: true }));")),
-    Gen("dynamic-import", "Creates a library", body(
-        "  const impl = await import('./impl.js');\n  await impl.default(tree, options);"),
+        "  tree.write(`libs/${options.name}/README.md`, '# x');\n};\n",
+    ),
+    Gen(
+        "names-helper",
+        "Creates a library",
+        files_to("`libs/${names(options.name).fileName}`"),
+        {"files/src/index.ts__tmpl__": ""},
+        expect={"no-project"},
+    ),
+    Gen(
+        "fixed-destination",
+        "Adds shared tooling",
+        files_to("'tools/shared'"),
+        {"files/config.json__tmpl__": "{}"},
+    ),
+    Gen(
+        "update-json-only",
+        "Adds a script",
+        body("  updateJson(tree, 'package.json', (json) => ({ ...json, private: true }));"),
+    ),
+    Gen(
+        "dynamic-import",
+        "Creates a library",
+        body("  const impl = await import('./impl.js');\n  await impl.default(tree, options);"),
         {"impl.js": body("  tree.write(`libs/${options.name}/src/index.ts`, '');")},
-        unfollowed=True),
-    Gen("template-folder-chosen-by-an-option", "Creates a library", files_to(LIB).replace(
-        "path.join(__dirname, 'files')", "path.join(__dirname, options.name === 'x' ? 'a' : 'files')"),  # noqa: E501
-        {"files/src/index.ts": ""}, expect={"no-project"}),
-    Gen("computed-template-folder", "Creates a library", files_to(LIB).replace(
-        "path.join(__dirname, 'files')", "folderOf(__dirname)").replace(
-        "module.exports", "const folderOf = (d) => path.join(d, 'files');\nmodule.exports"),
-        {"files/src/index.ts": ""}, unfollowed=True),
-    Gen("fs-write", "Creates a library",
+        unfollowed=True,
+    ),
+    Gen(
+        "template-folder-chosen-by-an-option",
+        "Creates a library",
+        files_to(LIB).replace(
+            "path.join(__dirname, 'files')",
+            "path.join(__dirname, options.name === 'x' ? 'a' : 'files')",
+        ),
+        {"files/src/index.ts": ""},
+        expect={"no-project"},
+    ),
+    Gen(
+        "computed-template-folder",
+        "Creates a library",
+        files_to(LIB)
+        .replace("path.join(__dirname, 'files')", "folderOf(__dirname)")
+        .replace(
+            "module.exports", "const folderOf = (d) => path.join(d, 'files');\nmodule.exports"
+        ),
+        {"files/src/index.ts": ""},
+        unfollowed=True,
+    ),
+    Gen(
+        "fs-write",
+        "Creates a library",
         "const fs = require('fs');\nmodule.exports = async function (tree, options) {\n"
         "  fs.writeFileSync('out.txt', '');\n  tree.write(`libs/${options.name}/a.ts`, '');\n};\n",
-        unfollowed=True),
-    Gen("hash-export", "Creates a library",
+        unfollowed=True,
+    ),
+    Gen(
+        "hash-export",
+        "Creates a library",
         DEVKIT + "exports.gen = async function (tree, options) {\n"
         "  generateFiles(tree, path.join(__dirname, 'files'), `libs/${options.name}`, "
         "{ ...options, tmpl: '' });\n};\n",
-        {"files/src/index.ts__tmpl__": ""}, entry={"factory": "./hash-export/index#gen"},
-        expect={"no-project"}),
-    Gen("implementation-key", "Creates a library", files_to(LIB),
+        {"files/src/index.ts__tmpl__": ""},
+        entry={"factory": "./hash-export/index#gen"},
+        expect={"no-project"},
+    ),
+    Gen(
+        "implementation-key",
+        "Creates a library",
+        files_to(LIB),
         {"files/project.json__tmpl__": PROJECT},
-        entry={"factory": None, "implementation": "./implementation-key/index"}),
-    Gen("missing-factory", "Creates a library", files_to(LIB),
-        entry={"factory": "./missing-factory/nope"}, expect={"unloadable"}),
-    Gen("missing-schema", "Creates a library", files_to(LIB),
+        entry={"factory": None, "implementation": "./implementation-key/index"},
+    ),
+    Gen(
+        "missing-factory",
+        "Creates a library",
+        files_to(LIB),
+        entry={"factory": "./missing-factory/nope"},
+        expect={"unloadable"},
+    ),
+    Gen(
+        "missing-schema",
+        "Creates a library",
+        files_to(LIB),
         {"files/project.json__tmpl__": PROJECT},
-        entry={"schema": "./missing-schema/nope.json"}, expect={"unloadable"}),
-    Gen("invalid-schema", "Creates a library", files_to(LIB),
+        entry={"schema": "./missing-schema/nope.json"},
+        expect={"unloadable"},
+    ),
+    Gen(
+        "invalid-schema",
+        "Creates a library",
+        files_to(LIB),
         {"files/project.json__tmpl__": PROJECT, "schema.json": "{ not json"},
-        expect={"unloadable"}),
-    Gen("arrow-default-export", "Creates a library",
+        expect={"unloadable"},
+    ),
+    Gen(
+        "arrow-default-export",
+        "Creates a library",
         DEVKIT + "exports.default = async (tree, options) => {\n"
-        "  tree.write(`libs/${options.name}/src/index.ts`, '');\n};\n", expect={"no-project"}),
-    Gen("name-folder-in-template", "Creates a library", files_to("'libs'"),
-        {"files/__name__/project.json__tmpl__": PROJECT,
-         "files/__name__/src/index.ts__tmpl__": ""}),
-    Gen("name-folder-without-project", "Creates a library", files_to("'libs'"),
-        {"files/__name__/src/index.ts__tmpl__": ""}, expect={"no-project"}),
-    Gen("runnable-app-without-claim", "Scaffolds something", body(
-        "  tree.write(`apps/${options.name}/src/main.ts`, 'console.log(1);');"),
-        expect={"no-project"}),
-    Gen("plausibly-file-only", "Adds notes", body(
-        "  tree.write(`notes/${options.name}/todo.md`, '- [ ] x');"), expect={"no-project"}),
-    Gen("project-in-a-subfolder-only", "Creates a library", body(
-        "  tree.write(`libs/${options.name}/inner/project.json`, JSON.stringify({ name: "
-        "options.name, targets: { build: { command: 'echo' } } }));\n"
-        "  tree.write(`libs/${options.name}/src/index.ts`, '');"), expect={"no-project"}),
-    Gen("second-root-without-project", "Creates an application and its e2e project", body(
-        "  addProjectConfiguration(tree, options.name, { root: `apps/${options.name}`, "
-        "targets: { serve: { command: 'echo' } } });\n"
-        "  tree.write(`apps/${options.name}/src/main.ts`, '');\n"
-        "  tree.write(`apps/${options.name}-e2e/src/app.spec.ts`, '');"), expect={"no-project"}),
-    Gen("write-json", "Creates a library",
+        "  tree.write(`libs/${options.name}/src/index.ts`, '');\n};\n",
+        expect={"no-project"},
+    ),
+    Gen(
+        "name-folder-in-template",
+        "Creates a library",
+        files_to("'libs'"),
+        {"files/__name__/project.json__tmpl__": PROJECT, "files/__name__/src/index.ts__tmpl__": ""},
+    ),
+    Gen(
+        "name-folder-without-project",
+        "Creates a library",
+        files_to("'libs'"),
+        {"files/__name__/src/index.ts__tmpl__": ""},
+        expect={"no-project"},
+    ),
+    Gen(
+        "runnable-app-without-claim",
+        "Scaffolds something",
+        body("  tree.write(`apps/${options.name}/src/main.ts`, 'console.log(1);');"),
+        expect={"no-project"},
+    ),
+    Gen(
+        "plausibly-file-only",
+        "Adds notes",
+        body("  tree.write(`notes/${options.name}/todo.md`, '- [ ] x');"),
+        expect={"no-project"},
+    ),
+    Gen(
+        "project-in-a-subfolder-only",
+        "Creates a library",
+        body(
+            "  tree.write(`libs/${options.name}/inner/project.json`, JSON.stringify({ name: "
+            "options.name, targets: { build: { command: 'echo' } } }));\n"
+            "  tree.write(`libs/${options.name}/src/index.ts`, '');"
+        ),
+        expect={"no-project"},
+    ),
+    Gen(
+        "second-root-without-project",
+        "Creates an application and its e2e project",
+        body(
+            "  addProjectConfiguration(tree, options.name, { root: `apps/${options.name}`, "
+            "targets: { serve: { command: 'echo' } } });\n"
+            "  tree.write(`apps/${options.name}/src/main.ts`, '');\n"
+            "  tree.write(`apps/${options.name}-e2e/src/app.spec.ts`, '');"
+        ),
+        expect={"no-project"},
+    ),
+    Gen(
+        "write-json",
+        "Creates a library",
         DEVKIT.replace("updateJson", "updateJson, writeJson")
         + "module.exports = async function (tree, options) {\n"
         "  writeJson(tree, `libs/${options.name}/project.json`, { name: options.name, "
         "targets: { test: { command: 'echo t' } } });\n"
-        "  tree.write(`libs/${options.name}/src/index.ts`, '');\n};\n"),
-    Gen("destructured-options", "Creates a library",
+        "  tree.write(`libs/${options.name}/src/index.ts`, '');\n};\n",
+    ),
+    Gen(
+        "destructured-options",
+        "Creates a library",
         DEVKIT + "module.exports = async function (tree, { name }) {\n"
-        "  tree.write(`libs/${name}/src/index.ts`, '');\n};\n", expect={"no-project"}),
-    Gen("callback-writes", "Creates a library", body(
-        "  ['a.ts', 'b.ts'].forEach((f) => tree.write(`libs/${options.name}/src/${f}`, ''));"),
-        expect={"no-project"}),
-    Gen("joined-destination", "Creates a library", files_to(
-        "joinPathFragments('libs', options.name)"),
-        {"files/project.json__tmpl__": PROJECT, "files/src/index.ts__tmpl__": ""}),
-    Gen("string-concat-destination", "Creates a library", files_to("'libs/' + options.name"),
-        {"files/src/index.ts__tmpl__": ""}, expect={"no-project"}),
-]  # fmt: skip
+        "  tree.write(`libs/${name}/src/index.ts`, '');\n};\n",
+        expect={"no-project"},
+    ),
+    Gen(
+        "callback-writes",
+        "Creates a library",
+        body("  ['a.ts', 'b.ts'].forEach((f) => tree.write(`libs/${options.name}/src/${f}`, ''));"),
+        expect={"no-project"},
+    ),
+    Gen(
+        "joined-destination",
+        "Creates a library",
+        files_to("joinPathFragments('libs', options.name)"),
+        {"files/project.json__tmpl__": PROJECT, "files/src/index.ts__tmpl__": ""},
+    ),
+    Gen(
+        "string-concat-destination",
+        "Creates a library",
+        files_to("'libs/' + options.name"),
+        {"files/src/index.ts__tmpl__": ""},
+        expect={"no-project"},
+    ),
+]
 
 
 def plugin_files() -> dict[str, str]:
@@ -275,15 +475,23 @@ def real_nx(home: Path, ws: Path) -> dict[str, set[str]]:
     given = names()
     proc = subprocess.run(
         ["node", "run.js", json.dumps(list(given.items()))],
-        cwd=ws, capture_output=True, text=True, timeout=900, env=env,
-    )  # fmt: skip
+        cwd=ws,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
     assert "@@" in proc.stdout, proc.stderr[-3000:]
     codes = json.loads(proc.stdout.rsplit("@@", 1)[1])
     graph_file = ws / "graph.json"
     done = subprocess.run(
         ["node", str(home / "node_modules/nx/dist/bin/nx.js"), "graph", f"--file={graph_file}"],
-        cwd=ws, capture_output=True, text=True, timeout=600, env=env,
-    )  # fmt: skip
+        cwd=ws,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     nodes = json.loads(graph_file.read_text())["graph"]["nodes"].values()
     projects = {
@@ -379,13 +587,18 @@ def _one(
 ) -> tuple[list, list]:  # type: ignore[type-arg]
     ws = tmp_path / "ws"
     entry = {"factory": "./g/index", "schema": "./g/schema.json", "description": description}
-    write_files(ws, {
-        "tools/plug/package.json": json.dumps({"name": "plug", "generators": "./generators.json"}),
-        "tools/plug/generators.json": json.dumps({"generators": {"g": entry}}),
-        "tools/plug/g/index.ts": index,
-        "tools/plug/g/schema.json": schema,
-        **{f"tools/plug/g/{k}": v for k, v in (files or {}).items()},
-    })  # fmt: skip
+    write_files(
+        ws,
+        {
+            "tools/plug/package.json": json.dumps(
+                {"name": "plug", "generators": "./generators.json"}
+            ),
+            "tools/plug/generators.json": json.dumps({"generators": {"g": entry}}),
+            "tools/plug/g/index.ts": index,
+            "tools/plug/g/schema.json": schema,
+            **{f"tools/plug/g/{k}": v for k, v in (files or {}).items()},
+        },
+    )
     [result] = check(ws, only=("nx-generators",)).results
     return result.findings, result.notes
 
@@ -499,9 +712,12 @@ def test_vibespro_s_service_generator_shape(tmp_path: Path) -> None:
         "files/python/src/main.py.template": "print(1)\n",
         "files/typescript/src/main.ts.template": "console.log(1);\n",
     }
-    write_files(tmp_path / "ws", {
-        "tools/plug/utils/idempotency.ts": "export const withIdempotency = (f: any) => f;\n",
-    })  # fmt: skip
+    write_files(
+        tmp_path / "ws",
+        {
+            "tools/plug/utils/idempotency.ts": "export const withIdempotency = (f: any) => f;\n",
+        },
+    )
     findings, _ = _one(tmp_path, "A generator for creating a new service.", index, files)
     [finding] = [f for f in findings if f.rule == "nx-generators/no-project"]
     assert finding.level.value == "error" and "under apps/<name>/" in finding.message

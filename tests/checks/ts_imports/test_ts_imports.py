@@ -68,10 +68,13 @@ def test_a_generated_rootdirs_folder_makes_a_relative_import_uncertain(repo: Rep
     """React Router's typegen writes `.react-router/types/**/+types/*` before tsc runs; the
     folder is not committed, so `./+types/route` is a warning that names it."""
     tsconfig = {
-        "compilerOptions": {"module": "esnext", "moduleResolution": "bundler",
-                            "rootDirs": [".", "./.react-router/types"]},
+        "compilerOptions": {
+            "module": "esnext",
+            "moduleResolution": "bundler",
+            "rootDirs": [".", "./.react-router/types"],
+        },
         "include": ["app", ".react-router/types/**/*"],
-    }  # fmt: skip
+    }
     files = {"app/routes/home.ts": 'import type { Route } from "./+types/home";\n'}
     findings = _ts(repo, files, tsconfig)
     assert _levels(findings) == {("unresolved", "app/routes/home.ts", Level.WARNING)}
@@ -394,10 +397,13 @@ def test_an_alias_miss_a_lockfile_names_is_a_warning(repo: Repo) -> None:
 
 def test_a_catch_all_paths_key_claims_no_package(repo: Repo) -> None:
     tsconfig = {
-        "compilerOptions": {"module": "esnext", "moduleResolution": "bundler",
-                            "paths": {"*": ["./types/*"]}},
+        "compilerOptions": {
+            "module": "esnext",
+            "moduleResolution": "bundler",
+            "paths": {"*": ["./types/*"]},
+        },
         "include": ["src"],
-    }  # fmt: skip
+    }
     files = {"package.json": "{}", "src/a.ts": 'import x from "left-pad";\nexport { x };\n'}
     assert _levels(_ts(repo, files, tsconfig)) == {
         ("undeclared-dependency", "src/a.ts", Level.WARNING)
@@ -470,8 +476,14 @@ def test_a_name_known_types_do_not_declare_stays_judged(repo: Repo) -> None:
 def test_no_fix_points_outside_the_importing_project(repo: Repo) -> None:
     """shadcn-ui/ui: a missing @/components/ui/button was "fixed" with an import from another
     app's private folder. A file is proposed only from the project's own sources."""
-    app = {"compilerOptions": {"module": "esnext", "moduleResolution": "bundler",
-                               "paths": {"@/*": ["./*"]}}, "include": ["."]}  # fmt: skip
+    app = {
+        "compilerOptions": {
+            "module": "esnext",
+            "moduleResolution": "bundler",
+            "paths": {"@/*": ["./*"]},
+        },
+        "include": ["."],
+    }
     path = repo(
         {
             "templates/next-app/tsconfig.json": json.dumps(app),

@@ -38,29 +38,107 @@ from workers.engine.findings import CheckResult, Finding, Level, Note, RuleInfo
 from workers.engine.spec import CheckSpec
 from workers.engine.views import FileSkipped, GrepHit, Kind, RepoView
 
-EXAMPLE_WORDS = {"example", "examples", "sample", "samples", "template", "tmpl", "tpl", "dist",
-                 "defaults", "default", "schema", "spec", "skeleton", "stub"}  # fmt: skip
+EXAMPLE_WORDS = {
+    "example",
+    "examples",
+    "sample",
+    "samples",
+    "template",
+    "tmpl",
+    "tpl",
+    "dist",
+    "defaults",
+    "default",
+    "schema",
+    "spec",
+    "skeleton",
+    "stub",
+}
 PACKAGE_LOCKFILES = {
-    "yarn.lock", "Cargo.lock", "uv.lock", "poetry.lock", "Gemfile.lock", "composer.lock",
-    "flake.lock", "Pipfile.lock", "pdm.lock", "pixi.lock", "mix.lock", "pubspec.lock",
-    "Podfile.lock", "bun.lock", "deno.lock", "conan.lock", "paket.lock", "shard.lock",
-    "Berksfile.lock", "renv.lock", "Chart.lock", "Package.resolved", "gradle.lockfile",
-    "devbox.lock", ".terraform.lock.hcl", "MODULE.bazel.lock", "packages.lock.json",
-    "Manifest.toml", "gopkg.lock", "Gopkg.lock", "bun.lockb", "cabal.project.freeze",
-}  # fmt: skip
+    "yarn.lock",
+    "Cargo.lock",
+    "uv.lock",
+    "poetry.lock",
+    "Gemfile.lock",
+    "composer.lock",
+    "flake.lock",
+    "Pipfile.lock",
+    "pdm.lock",
+    "pixi.lock",
+    "mix.lock",
+    "pubspec.lock",
+    "Podfile.lock",
+    "bun.lock",
+    "deno.lock",
+    "conan.lock",
+    "paket.lock",
+    "shard.lock",
+    "Berksfile.lock",
+    "renv.lock",
+    "Chart.lock",
+    "Package.resolved",
+    "gradle.lockfile",
+    "devbox.lock",
+    ".terraform.lock.hcl",
+    "MODULE.bazel.lock",
+    "packages.lock.json",
+    "Manifest.toml",
+    "gopkg.lock",
+    "Gopkg.lock",
+    "bun.lockb",
+    "cabal.project.freeze",
+}
 BACKUP_SUFFIXES = (".bak", ".orig", ".rej", "~", ".swp", ".swo")
 ARTIFACT_DIRS = {
-    "node_modules", "dist", "target", "__pycache__", ".pytest_cache", ".mypy_cache",
-    ".ruff_cache", ".tox", ".venv", ".nx", ".turbo", ".next", "coverage",
-}  # fmt: skip
+    "node_modules",
+    "dist",
+    "target",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".tox",
+    ".venv",
+    ".nx",
+    ".turbo",
+    ".next",
+    "coverage",
+}
 BUILDX_STATE = {"instances", "activity", "refs", "defaults"}
 OS_JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 # Every name rule needs one of these in the path (lower-cased); a cheap C-speed
 # screen over the joined listing so that only candidate paths are parsed.
-_SCREEN = (".env", ".bak", ".orig", ".rej", "~", ".sw", ".#", ".lock", ".pid", "tfstate",
-           ".terraform", "buildx/", "node_modules/", "dist/", "target/", "__pycache__/", ".pyc",
-           "_cache/", ".tox/", ".venv/", ".nx/", ".turbo/", ".next/", "coverage/", ".egg-info/",
-           ".ds_store", "thumbs.db", "desktop.ini", "__dot__")  # fmt: skip
+_SCREEN = (
+    ".env",
+    ".bak",
+    ".orig",
+    ".rej",
+    "~",
+    ".sw",
+    ".#",
+    ".lock",
+    ".pid",
+    "tfstate",
+    ".terraform",
+    "buildx/",
+    "node_modules/",
+    "dist/",
+    "target/",
+    "__pycache__/",
+    ".pyc",
+    "_cache/",
+    ".tox/",
+    ".venv/",
+    ".nx/",
+    ".turbo/",
+    ".next/",
+    "coverage/",
+    ".egg-info/",
+    ".ds_store",
+    "thumbs.db",
+    "desktop.ini",
+    "__dot__",
+)
 
 
 def is_env_name(name: str) -> bool:

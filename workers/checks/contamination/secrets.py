@@ -22,12 +22,23 @@ from dataclasses import dataclass
 # Fixed strings one of which every token-format secret contains.
 NEEDLES = (
     "PRIVATE KEY",
-    "ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_",
-    "AKIA", "ASIA", "ABIA", "ACCA",
-    "xox", "xapp-", "hooks.slack.com/services/",
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "ghu_",
+    "ghr_",
+    "github_pat_",
+    "AKIA",
+    "ASIA",
+    "ABIA",
+    "ACCA",
+    "xox",
+    "xapp-",
+    "hooks.slack.com/services/",
     "AIza",
-    "sk_live_", "rk_live_",
-)  # fmt: skip
+    "sk_live_",
+    "rk_live_",
+)
 
 
 @dataclass(frozen=True)
@@ -104,10 +115,34 @@ _NOT_A_SECRET_KEY = re.compile(
 )
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$")
 _PLACEHOLDER_WORDS = {
-    "changeme", "change-me", "change_me", "changethis", "change-this", "replaceme", "replace-me",
-    "replace_me", "todo", "tbd", "placeholder", "dummy", "example", "redacted", "none", "null",
-    "nil", "undefined", "true", "false", "yes", "no", "on", "off", "secret", "password", "token",
-}  # fmt: skip
+    "changeme",
+    "change-me",
+    "change_me",
+    "changethis",
+    "change-this",
+    "replaceme",
+    "replace-me",
+    "replace_me",
+    "todo",
+    "tbd",
+    "placeholder",
+    "dummy",
+    "example",
+    "redacted",
+    "none",
+    "null",
+    "nil",
+    "undefined",
+    "true",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "secret",
+    "password",
+    "token",
+}
 
 
 @dataclass(frozen=True)
@@ -170,10 +205,27 @@ def _unquote(raw: str) -> str:
 # Values projects publish as local defaults (documented in their READMEs and compose
 # files): a committed one is not a leaked secret.
 KNOWN_DEFAULTS = {
-    "postgres", "admin", "root", "guest", "test", "dev", "development", "local", "localhost",
-    "minioadmin", "rabbitmq", "mysql", "redis", "mongo", "keycloak", "password123", "admin123",
-    "secret123", "supersecret", "super-secret-jwt-token-with-at-least-32-characters-long",
-}  # fmt: skip
+    "postgres",
+    "admin",
+    "root",
+    "guest",
+    "test",
+    "dev",
+    "development",
+    "local",
+    "localhost",
+    "minioadmin",
+    "rabbitmq",
+    "mysql",
+    "redis",
+    "mongo",
+    "keycloak",
+    "password123",
+    "admin123",
+    "secret123",
+    "supersecret",
+    "super-secret-jwt-token-with-at-least-32-characters-long",
+}
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.(eyJ[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+")
 _PLACEHOLDER_PHRASES = re.compile(
     r"replace|your[-_ ]|generate|fill[-_ ]?in|insert[-_ ]|enter[-_ ]|put[-_ ]|set[-_ ]me|"

@@ -21,9 +21,23 @@ CONTEXT_FILE = re.compile(
 )
 COPIER_ENV = re.compile(r"^(STAGE|COPIER_OPERATION|VERSION_[A-Z0-9_]+)$")
 GENERIC_ENV = {
-    "PATH", "HOME", "USER", "SHELL", "TERM", "LANG", "LC_ALL", "TMPDIR", "TEMP", "TMP", "PWD",
-    "CI", "PYTHONPATH", "VIRTUAL_ENV", "NO_COLOR", "GIT_DIR",
-}  # fmt: skip
+    "PATH",
+    "HOME",
+    "USER",
+    "SHELL",
+    "TERM",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "PWD",
+    "CI",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+    "NO_COLOR",
+    "GIT_DIR",
+}
 INPUT_NAMES = {"argv", "argparse", "click", "typer", "fileinput", "stdin", "ArgumentParser"}
 ERROR_WORDS = re.compile(r"error|invalid|missing|not found|fail|must", re.IGNORECASE)
 
@@ -261,11 +275,14 @@ def _reads_answer(test: ast.expr, questions: set[str]) -> bool:
     string key."""
     for node in ast.walk(test):
         name = (
-            node.id if isinstance(node, ast.Name)
-            else node.attr if isinstance(node, ast.Attribute)
-            else node.value if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            node.id
+            if isinstance(node, ast.Name)
+            else node.attr
+            if isinstance(node, ast.Attribute)
+            else node.value
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
             else None
-        )  # fmt: skip
+        )
         if name in questions:
             return True
     return False

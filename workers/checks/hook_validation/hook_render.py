@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,7 +43,7 @@ from workers.checks.copier_questions import (
     synthesize_answers,
 )
 from workers.checks.hook_validation import rules
-from workers.checks.hook_validation.render import render_template
+from workers.checks.hook_validation.render import RenderResult, render_template
 from workers.checks.template_roots import HOOK_FOLDERS, TemplateRoot
 from workers.engine.config import RepoConfig
 from workers.engine.export import export
@@ -70,72 +71,88 @@ def render_findings(
     make: Make,
     problems: list[str],
 ) -> tuple[list[Finding], list[Note], Accepted]:
-    copier_yml, settings = template.source, template.settings
+    copier_yml = template.source
     if importlib.util.find_spec("copier") is None:  # the checker alone: no Copier to run
         problems.append(
             f"{copier_yml} was not rendered: render mode runs Copier, which is not installed "
             "here (pip install 'prgate[render]')"
         )
         return [], [], {}
-    root = template.path
-    vcs_ref = None  # the copy is a plain folder: Copier renders it as it is
-    findings: list[Finding] = []
-    notes: list[Note] = []
     with sandbox.scratch_dir("prgate-render-") as scratch:
         src = scratch / "template"
-        submodules = export(view, root, src)
-        for submodule in submodules:
-            notes.append(Note(path=submodule, message=(
-                "a submodule of the template: not rendered (its files come from another "
-                "repository over the network)")))  # fmt: skip
-        readonly = [src]
-        out = scratch / "defaults"
-        made_up = synthesize_answers(settings)
+        submodules = export(view, template.path, src)
+        notes = [
+            Note(
+                path=submodule,
+                message="a submodule of the template: not rendered (its files come from "
+                "another repository over the network)",
+            )
+            for submodule in submodules
+        ]
+        made_up = synthesize_answers(template.settings)
         if made_up:
             shown = ", ".join(f"{k}={v!r}" for k, v in sorted(made_up.items()))
-            notes.append(Note(path=copier_yml, message=(
-                f"questions without a default were answered with samples: {shown}")))  # fmt: skip
+            message = f"questions without a default were answered with samples: {shown}"
+            notes.append(Note(path=copier_yml, message=message))
         phase(f"{copier_yml}: rendering the template with its defaults")
-        result = render_template(src, out, made_up, vcs_ref, scratch, readonly=readonly)
-        if result.refused_unsafe:
-            notes.append(Note(path=copier_yml, message=(
-                "not rendered: the template uses _jinja_extensions, which run its own Python "
-                f"code; that needs the sandbox, and {sandbox.unavailable()}")))  # fmt: skip
+        out = scratch / "defaults"
+        # vcs_ref None: the copy is a plain folder, which Copier renders as it is
+        result = render_template(src, out, made_up, None, scratch, readonly=[src])
+        defaults = Defaults(view, template, result, out, submodules)
+        findings = defaults.verdict(make, problems, notes)
+        if defaults.stop:
             return findings, notes, {}
-        if result.timed_out:  # a template that hangs would hang on every answer: stop here
-            findings.append(
-                make(
-                    rules.RENDER_FAILED,
-                    copier_yml,
-                    f"rendering the template: {result.error}",
-                    subject="timeout",
+        baseline = _files(out) if result.ok else set()
+        accepted = _unsafe_answers(src, scratch, made_up, path_questions, copier_yml, baseline)
+    notes.append(_sandbox_note(copier_yml))
+    return findings, notes, accepted
+
+
+@dataclass
+class Defaults:
+    """The render with the defaults, the first one: whether it failed, or could not tell,
+    and whether rendering the other answers is worth it (``stop`` says not)."""
+
+    view: RepoView
+    template: TemplateRoot
+    result: RenderResult
+    out: Path
+    submodules: list[str]
+    stop: bool = True
+
+    def verdict(self, make: Make, problems: list[str], notes: list[Note]) -> list[Finding]:
+        copier_yml, result = self.template.source, self.result
+        if result.refused_unsafe:
+            notes.append(
+                Note(
+                    path=copier_yml,
+                    message="not rendered: the template uses _jinja_extensions, which run its "
+                    f"own Python code; that needs the sandbox, and {sandbox.unavailable()}",
                 )
             )
-            return findings, notes, {}
-        missing = _missing_package(view, root, result.error or "")
+            return []
+        if result.timed_out:  # a template that hangs would hang on every answer: stop here
+            message = f"rendering the template: {result.error}"
+            return [make(rules.RENDER_FAILED, copier_yml, message, subject="timeout")]
+        missing = _missing_package(self.view, self.template.path, result.error or "")
         if missing is not None:  # prgate's environment lacks it: no verdict on the template
             problems.append(
                 f"{copier_yml} was not rendered: its _jinja_extensions need the Python package "
                 f"that provides {missing!r}, which prgate's render environment does not have"
             )
-            return findings, notes, {}
-        if not result.ok and submodules:  # perhaps for want of what prgate left out
+            return []
+        if not result.ok and self.submodules:  # perhaps for want of what prgate left out
             problems.append(
                 f"{copier_yml} could not be rendered without its git submodules "
-                f"({', '.join(submodules)}), which prgate does not fetch and Copier clones for "
-                f"its users; the render failed: {_last_line(result.error)}"
+                f"({', '.join(self.submodules)}), which prgate does not fetch and Copier clones "
+                f"for its users; the render failed: {_last_line(result.error)}"
             )
-            return findings, notes, {}
+            return []
+        self.stop = False
         if not result.ok:
-            findings.append(make(rules.RENDER_FAILED, copier_yml,
-                f"rendering the template with its defaults failed: {result.error}",
-                subject="defaults"))  # fmt: skip
-        else:
-            findings += _scan_output(view, out, template, make)
-        baseline = _files(out) if result.ok else set()
-        accepted = _unsafe_answers(src, scratch, made_up, path_questions, copier_yml, baseline)
-    notes.append(_sandbox_note(copier_yml))
-    return findings, notes, accepted
+            message = f"rendering the template with its defaults failed: {result.error}"
+            return [make(rules.RENDER_FAILED, copier_yml, message, subject="defaults")]
+        return _scan_output(self.view, self.out, self.template, make)
 
 
 def _unsafe_answers(
@@ -240,9 +257,14 @@ def _scan_output(view: RepoView, out: Path, template: TemplateRoot, make: Make) 
     result = contamination.run(rendered, RepoConfig(template_roots=[""]))
     for f in result.findings:
         source = sources.get(f.path.rstrip("/").rsplit("/", 1)[-1], copier_yml)
-        findings.append(make(rules.RENDERED_CONTAMINATION, source,
-            f"rendering the defaults produces {f.path} ({f.rule}): {f.message.split('. ')[0]}.",
-            subject=f"{f.rule}:{f.path}"))  # fmt: skip
+        findings.append(
+            make(
+                rules.RENDERED_CONTAMINATION,
+                source,
+                f"rendering the defaults produces {f.path} ({f.rule}): {f.message.split('. ')[0]}.",
+                subject=f"{f.rule}:{f.path}",
+            )
+        )
     # the template's own copier.yml, .copierignore and hook folders can reach the output only
     # when it renders from its root (no _subdirectory); under a _subdirectory, a hooks/ folder
     # or a copier.yml in the output is the project's own content (a nested template, say)
@@ -254,8 +276,13 @@ def _scan_output(view: RepoView, out: Path, template: TemplateRoot, make: Make) 
             len(parts) > 1 and any(entry.path.startswith(f"{h}/") for h in HOOK_FOLDERS)
         )
         if (own and top) or "{{" in entry.path or "{%" in entry.path:
-            findings.append(make(rules.LEAKED_MACHINERY, sources.get(name, copier_yml),
-                f"rendering the defaults produces {entry.path}: template machinery (copier.yml, "
-                "hooks, .copierignore or unrendered Jinja) ends up in every generated project.",
-                subject=entry.path))  # fmt: skip
+            findings.append(
+                make(
+                    rules.LEAKED_MACHINERY,
+                    sources.get(name, copier_yml),
+                    f"rendering the defaults produces {entry.path}: template machinery (copier.yml, "
+                    "hooks, .copierignore or unrendered Jinja) ends up in every generated project.",
+                    subject=entry.path,
+                )
+            )
     return findings

@@ -127,14 +127,26 @@ def _render_sandboxed(
         **GIT_ENV,
         "GIT_CONFIG_GLOBAL": str(gitconfig),
     }
-    cmd = [sys.executable, "-m", "workers.checks.hook_validation.render_child", str(src), SANDBOX_PROJECT,
-           json.dumps(data), vcs_ref or "", "tasks" if tasks else "unsafe-no-tasks"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "workers.checks.hook_validation.render_child",
+        str(src),
+        SANDBOX_PROJECT,
+        json.dumps(data),
+        vcs_ref or "",
+        "tasks" if tasks else "unsafe-no-tasks",
+    ]
     limits = sandbox.Limits(wall=timeout, memory=MEMORY, file_size=FILE_SIZE, cpu=CPU)
     try:
         result = sandbox.run_sandboxed(
-            cmd, env=env, readonly=[src, *readonly, gitconfig], output=SANDBOX_PROJECT, dest=dest,
+            cmd,
+            env=env,
+            readonly=[src, *readonly, gitconfig],
+            output=SANDBOX_PROJECT,
+            dest=dest,
             limits=limits,
-        )  # fmt: skip
+        )
     except sandbox.SandboxError as exc:
         return RenderResult(ok=False, error=f"the sandbox did not start: {exc}")
     if result.timed_out:
@@ -152,22 +164,39 @@ def _render_sandboxed(
 
 
 def _render_limited(
-    src: Path, dest: Path, data: dict[str, Any], vcs_ref: str | None, scratch: Path,
+    src: Path,
+    dest: Path,
+    data: dict[str, Any],
+    vcs_ref: str | None,
+    scratch: Path,
     timeout: float,
-) -> RenderResult:  # fmt: skip
+) -> RenderResult:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
         "HOME": str(scratch),  # no real home: no credentials, no git config
         **GIT_ENV,
     }
-    cmd = [sys.executable, "-m", "workers.checks.hook_validation.render_child", str(src), str(dest), json.dumps(data),
-           vcs_ref or "", "no-tasks"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "workers.checks.hook_validation.render_child",
+        str(src),
+        str(dest),
+        json.dumps(data),
+        vcs_ref or "",
+        "no-tasks",
+    ]
     parent = os.getpid()
     proc = subprocess.Popen(
-        cmd, env=env, cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        preexec_fn=lambda: _limits(parent), start_new_session=True,
-    )  # fmt: skip
+        cmd,
+        env=env,
+        cwd=scratch,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: _limits(parent),
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

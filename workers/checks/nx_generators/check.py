@@ -103,9 +103,8 @@ class Workspace:
         """nx.json plugins that may make projects from files other than project.json and
         package.json (any plugin not Nx's own, and Nx's build-file plugins)."""
         return [
-            p for p in self.plugins
-            if not p.startswith("@nx/") or p.startswith(PROJECT_PLUGINS)
-        ]  # fmt: skip
+            p for p in self.plugins if not p.startswith("@nx/") or p.startswith(PROJECT_PLUGINS)
+        ]
 
     def infers(self, folder: str) -> bool:
         """Whether a package.json in ``folder`` (symbolic) is a project to Nx (when the
@@ -163,8 +162,13 @@ def _judge(gen: Generator, reader: Reader, ws: Workspace, notes: list[Note]) -> 
         return []
     found = reader.function(gen.factory, gen.export)
     if found is None:
-        notes.append(Note(f"{label}: prgate could not find the function {gen.factory} exports as "
-                          f"{gen.export!r}; not judged", gen.factory))  # fmt: skip
+        notes.append(
+            Note(
+                f"{label}: prgate could not find the function {gen.factory} exports as "
+                f"{gen.export!r}; not judged",
+                gen.factory,
+            )
+        )
         return []
     props = gen.schema_data.get("properties")
     names = set(props) if isinstance(props, dict) else set()
@@ -209,13 +213,16 @@ def _judge(gen: Generator, reader: Reader, ws: Workspace, notes: list[Note]) -> 
             gen.factory,
             f"{label} makes a project with no targets, while its description names "
             f"{', '.join(named)}; "
-            + ("no inference plugin is configured in nx.json" if not ws.plugins
-               else f"nx.json's plugins ({', '.join(ws.plugins)}) may infer them")
+            + (
+                "no inference plugin is configured in nx.json"
+                if not ws.plugins
+                else f"nx.json's plugins ({', '.join(ws.plugins)}) may infer them"
+            )
             + ".",
             fix="give the project.json (or addProjectConfiguration) the targets it names, or "
             "add the config files an inference plugin reads",
             key=f"{gen.collection}:{gen.name}",
-        )  # fmt: skip
+        )
         out.append(_at(finding, level))
     return out
 
@@ -232,8 +239,11 @@ def _quote(claim: str) -> str:
 
 def _claim(gen: Generator) -> str:
     """The generator's own words that it creates a project, or ""."""
-    for text in (gen.description, str(gen.schema_data.get("description") or ""),
-                 str(gen.schema_data.get("title") or "")):  # fmt: skip
+    for text in (
+        gen.description,
+        str(gen.schema_data.get("description") or ""),
+        str(gen.schema_data.get("title") or ""),
+    ):
         words = text.replace("package.json", "").replace("project.json", "")
         if "file-only" in words.lower():
             return ""

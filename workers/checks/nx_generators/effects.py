@@ -223,10 +223,13 @@ class Reader:
             wrapper = value.child_by_field_name("function")
             args = value.child_by_field_name("arguments")
             inner = next(
-                (a for a in (args.named_children if args is not None else ())
-                 if a.type in FUNCTIONS),
+                (
+                    a
+                    for a in (args.named_children if args is not None else ())
+                    if a.type in FUNCTIONS
+                ),
                 None,
-            )  # fmt: skip
+            )
             own = (
                 wrapper is not None
                 and wrapper.type == "identifier"
@@ -549,10 +552,15 @@ class Walk:
         body = fn.child_by_field_name("body")
         if body is None:
             return {}
-        returned = [body] if body.type != "statement_block" else [
-            r.named_children[0] for r in body.named_children
-            if r.type == "return_statement" and r.named_children
-        ]  # fmt: skip
+        returned = (
+            [body]
+            if body.type != "statement_block"
+            else [
+                r.named_children[0]
+                for r in body.named_children
+                if r.type == "return_statement" and r.named_children
+            ]
+        )
         if len(returned) != 1 or _unwrap(returned[0]).type != "object":
             return {}
         fields = {}

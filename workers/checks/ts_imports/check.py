@@ -197,10 +197,11 @@ class Owners:
 
     def owner(self, path: str) -> TsProject | None:
         found = [
-            p for p in self.projects.values()
+            p
+            for p in self.projects.values()
             if path in self.programs.get(p.config, ())
             and (not p.folder or path.startswith(p.folder + "/"))
-        ]  # fmt: skip
+        ]
         return max(found, key=lambda p: self.depth(p.folder), default=None)
 
     def home(self, path: str) -> str | None:
@@ -646,10 +647,20 @@ def _unknown_options(project: TsProject) -> list[str]:
         return []
     return [
         name
-        for name in ("moduleResolution", "module", "paths", "baseUrl", "rootDirs", "jsx",
-                     "allowJs", "resolveJsonModule", "moduleSuffixes", "customConditions")
+        for name in (
+            "moduleResolution",
+            "module",
+            "paths",
+            "baseUrl",
+            "rootDirs",
+            "jsx",
+            "allowJs",
+            "resolveJsonModule",
+            "moduleSuffixes",
+            "customConditions",
+        )
         if not options.known(name)
-    ]  # fmt: skip
+    ]
 
 
 def _unresolved(

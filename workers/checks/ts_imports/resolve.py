@@ -31,19 +31,46 @@ Resolution = Literal["classic", "node10", "node16", "nodenext", "bundler"]
 EXTERNAL = "<external>"  # resolved, or not, by a package prgate cannot see
 
 _MODULE_KINDS = {
-    "none": 0, "commonjs": 1, "amd": 2, "umd": 3, "system": 4, "es6": 5, "es2015": 5,
-    "es2020": 6, "es2022": 7, "esnext": 99, "node16": 100, "node18": 101, "node20": 102,
-    "nodenext": 199, "preserve": 200,
-}  # fmt: skip
-_TARGETS = {
-    "es3": 0, "es5": 1, "es6": 2, "es2015": 2, "es2016": 3, "es2017": 4, "es2018": 5,
-    "es2019": 6, "es2020": 7, "es2021": 8, "es2022": 9, "es2023": 10, "es2024": 11,
+    "none": 0,
+    "commonjs": 1,
+    "amd": 2,
+    "umd": 3,
+    "system": 4,
+    "es6": 5,
+    "es2015": 5,
+    "es2020": 6,
+    "es2022": 7,
     "esnext": 99,
-}  # fmt: skip
+    "node16": 100,
+    "node18": 101,
+    "node20": 102,
+    "nodenext": 199,
+    "preserve": 200,
+}
+_TARGETS = {
+    "es3": 0,
+    "es5": 1,
+    "es6": 2,
+    "es2015": 2,
+    "es2016": 3,
+    "es2017": 4,
+    "es2018": 5,
+    "es2019": 6,
+    "es2020": 7,
+    "es2021": 8,
+    "es2022": 9,
+    "es2023": 10,
+    "es2024": 11,
+    "esnext": 99,
+}
 _RESOLUTIONS: dict[str, Resolution] = {
-    "classic": "classic", "node": "node10", "node10": "node10", "node16": "node16",
-    "nodenext": "nodenext", "bundler": "bundler",
-}  # fmt: skip
+    "classic": "classic",
+    "node": "node10",
+    "node10": "node10",
+    "node16": "node16",
+    "nodenext": "nodenext",
+    "bundler": "bundler",
+}
 
 
 class Host(Protocol):
@@ -102,17 +129,23 @@ class ResolveOptions:
         resolution = _RESOLUTIONS.get(str(options.get("moduleResolution", "")).lower())
         if resolution is None:
             resolution = (
-                "node10" if module == 1
-                else "node16" if module in (100, 101, 102)
-                else "nodenext" if module == 199
-                else "bundler" if module == 200
+                "node10"
+                if module == 1
+                else "node16"
+                if module in (100, 101, 102)
+                else "nodenext"
+                if module == 199
+                else "bundler"
+                if module == 200
                 else "classic"
-            )  # fmt: skip
+            )
         features = 0
         if resolution in ("node16", "nodenext", "bundler"):
             features = ALL_FEATURES
-            for name, flag in (("resolvePackageJsonExports", EXPORTS),
-                               ("resolvePackageJsonImports", IMPORTS)):  # fmt: skip
+            for name, flag in (
+                ("resolvePackageJsonExports", EXPORTS),
+                ("resolvePackageJsonImports", IMPORTS),
+            ):
                 if options.get(name) is True:
                     features |= flag
                 elif options.get(name) is False:
@@ -347,8 +380,20 @@ def _best_match(settings: ResolveOptions, name: str) -> tuple[str, str | None] |
     return None
 
 
-_EXTENSIONS = (".d.mts", ".d.cts", ".d.ts", ".mts", ".cts", ".ts", ".tsx", ".mjs", ".cjs",
-               ".js", ".jsx", ".json")  # fmt: skip
+_EXTENSIONS = (
+    ".d.mts",
+    ".d.cts",
+    ".d.ts",
+    ".mts",
+    ".cts",
+    ".ts",
+    ".tsx",
+    ".mjs",
+    ".cjs",
+    ".js",
+    ".jsx",
+    ".json",
+)
 
 
 def _extension_of(path: str) -> str | None:
@@ -409,8 +454,20 @@ def _load_no_implicit_extension(extensions: int, candidate: str, state: _State) 
 
 def _removable_extension(path: str) -> str | None:
     """``removeFileExtension``'s extensions: TypeScript's and JavaScript's, and ``.json``."""
-    for ext in (".d.ts", ".d.mts", ".d.cts", ".mjs", ".mts", ".cjs", ".cts", ".ts", ".js",
-                ".tsx", ".jsx", ".json"):  # fmt: skip
+    for ext in (
+        ".d.ts",
+        ".d.mts",
+        ".d.cts",
+        ".mjs",
+        ".mts",
+        ".cjs",
+        ".cts",
+        ".ts",
+        ".js",
+        ".tsx",
+        ".jsx",
+        ".json",
+    ):
         if path.endswith(ext):
             return ext
     return None

@@ -145,9 +145,10 @@ def read_facts(path: str, source: bytes) -> Facts:
     if directives:  # what `suppressed` walks past, so the source need not be kept
         lines = source.split(b"\n")
         facts.quiet_lines = frozenset(
-            n for n, text in enumerate(lines, 1)
+            n
+            for n, text in enumerate(lines, 1)
             if not text.strip() or text.strip().startswith(b"//")
-        )  # fmt: skip
+        )
     return facts
 
 

@@ -81,8 +81,13 @@ class Options:
             self.paths_base = base.paths_base
 
     def copy(self) -> Options:
-        return Options(dict(self.values), self.unknown_base, set(self.known_after),
-                       self.paths_base, set(self.touched))  # fmt: skip
+        return Options(
+            dict(self.values),
+            self.unknown_base,
+            set(self.known_after),
+            self.paths_base,
+            set(self.touched),
+        )
 
 
 @dataclass(frozen=True)
@@ -286,18 +291,20 @@ def _resolve_config_dir(options: Options, folder: str) -> None:
         values = options.values.get(name)
         if isinstance(values, list):
             options.values[name] = [
-                _at(folder, "./" + v[len(CONFIG_DIR) :].lstrip("/")) if v.startswith(CONFIG_DIR)
+                _at(folder, "./" + v[len(CONFIG_DIR) :].lstrip("/"))
+                if v.startswith(CONFIG_DIR)
                 else v
                 for v in values
-            ]  # fmt: skip
+            ]
     paths = options.values.get("paths")
     if isinstance(paths, dict):  # targets are relative to baseUrl, or to where `paths` is set
         here = posixpath.relpath(folder or ".", options.get("baseUrl") or options.paths_base or ".")
         options.values["paths"] = {
             k: [t.replace(CONFIG_DIR, here) if isinstance(t, str) else t for t in v]
-            if isinstance(v, list) else v
+            if isinstance(v, list)
+            else v
             for k, v in paths.items()
-        }  # fmt: skip
+        }
 
 
 def _specs(found: tuple[list[str], str] | None, folder: str) -> list[str] | None:
