@@ -10,6 +10,9 @@ import re
 import tokenize
 from pathlib import Path
 
+from workers.engine import registry
+from workers.shared.names import CHECK_NAMES
+
 ROOT = Path(__file__).resolve().parents[2]
 MAX_FUNCTION_LINES = 80
 CODE = [p for top in ("bot", "workers") for p in sorted((ROOT / top).rglob("*.py"))]
@@ -136,3 +139,69 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
                     seen.add(nxt)
                     stack.append((nxt, [*trail, nxt]))
     assert not loops, loops
+
+
+def _defines(path: Path, qualified: str) -> ast.AST | None:
+    """The function (or ``Class.method``) ``qualified`` defined in ``path``, if any."""
+    body: list[ast.stmt] = ast.parse(path.read_text(encoding="utf-8")).body
+    found: ast.AST | None = None
+    for part in qualified.split("."):
+        found = next(
+            (n for n in body if getattr(n, "name", None) == part and hasattr(n, "body")), None
+        )
+        if found is None:
+            return None
+        body = found.body  # type: ignore[attr-defined]
+    return found
+
+
+def test_every_rule_is_one_search_from_its_id() -> None:
+    """docs/architecture.md, "From a rule id to everything about it": every rule's constant
+    is named after it, its check's package uses that constant (where its logic and message
+    are), and a test of that check names it."""
+    problems = []
+    for check in CHECK_NAMES:
+        package = registry.package(check)
+        folder = ROOT.joinpath(*package.split("."))
+        rules = importlib.import_module(f"{package}.rules")
+        code = [p.read_text(encoding="utf-8") for p in folder.rglob("*.py") if p.name != "rules.py"]
+        tested = "\n".join(
+            p.read_text(encoding="utf-8")
+            for p in (ROOT / "tests" / "checks" / folder.name).glob("*.py")
+        )
+        for info in rules.RULES:
+            constant = info.name.upper().replace("-", "_")
+            if getattr(rules, constant, None) is not info:
+                problems.append(f"{info.id}: {package}.rules.{constant} is not the rule")
+            if not any(re.search(rf"\b{constant}\b", text) for text in code):
+                problems.append(f"{info.id}: no module of {package} uses {constant}")
+            if info.id not in tested and f'"{info.name}"' not in tested:
+                problems.append(f"{info.id}: no test in tests/checks/{folder.name}/ names it")
+    assert not problems, problems
+
+
+def test_the_rule_table_of_the_architecture_doc_points_at_the_code() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = re.findall(
+        r"^\| `([a-z-]+)/([a-z-]+)` \| `(\w+)` \| `([^`]+)`: (.+) \| `([^`]+)` \|$", text, re.M
+    )
+    assert {check for check, *_ in rows} == set(CHECK_NAMES), "one rule per check"
+    problems = []
+    for check, name, constant, module, functions, test in rows:
+        rule_id = f"{check}/{name}"
+        if constant != name.upper().replace("-", "_"):
+            problems.append(f"{rule_id}: the constant is not named after the rule")
+        for function in re.findall(r"`([\w.]+)`", functions):
+            node = _defines(ROOT / module, function)
+            if node is None:
+                problems.append(f"{rule_id}: {module} defines no {function}")
+            elif not re.search(rf"\b{constant}\b", ast.unparse(node)):
+                problems.append(f"{rule_id}: {module}: {function} does not use {constant}")
+        test_file, _, test_name = test.partition("::")
+        if _defines(ROOT / test_file, test_name) is None:
+            problems.append(f"{rule_id}: {test_file} defines no {test_name}")
+        elif rule_id not in (source := (ROOT / test_file).read_text(encoding="utf-8")) and (
+            f'"{name}"' not in source
+        ):
+            problems.append(f"{rule_id}: {test_file} does not name the rule")
+    assert not problems, problems

@@ -57,7 +57,7 @@ from workers.checks.ts_imports.rules import (
     JSX_NOT_ENABLED,
     NAME,
     RULES,
-    UNDECLARED,
+    UNDECLARED_DEPENDENCY,
     UNRESOLVED,
 )
 from workers.checks.ts_imports.settings import TsImportsSettings
@@ -1020,7 +1020,7 @@ def _undeclared(repo: RepoHost, path: str, spec: Specifier) -> Finding | None:
             break
         folder = posixpath.dirname(folder)
     where = nearest or "any package.json (there is none)"
-    return UNDECLARED.finding(
+    return UNDECLARED_DEPENDENCY.finding(
         path,
         f"'{package}' is imported but not declared in {where} or any package.json above it: "
         "it resolves only while another package's dependency on it is hoisted",
