@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from workers.shared.work import CheckRequest
 
 
-class Trust(Protocol):
+class Acceptances(Protocol):
+    """Where a maintainer's ``/prgate accept`` is kept (``workers.jobs.trust.Trust``)."""
+
     def acceptance(self, repo_id: int, head_sha: str, check: str) -> Acceptance | None: ...
 
 
@@ -48,7 +50,7 @@ class Owner(Protocol):
     @property
     def owner_name(self) -> tuple[str, str]: ...
     @property
-    def trust(self) -> Trust: ...
+    def trust(self) -> Acceptances: ...
     @property
     def repo_node_id(self) -> str: ...
     @property
