@@ -1,6 +1,6 @@
 """Benchmark: how long ``prgate check`` takes to start, against the interpreter's floor.
 
-    python3 dev.py bench startup [--rounds N] [--monorepo DIR --jest JEST_JS]
+    python3 dev.py bench startup [--rounds N] [--against REV] [--monorepo DIR --jest JEST_JS]
 
 In interleaved rounds, on a one-file repository: ``python -c pass`` (the floor,
 the same interpreter) and ``prgate check --only jest-collision`` as a user runs
@@ -8,6 +8,11 @@ it (the console script). Prints the medians, prgate's time above the floor, and
 the ten slowest imports of that command (``python -X importtime``, cumulative). Then
 ``prgate check`` with every check against every check but nx-generators, on the same
 repository (which has no Nx generator), and the ratio: what that check costs there.
+
+With ``--against REV`` it also times ``prgate check`` (every check) from this work tree
+against the same command from the commit REV (its files exported beside, run by the same
+interpreter and packages), in interleaved rounds, and prints the ratio: a start-up regression
+since REV shows as a ratio above 1.
 
 With ``--monorepo DIR --jest JEST_JS`` it also times, in interleaved rounds,
 real Jest (``node JEST_JS --listTests --no-cache --no-watchman`` in DIR, which
@@ -102,9 +107,34 @@ def _slowest_imports(repo: Path, count: int = 10) -> list[tuple[int, str]]:
     return sorted(top_level, reverse=True)[:count]
 
 
+def _against(rev: str, repo: Path, tmp: Path, rounds: int) -> None:
+    """``prgate check`` from this tree against the same from ``rev``, as ``python -m``."""
+    here = Path(__file__).resolve().parent.parent
+    base = tmp / "base"
+    base.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(here), "archive", rev, "bot", "workers"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+    command = [str(PYTHON), "-m", "workers.cli", "check", str(repo)]
+    medians = _rounds(
+        {
+            f"prgate check at {rev}": (["env", f"PYTHONPATH={base}", *command], None),
+            "prgate check, this tree": (["env", f"PYTHONPATH={here}", *command], None),
+        },
+        rounds,
+    )
+    before, now = medians.values()
+    print(f"\nevery check, this tree against {rev}, medians")
+    for name, seconds in medians.items():
+        print(f"  {name:40} {seconds * 1000:7.1f} ms")
+    print(f"  this tree / {rev}:{' ' * max(1, 27 - len(rev))}{now / before:7.3f}")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--against", metavar="REV", help="a commit to compare start-up with")
     parser.add_argument("--monorepo", type=Path)
     parser.add_argument("--jest", type=Path, help="jest/bin/jest.js of the Jest to compare")
     args = parser.parse_args(argv)
@@ -143,6 +173,8 @@ def main(argv: list[str]) -> int:
         for name, seconds in pair.items():
             print(f"  {name:40} {seconds * 1000:7.1f} ms")
         print(f"  every check / all but nx-generators:     {with_nx / without:7.3f}")
+        if args.against:
+            _against(args.against, repo, Path(tmp), args.rounds)
         print("\nslowest top-level imports (cumulative, python -X importtime)")
         for us, name in _slowest_imports(repo):
             print(f"  {us / 1000:7.1f} ms  {name.strip()}")
