@@ -329,7 +329,7 @@ class Program:
         self.project = project
         self.values = values = project.options.values
         self.allow_js = bool(values.get("allowJs", values.get("checkJs", False)))
-        self.settings = settings = ResolveOptions.from_options(values, project.options.paths_base)
+        self.resolving = resolving = ResolveOptions.from_options(values, project.options.paths_base)
         out_dirs = tuple(
             v for k in ("outDir", "declarationDir") if isinstance(v := values.get(k), str)
         )
@@ -340,7 +340,7 @@ class Program:
             project.include,
             project.exclude,
             allow_js=self.allow_js,
-            json=settings.resolve_json,
+            json=resolving.resolve_json,
             out_dirs=out_dirs,
         )
         judging.roots[project.config] = set(self.roots)
@@ -358,7 +358,7 @@ class Program:
         )
         self.known: list[str] = []  # what the type packages prgate knows declare
         for entry in types if isinstance(types, list) else ():
-            typed = _type_reference(repo, project.config, entry, settings)
+            typed = _type_reference(repo, project.config, entry, resolving)
             if typed is None:
                 self.unseen_types = _unseen(entry, self.known) or self.unseen_types
             elif typed not in self.queue:
@@ -400,7 +400,7 @@ class Program:
     def _follow(self, path: str, fact: Facts) -> None:
         """One file's module names: what they bring into the program, and the sites to
         judge once it is complete."""
-        repo, project, values, settings = self.repo, self.project, self.values, self.settings
+        repo, project, values, resolving = self.repo, self.project, self.values, self.resolving
         seen = self.judging.seen
         checked = _checked(path, fact, values)
         for spec in fact.specifiers:
@@ -415,7 +415,7 @@ class Program:
                         self.missing_refs.append((path, spec, tried))
                 continue
             if spec.kind == "reference-types":
-                typed = _type_reference(repo, path, spec.text, settings)
+                typed = _type_reference(repo, path, spec.text, resolving)
                 if typed is None:
                     self.unseen_types = _unseen(spec.text, self.known) or self.unseen_types
                 if typed is not None and typed not in self.files:
@@ -423,8 +423,8 @@ class Program:
                 continue
             if spec.kind == "require" and not path.endswith(JS_EXTENSIONS):
                 continue  # TypeScript resolves require() in JavaScript files only
-            esm = _esm(path, spec, settings, repo)
-            outcome = resolve(spec.text, path, settings, repo, esm)
+            esm = _esm(path, spec, resolving, repo)
+            outcome = resolve(spec.text, path, resolving, repo, esm)
             target = outcome.path
             if target is not None and target != EXTERNAL:
                 if target not in self.files and _loadable(target, self.allow_js):
@@ -449,7 +449,7 @@ class Program:
         """The findings, once the program is complete: a `declare module "x"` (or "*.svg")
         in any script of the program satisfies the name; in a module it is an
         augmentation of x, which declares nothing."""
-        repo, project, settings, values = self.repo, self.project, self.settings, self.values
+        repo, project, resolving, values = self.repo, self.project, self.resolving, self.values
         facts = self.judging.facts
         declared = [
             name
@@ -462,7 +462,7 @@ class Program:
         for path, spec, outcome in self.pending:
             if any(_ambient_match(pattern, spec.text) for pattern in declared):
                 continue
-            if outcome.path == EXTERNAL and not _claimed(repo, settings, spec.text, outcome):
+            if outcome.path == EXTERNAL and not _claimed(repo, resolving, spec.text, outcome):
                 finding = _undeclared(repo, path, spec)
             else:
                 finding = _unresolved(self, path, spec, outcome, unseen)
@@ -472,7 +472,7 @@ class Program:
                     findings.extend(_missing_sources_found(repo, outcome))
         for path, spec, tried in self.missing_refs:
             findings.append(
-                _missing_reference(repo, project, settings, path, spec, tried, self.unsure)
+                _missing_reference(repo, project, resolving, path, spec, tried, self.unsure)
             )
         return findings
 
@@ -499,7 +499,7 @@ def _reference_path(repo: RepoHost, path: str, text: str) -> tuple[str | None, l
 def _missing_reference(
     repo: RepoHost,
     project: TsProject,
-    settings: ResolveOptions,
+    resolving: ResolveOptions,
     path: str,
     spec: Specifier,
     tried: list[str],
@@ -508,7 +508,7 @@ def _missing_reference(
     """A ``/// <reference path>`` to a file that is not there: tsc fails the project
     (TS6053, or TS6231 without an extension), unless a build step writes the file."""
     reasons = list(unsure)
-    absent = _absent_config_folders(repo, settings, tried)
+    absent = _absent_config_folders(repo, resolving, tried)
     generated = [t for t in tried if repo.ignored(t)]
     missing_folder = not repo.is_dir(posixpath.dirname(tried[0]))
     if absent or generated or missing_folder:
@@ -547,15 +547,15 @@ def _node_modules_possible(repo: RepoHost, folder: str) -> bool:
 
 
 def _type_reference(
-    repo: RepoHost, containing: str, name: Any, settings: ResolveOptions
+    repo: RepoHost, containing: str, name: Any, resolving: ResolveOptions
 ) -> str | None:
     """The declaration file a type reference (``types``, ``/// <reference types>``) names,
     when a workspace package supplies it; None otherwise."""
     if not isinstance(name, str):
         return None
-    if settings.resolution == "classic":  # type references look in node_modules regardless
-        settings = dataclasses.replace(settings, resolution="node10", features=0)
-    found = resolve(name, containing, settings, repo, esm=False).path
+    if resolving.resolution == "classic":  # type references look in node_modules regardless
+        resolving = dataclasses.replace(resolving, resolution="node10", features=0)
+    found = resolve(name, containing, resolving, repo, esm=False).path
     return None if found is None or found == EXTERNAL else found
 
 
@@ -614,13 +614,13 @@ def _checked(path: str, fact: Facts, values: dict[str, Any]) -> bool:
     return bool(fact.check_pragma or values.get("checkJs"))
 
 
-def _esm(path: str, spec: Specifier, settings: ResolveOptions, repo: RepoHost) -> bool:
+def _esm(path: str, spec: Specifier, resolving: ResolveOptions, repo: RepoHost) -> bool:
     """Whether the import resolves in ECMAScript-module mode, as TypeScript decides it:
     ``require`` forms never; node16/nodenext by the file's format (``import()`` always);
     bundler for every ``import`` (its ``import`` condition)."""
     if spec.kind in ("require", "import-equals"):
         return False
-    if settings.resolution not in ("node16", "nodenext"):
+    if resolving.resolution not in ("node16", "nodenext"):
         return True
     if spec.kind == "dynamic" or path.endswith((".mts", ".mjs")):
         return True
@@ -667,7 +667,7 @@ def _unresolved(
     program: Program, path: str, spec: Specifier, outcome: Resolved, unseen_types: bool
 ) -> Finding | None:
     """An import site of ``program`` that resolves to no file (None: not a finding)."""
-    repo, project, settings = program.repo, program.project, program.settings
+    repo, project, resolving = program.repo, program.project, program.resolving
     unsure = program.unsure
     own = set(program.roots)  # the project's own sources, where a fix may point
     reasons = list(unsure)
@@ -678,8 +678,8 @@ def _unresolved(
             return None  # a package could supply it
         if _asset_like(spec.text) and unseen_types:
             unsure = [*unsure, "a package's `declare module` for such names"]
-        return _workspace_unresolved(repo, project, settings, path, spec, outcome, unsure)
-    absent = _absent_config_folders(repo, settings, tried)
+        return _workspace_unresolved(repo, project, resolving, path, spec, outcome, unsure)
+    absent = _absent_config_folders(repo, resolving, tried)
     if absent:
         reasons.append(
             f"files a build step writes into {', '.join(absent)} (named in the config, not in "
@@ -699,22 +699,22 @@ def _unresolved(
     shown = ", ".join(dict.fromkeys(tried[:8])) + (", ..." if len(tried) > 8 else "")
     message = (
         f"Cannot find module '{spec.text}' (TS2307): {project.config} "
-        f"(moduleResolution {settings.resolution}) looked for {shown or 'nothing it could try'}"
+        f"(moduleResolution {resolving.resolution}) looked for {shown or 'nothing it could try'}"
     )
     if claimed:
         message = (
             f"Cannot find module '{spec.text}' (TS2307): in {project.config} "
-            f"{_mapping(settings, spec.text, outcome.alias)}, and no file is there "
-            f"(moduleResolution {settings.resolution}; looked for {shown}); it is not a "
+            f"{_mapping(resolving, spec.text, outcome.alias)}, and no file is there "
+            f"(moduleResolution {resolving.resolution}; looked for {shown}); it is not a "
             f"package either: no package.json in the repository declares '{package}'"
         )
     if reasons:
         message += "; unless " + " or ".join(reasons) + " changes that, which prgate cannot see"
-    near = _nearest(repo, path, spec.text, settings, own)
+    near = _nearest(repo, path, spec.text, resolving, own)
     fix = f"did you mean '{near}'?" if near else None
     if (
         spec.text.endswith(".json")
-        and not settings.resolve_json
+        and not resolving.resolve_json
         and repo.is_file(posixpath.normpath(posixpath.join(posixpath.dirname(path), spec.text)))
     ):
         fix = f'set "resolveJsonModule": true in the compilerOptions of {project.config}'
@@ -725,7 +725,7 @@ def _unresolved(
     return finding if level == finding.level else _with_level(finding, level)
 
 
-def _claimed(repo: RepoHost, settings: ResolveOptions, name: str, outcome: Resolved) -> bool:
+def _claimed(repo: RepoHost, resolving: ResolveOptions, name: str, outcome: Resolved) -> bool:
     """Whether the repository's own alias claims a package-like name that resolved nowhere:
     a ``paths`` key with a literal prefix (or an exact key) matched it, or its first segment
     is a folder under ``baseUrl``; and no package.json in the repository declares a package
@@ -736,24 +736,24 @@ def _claimed(repo: RepoHost, settings: ResolveOptions, name: str, outcome: Resol
         return False
     if alias == "baseUrl":
         first = name.split("/", 1)[0]
-        if settings.base_url is None or not repo.is_dir(_join(settings.base_url, first)):
+        if resolving.base_url is None or not repo.is_dir(_join(resolving.base_url, first)):
             return False
     elif "*" in alias and not alias.partition("*")[0]:
         return False
     return _package_of(name) not in repo.declared
 
 
-def _mapping(settings: ResolveOptions, name: str, alias: str | None) -> str:
+def _mapping(resolving: ResolveOptions, name: str, alias: str | None) -> str:
     """Where an alias sends ``name``, in words: the ``paths`` key and its targets, or
     ``baseUrl``."""
     if alias == "baseUrl" or alias is None:
-        return f"`baseUrl` {settings.base_url} maps it to {_join(settings.base_url or '', name)}"
-    base = settings.base_url or settings.paths_base or ""
+        return f"`baseUrl` {resolving.base_url} maps it to {_join(resolving.base_url or '', name)}"
+    base = resolving.base_url or resolving.paths_base or ""
     prefix, star, suffix = alias.partition("*")
     middle = name[len(prefix) : len(name) - len(suffix)] if star else ""
     targets = [
         _join(base, t.replace("*", middle, 1))
-        for t in (settings.paths or {}).get(alias) or []
+        for t in (resolving.paths or {}).get(alias) or []
         if isinstance(t, str)
     ]
     return f"`paths` '{alias}' maps it to {', '.join(targets) or 'nothing'}"
@@ -771,7 +771,7 @@ def _package_of(name: str) -> str:
 def _workspace_unresolved(
     repo: RepoHost,
     project: TsProject,
-    settings: ResolveOptions,
+    resolving: ResolveOptions,
     path: str,
     spec: Specifier,
     outcome: Resolved,
@@ -795,11 +795,11 @@ def _workspace_unresolved(
         message = (
             f"Cannot find module '{spec.text}' (TS2307): the `exports` of {manifest} have no "
             f"entry for '{subpath}' that {project.config} (moduleResolution "
-            f"{settings.resolution}) can use"
+            f"{resolving.resolution}) can use"
         )
         listed = ", ".join(k for k in keys if k.startswith(".")) or "none"
         fix = f"export '{subpath}' from {manifest}, or import one it exports: {listed}"
-    elif settings.resolution == "classic":
+    elif resolving.resolution == "classic":
         message = (
             f"Cannot find module '{spec.text}' (TS2792): {project.config} resolves with "
             "`classic`, which never looks for packages in node_modules, where the package "
@@ -827,7 +827,7 @@ def _workspace_unresolved(
         message = (
             f"Cannot find module '{spec.text}' (TS2307): the workspace package in {folder} "
             f"does not provide it to {project.config} (moduleResolution "
-            f"{settings.resolution}); looked for {shown}"
+            f"{resolving.resolution}); looked for {shown}"
         )
         fix = f"point `types`/`exports` in {manifest} at files the package has"
         if missing:
@@ -911,7 +911,9 @@ def _missing_sources_found(repo: RepoHost, outcome: Resolved) -> list[Finding]:
     return found
 
 
-def _absent_config_folders(repo: RepoHost, settings: ResolveOptions, tried: list[str]) -> list[str]:
+def _absent_config_folders(
+    repo: RepoHost, resolving: ResolveOptions, tried: list[str]
+) -> list[str]:
     """Folders the config points resolution into (``rootDirs``, ``paths`` targets, ``baseUrl``)
     that the repository lacks: generated ones, like React Router's ``.react-router/types``,
     which a typegen step writes before ``tsc`` runs."""
@@ -921,7 +923,7 @@ def _absent_config_folders(repo: RepoHost, settings: ResolveOptions, tried: list
         while folder and folder not in above:
             above.add(folder)
             folder = posixpath.dirname(folder)
-    return [r for r in settings.config_folders if r in above and not repo.is_dir(r)]
+    return [r for r in resolving.config_folders if r in above and not repo.is_dir(r)]
 
 
 def _with_level(finding: Finding, level: Level) -> Finding:
@@ -936,7 +938,7 @@ def _asset_like(name: str) -> bool:
 
 
 def _nearest(
-    repo: RepoHost, importer: str, name: str, settings: ResolveOptions, own: set[str]
+    repo: RepoHost, importer: str, name: str, resolving: ResolveOptions, own: set[str]
 ) -> str | None:
     """The import that would reach a file with the same last name (a moved module), or the
     same file with the case the disk has; through the same alias when the name used one.
@@ -962,19 +964,19 @@ def _nearest(
     if target.endswith("/index"):
         target = target[: -len("/index")]
     if not is_relative(name):
-        alias = _alias_for(target, name, settings)
+        alias = _alias_for(target, name, resolving)
         if alias is not None:
             return alias
     relative = posixpath.relpath(target, here or ".")
     return relative if relative.startswith("../") else "./" + relative
 
 
-def _alias_for(target: str, name: str, settings: ResolveOptions) -> str | None:
+def _alias_for(target: str, name: str, resolving: ResolveOptions) -> str | None:
     """``target`` (a repository path without extension) as a ``paths`` alias, preferring
     the alias ``name`` used, else under ``baseUrl``; None when none reaches it."""
-    base = settings.base_url or settings.paths_base or ""
+    base = resolving.base_url or resolving.paths_base or ""
     options = []
-    for key, targets in (settings.paths or {}).items():
+    for key, targets in (resolving.paths or {}).items():
         if key.count("*") != 1 or not isinstance(targets, list):
             continue
         for pattern in targets:
@@ -988,8 +990,8 @@ def _alias_for(target: str, name: str, settings: ResolveOptions) -> str | None:
                 options.append((not used, len(alias), alias))
     if options:
         return min(options)[2]
-    if settings.base_url is not None:
-        inside = posixpath.relpath(target, settings.base_url)
+    if resolving.base_url is not None:
+        inside = posixpath.relpath(target, resolving.base_url)
         if not inside.startswith("../"):
             return inside
     return None

@@ -188,7 +188,7 @@ class Resolved:
 
 @dataclass
 class _State:
-    settings: ResolveOptions
+    resolving: ResolveOptions
     host: Host
     features: int
     conditions: tuple[str, ...]
@@ -214,26 +214,26 @@ def is_relative(name: str) -> bool:
 
 
 def resolve(
-    name: str, containing: str, settings: ResolveOptions, host: Host, esm: bool
+    name: str, containing: str, resolving: ResolveOptions, host: Host, esm: bool
 ) -> Resolved:
     """Resolve ``name`` imported by the repository file ``containing``. ``esm``: the import
     is in ECMAScript-module mode (node16/nodenext: an ESM file's static import, or any
     ``import()``)."""
     folder = posixpath.dirname(containing)
     tried: list[str] = []
-    if settings.resolution == "classic":
-        state = _State(settings, host, 0, (), tried)
+    if resolving.resolution == "classic":
+        state = _State(resolving, host, 0, (), tried)
         found = _classic(name, folder, state)
         workspace = (
             None if is_relative(name) else host.workspace_package(_package_name(name)[0], folder)
         )
         return Resolved(found, tried, workspace, alias=state.alias)
-    features = settings.features
-    if settings.resolution in ("node16", "nodenext") and esm:
+    features = resolving.features
+    if resolving.resolution in ("node16", "nodenext") and esm:
         features |= ESM
-    state = _State(settings, host, features, _conditions(settings, esm), tried, near=folder)
-    extensions = TS | JS | DTS | (JSON_EXT if settings.resolve_json else 0)
-    if settings.resolution == "node10":
+    state = _State(resolving, host, features, _conditions(resolving, esm), tried, near=folder)
+    extensions = TS | JS | DTS | (JSON_EXT if resolving.resolve_json else 0)
+    if resolving.resolution == "node10":
         found = _try(name, folder, TS | DTS, state) or _try(
             name, folder, extensions & ~(TS | DTS), state
         )
@@ -244,14 +244,14 @@ def resolve(
     )
 
 
-def _conditions(settings: ResolveOptions, esm: bool) -> tuple[str, ...]:
+def _conditions(resolving: ResolveOptions, esm: bool) -> tuple[str, ...]:
     """``getConditions`` for the import's mode (node10 uses none)."""
-    if settings.resolution == "node10":
+    if resolving.resolution == "node10":
         return ()
     conditions = ["import" if esm else "require", "types"]
-    if settings.resolution != "bundler":
+    if resolving.resolution != "bundler":
         conditions.append("node")
-    return (*conditions, *settings.custom_conditions)
+    return (*conditions, *resolving.custom_conditions)
 
 
 def _try(name: str, folder: str, extensions: int, state: _State) -> str | None:
@@ -298,7 +298,7 @@ def _optional_settings(
 ) -> str | None:
     """``tryLoadModuleUsingOptionalResolutionSettings``: ``paths`` (when one matches, the
     outcome, found or not: ``baseUrl`` is not tried then), ``baseUrl``, ``rootDirs``."""
-    s = state.settings
+    s = state.resolving
     if s.paths is not None and not re.match(r"^\.\.?($|/)", name):
         base = s.base_url or s.paths_base or ""
         matched, found = _using_paths(extensions, name, base, s.paths, loader, state)
@@ -349,7 +349,7 @@ def _using_paths(
     state: _State,
 ) -> tuple[bool, str | None]:
     """Whether a ``paths`` key matches ``name``, and what its targets resolve to."""
-    match = _best_match(state.settings, name)
+    match = _best_match(state.resolving, name)
     if match is None:
         return False, None
     pattern, star = match
@@ -367,12 +367,12 @@ def _using_paths(
     return True, None
 
 
-def _best_match(settings: ResolveOptions, name: str) -> tuple[str, str | None] | None:
+def _best_match(resolving: ResolveOptions, name: str) -> tuple[str, str | None] | None:
     """``matchPatternOrExact``: an exact key, else the matching ``*`` pattern with the
     longest prefix (keys with more than one ``*`` are invalid and never match)."""
-    if "*" not in name and name in (settings.paths or {}):
+    if "*" not in name and name in (resolving.paths or {}):
         return name, None
-    by_prefix = settings.paths_index
+    by_prefix = resolving.paths_index
     for end in range(len(name), -1, -1):
         for suffix, pattern in by_prefix.get(name[:end], ()):
             if len(name) >= end + len(suffix) and name.endswith(suffix):
@@ -405,12 +405,12 @@ def _extension_of(path: str) -> str | None:
 
 
 def _try_file(path: str, state: _State) -> bool:
-    if not state.settings.module_suffixes:
+    if not state.resolving.module_suffixes:
         state.tried.append(path)
         return state.host.is_file(path)
     ext = _extension_of(path) or ""
     stem = path[: -len(ext)] if ext else path
-    for suffix in state.settings.module_suffixes:
+    for suffix in state.resolving.module_suffixes:
         candidate = stem + suffix + ext
         state.tried.append(candidate)
         if state.host.is_file(candidate):
@@ -753,12 +753,12 @@ def _types_versioned(condition: str, conditions: tuple[str, ...]) -> bool:
 
 
 def _classic(name: str, folder: str, state: _State) -> str | None:
-    settings, host = state.settings, state.host
+    resolving, host = state.resolving, state.host
 
     def loader(extensions: int, candidate: str, state: _State) -> str | None:
         return _load_file(extensions, candidate, state)
 
-    for extensions in (TS | DTS, JS | (JSON_EXT if settings.resolve_json else 0)):
+    for extensions in (TS | DTS, JS | (JSON_EXT if resolving.resolve_json else 0)):
         found = _optional_settings(name, folder, extensions, state, loader)
         if found:
             return found
