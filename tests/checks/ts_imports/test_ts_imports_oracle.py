@@ -168,6 +168,26 @@ SCENARIOS: dict[str, Scenario] = {
     "dynamic": one('export const m = import("./nope.js");\n'),
     "dynamic-template": one("export const m = import(`./nope.js`);\n"),
     "import-type": one('export type T = import("./nope.js").T;\n'),
+    # gperdomor/nx-tools: an import type resolves in the file's own mode (a CommonJS file's,
+    # here, under node16/nodenext: no extension needed), an `import()` call always as ESM
+    "import-type-extensionless": one(
+        'export type T = typeof import("./b");\n'
+        'export type U = import("./b").V;\n'
+        "declare const g: <X>() => Promise<X>;\n"
+        'export const f = async () => ({ ...(await g<typeof import("./b")>()) });\n'
+        'export const s = 1 as unknown as typeof import("./b");\n'
+        "export interface I { m(): typeof import('./b'); }\n",
+        {"src/b.ts": "export const v = 1;\nexport type V = 1;\n"},
+    ),
+    "dynamic-extensionless": one(
+        'export const m = import("./b");\n', {"src/b.ts": "export const v = 1;\n"}
+    ),
+    "import-type-esm-package": lambda mode: {
+        "tsconfig.json": config(mode),
+        "package.json": '{"type": "module"}',
+        "src/a.ts": 'export type T = typeof import("./b");\n',
+        "src/b.ts": "export const v = 1;\n",
+    },
     "export-from": one('export { v } from "./nope.js";\n'),
     "type-only": one('import type { T } from "./nope.js";\nexport type U = T;\n'),
     "import-equals": one('import x = require("./nope");\nexport = x;\n'),

@@ -616,7 +616,8 @@ def _checked(path: str, fact: Facts, values: dict[str, Any]) -> bool:
 
 def _esm(path: str, spec: Specifier, resolving: ResolveOptions, repo: RepoHost) -> bool:
     """Whether the import resolves in ECMAScript-module mode, as TypeScript decides it:
-    ``require`` forms never; node16/nodenext by the file's format (``import()`` always);
+    ``require`` forms never; node16/nodenext by the file's format (an ``import()`` call
+    always; an ``import("x")`` type, like an import declaration, by the file's format);
     bundler for every ``import`` (its ``import`` condition)."""
     if spec.kind in ("require", "import-equals"):
         return False
