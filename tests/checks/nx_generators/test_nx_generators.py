@@ -722,3 +722,82 @@ def test_vibespro_s_service_generator_shape(tmp_path: Path) -> None:
     [finding] = [f for f in findings if f.rule == "nx-generators/no-project"]
     assert finding.level.value == "error" and "under apps/<name>/" in finding.message
     assert 'creates: "A generator for creating a new service."' in finding.message
+
+
+def _built_plugin(tmp_path: Path, configs: dict[str, str]) -> Path:
+    """gperdomor/nx-tools' shape (Nx's TypeScript workspaces): the collection names
+    ``./dist/...``, which git ignores and ``tsc -p tsconfig.lib.json`` writes from src/."""
+    ws = tmp_path / "ws"
+    entry = {
+        "factory": "./dist/g/index",
+        "schema": "./dist/g/schema.json",
+        "description": "Creates a library",
+    }
+    write_files(
+        ws,
+        {
+            ".gitignore": "node_modules\ndist\n",
+            "tools/plug/package.json": json.dumps(
+                {"name": "plug", "main": "./dist/index.js", "generators": "./generators.json"}
+            ),
+            "tools/plug/generators.json": json.dumps({"generators": {"g": entry}}),
+            "tools/plug/src/g/index.ts": (
+                "export default async function (tree: any, options: { name: string }) {\n"
+                "  tree.write(`libs/${options.name}/README.md`, '');\n}\n"
+            ),
+            "tools/plug/src/g/schema.json": SCHEMA,
+            **configs,
+        },
+    )
+    return ws
+
+
+def test_a_plugin_built_into_its_own_dist_is_judged_from_its_source(tmp_path: Path) -> None:
+    lib = {"compilerOptions": {"rootDir": "src", "outDir": "dist", "types": []}}
+    ws = _built_plugin(
+        tmp_path,
+        {
+            "tsconfig.base.json": json.dumps({"compilerOptions": {"module": "commonjs"}}),
+            "tools/plug/tsconfig.lib.json": json.dumps(
+                {"extends": "../../tsconfig.base.json", **lib, "include": ["src/**/*.ts"]}
+            ),
+        },
+    )
+    [result] = check(ws, only=("nx-generators",)).results
+    [finding] = [f for f in result.findings if f.rule == "nx-generators/no-project"]
+    assert finding.level.value == "error" and finding.path == "tools/plug/src/g/index.ts"
+    assert result.notes == []
+    # the file judged is the one real TypeScript compiles to the factory the collection names
+    from tests.support.ts_oracle import typescript
+
+    tsc = typescript() / "bin" / "tsc"
+    subprocess.run(["node", str(tsc), "-p", "tools/plug/tsconfig.lib.json"], cwd=ws, check=True)
+    assert (ws / "tools/plug/dist/g/index.js").is_file()
+
+
+@pytest.mark.parametrize(
+    "configs",
+    [
+        {},  # no config says where dist/ comes from
+        {  # two configs that write dist/ from different folders
+            "tools/plug/tsconfig.lib.json": json.dumps(
+                {"compilerOptions": {"rootDir": "src", "outDir": "dist"}}
+            ),
+            "tools/plug/tsconfig.esm.json": json.dumps(
+                {"compilerOptions": {"rootDir": "lib", "outDir": "dist"}}
+            ),
+        },
+        {  # rootDir from a base prgate cannot read (node_modules)
+            "tools/plug/tsconfig.lib.json": json.dumps(
+                {"extends": "@tsconfig/node20/tsconfig.json", "compilerOptions": {"outDir": "dist"}}
+            ),
+        },
+    ],
+)
+def test_build_output_prgate_cannot_map_to_its_source_is_not_judged(
+    tmp_path: Path, configs: dict[str, str]
+) -> None:
+    [result] = check(_built_plugin(tmp_path, configs), only=("nx-generators",)).results
+    assert result.findings == []
+    [note] = result.notes
+    assert "not judged" in note.message and "build output, ignored by git" in note.message

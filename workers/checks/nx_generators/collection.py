@@ -11,8 +11,10 @@ like any other; ``node_modules`` is not in a checkout and is not read.
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +106,7 @@ def manifests(view: RepoView) -> list[tuple[str, dict[str, Any]]]:
 def generators(view: RepoView) -> list[Generator]:
     """Every generator of every collection in the repository, with what Nx cannot load."""
     out: list[Generator] = []
+    configs = functools.cache(lambda: _tsconfigs(view))
     for package, data in manifests(view):
         folder = posixpath.dirname(package)
         spec = data.get("generators") or data.get("schematics")
@@ -124,11 +127,18 @@ def generators(view: RepoView) -> list[Generator]:
             continue
         entries = doc.get("generators") or doc.get("schematics") or {}
         for name, entry in entries.items() if isinstance(entries, dict) else ():
-            out.append(_generator(view, str(name), collection, package, entry))
+            out.append(_generator(view, str(name), collection, package, entry, configs))
     return out
 
 
-def _generator(view: RepoView, name: str, collection: str, package: str, entry: Any) -> Generator:
+def _generator(
+    view: RepoView,
+    name: str,
+    collection: str,
+    package: str,
+    entry: Any,
+    configs: Callable[[], list[str]],
+) -> Generator:
     gen = Generator(name, collection, package, entry if isinstance(entry, dict) else {})
     base = posixpath.dirname(collection)
     factory = gen.entry.get("factory") or gen.entry.get("implementation")
@@ -137,15 +147,15 @@ def _generator(view: RepoView, name: str, collection: str, package: str, entry: 
     else:
         path, _, export = factory.partition("#")
         gen.export = export or "default"
-        gen.factory = resolve(view, base, path)
-        if gen.factory is None:
-            _missing(view, gen, base, path, "factory")
+        gen.factory = resolve(view, base, path) or _missing(
+            view, gen, base, path, "factory", configs
+        )
     schema = gen.entry.get("schema")
     if isinstance(schema, str):
-        gen.schema = resolve(view, base, schema)
-        if gen.schema is None:
-            _missing(view, gen, base, schema, "schema")
-        else:
+        gen.schema = resolve(view, base, schema) or _missing(
+            view, gen, base, schema, "schema", configs
+        )
+        if gen.schema is not None:
             data, problem = _json(view, gen.schema)
             if problem is not None:
                 gen.problems.append(problem)
@@ -154,15 +164,79 @@ def _generator(view: RepoView, name: str, collection: str, package: str, entry: 
     return gen
 
 
-def _missing(view: RepoView, gen: Generator, base: str, spec: str, what: str) -> None:
-    """A factory or schema that is not in the repository: missing (Nx cannot load the
-    generator), or build output a .gitignore keeps out (``./dist/...``: the plugin is
-    used built, and prgate does not judge what it has not got)."""
+def _missing(
+    view: RepoView,
+    gen: Generator,
+    base: str,
+    spec: str,
+    what: str,
+    configs: Callable[[], list[str]],
+) -> str | None:
+    """A factory or schema that is not in the repository: build output a .gitignore keeps
+    out (``./dist/...``), judged from the source a TypeScript build makes it of when
+    prgate can tell which (returned); else left unjudged (the plugin is used built, and
+    prgate does not judge what it has not got). Or missing: Nx cannot load the generator."""
     target = posixpath.normpath(posixpath.join(base, spec))
     if ignored(view, target):
+        compiled = compiled_from(view, target, configs())
+        source = resolve(view, "", compiled) if compiled is not None else None
+        if source is not None:
+            return source
         gen.built.append(f"its {what} {spec!r} (build output, ignored by git)")
     else:
         gen.problems.append(f"its {what} {spec!r} does not exist")
+    return None
+
+
+def _tsconfigs(view: RepoView) -> list[str]:
+    return [
+        p
+        for p in view.paths(symlinks=False)
+        if posixpath.basename(p).startswith("tsconfig") and p.endswith(".json")
+    ]
+
+
+def compiled_from(view: RepoView, target: str, tsconfigs: list[str]) -> str | None:
+    """The path in the sources that a TypeScript build writes ``target`` from, by the
+    ``outDir`` and ``rootDir`` of the ``tsconfig*.json`` files in the folders above it (a
+    plugin built into its own ``dist/``, as Nx's TypeScript workspaces do); None unless
+    every config that writes there says the same, each setting both options itself or
+    through a base prgate read, and no config there extends a base prgate cannot read
+    (it may set ``outDir``). Assets (a ``schema.json``) are copied along the same
+    mapping by Nx's build executors."""
+    from workers.checks.ts_imports.tsconfig import Loader, TsConfigError
+
+    folders, folder = set(), target
+    while folder:
+        folder = posixpath.dirname(folder)
+        folders.add(folder)
+    configs = [p for p in tsconfigs if posixpath.dirname(p) in folders]
+    loader = Loader(_text_or_none(view), lambda p: view.entry(p) is not None)
+    mapped = set()
+    for config in configs:
+        try:
+            options = loader.project(config).options
+        except (TsConfigError, TooDeep):
+            continue
+        if not options.known("outDir"):
+            return None  # a base prgate could not read may make it write there
+        out, root = options.values.get("outDir"), options.values.get("rootDir")
+        if not isinstance(out, str) or not target.startswith(out.rstrip("/") + "/"):
+            continue
+        if not isinstance(root, str) or not options.known("rootDir"):
+            return None  # TypeScript takes the inputs' common folder: not told here
+        mapped.add(posixpath.join(root, target[len(out.rstrip("/")) + 1 :]))
+    return mapped.pop() if len(mapped) == 1 else None
+
+
+def _text_or_none(view: RepoView) -> Any:
+    def read(path: str) -> str | None:
+        try:
+            return view.read_text(path)
+        except FileSkipped:
+            return None
+
+    return read
 
 
 def ignored(view: RepoView, path: str) -> bool:
