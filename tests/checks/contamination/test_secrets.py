@@ -168,3 +168,96 @@ def test_fingerprint_is_stable_when_lines_move(repo: Repo) -> None:
     second = check(repo({"a.py": f"# moved down\n\nT = '{token}'\n"})).findings[0]
     assert first.start_line == 1 and second.start_line == 3
     assert first.fingerprint == second.fingerprint
+
+
+# --- a private key protected by a passphrase is a warning; each key made by a real tool --------
+
+
+def _pem_keys(passphrase: bytes | None) -> dict[str, str]:
+    """Keys as ``cryptography`` (OpenSSL) writes them, encrypted with ``passphrase``."""
+    from cryptography.hazmat.primitives import serialization as s
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    how = s.BestAvailableEncryption(passphrase) if passphrase else s.NoEncryption()
+    return {
+        "pkcs8": key.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, how).decode(),
+        "pkcs1": key.private_bytes(
+            s.Encoding.PEM, s.PrivateFormat.TraditionalOpenSSL, how
+        ).decode(),
+    }
+
+
+def _tool(name: str) -> str:
+    import os
+    import shutil
+
+    found = shutil.which(name)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{name} is not installed: CI machines have it")
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
+def _openssh_key(tmp_path: Path, passphrase: str) -> str:
+    """A key as ``ssh-keygen`` writes it, protected by ``passphrase`` (empty: none)."""
+    import subprocess
+
+    path = tmp_path / f"id-{bool(passphrase)}"
+    keygen = [_tool("ssh-keygen"), "-q", "-t", "ed25519", "-N", passphrase, "-f", str(path)]
+    subprocess.run(keygen, check=True, capture_output=True)
+    return path.read_text()
+
+
+def _pgp_key(tmp_path: Path, passphrase: str) -> str:
+    """A secret key as GnuPG exports it (armored), protected by ``passphrase`` (or none)."""
+    import subprocess
+
+    home = tmp_path / f"gnupg-{bool(passphrase)}"
+    home.mkdir(mode=0o700)
+    protection = f"Passphrase: {passphrase}" if passphrase else "%no-protection"
+    spec = (
+        "Key-Type: RSA\nKey-Length: 2048\nName-Real: t\nName-Email: t@example.org\n"
+        f"{protection}\n%commit\n"
+    )
+    gpg = [_tool("gpg"), "--homedir", str(home), "--batch", "--pinentry-mode", "loopback"]
+    subprocess.run([*gpg, "--gen-key"], input=spec, text=True, check=True, capture_output=True)
+    secret = [*gpg, "--armor", "--passphrase", passphrase, "--export-secret-keys"]
+    return subprocess.run(secret, text=True, check=True, capture_output=True).stdout
+
+
+def _secret_levels(repo: Repo, keys: dict[str, str]) -> dict[str, str]:
+    files = {f"fixtures/{name}.key": text for name, text in keys.items()}
+    report = check(repo(files))
+    return {
+        f.path.removeprefix("fixtures/").removesuffix(".key"): f.level.value
+        for f in report.findings
+        if f.rule == "contamination/secret"
+    }
+
+
+def test_a_private_key_protected_by_a_passphrase_is_a_warning(repo: Repo, tmp_path: Path) -> None:
+    """gperdomor/nx-tools@7f3bd904 ships docker's test key, passphrase-protected, in two test
+    fixtures; prgate said "PGP private key in plain text", an error, which it is not."""
+    keys = {f"{k}-clear": v for k, v in _pem_keys(None).items()}
+    keys |= {f"{k}-locked": v for k, v in _pem_keys(b"correct horse").items()}
+    keys |= {
+        "openssh-clear": _openssh_key(tmp_path, ""),
+        "openssh-locked": _openssh_key(tmp_path, "pw"),
+    }
+    keys |= {"pgp-clear": _pgp_key(tmp_path, ""), "pgp-locked": _pgp_key(tmp_path, "pw")}
+    assert _secret_levels(repo, keys) == {
+        name: "error" if name.endswith("-clear") else "warning" for name in keys
+    }
+    assert "ENCRYPTED" in keys["pkcs8-locked"] and "Proc-Type: 4,ENCRYPTED" in keys["pkcs1-locked"]
+
+
+def test_a_key_block_prgate_cannot_read_is_taken_for_a_key_in_plain_text(repo: Repo) -> None:
+    """A truncated OpenPGP or OpenSSH body says nothing of a passphrase: still an error."""
+    body = "lQdGBF6tzaABEACjFbX7PFEG6vDPN2MPyxYW7/3o/sonORj4HXUFjFxxJxkt"
+    keys = {
+        "pgp": f"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{body}\n",
+        "openssh": f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH",
+    }
+    assert _secret_levels(repo, keys) == {"pgp": "error", "openssh": "error"}

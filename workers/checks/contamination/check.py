@@ -479,6 +479,16 @@ def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> F
             rules.SECRET, path, message, match.fix, line, key=f"{match.detector}:{ordinal}"
         )
         return dataclasses.replace(finding, level=Level.WARNING)
+    if match.encrypted:
+        message = (
+            f"{match.kind}, protected by a passphrase ({match.mask}), on line {line}. The key "
+            "is encrypted, so what guards it is its passphrase: if that is weak or kept in "
+            "the repository too, revoke the key; either way, keep keys out of git."
+        )
+        finding = _finding(
+            rules.SECRET, path, message, None, line, key=f"{match.detector}:{ordinal}"
+        )
+        return dataclasses.replace(finding, level=Level.WARNING)
     if match.key is not None:
         message = (
             f"{match.key} has a real-looking value ({match.mask}) on line {line}. "  # noqa: S608

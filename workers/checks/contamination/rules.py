@@ -87,7 +87,8 @@ SECRET = rule(
     "Private keys, tokens and secret-named values anywhere in the repository. Rotate the "
     "secret, remove it from the file and history, and load it at run time instead.",
     doc=(
-        "**anywhere in the repository**: private key blocks, GitHub tokens (`ghp_`, `gho_`, "
+        "**anywhere in the repository**: private key blocks (one protected by a passphrase "
+        "is a warning), GitHub tokens (`ghp_`, `gho_`, "
         "`ghs_`, `ghu_`, `ghr_`, `github_pat_`), AWS access key ids, Slack tokens and "
         "webhooks, Google API keys, Stripe live keys, and real-looking values of `*TOKEN*`, "
         "`*SECRET*`, `*PASSWORD*`, `*API_KEY*` keys in env files"

@@ -19,6 +19,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from workers.checks.contamination.key_blocks import encrypted
+
 # Fixed strings one of which every token-format secret contains.
 NEEDLES = (
     "PRIVATE KEY",
@@ -101,6 +103,7 @@ PRIVATE_KEY_HEADER = re.compile(
     r"-----BEGIN ((?:RSA|DSA|EC|OPENSSH|ENCRYPTED|PGP|SSH2 ENCRYPTED) )?PRIVATE KEY( BLOCK)?-----"
 )
 _KEY_BODY = re.compile(r"[A-Za-z0-9+/=]{32,}")
+_MAX_BLOCK_LINES = 400  # an 8192-bit RSA key in OpenPGP armor is about 220 lines
 _PLACEHOLDER_IN_TOKEN = re.compile(
     r"x{5}|X{5}|0{8}|\*{3}|\.{3}|EXAMPLE|example|FAKE|fake|DUMMY|dummy"
 )
@@ -153,6 +156,7 @@ class SecretMatch:
     key: str | None = None  # the variable name, for env-like files
     fix: str | None = None
     certain: bool = True  # False: a real-looking value where examples belong (a warning)
+    encrypted: bool = False  # a private key block protected by a passphrase (a warning)
 
 
 def mask(value: str, shown: int) -> str:
@@ -186,12 +190,19 @@ def private_key_at(lines: list[str], index: int) -> SecretMatch | None:
     header = PRIVATE_KEY_HEADER.search(line)
     if header is None:
         return None
-    candidates = line[header.end() :].split("\\n") + lines[index + 1 : index + 8]
+    after = line[header.end() :].split("\\n")
+    candidates = after + lines[index + 1 : index + 8]
     for candidate in candidates:
         stripped = candidate.strip(" \t\r\"',;|\\")
         if _KEY_BODY.fullmatch(stripped) and not _is_placeholder_token(stripped, 0):
             kind = f"{(header.group(1) or '').strip()} private key".strip()
-            return SecretMatch("private-key", kind[0].upper() + kind[1:], "key material not shown")
+            block = after + lines[index + 1 : index + _MAX_BLOCK_LINES]
+            return SecretMatch(
+                "private-key",
+                kind[0].upper() + kind[1:],
+                "key material not shown",
+                encrypted=bool(encrypted(header.group(1) or "", block)),
+            )
     return None
 
 
