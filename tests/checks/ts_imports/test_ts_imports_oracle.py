@@ -421,6 +421,20 @@ SCENARIOS: dict[str, Scenario] = {
         "packages/config-lib/src/index.ts": "export const w = 1;\n",
         "packages/config-lib/src/sub.ts": EXPORT,
     },
+    # vitest-dev/vitest: a test fixture holds a fake package of a member's name, nearer the
+    # importer than the member; the package manager links the member its globs name
+    "workspace-member-not-fixture": lambda mode: {
+        "package.json": json.dumps({"name": "root", "workspaces": ["packages/*"]}),
+        "tsconfig.json": config(mode, include=("app",)),
+        "app/a.ts": 'import { v } from "@acme/config-lib/sub";\n',
+        "app/fixtures/fake/package.json": json.dumps(
+            {"name": "@acme/config-lib", "exports": {".": "./index.js"}}
+        ),
+        "packages/config-lib/package.json": json.dumps(
+            {"name": "@acme/config-lib", "exports": {"./sub": "./src/sub.ts"}}
+        ),
+        "packages/config-lib/src/sub.ts": EXPORT,
+    },
     "workspace-exports-and-types": lambda mode: {
         "tsconfig.json": config(mode, include=("app",)),
         "app/a.ts": 'import { v } from "@acme/config-lib";\n',

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from workers.checks.ts_imports import files as ts_files
+from workers.checks.workspaces import matches, package_globs, workspace_patterns
 from workers.engine.findings import TooDeep
 from workers.engine.views import FileSkipped, Kind, RepoView
 
@@ -41,6 +42,7 @@ class RepoHost:
                 folder = posixpath.dirname(folder)
         self._packages: dict[str, dict[str, Any] | None] = {}
         self._ignored: dict[str, bool] = {}
+        self._members: dict[str, tuple[list[Any], list[Any]] | None] = {}
         self._text: dict[str, bytes | None] = {}
         self._unread: dict[str, str] = {}  # a listed file that could not be read: why
         self.link_to: dict[str, str] = {}  # a symlink to a file in the repository: that file
@@ -185,12 +187,21 @@ class RepoHost:
         return [(p, decode(self.read(p))) for p in found]
 
     def workspace_package(self, name: str, near: str = "") -> str | None:
-        """The folder of the package named ``name`` that a file at ``near`` gets linked: the
-        one sharing the longest path with it (a repository holding several workspaces, or
-        test fixtures, has one name several times); None when two tie (it is not known)."""
+        """The folder of the package named ``name`` that a file at ``near`` gets linked.
+
+        One name held by several package.json files (a repository holding several
+        workspaces, or test fixtures): the package manager links the member of the
+        workspace ``near`` is installed by (the nearest folder above it that declares
+        workspaces) whose globs match; none of them, or two: None, not known. Where no
+        folder above declares workspaces, the one sharing the longest path with ``near``;
+        None when two tie."""
         folders = self.workspace.get(name, [])
         if len(folders) <= 1:
             return folders[0] if folders else None
+        root = self._install_root(near)
+        if root is not None:
+            members = [f for f in folders if self._member(root, f)]
+            return members[0] if len(members) == 1 else None
 
         def shared(folder: str) -> int:
             common = posixpath.commonpath([folder or ".", near or "."])
@@ -198,6 +209,50 @@ class RepoHost:
 
         ranked = sorted(folders, key=shared, reverse=True)
         return ranked[0] if shared(ranked[0]) > shared(ranked[1]) else None
+
+    def _install_root(self, near: str) -> str | None:
+        """The nearest folder at or above ``near`` that declares workspaces."""
+        folder = near
+        while True:
+            manifest = self.package_json(folder) or {}
+            pnpm = (
+                posixpath.join(folder, "pnpm-workspace.yaml") if folder else "pnpm-workspace.yaml"
+            )
+            if "workspaces" in manifest or pnpm in self.files:
+                return folder
+            if folder in ("", "."):
+                return None
+            folder = posixpath.dirname(folder)
+
+    def _member(self, root: str, folder: str) -> bool:
+        """Whether the workspace declared at ``root`` links the package in ``folder``; a
+        workspace prgate cannot read links nothing it can name."""
+        if root not in self._members:
+            self._members[root] = self._member_globs(root)
+        globs = self._members[root]
+        if globs is None or not (folder == root or folder.startswith(root + "/") or not root):
+            return False
+        inside = folder[len(root) + 1 :] if root else folder
+        return folder == root or matches(f"{inside}/package.json", *globs)
+
+    def _member_globs(self, root: str) -> tuple[list[Any], list[Any]] | None:
+        pnpm = posixpath.join(root, "pnpm-workspace.yaml") if root else "pnpm-workspace.yaml"
+        text = decode(self.read(pnpm)) if pnpm in self.files else None
+        if pnpm in self.files and text is None:
+            return None  # there, but not readable: its members are not known
+        if text is not None:
+            import yaml  # only for a pnpm workspace: `prgate check` starts without it
+
+            errors: tuple[type[Exception], ...] = (ValueError, yaml.YAMLError)
+        else:
+            errors = (ValueError,)
+        try:
+            patterns = workspace_patterns(
+                self.package_json(root) or {}, (lambda: text or "") if text is not None else None
+            )
+            return package_globs(patterns)
+        except errors:  # a glob prgate does not read (UnreadGlob), or YAML it cannot parse
+            return None
 
     @cached_property
     def _ignores(self) -> list[tuple[str, Any]]:
