@@ -268,6 +268,41 @@ def test_a_workspace_package_judged_by_its_exports_and_its_build(repo: Repo) -> 
     )
 
 
+def test_a_package_linked_by_path_resolves_there(repo: Repo) -> None:
+    """drizzle-team/drizzle-orm@b7862528: the root declares ``"drizzle-orm":
+    "workspace:./drizzle-orm/dist"``, the built package (ignored by git), whose generated
+    package.json has the ``exports``; the source package.json in drizzle-orm/ has none.
+    prgate judged the imports against the source folder: 10 error-level false alarms. A
+    folder linked by path that the repository lacks is not known: no finding; one it has
+    is where the name resolves."""
+    files = {
+        ".gitignore": "dist\n",
+        "package.json": json.dumps(
+            {
+                "name": "root",
+                "workspaces": ["orm", "tests", "tools/*"],
+                "devDependencies": {"orm": "workspace:./orm/dist", "kit": "link:./tools/kit"},
+            }
+        ),
+        "orm/package.json": json.dumps({"name": "orm", "types": "./index.d.ts"}),
+        "orm/src/pg.ts": "export const pg = 1;\n",
+        "tools/kit/package.json": json.dumps({"name": "kit", "exports": {"./a": "./a.ts"}}),
+        "tools/kit/a.ts": "export const a = 1;\n",
+        "tools/kit-fork/package.json": json.dumps({"name": "kit", "exports": {"./b": "./b.ts"}}),
+        "tools/kit-fork/b.ts": "export const b = 1;\n",
+        "tests/package.json": json.dumps({"name": "tests"}),
+        "tests/tsconfig.json": json.dumps(
+            {"compilerOptions": {"module": "nodenext", "noEmit": True}, "include": ["*.ts"]}
+        ),
+        "tests/a.ts": 'import { pg } from "orm/pg";\nimport { a } from "kit/a";\n'
+        'import { b } from "kit/b";\nexport { pg, a, b };\n',
+    }
+    findings = _ts(repo, files)
+    assert [(f.rule, f.start_line, f.level) for f in findings] == [
+        ("ts-imports/unresolved", 3, Level.ERROR)  # kit is tools/kit, which has no ./b
+    ]
+
+
 def test_a_config_that_compiles_other_projects_files_is_summarised(repo: Repo) -> None:
     """A root tsconfig.json without include compiles packages/a's files too (an editor-wide
     config): what only it reports, nothing in CI may ever run; a warning that says so."""
