@@ -261,3 +261,19 @@ def test_a_key_block_prgate_cannot_read_is_taken_for_a_key_in_plain_text(repo: R
         "openssh": f"-----BEGIN OPENSSH PRIVATE KEY-----\n{body}\n-----END OPENSSH",
     }
     assert _secret_levels(repo, keys) == {"pgp": "error", "openssh": "error"}
+
+
+def test_a_value_too_plain_to_be_a_credential_is_a_warning(repo: Repo) -> None:
+    """sveltejs/kit@aa810a04's test app has ``TOP_SECRET_SHH_PLS=shhhh`` in a .env: prgate
+    called it a real-looking secret, an error. Short or lowercase-only values are as likely
+    samples as secrets: warnings. Credential-shaped ones stay errors."""
+    files = {
+        "copier.yml": "_subdirectory: t\n",
+        "t/.env": "TOP_SECRET_SHH_PLS=shhhh\nAPI_TOKEN=hunter\nDB_PASSWORD=correct horse\n"
+        "SESSION_SECRET=s3cr3tP@ss!\nAPI_KEY=9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c\n",
+    }
+    report = check(repo(files))
+    levels = {f.start_line: f.level for f in report.findings if f.rule == "contamination/secret"}
+    assert levels == {1: "warning", 2: "warning", 3: "warning", 4: "error", 5: "error"}
+    [plain] = [f for f in report.findings if f.start_line == 1 and f.rule.endswith("/secret")]
+    assert "too short or too plain" in plain.message and "example file" not in plain.message

@@ -474,6 +474,10 @@ def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> F
             f"{match.key} has a value shaped like a generated credential ({match.mask}) on "
             f"line {line} of an example file, where placeholders belong. If it is a real value, "
             f"rotate it; either way write a placeholder ({match.fix})."
+            if match.example
+            else f"{match.key} has a value ({match.mask}) on line {line} too short or too "
+            "plain to tell a real secret from a sample. If it is real, rotate it; either way "
+            f"write a placeholder ({match.fix})."
         )
         finding = _finding(
             rules.SECRET, path, message, match.fix, line, key=f"{match.detector}:{ordinal}"

@@ -91,7 +91,8 @@ SECRET = rule(
         "is a warning), GitHub tokens (`ghp_`, `gho_`, "
         "`ghs_`, `ghu_`, `ghr_`, `github_pat_`), AWS access key ids, Slack tokens and "
         "webhooks, Google API keys, Stripe live keys, and real-looking values of `*TOKEN*`, "
-        "`*SECRET*`, `*PASSWORD*`, `*API_KEY*` keys in env files"
+        "`*SECRET*`, `*PASSWORD*`, `*API_KEY*` keys in env files (one under eight characters "
+        "or of lowercase letters alone is a warning)"
     ),
 )
 RULES = (ENV_FILE, BACKUP_FILE, LOCAL_STATE, BUILD_ARTIFACT, OS_JUNK, SYMLINK, SECRET)

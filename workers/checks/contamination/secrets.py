@@ -155,7 +155,8 @@ class SecretMatch:
     mask: str
     key: str | None = None  # the variable name, for env-like files
     fix: str | None = None
-    certain: bool = True  # False: a real-looking value where examples belong (a warning)
+    certain: bool = True  # False: a value prgate cannot tell from a sample (a warning)
+    example: bool = False  # in an example file, where placeholders belong
     encrypted: bool = False  # a private key block protected by a passphrase (a warning)
 
 
@@ -280,6 +281,14 @@ def looks_random(value: str) -> bool:
     return bool(re.search(r"[A-Za-z]", v)) and bool(re.search(r"\d", v))
 
 
+def credential_shaped(value: str) -> bool:
+    """Whether a value could be a credential by its shape: eight characters or more, and
+    not lowercase letters alone (a word). ``shhhh`` and ``hunter`` are samples as likely as
+    secrets (sveltejs/kit's test apps); ``s3cr3tP@ss!`` and generated tokens are not."""
+    v = value.strip()
+    return len(v) >= 8 and re.fullmatch(r"[a-z]+(?: [a-z]+)*", v) is None
+
+
 def is_placeholder_value(value: str) -> bool:
     v = value.strip()
     low = v.lower()
@@ -330,7 +339,8 @@ def scan_env_text(text: str, example: bool = False) -> list[tuple[int, SecretMat
                     f"{key}=…({len(value)} chars)",
                     key=key,
                     fix=f"{key}=changeme",
-                    certain=not example,
+                    certain=not example and credential_shaped(value),
+                    example=example,
                 ),
             )
         )
