@@ -4,11 +4,13 @@ and the minimatch globs Nx matches them and its plugins' include/exclude with.
 
 Shared by jest-collision (Nx's jest projects, ``nx_jest``) and nx-generators (whether a
 package.json a generator writes makes a project); each says in its own way what it does
-when a glob is one prgate does not read.
+when a glob is one prgate does not read. ``declaration`` says how a package.json links a
+dependency (ts-imports resolves through it, nx-generators follows a factory into it).
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from typing import Any
@@ -81,3 +83,35 @@ def package_globs(patterns: list[str]) -> tuple[list[re.Pattern[str]], list[re.P
 
 def matches(path: str, include: list[re.Pattern[str]], exclude: list[re.Pattern[str]]) -> bool:
     return any(r.fullmatch(path) for r in include) and not any(r.fullmatch(path) for r in exclude)
+
+
+INSTALLED_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")  # what is linked
+
+
+def declaration(
+    name: str, near: str, package_json: Callable[[str], dict[str, Any] | None]
+) -> tuple[str, str] | None:
+    """How the nearest package.json at or above the folder ``near`` that declares ``name``
+    links it, as Node's walk up ``node_modules`` finds it: ``("path", folder)`` for pnpm's
+    ``workspace:../x``, ``link:`` and ``file:`` (folder "" when it is outside the
+    repository), ``("workspace", "")`` for ``workspace:*`` and its ranges (the member of
+    that name), ``("registry", spec)`` for anything else; None when none declares it."""
+    folder = near
+    while True:
+        manifest = package_json(folder) or {}
+        for field in INSTALLED_FIELDS:
+            deps = manifest.get(field)
+            spec = deps.get(name) if isinstance(deps, dict) else None
+            if not isinstance(spec, str):
+                continue
+            protocol, _, rest = spec.partition(":")
+            if protocol in ("workspace", "link", "file") and rest.startswith(("/", ".")):
+                target = posixpath.normpath(posixpath.join(folder, rest))
+                outside = rest.startswith("/") or target == ".." or target.startswith("../")
+                return "path", "" if outside else target
+            if protocol == "workspace":
+                return "workspace", ""
+            return "registry", spec
+        if folder in ("", "."):
+            return None
+        folder = posixpath.dirname(folder)

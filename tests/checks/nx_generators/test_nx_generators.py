@@ -405,6 +405,31 @@ GENS = [
         files_to("joinPathFragments('libs', options.name)"),
         {"files/project.json__tmpl__": PROJECT, "files/src/index.ts__tmpl__": ""},
     ),
+    # tinesoft/nxrocks: project generators call helpers of the workspace's own packages,
+    # declared by path (file:../common); Nx runs that very code
+    Gen(
+        "helper-package-makes-project",
+        "Creates a library",
+        "const { makeLib } = require('@acme/helpers');\n"
+        "module.exports = async function (tree, options) {\n  makeLib(tree, options.name);\n};\n",
+    ),
+    Gen(
+        "helper-package-writes-only",
+        "Creates a library",
+        "const { writeOnly } = require('@acme/helpers');\n"
+        "module.exports = async function (tree, options) {\n  writeOnly(tree, options.name);\n};\n",
+        expect={"no-project"},
+    ),
+    Gen(
+        "shorthand-root",
+        "Creates a library",
+        body(
+            "  const root = `libs/${options.name}`;\n"
+            "  addProjectConfiguration(tree, options.name, { root, "
+            "targets: { build: { command: 'echo b' } } });\n"
+            "  tree.write(`${root}/src/index.ts`, '');"
+        ),
+    ),
     Gen(
         "string-concat-destination",
         "Creates a library",
@@ -415,6 +440,17 @@ GENS = [
 ]
 
 
+HELPERS = (
+    "const { addProjectConfiguration } = require('@nx/devkit');\n"
+    "function makeLib(tree, name) {\n"
+    "  addProjectConfiguration(tree, name, { root: `libs/${name}`, "
+    "targets: { build: { command: 'echo b' } } });\n"
+    "  tree.write(`libs/${name}/src/index.ts`, '');\n}\n"
+    "function writeOnly(tree, name) {\n  tree.write(`./libs/${name}/src/index.ts`, '');\n}\n"
+    "exports.makeLib = makeLib;\nexports.writeOnly = writeOnly;\n"
+)
+
+
 def plugin_files() -> dict[str, str]:
     entries: dict[str, object] = {}
     out: dict[str, str] = {
@@ -423,8 +459,17 @@ def plugin_files() -> dict[str, str]:
         ),
         "nx.json": "{}\n",
         "tools/plug/package.json": json.dumps(
-            {"name": "plug", "version": "0.0.1", "generators": "./generators.json"}
+            {
+                "name": "plug",
+                "version": "0.0.1",
+                "generators": "./generators.json",
+                "dependencies": {"@acme/helpers": "file:../../packages/helpers"},
+            }
         ),
+        "packages/helpers/package.json": json.dumps(
+            {"name": "@acme/helpers", "version": "0.0.1", "main": "./index.js"}
+        ),
+        "packages/helpers/index.js": HELPERS,
     }
     for gen in GENS:
         entry: dict[str, object] = {
@@ -469,6 +514,8 @@ def real_nx(home: Path, ws: Path) -> dict[str, set[str]]:
     for entry in (home / "node_modules").iterdir():
         (ws / "node_modules" / entry.name).symlink_to(entry)
     (ws / "node_modules" / "plug").symlink_to(ws / "tools" / "plug")
+    (ws / "node_modules" / "@acme").mkdir()  # as npm links the file: dependency
+    (ws / "node_modules" / "@acme" / "helpers").symlink_to(ws / "packages" / "helpers")
     env = {k: v for k, v in os.environ.items() if k not in ("NODE_OPTIONS", "CI")} | ENV
     before = {p.relative_to(ws).as_posix() for p in ws.rglob("*") if "node_modules" not in p.parts}
     (ws / "run.js").write_text(RUN)
@@ -801,3 +848,61 @@ def test_build_output_prgate_cannot_map_to_its_source_is_not_judged(
     assert result.findings == []
     [note] = result.notes
     assert "not judged" in note.message and "build output, ignored by git" in note.message
+
+
+@pytest.mark.parametrize(
+    ("declared", "main", "followed"),
+    [
+        ("workspace:*", "src/index.js", True),  # the member of that name: this very code
+        ("1.0.0", None, True),  # nxext: the exact version the repository's package has
+        ("^1.0.0", None, False),  # a range: maybe another release's code
+    ],
+)
+def test_a_helper_of_a_workspace_package_is_followed_when_the_plugin_links_it(
+    tmp_path: Path, declared: str, main: str | None, followed: bool
+) -> None:
+    """nxrocks' and nxext's shapes, in TypeScript: the helper sits behind ``export *`` in a
+    package of the repository that the plugin declares; without a ``main`` (Nx's build
+    writes it into dist/), tsconfig.base.json's ``paths`` say where its source is. One not
+    followed gets a note and no verdict."""
+    ws = tmp_path / "ws"
+    entry = {"factory": "./g/index", "schema": "./g/schema.json", "description": "Creates a lib"}
+    write_files(
+        ws,
+        {
+            "package.json": json.dumps({"name": "ws", "workspaces": ["tools/*", "packages/*"]}),
+            "tsconfig.base.json": json.dumps(
+                {"compilerOptions": {"paths": {"@acme/common": ["packages/common/src/index.ts"]}}}
+            ),
+            "packages/common/package.json": json.dumps(
+                {"name": "@acme/common", "version": "1.0.0"} | ({"main": main} if main else {})
+            ),
+            "packages/common/src/index.ts": "export * from './lib/make';\n",
+            "packages/common/src/lib/make.ts": (
+                "import { Tree, addProjectConfiguration } from '@nx/devkit';\n"
+                "export function makeLib(tree: Tree, root: string) {\n"
+                "  addProjectConfiguration(tree, root, { root, targets: { build: {} } });\n}\n"
+            ),
+            "tools/plug/package.json": json.dumps(
+                {
+                    "name": "plug",
+                    "generators": "./generators.json",
+                    "dependencies": {"@acme/common": declared},
+                }
+            ),
+            "tools/plug/generators.json": json.dumps({"generators": {"g": entry}}),
+            "tools/plug/g/schema.json": SCHEMA,
+            "tools/plug/g/index.ts": (
+                "import { makeLib } from '@acme/common';\n"
+                "export default async function (tree: any, options: { name: string }) {\n"
+                "  makeLib(tree, `libs/${options.name}`);\n"
+                "  tree.write(`./libs/${options.name}/src/a.ts`, '');\n}\n"
+            ),
+        },
+    )
+    [result] = check(ws, only=("nx-generators",)).results
+    assert result.findings == []
+    unfollowed = [
+        n for n in result.notes if "from '@acme/common', which prgate cannot" in n.message
+    ]
+    assert bool(unfollowed) is not followed

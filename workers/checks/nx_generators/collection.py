@@ -106,7 +106,7 @@ def manifests(view: RepoView) -> list[tuple[str, dict[str, Any]]]:
 def generators(view: RepoView) -> list[Generator]:
     """Every generator of every collection in the repository, with what Nx cannot load."""
     out: list[Generator] = []
-    configs = functools.cache(lambda: _tsconfigs(view))
+    configs = functools.cache(lambda: tsconfig_files(view))
     for package, data in manifests(view):
         folder = posixpath.dirname(package)
         spec = data.get("generators") or data.get("schematics")
@@ -188,7 +188,7 @@ def _missing(
     return None
 
 
-def _tsconfigs(view: RepoView) -> list[str]:
+def tsconfig_files(view: RepoView) -> list[str]:
     return [
         p
         for p in view.paths(symlinks=False)

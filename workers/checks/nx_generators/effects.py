@@ -16,11 +16,19 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 from tree_sitter import Node
 
-from workers.checks.nx_generators.collection import resolve
+from workers.checks.nx_generators.collection import (
+    compiled_from,
+    ignored,
+    resolve,
+    tsconfig_files,
+)
 from workers.checks.typescript_grammar import parser, text
+from workers.checks.workspaces import declaration
 from workers.engine.views import FileSkipped, RepoView
 
 DEVKIT = ("@nx/devkit", "@nrwl/devkit", "nx/src/devkit-exports")
@@ -81,12 +89,14 @@ class _Module:
     imports: dict[str, tuple[str, str]]  # local name -> (module specifier, imported name)
     functions: dict[str, Node]  # top-level function-valued names
     exports: dict[str, str]  # exported name -> local name
+    stars: list[str] = field(default_factory=list)  # `export * from "x"`: the specifiers
 
 
 class Reader:
     def __init__(self, view: RepoView) -> None:
         self.view = view
         self.modules: dict[str, _Module | None] = {}
+        self.manifests: dict[str, dict[str, Any] | None] = {}
 
     # -- modules --------------------------------------------------------------------------
     def module(self, path: str) -> _Module | None:
@@ -200,6 +210,11 @@ class Reader:
             return
         clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
         source = stmt.child_by_field_name("source")
+        if clause is None and source is not None and any(c.type == "*" for c in stmt.children):
+            module = _unquote(source)
+            if module is not None:
+                mod.stars.append(module)
+            return
         for spec in clause.named_children if clause is not None else ():
             name, alias = spec.child_by_field_name("name"), spec.child_by_field_name("alias")
             if name is None:
@@ -250,19 +265,108 @@ class Reader:
             return None
         local = mod.exports.get(export)
         if local is None:
+            for spec in mod.stars if export != "default" else ():
+                target = self.target(mod, spec)
+                found = self.function(target, export, depth + 1) if target else None
+                if found is not None:
+                    return found
             return None
         if local in mod.functions:
             return mod, mod.functions[local]
         if local in mod.imports:
             spec, imported = mod.imports[local]
-            target = self.relative(mod, spec)
+            target = self.target(mod, spec)
             return self.function(target, imported, depth + 1) if target else None
         return None
 
-    def relative(self, mod: _Module, spec: str) -> str | None:
-        if not spec.startswith("."):
+    def target(self, mod: _Module, spec: str) -> str | None:
+        """The file a module specifier of ``mod`` names: a relative one as Node resolves it;
+        a package of the repository that the nearest package.json declares by path
+        (``file:../common``), with ``workspace:`` (both link this very code) or at exactly
+        the version the repository's package has (released with it), through its
+        package.json's entry (or the TypeScript build that writes it); None for any other
+        package (installed from a registry: not in the checkout)."""
+        if spec.startswith("."):
+            return resolve(self.view, posixpath.dirname(mod.path), spec)
+        parts = spec.split("/")
+        count = 2 if spec.startswith("@") else 1
+        name, sub = "/".join(parts[:count]), "/".join(parts[count:])
+        how = declaration(name, posixpath.dirname(mod.path), self.package_json)
+        if how is None:
             return None
-        return resolve(self.view, posixpath.dirname(mod.path), spec)
+        folder = how[1]
+        if how[0] in ("workspace", "registry"):
+            named = self.packages_named.get(name, [])
+            folder = named[0] if len(named) == 1 else ""
+        if how[0] == "registry" and folder:
+            # an exact version the repository's package of that name has: released
+            # together (nxext's plugins and @nxext/common); a range may be other code
+            version = (self.package_json(folder) or {}).get("version")
+            if not (isinstance(version, str) and how[1] == version):
+                return None
+        manifest = self.package_json(folder) if folder else None
+        entry = _entry(manifest, sub) if manifest is not None else None
+        if entry is None:
+            return None
+        found = resolve(self.view, folder, entry)
+        written = posixpath.normpath(posixpath.join(folder, entry))
+        if found is None and ignored(self.view, written):  # build output: from its source
+            compiled = compiled_from(self.view, written, self.tsconfigs)
+            found = resolve(self.view, "", compiled) if compiled is not None else None
+        if found is None and (mapped := self.aliases.get(spec)) is not None:
+            # no entry in the source folder (Nx's build writes `main` into dist/): the
+            # workspace's own `paths` say where the name's source is, inside that package
+            inside = mapped.startswith(folder + "/")
+            found = resolve(self.view, "", mapped) if inside else None
+        return found
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """The root tsconfig files' ``paths`` that map a name to one file (Nx's
+        ``tsconfig.base.json``: ``"@nxext/common": ["packages/common/src/index.ts"]``)."""
+        from workers.checks.ts_imports.tsconfig import parse_jsonc
+
+        found: dict[str, str] = {}
+        for config in ("tsconfig.base.json", "tsconfig.json"):
+            try:
+                data = parse_jsonc(self.view.read_text(config)) if self.view.entry(config) else None
+            except (FileSkipped, ValueError, RecursionError):
+                continue
+            options = data.get("compilerOptions") if isinstance(data, dict) else None
+            paths = options.get("paths") if isinstance(options, dict) else None
+            base = options.get("baseUrl", ".") if isinstance(options, dict) else "."
+            for name, targets in (paths or {}).items() if isinstance(paths, dict) else ():
+                if isinstance(targets, list) and len(targets) == 1 and "*" not in name:
+                    target = targets[0]
+                    if isinstance(target, str) and isinstance(base, str):
+                        found.setdefault(name, posixpath.normpath(posixpath.join(base, target)))
+        return found
+
+    def package_json(self, folder: str) -> dict[str, Any] | None:
+        if folder not in self.manifests:
+            path = posixpath.join(folder, "package.json") if folder else "package.json"
+            try:
+                data = json.loads(self.view.read_text(path)) if self.view.entry(path) else None
+            except (FileSkipped, ValueError, RecursionError):
+                data = None
+            self.manifests[folder] = data if isinstance(data, dict) else None
+        return self.manifests[folder]
+
+    @cached_property
+    def packages_named(self) -> dict[str, list[str]]:
+        """Package name -> the folders of the package.json files that have it."""
+        found: dict[str, list[str]] = {}
+        for path in self.view.paths(symlinks=False):
+            if posixpath.basename(path) == "package.json" and "node_modules/" not in path:
+                folder = posixpath.dirname(path)
+                name = (self.package_json(folder) or {}).get("name")
+                if isinstance(name, str):
+                    found.setdefault(name, []).append(folder)
+        return found
+
+    @cached_property
+    def tsconfigs(self) -> list[str]:
+        return tsconfig_files(self.view)
 
 
 class Walk:
@@ -317,7 +421,7 @@ class Walk:
         literal = _unquote(node)
         if literal is not None:
             return literal
-        if kind == "identifier":
+        if kind in ("identifier", "shorthand_property_identifier"):  # `{ root }` too
             name = text(node)
             if name == "__dirname":
                 return "@/" + posixpath.dirname(here)
@@ -599,8 +703,8 @@ class Walk:
     ) -> tuple[_Module, Node] | None:
         if origin == "local" and fn.type == "identifier":
             return mod, mod.functions[name]
-        if origin is not None and origin.startswith("."):
-            target = self.reader.relative(mod, origin)
+        if origin is not None and origin not in ("local", "tree"):
+            target = self.reader.target(mod, origin)
             if target is not None:
                 found = self.reader.function(target, name if name != "*" else "default")
                 if found is None and fn.type == "identifier":
@@ -627,7 +731,7 @@ class Walk:
             targets: bool | None = None
             if config is not None:
                 if (given := config.get("root")) is not None:
-                    root = self.symbolic(given, env, sym, mod.path)
+                    root = tree_path(self.symbolic(given, env, sym, mod.path))
                 targets = _has_entries(config.get("targets")) if "targets" in config else False
                 if "\0spread" in config:
                     targets = targets or None
@@ -638,6 +742,7 @@ class Walk:
 
     def _wrote(self, path: str, content: dict[str, object] | None) -> None:
         """A file written at ``path`` (symbolic); ``content``: its JSON object, when known."""
+        path = tree_path(path)
         self.effects.writes.append(path)
         base = posixpath.basename(path)
         root = posixpath.dirname(path)
@@ -716,6 +821,12 @@ class Walk:
             path = posixpath.join(dest, rel) if dest else rel
             content = _template_json(view, rel_path) if rel.endswith(".json") else None
             self._wrote(path, content)
+
+
+def tree_path(path: str) -> str:
+    """A path as Nx's tree keeps it: relative to the workspace root, without ``./``, empty
+    segments or a leading ``/`` (``tree.write(`./${root}/pom.xml`)`` writes ``<root>/pom.xml``)."""
+    return "/".join(part for part in path.split("/") if part not in ("", "."))
 
 
 def _unwrap(node: Node) -> Node:
@@ -849,3 +960,19 @@ def _template_json(view: RepoView, path: str) -> dict[str, object] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def _entry(manifest: dict[str, Any], sub: str) -> str | None:
+    """The file a package's ``sub``path (or its root, "") names: its ``exports`` when they
+    map it to a path (conditions are not read: None), else the path itself, or ``main``."""
+    exports = manifest.get("exports")
+    key = f"./{sub}" if sub else "."
+    if exports is not None:
+        if isinstance(exports, str):
+            return exports if not sub else None
+        value = exports.get(key) if isinstance(exports, dict) else None
+        return value if isinstance(value, str) else None
+    if sub:
+        return "./" + sub
+    main = manifest.get("main")
+    return main if isinstance(main, str) and main else "./index"

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from workers.checks.ts_imports import files as ts_files
-from workers.checks.workspaces import matches, package_globs, workspace_patterns
+from workers.checks.workspaces import declaration, matches, package_globs, workspace_patterns
 from workers.engine.findings import TooDeep
 from workers.engine.views import FileSkipped, Kind, RepoView
 
@@ -22,7 +22,6 @@ JS_EXTENSIONS = (".js", ".jsx", ".mjs", ".cjs")
 # `declare module "*.svg"` can satisfy
 CODE_EXTENSIONS = (*TS_EXTENSIONS, *JS_EXTENSIONS, ".json")
 DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
-INSTALLED_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")  # what is linked
 LOCKFILES = frozenset(
     ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock")
 )
@@ -196,8 +195,9 @@ class RepoHost:
         workspaces) whose globs match; none of them, or two: None, not known. Where no
         folder above declares workspaces, the one sharing the longest path with ``near``;
         None when two tie."""
-        linked = self._linked_path(name, near)
-        if linked is not None:  # `workspace:./x`, `link:./x`, `file:./x`: that folder
+        how = declaration(name, near, self.package_json)
+        if how is not None and how[0] == "path":  # `workspace:./x`, `link:./x`, `file:./x`
+            linked = how[1]
             return linked if linked and self.package_json(linked) is not None else None
         folders = self.workspace.get(name, [])
         if len(folders) <= 1:
@@ -213,28 +213,6 @@ class RepoHost:
 
         ranked = sorted(folders, key=shared, reverse=True)
         return ranked[0] if shared(ranked[0]) > shared(ranked[1]) else None
-
-    def _linked_path(self, name: str, near: str) -> str | None:
-        """The folder that the nearest package.json at or above ``near`` declaring ``name``
-        links by path (pnpm's ``workspace:../x``, ``link:``, ``file:``); "" when that folder
-        is outside the repository; None when no such declaration names a path (the package
-        manager links by name, or installs it)."""
-        folder = near
-        while True:
-            manifest = self.package_json(folder) or {}
-            for field in INSTALLED_FIELDS:
-                deps = manifest.get(field)
-                spec = deps.get(name) if isinstance(deps, dict) else None
-                if not isinstance(spec, str):
-                    continue
-                protocol, _, rest = spec.partition(":")
-                if protocol not in ("workspace", "link", "file") or not rest.startswith("."):
-                    return None if not rest.startswith("/") else ""
-                target = posixpath.normpath(posixpath.join(folder, rest))
-                return "" if target == ".." or target.startswith("../") else target
-            if folder in ("", "."):
-                return None
-            folder = posixpath.dirname(folder)
 
     def _install_root(self, near: str) -> str | None:
         """The nearest folder at or above ``near`` that declares workspaces."""
