@@ -251,9 +251,19 @@ GENS = [
         body("  updateJson(tree, 'package.json', (json) => ({ ...json, private: true }));"),
     ),
     Gen(
-        "dynamic-import",
+        "dynamic-import",  # a literal specifier: the module, as if imported statically
         "Creates a library",
         body("  const impl = await import('./impl.js');\n  await impl.default(tree, options);"),
+        {"impl.js": body("  tree.write(`libs/${options.name}/src/index.ts`, '');")},
+        expect={"no-project"},
+    ),
+    Gen(
+        "dynamic-import-computed",
+        "Creates a library",
+        body(
+            "  const which = options.name.length > 100 ? 'other' : 'impl';\n"
+            "  const impl = await import(`./${which}.js`);\n  await impl.default(tree, options);"
+        ),
         {"impl.js": body("  tree.write(`libs/${options.name}/src/index.ts`, '');")},
         unfollowed=True,
     ),
@@ -429,6 +439,14 @@ GENS = [
             "targets: { build: { command: 'echo b' } } });\n"
             "  tree.write(`${root}/src/index.ts`, '');"
         ),
+    ),
+    Gen(
+        "nx-json-utils-writes-only",
+        "Creates a library",
+        "const { writeJson } = require('nx/src/generators/utils/json');\n"
+        "module.exports = async function (tree, options) {\n"
+        "  writeJson(tree, `libs/${options.name}/src/config.json`, { a: 1 });\n};\n",
+        expect={"no-project"},
     ),
     Gen(
         "string-concat-destination",
@@ -906,3 +924,34 @@ def test_a_helper_of_a_workspace_package_is_followed_when_the_plugin_links_it(
         n for n in result.notes if "from '@acme/common', which prgate cannot" in n.message
     ]
     assert bool(unfollowed) is not followed
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        "const { libraryGenerator } = ensurePackage<typeof import('@nx/js')>('@nx/js', v);",
+        "const { libraryGenerator } = await import('@nx/js');",
+        "const { libraryGenerator } = require('@nx/js');",
+    ],
+)
+def test_nx_generators_loaded_as_nx_plugins_load_them_are_judged(tmp_path: Path, load: str) -> None:
+    """nxext's shapes: Nx's generators loaded through ensurePackage (tree-sitter reads its
+    type argument as comparisons), a dynamic import, or a require inside the factory; and
+    the same through a module of the repository that re-exports them."""
+    index = (
+        "import { ensurePackage, Tree } from '@nx/devkit';\nconst v = '23.0.0';\n"
+        "export default async function (tree: Tree, options: { name: string }) {\n"
+        f"  {load}\n"
+        "  await libraryGenerator(tree, { directory: `libs/${options.name}` });\n"
+        "  tree.write(`libs/${options.name}/src/extra.ts`, '');\n}\n"
+    )
+    findings, notes = _one(tmp_path, "Creates a library", index)
+    assert findings == [] and notes == []
+    again = (
+        "import { libraryGenerator } from './nx';\n"
+        "export default async function (tree: any, options: { name: string }) {\n"
+        "  await libraryGenerator(tree, { directory: `libs/${options.name}` });\n}\n"
+    )
+    more = {"nx.ts": "export { libraryGenerator } from '@nx/js';\n"}
+    findings, notes = _one(tmp_path / "again", "Creates a library", again, files=more)
+    assert findings == [] and notes == []

@@ -27,11 +27,16 @@ from workers.checks.nx_generators.collection import (
     resolve,
     tsconfig_files,
 )
-from workers.checks.typescript_grammar import parser, text
+from workers.checks.typescript_grammar import is_import_type, parser, text
 from workers.checks.workspaces import declaration
 from workers.engine.views import FileSkipped, RepoView
 
-DEVKIT = ("@nx/devkit", "@nrwl/devkit", "nx/src/devkit-exports")
+DEVKIT = (  # where the devkit functions come from (the last: its JSON helpers)
+    "@nx/devkit",
+    "@nrwl/devkit",
+    "nx/src/devkit-exports",
+    "nx/src/generators/utils/json",
+)
 # Nx's generators that make a project (the names @nx/* packages export them under)
 PROJECT_GENERATORS = re.compile(
     r"^(library|application|app|lib|host|remote|nodeApplication|e2eProject|plugin|preset)"
@@ -163,27 +168,8 @@ class Reader:
             return
         if name.type == "identifier" and value.type in FUNCTIONS:
             mod.functions[text(name)] = value
-        elif (
-            value.type == "call_expression"
-            and text(value.child_by_field_name("function") or value) == "require"
-        ):
-            args = value.child_by_field_name("arguments")
-            spec = _unquote(args.named_children[0]) if args and args.named_children else None
-            if spec is None:
-                return
-            if name.type == "identifier":
-                mod.imports[text(name)] = (spec, "*")
-            elif name.type == "object_pattern":
-                for item in name.named_children:
-                    if item.type == "shorthand_property_identifier_pattern":
-                        mod.imports[text(item)] = (spec, text(item))
-                    elif item.type == "pair_pattern":
-                        key, val = (
-                            item.child_by_field_name("key"),
-                            item.child_by_field_name("value"),
-                        )
-                        if key is not None and val is not None:
-                            mod.imports[text(val)] = (spec, text(key))
+        elif (spec := _loaded_module(value)) is not None:
+            _bind_imports(mod, name, spec)
 
     def _export(self, mod: _Module, stmt: Node) -> None:
         default = any(c.type == "default" for c in stmt.children)
@@ -342,6 +328,25 @@ class Reader:
                         found.setdefault(name, posixpath.normpath(posixpath.join(base, target)))
         return found
 
+    def exported_from(self, mod: _Module, spec: str, name: str, depth: int = 0) -> tuple[str, str]:
+        """Where ``name`` of the module ``spec`` comes from, through re-exports: the package
+        and the name in it, where the chain leaves the repository; (name, spec) otherwise."""
+        target = self.target(mod, spec) if depth <= MAX_DEPTH else None
+        there = self.module(target) if target is not None else None
+        local = there.exports.get(name) if there is not None else None
+        if there is not None and local is None:  # behind `export * from './lib'`?
+            for star in there.stars:
+                inner = self.target(there, star)
+                found = self.module(inner) if inner is not None else None
+                if found is not None and name in found.exports:
+                    return self.exported_from(there, star, name, depth + 1)
+        if there is None or local is None or local not in there.imports:
+            return name, spec
+        outer, imported = there.imports[local]
+        if self.target(there, outer) is None:
+            return imported, outer
+        return self.exported_from(there, outer, imported, depth + 1)
+
     def package_json(self, folder: str) -> dict[str, Any] | None:
         if folder not in self.manifests:
             path = posixpath.join(folder, "package.json") if folder else "package.json"
@@ -490,6 +495,8 @@ class Walk:
         kind = node.type
         if kind == "variable_declarator":
             name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+            if name is not None and value is not None and (spec := _loaded_module(value)):
+                _bind_imports(mod, name, spec, keep=True)  # `const { x } = require('y')`
             if value is not None:
                 self.returned = {}
                 self._visit(mod, value, env, sym, depth)
@@ -577,26 +584,38 @@ class Walk:
                     env[text(item.named_children[0])] = OPTIONS
 
     # -- calls ----------------------------------------------------------------------------
+    def _loads_a_module(self, call: Node, fn: Node, args: list[Node]) -> bool:
+        """``import(...)`` and ``require(...)``: an import type loads nothing; a dynamic
+        import, or a require of a computed path, loads code prgate does not follow."""
+        line = call.start_point[0] + 1
+        if fn.type == "import":
+            # `ensurePackage<typeof import('@nx/vite')>` is a type; `const { x } = await
+            # import('@nx/vite')` binds names whose calls are judged as that package's
+            bound = _declared_by(call) and args and _unquote(args[0]) is not None
+            if not is_import_type(call) and not bound:
+                self.effects.unfollowed.append(f"a dynamic import() at line {line}")
+            return True
+        if text(fn) == "require" and (not args or _unquote(args[0]) is None):
+            self.effects.unfollowed.append(f"a require() of a computed path at line {line}")
+            return True
+        return False
+
     def _call(
         self, mod: _Module, call: Node, env: dict[str, str], sym: dict[str, str], depth: int
     ) -> None:
         fn = call.child_by_field_name("function")
         args_node = call.child_by_field_name("arguments")
         args = list(args_node.named_children) if args_node is not None else []
-        if fn is None:
-            return
-        if fn.type == "import":
-            self.effects.unfollowed.append(f"a dynamic import() at line {call.start_point[0] + 1}")
-            return
-        if text(fn) == "require" and (not args or _unquote(args[0]) is None):
-            self.effects.unfollowed.append(
-                f"a require() of a computed path at line {call.start_point[0] + 1}"
-            )
+        if fn is None or self._loads_a_module(call, fn, args):
             return
         kinds = [self.kind(a, env) for a in args]
         passes_tree = any(a.type == "identifier" and env.get(text(a)) == TREE for a in args)
         whole_options = any(a.type == "identifier" and env.get(text(a)) == OPTIONS for a in args)
         name, origin = self._origin(mod, fn, env)
+        if origin not in (None, "tree", "local") and self._local(mod, fn, name, origin) is None:
+            # a repository module that re-exports it from a package (`export { x } from
+            # '@nx/js/internal'`): judged as a call of that package's
+            name, origin = self.reader.exported_from(mod, origin, name)
         if origin == "tree":
             self._tree_call(mod, name, args, env, sym)
             return
@@ -821,6 +840,69 @@ class Walk:
             path = posixpath.join(dest, rel) if dest else rel
             content = _template_json(view, rel_path) if rel.endswith(".json") else None
             self._wrote(path, content)
+
+
+def _loaded_module(value: Node) -> str | None:
+    """The module a ``require('x')``, an ``await import('x')`` or Nx's
+    ``ensurePackage('x', version)`` (which returns that package's module) loads, by its
+    literal name."""
+    call = _unwrap(value)
+    fn = call.child_by_field_name("function") if call.type == "call_expression" else None
+    args = call.child_by_field_name("arguments") if fn is not None else None
+    first = args.named_children[0] if args is not None and args.named_children else None
+    if call.type == "binary_expression":  # tree-sitter's reading of `f<T>('x', v)`
+        fn, first = _generic_call(call)
+    if fn is None or first is None:
+        return None
+    if fn.type != "import" and text(fn).rsplit(".", 1)[-1] not in LOADERS:
+        return None
+    return _unquote(first)
+
+
+LOADERS = ("require", "ensurePackage")
+
+
+def _declared_by(call: Node) -> bool:
+    """Whether ``call`` is the value (awaited, or not) a declaration binds names to."""
+    node = call
+    while node.parent is not None and node.parent.type in WRAPPERS:
+        node = node.parent
+    return node.parent is not None and node.parent.type == "variable_declarator"
+
+
+def _generic_call(node: Node) -> tuple[Node | None, Node | None]:
+    """``ensurePackage<typeof import('x')>('x', v)``, which tree-sitter reads as the
+    comparisons ``(ensurePackage < typeof import('x')) > ('x', v)``: the function and the
+    first argument (both None for a real comparison)."""
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    operator = node.child_by_field_name("operator")
+    if left is None or right is None or operator is None or operator.type != ">":
+        return None, None
+    inner = left.child_by_field_name("left") if left.type == "binary_expression" else None
+    if inner is None or right.type != "parenthesized_expression" or not right.named_children:
+        return None, None
+    args = right.named_children[0]
+    first = args.named_children[0] if args.type == "sequence_expression" else args
+    return inner, first
+
+
+def _bind_imports(mod: _Module, name: Node, spec: str, keep: bool = False) -> None:
+    """The names a ``require``-like declaration binds, as imports of ``mod`` (``keep``: in
+    a function body, a module-level import of the same name wins)."""
+    bound: dict[str, tuple[str, str]] = {}
+    if name.type == "identifier":
+        bound[text(name)] = (spec, "*")
+    elif name.type == "object_pattern":
+        for item in name.named_children:
+            if item.type == "shorthand_property_identifier_pattern":
+                bound[text(item)] = (spec, text(item))
+            elif item.type == "pair_pattern":
+                key, val = item.child_by_field_name("key"), item.child_by_field_name("value")
+                if key is not None and val is not None:
+                    bound[text(val)] = (spec, text(key))
+    for local, imported in bound.items():
+        if not keep or local not in mod.imports:
+            mod.imports[local] = imported
 
 
 def tree_path(path: str) -> str:

@@ -12,8 +12,8 @@ and so does this module (the TSX grammar reads JavaScript too).
 Only literal specifiers are read, as TypeScript resolves only those: ``import``
 and ``export ... from`` (``import type`` too), ``import x = require()``,
 ``import()`` and ``import("...")`` types with a string or a template without
-substitutions (tree-sitter parses both as a call; ``_in_type`` tells a type's by where
-it stands, and one with a ``resolution-mode`` attribute is not read), ``require()``
+substitutions (tree-sitter parses both as a call; ``is_import_type`` tells a type's by
+where it stands, and one with a ``resolution-mode`` attribute is not read), ``require()``
 (TypeScript resolves it in JavaScript files only), and ``/// <reference path>`` /
 ``/// <reference types>``.
 """
@@ -27,6 +27,7 @@ from typing import Literal
 
 from tree_sitter import Node, Parser, Query, QueryCursor
 
+from workers.checks.typescript_grammar import is_import_type
 from workers.checks.typescript_grammar import language as grammar
 
 Kind = Literal[
@@ -101,69 +102,6 @@ def _tools(tsx: bool) -> tuple[Parser, Query]:
     return Parser(language), Query(language, _QUERY + (_JSX_QUERY if tsx else ""))
 
 
-# Where a type stands: tree-sitter parses `typeof import("x")` and `import("x").T` as a call,
-# but under one of these it is an import type, which TypeScript resolves in the file's own
-# mode, where an `import()` call always resolves as an ECMAScript import.
-_TYPE_CONTEXTS = frozenset(
-    {
-        "type_query",
-        "type_annotation",
-        "type_arguments",
-        "type_alias_declaration",
-        "type_parameter",
-        "constraint",
-        "default_type",
-        "asserts_annotation",
-        "type_predicate_annotation",
-        "opting_type_annotation",
-        "omitting_type_annotation",
-        "implements_clause",
-        "property_signature",
-        "method_signature",
-        "index_signature",
-        "call_signature",
-        "construct_signature",
-    }
-)
-
-
-def _in_type(argument: Node) -> bool:
-    """Whether the ``import(...)`` whose first argument is ``argument`` is an import type.
-
-    Where tree-sitter misreads a generic call's type arguments as comparisons (``await
-    f<typeof import("x")>()`` becomes ``(await f) < typeof import("x") > ()``, with an
-    error node), the import is taken for a type: the mode that resolves more, since an
-    error must be certain. So is ``typeof import("x")`` anywhere, which as an expression
-    would be the ``typeof`` of a promise."""
-    node = argument.parent.parent if argument.parent is not None else None  # the call
-    while node is not None and node.parent is not None:
-        parent = node.parent
-        if parent.type in _TYPE_CONTEXTS or parent.type.endswith("_type"):
-            return True
-        if parent.type in ("as_expression", "satisfies_expression"):
-            # `x as import("y").T`: the type is the operand after the expression
-            return parent.named_children[0].id != node.id
-        operator = parent.child_by_field_name("operator")
-        kind = operator.type if operator is not None else None
-        if parent.type == "unary_expression" and kind == "typeof":
-            return True
-        if (
-            parent.type == "binary_expression"
-            and kind in ("<", ">")
-            and _statement_of(parent).has_error
-        ):
-            return True
-        node = parent
-    return False
-
-
-def _statement_of(node: Node) -> Node:
-    """The statement (or whole program) that holds ``node``."""
-    while node.parent is not None and not node.type.endswith(("statement", "declaration")):
-        node = node.parent
-    return node
-
-
 def uses_jsx_grammar(path: str) -> bool:
     """TypeScript parses ``.ts``, ``.mts``, ``.cts`` and ``.d.ts`` without JSX, the rest with."""
     return not path.endswith((".ts", ".mts", ".cts"))
@@ -197,7 +135,7 @@ def read_facts(path: str, source: bytes) -> Facts:
             value = _literal(node)
             if value is None:
                 continue
-            if kind == "dynamic" and _in_type(node):
+            if kind == "dynamic" and node.parent is not None and is_import_type(node.parent.parent):
                 if node.parent is not None and len(node.parent.named_children) > 1:
                     continue  # `import("x", { with: { "resolution-mode": ... } })`: not read
                 kind_here: Kind = "import-type"
