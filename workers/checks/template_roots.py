@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pathspec
-import yaml
 
 from workers.checks.copier_questions import render_setting
+from workers.checks.copier_settings import SettingsUnreadable, copier_settings
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Note
-from workers.engine.views import FileSkipped, RepoView
+from workers.engine.views import RepoView
 
 COPIER_FILES = ("copier.yml", "copier.yaml")
 # Copier's own defaults (copier.template.DEFAULT_EXCLUDE / DEFAULT_TEMPLATES_SUFFIX).
@@ -116,42 +116,6 @@ class TemplateRoot:
         parts = rel.split("/")
         rendered = "/".join([*parts[:-1], self.rendered_name(parts[-1])])
         return self.exclude.match_file(rendered)
-
-
-class _TolerantLoader(yaml.SafeLoader):
-    """SafeLoader that reads Copier's ``!include`` and other tags as plain None."""
-
-
-_TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
-class SettingsUnreadable(Exception):
-    """A template's settings file could not be read or parsed; ``str(exc)`` names it and why.
-
-    Copier's settings decide what is rendered, where, and which tasks run, so a
-    check that needs them cannot judge the template without them: it reports
-    "could not run" rather than assume Copier's defaults (a padded or binary
-    ``copier.yml`` must not switch the check off).
-    """
-
-
-def copier_settings(view: RepoView, path: str) -> dict[str, Any]:
-    """The merged documents of a ``copier.yml``; SettingsUnreadable when it cannot be read."""
-    try:
-        text = view.read_text(path)
-    except FileSkipped as exc:
-        raise SettingsUnreadable(f"{path} could not be read: {exc}") from None
-    try:
-        merged: dict[str, Any] = {}
-        for doc in yaml.load_all(text, Loader=_TolerantLoader):
-            if isinstance(doc, dict):
-                merged.update(doc)
-    except yaml.YAMLError as exc:
-        detail = " ".join(str(exc).split())
-        raise SettingsUnreadable(
-            f"{path} is not valid YAML ({detail}); Copier cannot load it either"
-        ) from None
-    return merged
 
 
 def unreadable(roots: Iterable[TemplateRoot]) -> list[str]:

@@ -37,6 +37,7 @@ from workers.checks.copier_questions import (
     never_asked,
     suggested_validator,
 )
+from workers.checks.copier_settings import key_places
 from workers.checks.hook_validation import rules
 from workers.checks.hook_validation.hook_ast import analyse, validation
 from workers.checks.hook_validation.rules import (
@@ -217,15 +218,16 @@ def _confirmed(
             message = f"{finding.message} Render mode confirms it: {_evidence(accepted[name])}."
             finding = dataclasses.replace(finding, message=message)
         out.append(finding)
-    lines = _key_lines(view, copier_yml) if accepted else {}
+    places = key_places(view, copier_yml) if accepted else {}
     for name in sorted(set(accepted) - confirmed):
+        path, line = places.get(name, (copier_yml, None))
         out.append(
             _finding(
                 rules.UNSAFE_ANSWER_ACCEPTED,
-                copier_yml,
+                path,
                 f"question {name!r}: Copier renders unsafe answers: {_evidence(accepted[name])}; "
                 "Copier should have refused them. Tighten the question's validator.",
-                line=lines.get(name),
+                line=line,
                 subject=name,
             )
         )
@@ -418,22 +420,6 @@ def _questions(settings: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in settings.items() if isinstance(k, str) and not k.startswith("_")}
 
 
-def _key_lines(view: RepoView, copier_yml: str) -> dict[str, int]:
-    import yaml
-
-    from workers.checks.template_roots import _TolerantLoader
-
-    lines: dict[str, int] = {}
-    try:
-        for doc in yaml.compose_all(view.read_text(copier_yml), Loader=_TolerantLoader):
-            if isinstance(doc, yaml.MappingNode):
-                for key, _ in doc.value:
-                    lines.setdefault(str(key.value), key.start_mark.line + 1)
-    except (FileSkipped, yaml.YAMLError):
-        pass
-    return lines
-
-
 def _used_in_paths(view: RepoView, template: TemplateRoot) -> dict[str, list[str]]:
     """Questions rendered into paths, ``_subdirectory``, ``_answers_file`` or ``working_directory``."""
     settings = template.settings
@@ -466,7 +452,7 @@ def _path_questions(
     view: RepoView, copier_yml: str, settings: dict[str, Any], used: dict[str, list[str]]
 ) -> list[Finding]:
     questions = _questions(settings)
-    lines = _key_lines(view, copier_yml) if used else {}
+    keys = key_places(view, copier_yml) if used else {}
     findings = []
     judged: set[str] = set()
     for name in sorted(used):
@@ -483,14 +469,15 @@ def _path_questions(
             judged.add(source)
             where = ", ".join(repr(p) for p in result.used_in[:3])
             via = f" (through {name!r}, computed from it)" if source != name else ""
+            path, line = keys.get(source, (copier_yml, None))
             findings.append(
                 _finding(
                     rules.UNVALIDATED_PATH_QUESTION,
-                    copier_yml,
+                    path,
                     f"question {source!r}, used in {where}{via}, {result.problem}. Add a "
                     "validator that rejects /, \\, .., a leading . or ~, empty answers and "
                     "newlines.",
-                    line=lines.get(source),
+                    line=line,
                     fix="validator: '"
                     + suggested_validator(source, questions[source], free_text=source != name)
                     + "'",
