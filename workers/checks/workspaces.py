@@ -5,14 +5,15 @@ and the minimatch globs Nx matches them and its plugins' include/exclude with.
 Shared by jest-collision (Nx's jest projects, ``nx_jest``) and nx-generators (whether a
 package.json a generator writes makes a project); each says in its own way what it does
 when a glob is one prgate does not read. ``declaration`` says how a package.json links a
-dependency (ts-imports resolves through it, nx-generators follows a factory into it).
+dependency and ``packages_by_name`` which folders hold a package name (ts-imports resolves
+through them, nx-generators follows a factory into them).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -115,3 +116,16 @@ def declaration(
         if folder in ("", "."):
             return None
         folder = posixpath.dirname(folder)
+
+
+def packages_by_name(
+    manifests: Iterable[str], package_json: Callable[[str], dict[str, Any] | None]
+) -> dict[str, list[str]]:
+    """Package name -> the folders of the ``manifests`` (package.json paths) that have it."""
+    found: dict[str, list[str]] = {}
+    for path in manifests:
+        folder = posixpath.dirname(path)
+        name = (package_json(folder) or {}).get("name")
+        if isinstance(name, str):
+            found.setdefault(name, []).append(folder)
+    return found

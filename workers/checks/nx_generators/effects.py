@@ -28,7 +28,7 @@ from workers.checks.nx_generators.collection import (
     tsconfig_files,
 )
 from workers.checks.typescript_grammar import is_import_type, parser, text
-from workers.checks.workspaces import declaration
+from workers.checks.workspaces import declaration, packages_by_name
 from workers.engine.views import FileSkipped, RepoView
 
 DEVKIT = (  # where the devkit functions come from (the last: its JSON helpers)
@@ -360,14 +360,12 @@ class Reader:
     @cached_property
     def packages_named(self) -> dict[str, list[str]]:
         """Package name -> the folders of the package.json files that have it."""
-        found: dict[str, list[str]] = {}
-        for path in self.view.paths(symlinks=False):
-            if posixpath.basename(path) == "package.json" and "node_modules/" not in path:
-                folder = posixpath.dirname(path)
-                name = (self.package_json(folder) or {}).get("name")
-                if isinstance(name, str):
-                    found.setdefault(name, []).append(folder)
-        return found
+        manifests = (
+            p
+            for p in self.view.paths(symlinks=False)
+            if posixpath.basename(p) == "package.json" and "node_modules/" not in p
+        )
+        return packages_by_name(manifests, self.package_json)
 
     @cached_property
     def tsconfigs(self) -> list[str]:

@@ -12,7 +12,13 @@ from functools import cached_property
 from typing import Any
 
 from workers.checks.ts_imports import files as ts_files
-from workers.checks.workspaces import declaration, matches, package_globs, workspace_patterns
+from workers.checks.workspaces import (
+    declaration,
+    matches,
+    package_globs,
+    packages_by_name,
+    workspace_patterns,
+)
 from workers.engine.findings import TooDeep
 from workers.engine.views import FileSkipped, Kind, RepoView
 
@@ -149,13 +155,7 @@ class RepoHost:
         """Package name -> the folders of the package.json files that have it."""
         manifests = [p for p in self.paths if posixpath.basename(p) == "package.json"]
         self.prefetch(manifests)
-        found: dict[str, list[str]] = {}
-        for path in manifests:
-            folder = posixpath.dirname(path)
-            name = (self.package_json(folder) or {}).get("name")
-            if isinstance(name, str):
-                found.setdefault(name, []).append(folder)
-        return found
+        return packages_by_name(manifests, self.package_json)
 
     @cached_property
     def declared(self) -> frozenset[str]:
