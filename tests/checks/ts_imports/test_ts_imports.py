@@ -539,3 +539,23 @@ def test_a_fix_from_the_project_s_own_sources_is_still_proposed(repo: Repo) -> N
     }
     [finding] = _ts(repo, files)
     assert finding.fix == "did you mean './helpers/util'?"
+
+
+def test_an_esm_import_without_its_extension_says_which_one_as_tsc_does(repo: Repo) -> None:
+    """tsc's TS2835: "Relative import paths need explicit file extensions in ECMAScript
+    imports ... Did you mean './b.js'?"; prgate said "looked for nothing it could try". For a
+    folder tsc says TS2834 and suggests nothing; prgate names its index file."""
+    files = {
+        "package.json": json.dumps({"name": "m", "type": "module"}),
+        "tsconfig.json": json.dumps(
+            {"compilerOptions": {"module": "nodenext", "noEmit": True}, "include": ["src"]}
+        ),
+        "src/a.ts": 'import { b } from "./b";\nimport { c } from "./lib";\nexport { b, c };\n',
+        "src/b.ts": "export const b = 1;\n",
+        "src/lib/index.ts": "export const c = 1;\n",
+    }
+    findings = _ts(repo, files)
+    assert [f.fix for f in findings] == ["did you mean './b.js'?", "did you mean './lib/index.js'?"]
+    # tsc: TS2835 for the file, TS2834 (no suggestion) for the folder, checked with tsc 5.9
+    assert "TS2835" in findings[0].message and "TS2834" in findings[1].message
+    assert all("needs the extension" in f.message for f in findings)

@@ -720,10 +720,39 @@ def _unresolved(
     ):
         fix = f'set "resolveJsonModule": true in the compilerOptions of {project.config}'
         message = message.replace("(TS2307)", "(TS2732: JSON needs resolveJsonModule)")
+    written = _with_extension(repo, path, spec, resolving) if not tried else None
+    if written is not None:
+        code = "TS2834" if written.endswith(("/index.js", "/index.mjs", "/index.cjs")) else "TS2835"
+        fix = f"did you mean '{written}'?"
+        message = message.replace(
+            "(TS2307)", f"({code}: an ECMAScript import names the file with its extension)"
+        ).replace("looked for nothing it could try", f"needs the extension: '{written}'")
     finding = UNRESOLVED.finding(
         path, message, line=spec.line, fix=fix, key=f"{spec.text}@{project.config}"
     )
     return finding if level == finding.level else _with_level(finding, level)
+
+
+# what TypeScript suggests for an extensionless relative import in an ECMAScript module
+_EMITTED = ((".ts", ".js"), (".tsx", ".js"), (".d.ts", ".js"), (".mts", ".mjs"), (".cts", ".cjs"))
+
+
+def _with_extension(
+    repo: RepoHost, path: str, spec: Specifier, resolving: ResolveOptions
+) -> str | None:
+    """The specifier a relative import without an extension needs where node16/nodenext
+    resolves it as ECMAScript: TypeScript's TS2835 suggestion (``./context.js``), or for a
+    folder (TS2834, which suggests nothing) its index file; None otherwise."""
+    if not is_relative(spec.text) or resolving.resolution not in ("node16", "nodenext"):
+        return None
+    if not _esm(path, spec, resolving, repo):
+        return None
+    base = posixpath.normpath(posixpath.join(posixpath.dirname(path), spec.text))
+    for stem, shown in ((base, spec.text), (f"{base}/index", f"{spec.text.rstrip('/')}/index")):
+        for source, emitted in _EMITTED:
+            if repo.is_file(stem + source):
+                return shown + emitted
+    return None
 
 
 def _claimed(repo: RepoHost, resolving: ResolveOptions, name: str, outcome: Resolved) -> bool:
