@@ -559,3 +559,29 @@ def test_an_esm_import_without_its_extension_says_which_one_as_tsc_does(repo: Re
     # tsc: TS2835 for the file, TS2834 (no suggestion) for the folder, checked with tsc 5.9
     assert "TS2835" in findings[0].message and "TS2834" in findings[1].message
     assert all("needs the extension" in f.message for f in findings)
+
+
+def test_a_package_no_registry_would_accept_is_found_where_the_repository_links_it(
+    repo: Repo,
+) -> None:
+    """babel/babel@1da3cfa1 links "$repo-utils": "link:./scripts/repo-utils"; npm would
+    refuse the name, but node_modules holds it, and tsc resolves it there. prgate said no
+    package could have that name: 5 warnings (errors without the editor-wide hedge)."""
+    files = {
+        "package.json": json.dumps(
+            {"name": "root", "devDependencies": {"$repo-utils": "link:./scripts/repo-utils"}}
+        ),
+        "scripts/repo-utils/package.json": json.dumps(
+            {"name": "$repo-utils", "type": "module", "exports": {".": "./index.cjs"}}
+        ),
+        "scripts/repo-utils/index.cjs": "exports.x = 1;\n",
+        "scripts/repo-utils/index.d.cts": "export declare const x: number;\n",
+        "tsconfig.json": json.dumps(
+            {
+                "compilerOptions": {"module": "esnext", "moduleResolution": "bundler"},
+                "include": ["src"],
+            }
+        ),
+        "src/a.ts": 'import { x } from "$repo-utils";\nexport { x };\n',
+    }
+    assert _ts(repo, files) == []

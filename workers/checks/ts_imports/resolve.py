@@ -272,8 +272,11 @@ def _try(name: str, folder: str, extensions: int, state: _State) -> str | None:
         if ":" in name:  # a URL-like name: no file; only a `declare module` can supply it,
             # as @types/node does for `node:fs`
             return EXTERNAL if name.startswith("node:") else None
-        if not could_be_package(name):
-            return None  # no package can have this name: node_modules cannot hold it
+        linked = state.host.workspace_package(_package_name(name)[0], state.near)
+        if not could_be_package(name) and linked is None:
+            # no published package has this name; one the repository links under it
+            # (babel's "$repo-utils": "link:./scripts/repo-utils") is in node_modules
+            return None
         return _from_node_modules(name, extensions, state)
     candidate = posixpath.normpath(posixpath.join(folder, name))
     if name.endswith(("/.", "/..")) or name in (".", ".."):
