@@ -296,6 +296,7 @@ def is_placeholder_value(value: str) -> bool:
         not v
         or low in _PLACEHOLDER_WORDS
         or v.startswith(("${", "$(", "<"))
+        or (v.startswith("[") and v.endswith("]"))  # `[YOUR_CLERK_SECRET_KEY]`
         or re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]*", v) is not None
         or "{{" in v
         or "{%" in v
