@@ -24,9 +24,11 @@ import os
 import random
 import shutil
 import statistics
+import string
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +60,16 @@ def _token(rng: random.Random, alphabet: str, n: int) -> str:
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 
+def _github_token(rng: random.Random, alnum: str) -> str:
+    """A token in GitHub's format: 30 random characters, then their CRC32 in base62."""
+    body = _token(rng, alnum, 30)
+    number, digits = zlib.crc32(body.encode()), ""
+    for _ in range(6):
+        number, digit = divmod(number, 62)
+        digits = (string.digits + string.ascii_uppercase + string.ascii_lowercase)[digit] + digits
+    return "gh" + "p_" + body + digits
+
+
 def generate(dest: Path, files: int, seed: int = 7) -> dict[str, int]:
     """A JS/TS monorepo with Copier templates; returns the planted secrets' count by kind."""
     rng = random.Random(seed)
@@ -84,7 +96,7 @@ def generate(dest: Path, files: int, seed: int = 7) -> dict[str, int]:
                 for j in range(rng.randint(5, 60))
             ]
             if i == 0 and p % 50 == 3:
-                lines.append(f"const token = '{'gh' + 'p_' + _token(rng, alnum, 36)}';")
+                lines.append(f"const token = '{_github_token(rng, alnum)}';")
                 planted["github"] += 1
             if i == 1 and p % 50 == 7:
                 lines.append(f"const key = '{'AK' + 'IA' + _token(rng, alnum.upper()[26:], 16)}';")

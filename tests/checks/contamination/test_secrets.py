@@ -279,3 +279,23 @@ def test_a_value_too_plain_to_be_a_credential_is_a_warning(repo: Repo) -> None:
     assert levels == {1: "warning", 2: "warning", 3: "warning", 4: "error", 5: "error"}
     [plain] = [f for f in report.findings if f.start_line == 1 and f.rule.endswith("/secret")]
     assert "too short or too plain" in plain.message and "example file" not in plain.message
+
+
+def test_a_github_token_whose_checksum_fails_is_a_warning(repo: Repo) -> None:
+    """DiamondLightSource/python-copier-template@a0cac989 tests gitleaks with a made-up
+    ``ghp_1234567890abcdef...`` token: prgate reported it as a GitHub token, an error. GitHub's
+    tokens end in the CRC32 of their random part (six base62 digits); one that does not is a
+    sample. The published example (github.blog's format, split here so that this file holds
+    no token) checks the arithmetic."""
+    from workers.checks.contamination.secrets import github_checksum_ok
+
+    assert github_checksum_ok("gh" + "p_" + "zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ" + "0mLq17")
+    assert not github_checksum_ok("gh" + "p_" + "zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ" + "0mLq18")
+    real = Tokens.github()
+    made_up = "gh" + "p_" + "1234567890" + "abcdefghijklmnopqrstuvwx" + "12AB"
+    files = {"src/a.py": f"REAL = '{real}'\nFAKE = '{made_up}'\n"}
+    report = check(repo(files))
+    levels = {f.start_line: f.level for f in report.findings if f.rule == "contamination/secret"}
+    assert levels == {1: "error", 2: "warning"}
+    [fake] = [f for f in report.findings if f.start_line == 2]
+    assert "checksum" in fake.message and "1234" not in fake.message  # the mask, never the value

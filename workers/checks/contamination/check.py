@@ -469,6 +469,15 @@ def _finding(
 
 
 def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> Finding:
+    if not match.certain and match.doubt:
+        message = (
+            f"{match.kind} ({match.mask}) on line {line}, but {match.doubt}. If it is real, "
+            "revoke it and remove it from the file and from git history."
+        )
+        finding = _finding(
+            rules.SECRET, path, message, None, line, key=f"{match.detector}:{ordinal}"
+        )
+        return dataclasses.replace(finding, level=Level.WARNING)
     if not match.certain:
         message = (
             f"{match.key} has a value shaped like a generated credential ({match.mask}) on "

@@ -16,6 +16,7 @@ Nothing here ever returns a secret's value: callers get a mask.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -158,6 +159,7 @@ class SecretMatch:
     certain: bool = True  # False: a value prgate cannot tell from a sample (a warning)
     example: bool = False  # in an example file, where placeholders belong
     encrypted: bool = False  # a private key block protected by a passphrase (a warning)
+    doubt: str = ""  # why a token-format match may not be a real one (then a warning)
 
 
 def mask(value: str, shown: int) -> str:
@@ -176,9 +178,33 @@ def scan_line(text: str) -> list[SecretMatch]:
     found = []
     for det in DETECTORS:
         for m in det.pattern.finditer(text):
-            if not _is_placeholder_token(m.group(0), det.prefix_len):
-                found.append(SecretMatch(det.id, det.kind, mask(m.group(0), det.prefix_len)))
+            token = m.group(0)
+            if _is_placeholder_token(token, det.prefix_len):
+                continue
+            match = SecretMatch(det.id, det.kind, mask(token, det.prefix_len))
+            if CLASSIC_GITHUB.fullmatch(token) and not github_checksum_ok(token):
+                doubt = (
+                    "its last six characters are not the checksum GitHub gives every token "
+                    "it issues: a sample, most likely"
+                )
+                match = SecretMatch(det.id, det.kind, match.mask, certain=False, doubt=doubt)
+            found.append(match)
     return found
+
+
+CLASSIC_GITHUB = re.compile(r"gh[pousr]_[A-Za-z0-9]{36,251}")
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def github_checksum_ok(token: str) -> bool:
+    """GitHub's token format (github.blog, 2021-04-05, "Behind GitHub's new authentication
+    token formats"): after the ``gh?_`` prefix, random characters, then the CRC32 of those
+    characters in six base62 digits. A string that fails it is not a token GitHub issued."""
+    body, checksum = token[4:-6], token[-6:]
+    value, number = zlib.crc32(body.encode("ascii")), 0
+    for char in checksum:
+        number = number * 62 + _BASE62.index(char)
+    return number == value
 
 
 def private_key_at(lines: list[str], index: int) -> SecretMatch | None:
