@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import check
 from workers.engine.config import RepoConfig
 from workers.engine.findings import Finding, Level
@@ -585,3 +587,21 @@ def test_a_package_no_registry_would_accept_is_found_where_the_repository_links_
         "src/a.ts": 'import { x } from "$repo-utils";\nexport { x };\n',
     }
     assert _ts(repo, files) == []
+
+
+@pytest.mark.parametrize(("imports_a_package", "level"), [(True, "warning"), (False, "error")])
+def test_a_name_only_a_package_could_declare_is_a_warning_where_packages_are_read(
+    repo: Repo, imports_a_package: bool, level: str
+) -> None:
+    """nrwl/nx-recipes@92439b94's Qwik app imports '@qwik-city-plan', a name no file and no
+    package supplies but @builder.io/qwik-city's types `declare module`: prgate said error.
+    Where the program reads a package prgate cannot see, such a name is a warning."""
+    first = 'import { component$ } from "@builder.io/qwik";\n' if imports_a_package else ""
+    files = {
+        "tsconfig.json": json.dumps(
+            {"compilerOptions": {"module": "esnext", "moduleResolution": "bundler", "types": []}}
+        ),
+        "src/entry.ts": first + 'import render from "@qwik-city-plan";\nexport { render };\n',
+    }
+    findings = [f for f in _ts(repo, files) if f.rule == "ts-imports/unresolved"]
+    assert [(f.start_line, f.level.value) for f in findings] == [(2 if first else 1, level)]

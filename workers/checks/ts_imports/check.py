@@ -356,10 +356,14 @@ class Program:
         self.unseen_types = not isinstance(types, list) and _node_modules_possible(
             repo, project.folder
         )
+        # a package the program names (a `types` entry, a type reference, an import) whose
+        # declarations prgate cannot read: it may `declare module` any name at all
+        self.unseen_named = False
         self.known: list[str] = []  # what the type packages prgate knows declare
         for entry in types if isinstance(types, list) else ():
             typed = _type_reference(repo, project.config, entry, resolving)
             if typed is None:
+                self.unseen_named = _unseen(entry, self.known) or self.unseen_named
                 self.unseen_types = _unseen(entry, self.known) or self.unseen_types
             elif typed not in self.queue:
                 self.queue.append(typed)
@@ -417,6 +421,7 @@ class Program:
             if spec.kind == "reference-types":
                 typed = _type_reference(repo, path, spec.text, resolving)
                 if typed is None:
+                    self.unseen_named = _unseen(spec.text, self.known) or self.unseen_named
                     self.unseen_types = _unseen(spec.text, self.known) or self.unseen_types
                 if typed is not None and typed not in self.files:
                     self._add(typed)
@@ -457,7 +462,9 @@ class Program:
             if (found := facts.get(f)) and found.ambient and not _is_module(f, found, values, repo)
             for name in found.ambient
         ] + self.known
-        unseen = self.unseen_types or any(o.path == EXTERNAL for _, _, o in self.pending)
+        imports_packages = any(o.path == EXTERNAL for _, _, o in self.pending)
+        self.unseen_named = self.unseen_named or imports_packages
+        unseen = self.unseen_types or imports_packages
         findings = self.findings
         for path, spec, outcome in self.pending:
             if any(_ambient_match(pattern, spec.text) for pattern in declared):
@@ -690,7 +697,12 @@ def _unresolved(
         # a gitignored file is a build step's output (generated styles, typegen), taken as
         # built first, as a workspace package's dist/ is: not a finding's subject
         return None
-    if _asset_like(spec.text) and unseen_types:
+    # `declare module '@qwik-city-plan'`, `declare module '~icons/*'`: a package's types
+    # prgate cannot see may declare a name no file and no package supplies (not a `#x`: that
+    # is the package's own `imports`, which no other package declares)
+    bare = not is_relative(spec.text) and not could_be_package(spec.text)
+    bare = bare and not spec.text.startswith("#")
+    if (_asset_like(spec.text) and unseen_types) or (bare and program.unseen_named):
         reasons.append("a package's `declare module` for such names")
     package = _package_of(spec.text)
     listed = repo.in_lockfile(package) if claimed else None
