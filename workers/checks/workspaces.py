@@ -129,3 +129,33 @@ def packages_by_name(
         if isinstance(name, str):
             found.setdefault(name, []).append(folder)
     return found
+
+
+_VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+
+
+def satisfies(manifest: dict[str, Any] | None, spec: str) -> bool:
+    """Whether the package ``manifest`` describes satisfies the dependency range ``spec``,
+    for the ranges workspaces use: ``*``, an exact version, ``^x.y.z``, ``~x.y.z``,
+    ``>=x.y.z``; anything else (``||``, hyphen ranges, tags, prereleases): False, as prgate
+    cannot tell that the package manager links the member."""
+    version = (manifest or {}).get("version")
+    have = _VERSION.fullmatch(version) if isinstance(version, str) else None
+    spec = spec.strip()
+    if spec in ("*", "", "x"):
+        return have is not None or version is None
+    if have is None or "-" in (version or "") or " " in spec:
+        return False
+    want = _VERSION.fullmatch(spec.lstrip("^~>="))
+    if want is None or "-" in spec:
+        return False
+    got = tuple(int(n) for n in have.groups()[:3])
+    need = tuple(int(n) for n in want.groups()[:3])
+    if spec.startswith(">="):
+        return got >= need
+    if spec.startswith("^"):
+        same = next((i for i, n in enumerate(need) if n != 0), 2)  # ^0.2.3 keeps 0.2
+        return got >= need and got[: same + 1] == need[: same + 1]
+    if spec.startswith("~"):
+        return got >= need and got[:2] == need[:2]
+    return got == need if spec[0].isdigit() or spec[0] == "v" else False

@@ -605,3 +605,25 @@ def test_a_name_only_a_package_could_declare_is_a_warning_where_packages_are_rea
     }
     findings = [f for f in _ts(repo, files) if f.rule == "ts-imports/unresolved"]
     assert [(f.start_line, f.level.value) for f in findings] == [(2 if first else 1, level)]
+
+
+@pytest.mark.parametrize(("wanted", "linked"), [("^15.2.1", False), ("^0.1.0", True)])
+def test_a_member_is_linked_only_where_its_version_satisfies_the_range(
+    repo: Repo, wanted: str, linked: bool
+) -> None:
+    """apollographql/apollo-client@54084bc2: an integration-test app named "next" (0.1.0)
+    depends on next ^15.2.1; prgate resolved 'next/app' to the app itself: 14 error-level
+    false alarms in all. A range the member's version does not satisfy comes from the
+    registry; one it satisfies links the member (npm, yarn)."""
+    files = {
+        "package.json": json.dumps({"name": "root", "workspaces": ["apps/*"]}),
+        "apps/next/package.json": json.dumps(
+            {"name": "next", "version": "0.1.0", "dependencies": {"next": wanted}}
+        ),
+        "apps/next/tsconfig.json": json.dumps(
+            {"compilerOptions": {"module": "esnext", "moduleResolution": "node10"}}
+        ),
+        "apps/next/src/page.ts": 'import App from "next/app";\nexport default App;\n',
+    }
+    findings = [f for f in _ts(repo, files) if f.rule == "ts-imports/unresolved"]
+    assert bool(findings) is linked  # linked to itself, which has no app.ts: tsc's TS2307

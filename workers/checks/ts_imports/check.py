@@ -825,6 +825,7 @@ def _workspace_unresolved(
     would: the package is built before it is type-checked against)."""
     folder = outcome.workspace or ""
     manifest = posixpath.join(folder, "package.json")
+    where = folder or "the repository root"
     parts = spec.text.split("/")
     subpath = "./" + "/".join(parts[2 if spec.text.startswith("@") else 1 :])
     subpath = "." if subpath == "./" else subpath
@@ -845,7 +846,7 @@ def _workspace_unresolved(
         message = (
             f"Cannot find module '{spec.text}' (TS2792): {project.config} resolves with "
             "`classic`, which never looks for packages in node_modules, where the package "
-            f"manager links the workspace package in {folder}"
+            f"manager links the workspace package in {where}"
         )
         fix = f'set "moduleResolution": "bundler" (or "node16") in {project.config}'
     else:
@@ -867,7 +868,7 @@ def _workspace_unresolved(
             return None  # its build (dist/, build/) comes first, as a monorepo's does
         shown = ", ".join(dict.fromkeys(outcome.tried[:6]))
         message = (
-            f"Cannot find module '{spec.text}' (TS2307): the workspace package in {folder} "
+            f"Cannot find module '{spec.text}' (TS2307): the workspace package in {where} "
             f"does not provide it to {project.config} (moduleResolution "
             f"{resolving.resolution}); looked for {shown}"
         )

@@ -17,6 +17,7 @@ from workers.checks.workspaces import (
     matches,
     package_globs,
     packages_by_name,
+    satisfies,
     workspace_patterns,
 )
 from workers.engine.findings import TooDeep
@@ -200,6 +201,12 @@ class RepoHost:
             linked = how[1]
             return linked if linked and self.package_json(linked) is not None else None
         folders = self.workspace.get(name, [])
+        if how is not None and how[0] == "registry":
+            # a version range: the package manager links a member only where its version
+            # satisfies it (npm, yarn); otherwise, or where prgate cannot tell, the package
+            # comes from the registry (apollo-client's integration app named "next" needs
+            # next ^15, not itself)
+            folders = [f for f in folders if satisfies(self.package_json(f), how[1])]
         if len(folders) <= 1:
             return folders[0] if folders else None
         root = self._install_root(near)
