@@ -760,6 +760,20 @@ def test_render_failure_of_the_defaults(repo: Repo) -> None:
     assert any(rule == "render-failed" and "bad slug" in m for rule, _, m in found)
 
 
+def test_render_gives_the_template_its_commit_as_its_repository_would(repo: Repo) -> None:
+    """DiamondLightSource/python-copier-template@a0cac989 links its docs with
+    `{{ _copier_answers._commit }}`, which Copier sets only for a template in git; prgate
+    rendered a plain copy and reported render-failed ('dict object' has no attribute
+    '_commit'), an error-level false alarm."""
+    files = {
+        "copier.yml": "_subdirectory: t\nname:\n  type: str\n  default: demo\n",
+        "t/README.md.jinja": "docs: {{ _copier_answers._commit.split('-')[0] }}\n"
+        "ref: {{ _copier_conf.vcs_ref_hash[:7] }}\n",
+    }
+    found = render_rules(repo(files))
+    assert not [f for f in found if f[0] == "render-failed"], found
+
+
 def test_a_refused_unsafe_answer_writes_nothing(repo: Repo, tmp_path: Path) -> None:
     from workers.checks.hook_validation.render import render_template
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,13 +44,14 @@ from workers.checks.copier_questions import (
     synthesize_answers,
 )
 from workers.checks.hook_validation import rules
-from workers.checks.hook_validation.render import RenderResult, render_template
+from workers.checks.hook_validation.render import GIT_ENV, RenderResult, render_template
 from workers.checks.template_roots import HOOK_FOLDERS, TemplateRoot
 from workers.engine.config import RepoConfig
 from workers.engine.export import export
 from workers.engine.findings import Finding, Note, RuleInfo
 from workers.engine.progress import phase
 from workers.engine.views import DirectoryView, RepoView
+from workers.shared.environ import child_env
 
 MACHINERY = ("copier.yml", "copier.yaml", ".copierignore")
 
@@ -96,14 +98,16 @@ def render_findings(
             notes.append(Note(path=copier_yml, message=message))
         phase(f"{copier_yml}: rendering the template with its defaults")
         out = scratch / "defaults"
-        # vcs_ref None: the copy is a plain folder, which Copier renders as it is
-        result = render_template(src, out, made_up, None, scratch, readonly=[src])
+        vcs_ref = as_repository(src)
+        result = render_template(src, out, made_up, vcs_ref, scratch, readonly=[src])
         defaults = Defaults(view, template, result, out, submodules)
         findings = defaults.verdict(make, problems, notes)
         if defaults.stop:
             return findings, notes, {}
         baseline = _files(out) if result.ok else set()
-        accepted = _unsafe_answers(src, scratch, made_up, path_questions, copier_yml, baseline)
+        accepted = _unsafe_answers(
+            src, scratch, (made_up, vcs_ref), path_questions, copier_yml, baseline
+        )
     notes.append(_sandbox_note(copier_yml))
     return findings, notes, accepted
 
@@ -158,17 +162,17 @@ class Defaults:
 def _unsafe_answers(
     src: Path,
     scratch: Path,
-    made_up: dict[str, Any],
+    given: tuple[dict[str, Any], str | None],
     path_questions: list[str],
     copier_yml: str,
     baseline: set[str],
 ) -> Accepted:
     """Each unsafe answer to each path question, rendered (tasks off): the ones Copier
     rendered (it should have refused them), with the paths each produced that the defaults
-    do not (where the answer went)."""
+    do not (where the answer went). ``given``: the sample answers and the git ref."""
     accepted: Accepted = {}
     readonly = [src]
-    vcs_ref = None
+    made_up, vcs_ref = given
     total = len(path_questions) * len(UNSAFE_ANSWERS)
     for q, name in enumerate(path_questions):
         for i, answer in enumerate(UNSAFE_ANSWERS):
@@ -198,6 +202,26 @@ def _last_line(error: str | None) -> str:
     """An error's last line: the exception Copier raised."""
     lines = (error or "no reason given").strip().splitlines()
     return lines[-1] if lines else "no reason given"
+
+
+def as_repository(folder: Path) -> str | None:
+    """Make the exported template a git repository of one commit and return the ref Copier
+    renders from, as it does a template's own repository: ``_copier_answers._commit`` and
+    ``_copier_conf.vcs_ref_hash`` exist then (DiamondLightSource/python-copier-template
+    writes ``_commit`` into a link; a plain folder made that a render failure). None where
+    git cannot make it: Copier renders the plain folder."""
+    env = {**child_env(), **GIT_ENV}
+    identity = ["-c", "user.name=prgate", "-c", "user.email=prgate@invalid"]
+    steps = (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "--no-verify", "-m", "t"])
+    try:
+        for args in steps:
+            subprocess.run(["git", *args], cwd=folder, env=env, check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    for path in (folder / ".git").rglob("*"):  # the sandbox's user reads it (umask aside)
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    return "HEAD"
 
 
 def _sandbox_note(copier_yml: str) -> Note:
