@@ -469,52 +469,54 @@ def _finding(
 
 
 def _secret_finding(path: str, line: int, match: SecretMatch, ordinal: int) -> Finding:
-    if not match.certain and match.doubt:
-        message = (
+    finding = _finding(
+        rules.SECRET,
+        path,
+        _secret_message(match, line),
+        match.fix,
+        line,
+        key=f"{match.detector}:{ordinal}",
+    )
+    # a value prgate cannot tell from a sample, or a key a passphrase guards: not certain
+    unsure = not match.certain or match.encrypted
+    return dataclasses.replace(finding, level=Level.WARNING) if unsure else finding
+
+
+def _secret_message(match: SecretMatch, line: int) -> str:
+    if match.doubt:
+        return (
             f"{match.kind} ({match.mask}) on line {line}, but {match.doubt}. If it is real, "
             "revoke it and remove it from the file and from git history."
         )
-        finding = _finding(
-            rules.SECRET, path, message, None, line, key=f"{match.detector}:{ordinal}"
-        )
-        return dataclasses.replace(finding, level=Level.WARNING)
-    if not match.certain:
-        message = (
+    if not match.certain and match.example:
+        return (
             f"{match.key} has a value shaped like a generated credential ({match.mask}) on "
             f"line {line} of an example file, where placeholders belong. If it is a real value, "
             f"rotate it; either way write a placeholder ({match.fix})."
-            if match.example
-            else f"{match.key} has a value ({match.mask}) on line {line} too short or too "
+        )
+    if not match.certain:
+        return (
+            f"{match.key} has a value ({match.mask}) on line {line} too short or too "
             "plain to tell a real secret from a sample. If it is real, rotate it; either way "
             f"write a placeholder ({match.fix})."
         )
-        finding = _finding(
-            rules.SECRET, path, message, match.fix, line, key=f"{match.detector}:{ordinal}"
-        )
-        return dataclasses.replace(finding, level=Level.WARNING)
     if match.encrypted:
-        message = (
+        return (
             f"{match.kind}, protected by a passphrase ({match.mask}), on line {line}. The key "
             "is encrypted, so what guards it is its passphrase: if that is weak or kept in "
             "the repository too, revoke the key; either way, keep keys out of git."
         )
-        finding = _finding(
-            rules.SECRET, path, message, None, line, key=f"{match.detector}:{ordinal}"
-        )
-        return dataclasses.replace(finding, level=Level.WARNING)
     if match.key is not None:
-        message = (
+        return (
             f"{match.key} has a real-looking value ({match.mask}) on line {line}. "  # noqa: S608
             f"Rotate it, replace the value with a placeholder ({match.fix}) and keep "
             "real values out of git (load them from the environment or a secret store)."
         )
-    else:
-        message = (
-            f"{match.kind} in plain text ({match.mask}) on line {line}. Revoke or rotate it "
-            "now, remove it from the file and from git history, and load it at run time "
-            "from the environment or a secret store."
-        )
-    return _finding(rules.SECRET, path, message, match.fix, line, key=f"{match.detector}:{ordinal}")
+    return (
+        f"{match.kind} in plain text ({match.mask}) on line {line}. Revoke or rotate it "
+        "now, remove it from the file and from git history, and load it at run time "
+        "from the environment or a secret store."
+    )
 
 
 def _secret_findings(
