@@ -68,7 +68,7 @@ def test_a_killed_workers_job_is_handled_within_the_maintenance_interval(
         assert wait_for(lambda: started.get_job_ids() == ["abandoned"], 30)
         time.sleep(1)  # the work horse is forked by now, and has sent a heartbeat
         family = _descendants(doomed.pid)
-        os.killpg(doomed.pid, signal.SIGKILL)  # the worker, its dispatcher and scheduler
+        os.killpg(doomed.pid, signal.SIGKILL)  # the worker and its dispatcher
         for pid in family:  # the work horse has a process group of its own
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)

@@ -206,13 +206,16 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker on prgate's queues (announcements, commands, then checks), and the
-    dispatcher that turns the receiver's inbox into their jobs.
+    dispatcher that turns the receiver's inbox into their jobs and queues retries when due.
 
     Every PRGATE_MAINTENANCE_SECONDS the worker sweeps for jobs whose worker
     died; RQ retries them or, after the last attempt, prgate concludes their
     check runs could-not-run (blocking a merge).
     """
     _require_app_packages()
+    from workers.queue.alive import defer_stop_signals
+
+    defer_stop_signals()  # a stop while starting is taken up by the worker's loop
     from redis.exceptions import RedisError
     from rq import Worker
     from rq.serializers import JSONSerializer
@@ -264,8 +267,8 @@ def worker(burst: bool) -> None:
             Dispatcher(redis, settings), lambda: rq_worker().work(burst=True, logging_level=level)
         )
         return
-    # The dispatcher turns the receiver's inbox into RQ jobs; it runs beside RQ in its own
-    # process (as RQ runs its scheduler), because RQ forks a work horse per job.
+    # The dispatcher turns the receiver's inbox into RQ jobs and runs RQ's scheduler; it runs
+    # beside RQ in its own process, because RQ forks a work horse per job.
     # A terminal's Ctrl-C reaches the whole group; the dispatcher ignores it (a SIGINT while
     # it is still importing would print a traceback) and stops when this worker stops it.
     dispatcher = subprocess.Popen(
@@ -273,7 +276,7 @@ def worker(burst: bool) -> None:
         preexec_fn=_ignore_sigint,
     )
     try:
-        rq_worker().work(with_scheduler=True, logging_level=level)
+        rq_worker().work(logging_level=level)
     finally:
         dispatcher.terminate()
         _reap(dispatcher, 30)

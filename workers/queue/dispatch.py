@@ -28,10 +28,14 @@ retries them or, after the last attempt, the failure callback concludes their
 runs. RQ's own worker does this too, but an idle RQ worker only looks every
 405 s (it blocks on the queue for ``worker_ttl - 15`` s), which left a killed
 worker's runs in progress for up to seven minutes.
+
+Scheduling: the loop also moves jobs that are due (retries, sweeps) onto their queues,
+as RQ's scheduler does (``workers.queue.scheduling`` says why it runs here).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -50,6 +54,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 
+from workers.queue.scheduling import Scheduling
 from workers.shared.inbox import (
     INBOX_GROUP,
     KINDS,
@@ -128,6 +133,7 @@ class Dispatcher:
         self.announce = Queue(
             worker_queues(settings)[0], connection=redis, serializer=JSONSerializer
         )
+        self.scheduling = Scheduling(redis, list(worker_queues(settings)))
         self._group_ready = False
         self._reclaimed_at = 0.0
         self._maintained_at = 0.0
@@ -193,11 +199,12 @@ class Dispatcher:
         return len(queues)
 
     def run(self, stop: Callable[[], bool], block_ms: int = 2000) -> None:
-        """Dispatch until ``stop()``; a Redis outage or a failing entry is waited out, never
-        fatal (the entry stays pending and is retried when reclaimed)."""
+        """Dispatch and schedule until ``stop()``; a Redis outage or a failing entry is waited
+        out, never fatal (the entry stays pending and is retried when reclaimed)."""
         while not stop():
             try:
                 self.maintain()
+                self.scheduling.step()
                 self.step(block_ms)
             except RedisError as exc:
                 log.warning("inbox unreachable: %s; retrying", type(exc).__name__)
@@ -222,6 +229,11 @@ class Dispatcher:
         return claimed
 
     def _leave(self) -> None:
+        """Hand back the scheduler's locks and leave the consumer group (unless this consumer
+        still holds entries, which another dispatcher then claims); Redis gone: nothing to do,
+        the locks expire."""
+        with contextlib.suppress(RedisError):
+            self.scheduling.leave()
         try:
             mine = self.redis.xpending_range(
                 self.inbox, INBOX_GROUP, "-", "+", 1, consumername=self.consumer
