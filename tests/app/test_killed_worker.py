@@ -27,6 +27,15 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _state(redis: Any, pid: int) -> str | None:
+    """The state RQ's worker with process id ``pid`` wrote to Redis, if it registered."""
+    for key in redis.scan_iter("rq:worker:*"):
+        if redis.type(key) == b"hash" and redis.hget(key, "pid") == str(pid).encode():
+            state = redis.hget(key, "state")
+            return state.decode() if state else None
+    return None
+
+
 def test_a_killed_workers_job_is_handled_within_the_maintenance_interval(
     redis_url: str, redis_client: Any, tmp_path: Path
 ) -> None:
@@ -66,7 +75,8 @@ def test_a_killed_workers_job_is_handled_within_the_maintenance_interval(
             on_failure=Callback("workers.jobs.on_quick_failure"),
         )
         assert wait_for(lambda: started.get_job_ids() == ["abandoned"], 30)
-        time.sleep(1)  # the work horse is forked by now, and has sent a heartbeat
+        # the work horse is forked: the worker's second child, beside its dispatcher
+        assert wait_for(lambda: len(children(doomed.pid)) >= 2, 30), children(doomed.pid)
         family = _descendants(doomed.pid)
         os.killpg(doomed.pid, signal.SIGKILL)  # the worker and its dispatcher
         for pid in family:  # the work horse has a process group of its own
@@ -84,7 +94,8 @@ def test_a_killed_workers_job_is_handled_within_the_maintenance_interval(
         )
         # one idle worker is left; it has started and done its start-up cleaning
         survivor = subprocess.Popen([exe, "worker"], env=env, start_new_session=True, **quiet)
-        time.sleep(6)
+        # RQ's worker waits for jobs (state idle) only after its start-up cleaning
+        assert wait_for(lambda: _state(redis_client, survivor.pid) == "idle", 60)
         # the dead horse's heartbeat lapses now (RQ gives it 90 s; this test does not wait)
         member = redis_client.zrange(started.key, 0, -1)[0]
         redis_client.zadd(started.key, {member: time.time() - 1})

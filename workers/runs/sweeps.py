@@ -26,8 +26,9 @@ SWEEP_DELAYS = (120, 900)  # seconds: past GitHub's slowest answers, and once mo
 
 
 def schedule_sweeps(redis: Redis, settings: Settings, request: CheckRequest, jid: str) -> None:
-    """Queue the sweeps of job ``jid``'s runs; RQ's scheduler in every ``prgate worker`` runs
-    them. Their job ids are stable, so scheduling twice queues each sweep once."""
+    """Queue the sweeps of job ``jid``'s runs for later; the dispatcher of every ``prgate
+    worker`` queues them when due (``workers.queue.scheduling``). Their job ids are stable,
+    so scheduling twice queues each sweep once."""
     queue = Queue(worker_queues(settings)[0], connection=redis, serializer=JSONSerializer)
     for delay in SWEEP_DELAYS:
         queue.enqueue_in(
