@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from typing import Any
 
@@ -57,20 +58,31 @@ def test_admission_writes_the_inbox_and_the_dispatcher_makes_the_jobs(redis_clie
     assert announce.kwargs["job_id"] == jid
 
 
-def test_an_idle_worker_is_handed_the_announce_job_first(redis_client: Redis) -> None:
+def test_an_idle_worker_is_handed_the_announce_job_first(
+    redis_client: Redis, redis_url: str
+) -> None:
     """A worker blocked on its queues (as RQ's idle worker is, in BLPOP) gets the first job
     pushed, whatever order it lists the queues in: the runs must appear queued first."""
     import threading
 
+    from tests.support.fake_github import wait_for
+
     names = [queue(redis_client, n) for n in ("announce", "commands", "checks")]
     got: list[Any] = []
+    name = f"idle-worker-{os.getpid()}"
+    own = Redis.from_url(redis_url, client_name=name)
 
     def idle_worker() -> None:
-        got.append(Queue.dequeue_any(names, 10, connection=redis_client, serializer=JSONSerializer))
+        got.append(Queue.dequeue_any(names, 10, connection=own, serializer=JSONSerializer))
+
+    def blocked() -> bool:
+        return any(
+            c.get("name") == name and c.get("cmd") == "blpop" for c in redis_client.client_list()
+        )
 
     waiter = threading.Thread(target=idle_worker)
     waiter.start()
-    time.sleep(0.3)  # blocked in BLPOP before the jobs arrive
+    assert wait_for(blocked, 30)  # blocked in BLPOP before the jobs arrive
     submit(redis_client, SETTINGS, "d-order", sync_route(delivery="d-order"))
     Dispatcher(redis_client, SETTINGS).drain()
     waiter.join(15)
@@ -268,3 +280,29 @@ def test_every_job_the_dispatcher_names_imports() -> None:
         module, _, attr = dotted.rpartition(".")
         assert callable(getattr(importlib.import_module(module), attr)), name
     assert {*JOB_FUNCTIONS.values(), *ON_FAILURE.values(), QUICK_FAILURE} <= set(JOBS.values())
+
+
+def test_a_dispatcher_takes_over_the_scheduling_of_one_killed(redis_client: Redis) -> None:
+    """One dispatcher at a time moves the due jobs of a queue (RQ's locks); when it was
+    killed and its locks lapsed, another takes them at its next try, not ten minutes on."""
+    from datetime import timedelta
+
+    from rq.scheduler import RQScheduler
+
+    from workers.queue.scheduling import Scheduling
+
+    names = [queue(redis_client, n).name for n in ("announce", "commands", "checks")]
+    killed = Scheduling(redis_client, names, retry_seconds=0)
+    other = Scheduling(redis_client, names, retry_seconds=0)
+    killed.step()
+    other.step()
+    assert killed.scheduler.acquired_locks == set(names)
+    assert not other.scheduler.acquired_locks  # one scheduler per queue
+    checks = queue(redis_client, "checks")
+    checks.enqueue_in(timedelta(seconds=-1), "time.sleep", 0, job_id="due")
+    redis_client.delete(*(RQScheduler.get_locking_key(n) for n in names))  # lapsed
+    other.step()
+    assert other.scheduler.acquired_locks == set(names)
+    assert checks.get_job_ids() == ["due"]
+    other.leave()
+    assert not any(redis_client.exists(RQScheduler.get_locking_key(n)) for n in names)

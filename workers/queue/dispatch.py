@@ -133,7 +133,9 @@ class Dispatcher:
         self.announce = Queue(
             worker_queues(settings)[0], connection=redis, serializer=JSONSerializer
         )
-        self.scheduling = Scheduling(redis, list(worker_queues(settings)))
+        self.scheduling = Scheduling(
+            redis, list(worker_queues(settings)), settings.maintenance_seconds
+        )
         self._group_ready = False
         self._reclaimed_at = 0.0
         self._maintained_at = 0.0

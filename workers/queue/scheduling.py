@@ -12,29 +12,35 @@ same heartbeat, the same moving of due jobs.
 
 from __future__ import annotations
 
-import logging
+import time
 
 from redis import Redis
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
-log = logging.getLogger("prgate.dispatch")
-
 
 class Scheduling:
     """The scheduler of ``queues``, stepped by its owner's loop (at least once a minute: the
-    locks last ``interval + 60`` s)."""
+    locks last ``interval + 60`` s). A queue whose lock another scheduler holds is tried
+    again every ``retry_seconds``: RQ's worker tries every ten minutes, so the due jobs of
+    a killed worker's queues waited that long once its locks expired."""
 
-    def __init__(self, redis: Redis, queues: list[str]) -> None:
+    def __init__(self, redis: Redis, queues: list[str], retry_seconds: float) -> None:
         # interval: the lock's lifetime is interval + 60 s; the loop's pace sets how often
         self.scheduler = RQScheduler(queues, connection=redis, serializer=JSONSerializer)
+        self.queues = set(queues)
+        self.retry_seconds = retry_seconds
+        self._tried_at: float | None = None
         self._born = False
 
     def step(self) -> None:
-        """Move the due jobs of the queues whose lock this scheduler holds (taking the locks
-        no scheduler holds, as RQ's scheduler does every ten minutes)."""
+        """Move the due jobs of the queues whose lock this scheduler holds, after taking the
+        locks no scheduler holds when it is time to try."""
         scheduler = self.scheduler
-        if scheduler.should_reacquire_locks:
+        now = time.monotonic()
+        due = self._tried_at is None or now - self._tried_at >= self.retry_seconds
+        if scheduler.acquired_locks != self.queues and due:
+            self._tried_at = now
             scheduler.acquire_locks()  # type: ignore[no-untyped-call]
         if not scheduler.acquired_locks:
             return
