@@ -74,6 +74,11 @@ def _judge(repo: dict[str, Any], dest: Path, render: bool) -> Row:
             + (" (expected)" if r.check in repo.get("could-not-run", []) else " (UNEXPECTED)")
             for r in report.results
             if r.error is not None
+        ]
+        + [  # a check the manifest says cannot run, which now does: its findings need judging
+            f"{r.check}: runs now; the manifest says could-not-run (UNEXPECTED)"
+            for r in report.results
+            if r.error is None and r.check in repo.get("could-not-run", [])
         ],
         seconds=seconds,
     )

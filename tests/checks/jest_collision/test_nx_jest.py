@@ -173,6 +173,86 @@ def test_target_defaults_that_change_commands_are_not_guessed(tmp_path: Path) ->
     assert result.error is not None and "targetDefaults" in result.error
 
 
+def executor_defaults(nx_version: str, defaults: dict[str, object]) -> dict[str, str]:
+    """Jest-executor targets that leave jestConfig to nx.json's targetDefaults (Bielik20's
+    nx-plugins), one that sets its own, and one of the older executor's name."""
+    files = workspace(nx_version, nx={"targetDefaults": defaults})
+    files["libs/a/project.json"] = json.dumps(
+        {"name": "a", "targets": {"test": {"executor": "@nx/jest:jest"}}}
+    )
+    files["apps/b/project.json"] = json.dumps(
+        {
+            "name": "b",
+            "targets": {
+                "test": {
+                    "executor": "@nx/jest:jest",
+                    "options": {"jestConfig": "apps/b/jest.config.ts", "passWithNoTests": True},
+                },
+                "legacy": {"executor": "@nrwl/jest:jest"},
+            },
+        }
+    )
+    return files
+
+
+JEST_DEFAULTS = {
+    "@nx/jest:jest": {
+        "cache": True,
+        "inputs": ["default"],
+        "options": {"passWithNoTests": True, "jestConfig": "{projectRoot}/jest.config.ts"},
+        "configurations": {"ci": {"ci": True, "codeCoverage": True}},
+    },
+    "test": {"cache": True},
+}
+
+
+def test_a_jest_config_from_target_defaults_fills_the_executors_targets(tmp_path: Path) -> None:
+    """Before: could not run ("targetDefaults['@nx/jest:jest'] sets what a target runs")."""
+    result = run(tmp_path, executor_defaults("20.0.3", JEST_DEFAULTS))
+    assert result.error is None, result.error
+    assert collisions(result) == {
+        frozenset(
+            {
+                "libs/a/package.json",
+                "libs/a/src/fixtures/copy/package.json",
+                "libs/a/dist/package.json",
+            }
+        )
+    }
+    write_files(tmp_path / "t", executor_defaults("20.0.3", JEST_DEFAULTS))
+    projects = nx_jest.jest_projects(Tree(open_view(tmp_path / "t")), dedupe=True)
+    assert sorted(projects) == [
+        "<rootDir>/apps/b/jest.config.ts",
+        "<rootDir>/libs/a/jest.config.ts",
+    ]
+
+
+@pytest.mark.parametrize(
+    "why, defaults, version",
+    [
+        ("older Nx", JEST_DEFAULTS, "17.3.2"),
+        (
+            "a configuration's jestConfig",
+            {"@nx/jest:jest": {"configurations": {"ci": {"jestConfig": "x"}}}},
+            "20.0.3",
+        ),
+        (
+            "an executor",
+            {"@nx/jest:jest": {"executor": "nx:run-commands", "options": {"jestConfig": "x"}}},
+            "20.0.3",
+        ),
+        ("a name's jestConfig", {"test": {"options": {"jestConfig": "x"}}}, "20.0.3"),
+        ("Nx 23's list form", {"@nx/jest:jest": [{"options": {"jestConfig": "x"}}]}, "23.2.1"),
+    ],
+)
+def test_other_target_defaults_are_not_guessed(
+    tmp_path: Path, why: str, defaults: dict[str, object], version: str
+) -> None:
+    result = run(tmp_path, executor_defaults(version, defaults))
+    assert result.error is not None and "targetDefaults" in result.error, why
+    assert not collisions(result)
+
+
 def explicit(nx_version: str) -> dict[str, str]:
     """No plugin: a project.json Jest-executor target and a run-commands target, one project."""
     files = workspace(nx_version, nx={})

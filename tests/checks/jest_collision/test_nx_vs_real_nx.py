@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from tests.checks.jest_collision.test_nx_jest import (
+    JEST_DEFAULTS,
     PLUGIN,
+    executor_defaults,
     explicit,
     pkg,
     project_config,
@@ -116,6 +118,8 @@ WORKSPACES = {
     "plugin": lambda: workspace(NX),
     "executor-and-command": lambda: explicit(NX),
     "package-workspaces": package_workspace,
+    # Nx 18.3.5 and 20.0.3 return the same (checked by hand: not installed by the suite)
+    "executor-target-defaults": lambda: executor_defaults(NX, JEST_DEFAULTS),
     "nested-project-json": lambda: {
         **workspace(NX, nx={**PLUGIN, "targetDefaults": {"test": {"cache": True}}}),
         "libs/a/sub/project.json": json.dumps({"name": "sub"}),

@@ -18,8 +18,14 @@ root ``package.json``'s version range:
   ``project.json`` files;
 * the preset, whose haste-relevant options changed in 21.3.0, 21.5.3 and 22.7.2.
 
-What this model does not cover is never guessed: a plugin other than Nx's own, a
-target default or a target both inferred and written that could change which
+Target defaults (``targetDefaults`` in nx.json): one keyed by the Jest executor that
+sets only ``options.jestConfig`` fills that option in the executor's targets that do
+not set it (from 18.3, where real Nx 18.3.5, 20.0.3 and 23.2.1 were seen to agree on
+it, through both APIs: the executor's key wins over the target's name, a target's own
+value over the default, tokens resolved per project).
+
+What this model does not cover is never guessed: a plugin other than Nx's own, any
+other target default or a target both inferred and written that could change which
 commands run Jest, a version range that spans a change of behaviour, or a version
 older than 16 make the prediction Unpredictable, with the reason. Versions newer
 than the newest prgate has read are assumed to behave like it, and a note says so.
@@ -273,7 +279,8 @@ def module_source(tree: Tree, spec: str, jest_major: int) -> str:
         if not available:
             continue
         dedupe = bool(kwargs["inferred"]) and found.at_least(DEDUPE_SINCE)
-        listed = jest_projects(tree, dedupe=dedupe, **kwargs)
+        defaults = found.at_least(ASYNC_SINCE)
+        listed = jest_projects(tree, dedupe=dedupe, target_defaults=defaults, **kwargs)
         tree.notes.append(
             f"{spec} {_show(found.low)} ({found.source}): {name}() reproduced from the "
             f"workspace's project.json files and nx.json: {len(listed)} project(s)"
@@ -363,10 +370,21 @@ def _node_ext(path: str) -> str:
     return base[i:] if i > 0 else ""
 
 
-def jest_projects(tree: Tree, *, dedupe: bool, inferred: bool = True) -> list[str]:
+def jest_projects(
+    tree: Tree, *, dedupe: bool, inferred: bool = True, target_defaults: bool = True
+) -> list[str]:
     """``<rootDir>/...`` entries, as getJestProjectsAsync (``inferred``: with the plugin's
-    targets and run-commands) or the older getJestProjects (the Jest executor only)."""
+    targets and run-commands) or the older getJestProjects (the Jest executor only).
+    ``target_defaults``: the installed Nx applies the Jest executor's target defaults as
+    modelled (18.3 and later)."""
     ws = _Workspace(tree)
+    if ws.jest_defaults and not target_defaults:
+        key = next(iter(ws.jest_defaults))
+        raise Unpredictable(
+            f"nx.json: targetDefaults[{key!r}] sets jestConfig; prgate has read how Nx "
+            f"applies it from {_show(ASYNC_SINCE)} on, not in the version installed here",
+            "nx.json",
+        )
     ws.read_packages()
     ws.read_project_files()
     if inferred:
@@ -375,7 +393,7 @@ def jest_projects(tree: Tree, *, dedupe: bool, inferred: bool = True) -> list[st
     out: dict[str, None] = {}
     for root in sorted(ws.roots):
         for target in ws.roots[root].values():
-            _collect(target, root, ws.names.get(root), out, commands=inferred)
+            _collect(target, root, ws.names.get(root), out, ws.jest_defaults, inferred)
     if dedupe:  # 20.0: a folder whose config file is also listed is dropped
         for entry in list(out):
             if _node_ext(entry):
@@ -396,13 +414,7 @@ class _Workspace:
                 )
         data = _read_json(tree, "nx.json") if view.entry("nx.json") is not None else {}
         self.nx: dict[str, Any] = data if isinstance(data, dict) else {}
-        for key, default in (self.nx.get("targetDefaults") or {}).items():
-            if isinstance(default, dict) and _relevant(default):
-                raise Unpredictable(
-                    f"nx.json: targetDefaults[{key!r}] sets what a target runs; prgate does "
-                    "not merge target defaults",
-                    "nx.json",
-                )
+        self.jest_defaults = _jest_defaults(self.nx.get("targetDefaults"))
         ignore = None
         if view.entry(".nxignore") is not None:
             import pathspec
@@ -512,6 +524,46 @@ def _beside(root: str, name: str) -> str:
     return f"{root}/{name}" if root else name
 
 
+def _jest_defaults(target_defaults: Any) -> dict[str, str]:
+    """The jestConfig that targetDefaults gives each Jest executor's targets; Unpredictable
+    for any other default that could change what a target runs (an entry of Nx 23's list
+    form included)."""
+    found: dict[str, str] = {}
+    if not isinstance(target_defaults, dict):
+        return found
+    for key, default in target_defaults.items():
+        entries = default if isinstance(default, list) else [default]
+        if not any(isinstance(e, dict) and _relevant(e) for e in entries):
+            continue
+        if key in JEST_EXECUTORS and isinstance(default, dict) and _only_jest_config(default):
+            found[key] = default["options"]["jestConfig"]
+            continue
+        raise Unpredictable(
+            f"nx.json: targetDefaults[{key!r}] sets what a target runs; prgate merges only "
+            "a jestConfig given to the Jest executor",
+            "nx.json",
+        )
+    return found
+
+
+def _only_jest_config(default: dict[str, Any]) -> bool:
+    """Whether a target default sets, of what decides the Jest projects, only a string
+    ``options.jestConfig``."""
+    if any(k in default for k in ("executor", "command", "...")):
+        return False
+    configurations = default.get("configurations") or {}
+    if not isinstance(configurations, dict) or any(
+        isinstance(c, dict) and any(k in c for k in RELEVANT) for c in configurations.values()
+    ):
+        return False
+    options = default.get("options")
+    return (
+        isinstance(options, dict)
+        and {k for k in RELEVANT if k in options} == {"jestConfig"}
+        and isinstance(options["jestConfig"], str)
+    )
+
+
 def _relevant(body: dict[str, Any]) -> bool:
     """Whether a target (or target default) sets what decides the Jest projects."""
     if any(k in body for k in ("executor", "command", "...")):
@@ -521,9 +573,15 @@ def _relevant(body: dict[str, Any]) -> bool:
 
 
 def _collect(
-    target: _Target, root: str, name: str | None, out: dict[str, None], *, commands: bool
+    target: _Target,
+    root: str,
+    name: str | None,
+    out: dict[str, None],
+    jest_defaults: dict[str, str],
+    commands: bool,
 ) -> None:
-    """Add what one target contributes; ``commands``: also nx:run-commands (the async API)."""
+    """Add what one target contributes; ``jest_defaults``: the jestConfig targetDefaults
+    gives each Jest executor; ``commands``: also nx:run-commands (the async API)."""
     body = dict(target.body)
     where = f"{target.source}: target {target.name!r}"
     if "command" in body:
@@ -542,6 +600,8 @@ def _collect(
         return _token(value, root, name, where) if isinstance(value, str) else value
 
     if executor in JEST_EXECUTORS:
+        if executor in jest_defaults and "jestConfig" not in options:
+            options = {**options, "jestConfig": jest_defaults[executor]}
         for block in (options, *configurations):
             config = tok(block.get("jestConfig"))
             if isinstance(config, str) and config:
