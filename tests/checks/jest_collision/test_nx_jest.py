@@ -227,6 +227,21 @@ def test_a_jest_config_from_target_defaults_fills_the_executors_targets(tmp_path
     ]
 
 
+def test_the_sync_api_with_a_jest_config_from_target_defaults_is_not_guessed(
+    tmp_path: Path,
+) -> None:
+    """Real getJestProjects() applies it only from a cached project graph: without one,
+    Nx 16.7.4 and 20.0.3 leave it out, 17.3.2 and 18.3.5 return '{projectRoot}' as is."""
+    files = executor_defaults("20.0.3", JEST_DEFAULTS)
+    files["jest.config.ts"] = (
+        "const { getJestProjects } = require('@nx/jest');\n\n"
+        "module.exports = { projects: getJestProjects() };\n"
+    )
+    result = run(tmp_path, files)
+    assert result.error is not None, "predicted"
+    assert "getJestProjects() applies only when Nx has a project graph cached" in result.error
+
+
 @pytest.mark.parametrize(
     "why, defaults, version",
     [

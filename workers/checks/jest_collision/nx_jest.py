@@ -20,9 +20,10 @@ root ``package.json``'s version range:
 
 Target defaults (``targetDefaults`` in nx.json): one keyed by the Jest executor that
 sets only ``options.jestConfig`` fills that option in the executor's targets that do
-not set it (from 18.3, where real Nx 18.3.5, 20.0.3 and 23.2.1 were seen to agree on
-it, through both APIs: the executor's key wins over the target's name, a target's own
-value over the default, tokens resolved per project).
+not set it, in ``getJestProjectsAsync()``: real Nx 18.3.5, 20.0.3 and 23.2.1 agree on
+it (the executor's key wins over the target's name, a target's own value over the
+default, tokens resolved per project). ``getJestProjects()`` reads the project graph
+Nx cached when there is one, else the files, and the two differ there: unpredictable.
 
 What this model does not cover is never guessed: a plugin other than Nx's own, any
 other target default or a target both inferred and written that could change which
@@ -272,22 +273,32 @@ def module_source(tree: Tree, spec: str, jest_major: int) -> str:
     _check_known(tree, spec, found)
     _same_within(tree, spec, found, (ASYNC_SINCE, DEDUPE_SINCE, SYNC_UNTIL))
     parts = ["(function (module, exports) {"]
-    for name, available, kwargs in (
-        ("getJestProjectsAsync", found.at_least(ASYNC_SINCE), {"inferred": True}),
-        ("getJestProjects", found.low < SYNC_UNTIL, {"inferred": False}),
-    ):
-        if not available:
+    failed: list[Unpredictable] = []
+    apis = [
+        (name, inferred)
+        for name, available, inferred in (
+            ("getJestProjectsAsync", found.at_least(ASYNC_SINCE), True),
+            ("getJestProjects", found.low < SYNC_UNTIL, False),
+        )
+        if available
+    ]
+    for name, inferred in apis:
+        dedupe = inferred and found.at_least(DEDUPE_SINCE)
+        try:
+            listed = jest_projects(tree, dedupe=dedupe, inferred=inferred)
+        except Unpredictable as exc:  # fails the config only if the config calls it
+            failed.append(exc)
+            parts.append(f" exports.{name} = () => {{ throw new Error({json.dumps(str(exc))}); }};")
             continue
-        dedupe = bool(kwargs["inferred"]) and found.at_least(DEDUPE_SINCE)
-        defaults = found.at_least(ASYNC_SINCE)
-        listed = jest_projects(tree, dedupe=dedupe, target_defaults=defaults, **kwargs)
         tree.notes.append(
             f"{spec} {_show(found.low)} ({found.source}): {name}() reproduced from the "
             f"workspace's project.json files and nx.json: {len(listed)} project(s)"
         )
         value = json.dumps(listed)
-        call = f"async () => {value}" if kwargs["inferred"] else f"() => {value}"
+        call = f"async () => {value}" if inferred else f"() => {value}"
         parts.append(f" exports.{name} = {call};")
+    if failed and len(failed) == len(apis):
+        raise failed[0]  # whichever the config calls, the reason is this one (and its file)
     parts.append(" })")
     return "".join(parts)
 
@@ -370,19 +381,16 @@ def _node_ext(path: str) -> str:
     return base[i:] if i > 0 else ""
 
 
-def jest_projects(
-    tree: Tree, *, dedupe: bool, inferred: bool = True, target_defaults: bool = True
-) -> list[str]:
+def jest_projects(tree: Tree, *, dedupe: bool, inferred: bool = True) -> list[str]:
     """``<rootDir>/...`` entries, as getJestProjectsAsync (``inferred``: with the plugin's
-    targets and run-commands) or the older getJestProjects (the Jest executor only).
-    ``target_defaults``: the installed Nx applies the Jest executor's target defaults as
-    modelled (18.3 and later)."""
+    targets and run-commands) or the older getJestProjects (the Jest executor only)."""
     ws = _Workspace(tree)
-    if ws.jest_defaults and not target_defaults:
+    if ws.jest_defaults and not inferred:
         key = next(iter(ws.jest_defaults))
         raise Unpredictable(
-            f"nx.json: targetDefaults[{key!r}] sets jestConfig; prgate has read how Nx "
-            f"applies it from {_show(ASYNC_SINCE)} on, not in the version installed here",
+            f"nx.json: targetDefaults[{key!r}] sets jestConfig, which getJestProjects() "
+            "applies only when Nx has a project graph cached (and Nx 17 and 18 leave its "
+            "{projectRoot} unresolved); getJestProjectsAsync() always applies it",
             "nx.json",
         )
     ws.read_packages()
