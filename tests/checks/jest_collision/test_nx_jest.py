@@ -242,6 +242,30 @@ def test_the_sync_api_with_a_jest_config_from_target_defaults_is_not_guessed(
     assert "getJestProjects() applies only when Nx has a project graph cached" in result.error
 
 
+def test_the_sync_api_and_a_workspace_packages_jest_target_is_not_guessed(
+    tmp_path: Path,
+) -> None:
+    """Real getJestProjects() left a package.json nx target out in Nx 16.7.4 and 17.3.2,
+    listed it in 18.3.5, and in 20.0.3 only from a cached project graph."""
+    files = workspace("20.0.3", nx={})
+    files["package.json"] = pkg(
+        "acme",
+        workspaces=["libs/*"],
+        devDependencies={"@nx/jest": "20.0.3", "jest": "30.0.0", "nx": "20.0.3"},
+    )
+    files["libs/a/package.json"] = pkg(
+        "@acme/a",
+        nx={"targets": {"test": {"executor": "@nx/jest:jest", "options": {"jestConfig": "x"}}}},
+    )
+    files["jest.config.ts"] = (
+        "const { getJestProjects } = require('@nx/jest');\n\n"
+        "module.exports = { projects: getJestProjects() };\n"
+    )
+    result = run(tmp_path, files)
+    assert result.error is not None, "predicted"
+    assert "libs/a/package.json: target 'test' runs Jest" in result.error
+
+
 @pytest.mark.parametrize(
     "why, defaults, version",
     [

@@ -401,6 +401,8 @@ def jest_projects(tree: Tree, *, dedupe: bool, inferred: bool = True) -> list[st
     out: dict[str, None] = {}
     for root in sorted(ws.roots):
         for target in ws.roots[root].values():
+            if not inferred and target.source.endswith("package.json"):
+                _unread_by_sync(target)
             _collect(target, root, ws.names.get(root), out, ws.jest_defaults, inferred)
     if dedupe:  # 20.0: a folder whose config file is also listed is dropped
         for entry in list(out):
@@ -530,6 +532,18 @@ class _Workspace:
 
 def _beside(root: str, name: str) -> str:
     return f"{root}/{name}" if root else name
+
+
+def _unread_by_sync(target: _Target) -> None:
+    """getJestProjects() and a workspace package's Jest target: Nx 16.7.4 and 17.3.2 leave
+    it out, 18.3.5 lists it, 20.0.3 lists it only from a cached project graph."""
+    if target.body.get("executor") in JEST_EXECUTORS:
+        raise Unpredictable(
+            f"{target.source}: target {target.name!r} runs Jest, and whether "
+            "getJestProjects() lists it depends on the Nx version and on a cached project "
+            "graph; getJestProjectsAsync() always does",
+            target.source,
+        )
 
 
 def _jest_defaults(target_defaults: Any) -> dict[str, str]:
