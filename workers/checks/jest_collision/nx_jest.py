@@ -24,6 +24,12 @@ not set it, in ``getJestProjectsAsync()``: real Nx 18.3.5, 20.0.3 and 23.2.1 agr
 it (the executor's key wins over the target's name, a target's own value over the
 default, tokens resolved per project). ``getJestProjects()`` reads the project graph
 Nx cached when there is one, else the files, and the two differ there: unpredictable.
+From the files (real Nx 16.7.4 to 20.0.3) it also leaves ``{projectRoot}`` in a
+``jestConfig`` unresolved, and Jest then stops ("Can't find a root directory") before
+any haste map: the cached graph's answer, modelled here, is the only one Jest acts on.
+A workspace package's Jest target is a different matter: left out by 16.7.4 and 17.3.2,
+listed by 18.3.5, by 20.0.3 only from the cache, each a haste map Jest does build, so
+it makes ``getJestProjects()`` unpredictable.
 
 What this model does not cover is never guessed: a plugin other than Nx's own, any
 other target default or a target both inferred and written that could change which
