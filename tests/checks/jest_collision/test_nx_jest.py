@@ -227,6 +227,47 @@ def test_a_jest_config_from_target_defaults_fills_the_executors_targets(tmp_path
     ]
 
 
+def named_defaults(nx_version: str, plugins: list[object] | None = None) -> dict[str, str]:
+    """``e2e`` given the Jest executor by name (nxext/nx-extensions, create-nx-plugin): a
+    target with the executor takes the executor's key instead; one without takes it; one
+    with another executor keeps its own."""
+    e2e = {"executor": "@nx/jest:jest", "options": {"jestConfig": "{projectRoot}/jest.config.ts"}}
+    defaults = {"@nx/jest:jest": {"options": {"passWithNoTests": True}}, "e2e": e2e}
+    nx: dict[str, object] = {"targetDefaults": defaults}
+    if plugins is not None:
+        nx["plugins"] = plugins
+    files = workspace(nx_version, nx=nx)
+    targets = {
+        "libs/a": {"e2e": {"executor": "@nx/jest:jest"}},  # the executor's key: no jestConfig
+        "apps/b": {"e2e": {"options": {"runInBand": True}}},  # takes the named default
+        "tools": {"e2e": {"executor": "@nx/js:node"}},  # another executor: left as it is
+    }
+    for root, body in targets.items():
+        files[f"{root}/project.json"] = json.dumps({"name": root, "targets": body})
+    return files
+
+
+def test_a_jest_executor_given_to_a_target_name_is_applied(tmp_path: Path) -> None:
+    """Before: could not run on nxext/nx-extensions ("targetDefaults['e2e'] sets what a
+    target runs")."""
+    write_files(tmp_path, named_defaults("23.0.1"))
+    projects = nx_jest.jest_projects(Tree(open_view(tmp_path)), dedupe=True)
+    assert projects == ["<rootDir>/apps/b/jest.config.ts"]
+
+
+def test_a_named_default_a_plugin_could_infer_is_not_guessed(tmp_path: Path) -> None:
+    plugins: list[object] = [{"plugin": "@nx/jest/plugin"}, "@nx/eslint/plugin"]
+    write_files(tmp_path / "ok", named_defaults("23.0.1", plugins))
+    assert nx_jest.jest_projects(Tree(open_view(tmp_path / "ok")), dedupe=True)
+    for plugin in (
+        "@nx/cypress/plugin",
+        {"plugin": "@nx/jest/plugin", "options": {"targetName": "e2e"}},
+    ):
+        write_files(tmp_path / "no", named_defaults("23.0.1", [plugin]))
+        with pytest.raises(Unpredictable, match=r"targetDefaults\['e2e'\].*may infer"):
+            nx_jest.jest_projects(Tree(open_view(tmp_path / "no")), dedupe=True)
+
+
 def test_the_sync_api_with_a_jest_config_from_target_defaults_is_not_guessed(
     tmp_path: Path,
 ) -> None:
@@ -239,7 +280,7 @@ def test_the_sync_api_with_a_jest_config_from_target_defaults_is_not_guessed(
     )
     result = run(tmp_path, files)
     assert result.error is not None, "predicted"
-    assert "getJestProjects() applies only when Nx has a project graph cached" in result.error
+    assert "getJestProjects() sees only when Nx has a project graph cached" in result.error
 
 
 def test_the_sync_api_and_a_workspace_packages_jest_target_is_not_guessed(

@@ -21,6 +21,7 @@ from tests.checks.jest_collision.test_nx_jest import (
     PLUGIN,
     executor_defaults,
     explicit,
+    named_defaults,
     pkg,
     project_config,
     workspace,
@@ -120,6 +121,7 @@ WORKSPACES = {
     "package-workspaces": package_workspace,
     # Nx 18.3.5 and 20.0.3 return the same (checked by hand: not installed by the suite)
     "executor-target-defaults": lambda: executor_defaults(NX, JEST_DEFAULTS),
+    "named-target-defaults": lambda: named_defaults(NX, [{"plugin": "@nx/jest/plugin"}]),
     "nested-project-json": lambda: {
         **workspace(NX, nx={**PLUGIN, "targetDefaults": {"test": {"cache": True}}}),
         "libs/a/sub/project.json": json.dumps({"name": "sub"}),

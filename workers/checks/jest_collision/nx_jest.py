@@ -18,12 +18,10 @@ root ``package.json``'s version range:
   ``project.json`` files;
 * the preset, whose haste-relevant options changed in 21.3.0, 21.5.3 and 22.7.2.
 
-Target defaults (``targetDefaults`` in nx.json): one keyed by the Jest executor that
-sets only ``options.jestConfig`` fills that option in the executor's targets that do
-not set it, in ``getJestProjectsAsync()``: real Nx 18.3.5, 20.0.3 and 23.2.1 agree on
-it (the executor's key wins over the target's name, a target's own value over the
-default, tokens resolved per project). ``getJestProjects()`` reads the project graph
-Nx cached when there is one, else the files, and the two differ there: unpredictable.
+Target defaults (``targetDefaults`` in nx.json) are applied in
+``getJestProjectsAsync()`` in the shapes ``nx_target_defaults`` models.
+``getJestProjects()`` reads the project graph Nx cached when there is one, else the
+files, and the two differ on target defaults: there they are unpredictable.
 From the files (real Nx 16.7.4 to 20.0.3) it also leaves ``{projectRoot}`` in a
 ``jestConfig`` unresolved, and Jest then stops ("Can't find a root directory") before
 any haste map: the cached graph's answer, modelled here, is the only one Jest acts on.
@@ -48,6 +46,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workers.checks.jest_collision import nx_target_defaults
+from workers.checks.jest_collision.nx_target_defaults import (
+    JEST_EXECUTORS,
+    TargetDefaults,
+    relevant,
+)
 from workers.checks.jest_collision.tree import Unpredictable, parse_json
 from workers.checks.workspaces import (
     UnreadGlob,
@@ -72,11 +76,9 @@ SYNC_UNTIL: Version = (21, 0, 0, 0)  # getJestProjects was removed in 21
 # kept them for Jest 30 only; 22.7.2 added modulePathIgnorePatterns.
 PRESET_BREAKS: tuple[Version, ...] = ((21, 3, 0, 1), (21, 5, 3, 1), (22, 7, 2, 1))
 MODULES = ("@nx/jest", "@nrwl/jest", "@nx/jest/preset", "@nrwl/jest/preset")
-JEST_EXECUTORS = ("@nx/jest:jest", "@nrwl/jest:jest")
 PLUGIN_CONFIG = re.compile(r"(?:^|/)jest\.config\.(?:cjs|mjs|js|cts|mts|ts)$")
 # The run-commands test of @nx/jest's get-jest-projects, as a Python pattern.
 JEST_COMMAND = re.compile(r"(?:^|(?<=&))(?:[^&\r\n\s]* )*jest(?: [^&\r\n\s]*)*(?=\Z|&)")
-RELEVANT = ("executor", "command", "commands", "cwd", "jestConfig", "...")
 
 
 def _version(text: str) -> Version | None:
@@ -391,14 +393,15 @@ def jest_projects(tree: Tree, *, dedupe: bool, inferred: bool = True) -> list[st
     """``<rootDir>/...`` entries, as getJestProjectsAsync (``inferred``: with the plugin's
     targets and run-commands) or the older getJestProjects (the Jest executor only)."""
     ws = _Workspace(tree)
-    if ws.jest_defaults and not inferred:
-        key = next(iter(ws.jest_defaults))
+    if ws.defaults and not inferred:
         raise Unpredictable(
-            f"nx.json: targetDefaults[{key!r}] sets jestConfig, which getJestProjects() "
-            "applies only when Nx has a project graph cached (and Nx 17 and 18 leave its "
-            "{projectRoot} unresolved); getJestProjectsAsync() always applies it",
+            f"nx.json: targetDefaults[{ws.defaults.first()!r}] changes a Jest target, which "
+            "getJestProjects() sees only when Nx has a project graph cached (and Nx 17 and "
+            "18 leave a {projectRoot} of it unresolved); getJestProjectsAsync() always does",
             "nx.json",
         )
+    if ws.defaults.named:
+        ws.defaults.check_plugins(ws.nx.get("plugins") or [])
     ws.read_packages()
     ws.read_project_files()
     if inferred:
@@ -409,7 +412,7 @@ def jest_projects(tree: Tree, *, dedupe: bool, inferred: bool = True) -> list[st
         for target in ws.roots[root].values():
             if not inferred and target.source.endswith("package.json"):
                 _unread_by_sync(target)
-            _collect(target, root, ws.names.get(root), out, ws.jest_defaults, inferred)
+            _collect(target, root, ws.names.get(root), out, ws.defaults, inferred)
     if dedupe:  # 20.0: a folder whose config file is also listed is dropped
         for entry in list(out):
             if _node_ext(entry):
@@ -430,7 +433,7 @@ class _Workspace:
                 )
         data = _read_json(tree, "nx.json") if view.entry("nx.json") is not None else {}
         self.nx: dict[str, Any] = data if isinstance(data, dict) else {}
-        self.jest_defaults = _jest_defaults(self.nx.get("targetDefaults"))
+        self.defaults = nx_target_defaults.read(self.nx.get("targetDefaults"))
         ignore = None
         if view.entry(".nxignore") is not None:
             import pathspec
@@ -455,13 +458,13 @@ class _Workspace:
             if not isinstance(body, dict):
                 continue
             earlier = bucket.get(tname)
-            if earlier is not None and _relevant(earlier.body) and _relevant(body):
+            if earlier is not None and relevant(earlier.body) and relevant(body):
                 raise Unpredictable(
                     f"{source}: target {tname!r} is also set in {earlier.source}; prgate "
                     "does not merge Nx targets",
                     source,
                 )
-            if earlier is None or _relevant(body):
+            if earlier is None or relevant(body):
                 bucket[tname] = _Target(tname, body, source)
 
     def in_workspaces(self, package_json: str) -> bool:
@@ -485,7 +488,7 @@ class _Workspace:
             if rel != "package.json":
                 self.add(root, targets, rel)
             elif isinstance(targets, dict) and any(
-                isinstance(b, dict) and _relevant(b) for b in targets.values()
+                isinstance(b, dict) and relevant(b) for b in targets.values()
             ):
                 raise Unpredictable(
                     "package.json: the root package's nx targets run commands; prgate does "
@@ -519,7 +522,7 @@ class _Workspace:
             if "getJestProjectsAsync()" in _read_text(self.tree, rel):
                 continue  # the plugin skips the config that asks for the projects
             written = self.roots.get(root, {}).get(target_name)
-            if written is not None and _relevant(written.body):
+            if written is not None and relevant(written.body):
                 raise Unpredictable(
                     f"{written.source}: target {target_name!r} is also inferred by "
                     f"@nx/jest/plugin from {rel}; prgate does not merge Nx targets",
@@ -552,64 +555,16 @@ def _unread_by_sync(target: _Target) -> None:
         )
 
 
-def _jest_defaults(target_defaults: Any) -> dict[str, str]:
-    """The jestConfig that targetDefaults gives each Jest executor's targets; Unpredictable
-    for any other default that could change what a target runs (an entry of Nx 23's list
-    form included)."""
-    found: dict[str, str] = {}
-    if not isinstance(target_defaults, dict):
-        return found
-    for key, default in target_defaults.items():
-        entries = default if isinstance(default, list) else [default]
-        if not any(isinstance(e, dict) and _relevant(e) for e in entries):
-            continue
-        if key in JEST_EXECUTORS and isinstance(default, dict) and _only_jest_config(default):
-            found[key] = default["options"]["jestConfig"]
-            continue
-        raise Unpredictable(
-            f"nx.json: targetDefaults[{key!r}] sets what a target runs; prgate merges only "
-            "a jestConfig given to the Jest executor",
-            "nx.json",
-        )
-    return found
-
-
-def _only_jest_config(default: dict[str, Any]) -> bool:
-    """Whether a target default sets, of what decides the Jest projects, only a string
-    ``options.jestConfig``."""
-    if any(k in default for k in ("executor", "command", "...")):
-        return False
-    configurations = default.get("configurations") or {}
-    if not isinstance(configurations, dict) or any(
-        isinstance(c, dict) and any(k in c for k in RELEVANT) for c in configurations.values()
-    ):
-        return False
-    options = default.get("options")
-    return (
-        isinstance(options, dict)
-        and {k for k in RELEVANT if k in options} == {"jestConfig"}
-        and isinstance(options["jestConfig"], str)
-    )
-
-
-def _relevant(body: dict[str, Any]) -> bool:
-    """Whether a target (or target default) sets what decides the Jest projects."""
-    if any(k in body for k in ("executor", "command", "...")):
-        return True
-    blocks = [body.get("options"), *((body.get("configurations") or {}).values())]
-    return any(isinstance(b, dict) and any(k in b for k in RELEVANT) for b in blocks)
-
-
 def _collect(
     target: _Target,
     root: str,
     name: str | None,
     out: dict[str, None],
-    jest_defaults: dict[str, str],
+    defaults: TargetDefaults,
     commands: bool,
 ) -> None:
-    """Add what one target contributes; ``jest_defaults``: the jestConfig targetDefaults
-    gives each Jest executor; ``commands``: also nx:run-commands (the async API)."""
+    """Add what one target contributes, with what nx.json's targetDefaults give it;
+    ``commands``: also nx:run-commands (the async API)."""
     body = dict(target.body)
     where = f"{target.source}: target {target.name!r}"
     if "command" in body:
@@ -620,6 +575,7 @@ def _collect(
             "executor": "nx:run-commands",
             "options": {**(body.get("options") or {}), "command": body["command"]},
         }
+    body = defaults.apply(target.name, body)
     executor = body.get("executor")
     options: dict[str, Any] = body["options"] if isinstance(body.get("options"), dict) else {}
     configurations = [c for c in (body.get("configurations") or {}).values() if isinstance(c, dict)]
@@ -628,8 +584,6 @@ def _collect(
         return _token(value, root, name, where) if isinstance(value, str) else value
 
     if executor in JEST_EXECUTORS:
-        if executor in jest_defaults and "jestConfig" not in options:
-            options = {**options, "jestConfig": jest_defaults[executor]}
         for block in (options, *configurations):
             config = tok(block.get("jestConfig"))
             if isinstance(config, str) and config:
