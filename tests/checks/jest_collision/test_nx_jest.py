@@ -227,6 +227,27 @@ def test_a_jest_config_from_target_defaults_fills_the_executors_targets(tmp_path
     ]
 
 
+def test_workspace_json_is_ignored_as_nx_16_ignores_it(tmp_path: Path) -> None:
+    """Real Nx 16.0.0, 16.7.4 and 17.3.2 warn 'workspace.json is ignored' and list the
+    project.json files, whether workspace.json lists them or holds a project inline.
+    Before: could not run (nx-aws-cdk-v2)."""
+    files = explicit("16.7.4")
+    files["jest.config.ts"] = (
+        "const { getJestProjects } = require('@nx/jest');\n\n"
+        "module.exports = { projects: getJestProjects() };\n"
+    )
+    inline = {"root": "libs/c", "targets": {"test": {"executor": "@nx/jest:jest"}}}
+    files["workspace.json"] = json.dumps({"version": 2, "projects": {"b": "apps/b", "c": inline}})
+    result = run(tmp_path, files)
+    assert result.error is None, result.error
+    assert any("workspace.json is ignored" in n.message for n in result.notes)
+    write_files(tmp_path / "t", files)
+    tree = Tree(open_view(tmp_path / "t"))
+    assert nx_jest.jest_projects(tree, dedupe=False, inferred=False) == [
+        "<rootDir>/libs/a/jest.config.ts"
+    ]
+
+
 def named_defaults(nx_version: str, plugins: list[object] | None = None) -> dict[str, str]:
     """``e2e`` given the Jest executor by name (nxext/nx-extensions, create-nx-plugin): a
     target with the executor takes the executor's key instead; one without takes it; one

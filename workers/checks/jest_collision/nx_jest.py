@@ -426,11 +426,14 @@ class _Workspace:
     def __init__(self, tree: Tree) -> None:
         self.tree = tree
         view = tree.view
-        for legacy in ("workspace.json", "angular.json"):
-            if view.entry(legacy) is not None:
-                raise Unpredictable(
-                    f"{legacy} lists projects, which prgate does not read for Nx", legacy
-                )
+        if view.entry("angular.json") is not None:  # read when an Angular plugin is installed
+            raise Unpredictable(
+                "angular.json lists projects, which prgate does not read for Nx", "angular.json"
+            )
+        if view.entry("workspace.json") is not None:
+            ignored = "workspace.json is ignored: Nx 16 and later no longer read it"
+            if ignored not in tree.notes:  # (real Nx 16.0.0 to 17.3.2 list no project of it)
+                tree.notes.append(ignored)
         data = _read_json(tree, "nx.json") if view.entry("nx.json") is not None else {}
         self.nx: dict[str, Any] = data if isinstance(data, dict) else {}
         self.defaults = nx_target_defaults.read(self.nx.get("targetDefaults"))
