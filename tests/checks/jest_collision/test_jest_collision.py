@@ -651,6 +651,51 @@ def test_an_unknowable_value_a_haste_option_may_depend_on_still_stops_it(
     assert result.status == "could-not-run"
 
 
+REACT_NATIVE_MODULE = """const { transform } = require('@react-native/jest-preset');
+
+module.exports = {
+  projects: [
+    { preset: '@react-native/jest-preset', testEnvironment: 'node' },
+    { haste: { defaultPlatform: 'web' }, testEnvironment: 'node', transform },
+    { ...require('@react-native/jest-preset'), testEnvironment: 'node', rootDir: 'a' },
+  ],
+};
+"""
+
+
+def test_the_react_native_preset_required_as_a_module(tmp_path: Path) -> None:
+    """react-navigation's shape: a project takes the preset's transform. Before: could not
+    run ('Cannot find module'), then "`projects` is computed by a function" for the
+    transform, which decides nothing in the haste map. Real Jest 30.4 (with the preset
+    0.85.3) reports the same collision and duplicate mock, once per project at the root."""
+    files = {
+        "jest.config.js": REACT_NATIVE_MODULE,
+        "a/package.json": pkg("x"),
+        "b/package.json": pkg("x"),
+        "__mocks__/m.js": "",
+        "lib/__mocks__/m.js": "",
+    }
+    write_files(tmp_path, files)
+    [result] = run(tmp_path).results
+    assert result.error is None, result.error
+    assert sorted((f.rule, f.paths) for f in result.findings) == [
+        ("jest-collision/duplicate-mock", ("__mocks__/m.js", "lib/__mocks__/m.js")),
+        ("jest-collision/haste-module", ("b/package.json", "a/package.json")),
+    ]
+
+
+def test_a_haste_option_of_an_inline_project_computed_by_a_function_stops_it(
+    tmp_path: Path,
+) -> None:
+    source = (
+        "const { transform } = require('@react-native/jest-preset');\n"
+        "module.exports = { projects: [{ testEnvironment: 'node' }, { roots: transform }] };\n"
+    )
+    write_files(tmp_path, {"jest.config.js": source, "a/package.json": pkg("x")})
+    [result] = run(tmp_path).results
+    assert result.error is not None and "`projects[1].roots` is computed" in result.error
+
+
 def test_preset_functions_and_presets_prgate_knows(tmp_path: Path) -> None:
     """jest-preset-angular's createCjsPreset sets moduleFileExtensions whatever its options
     (a .tsx mock is then not in the haste map); @react-native/jest-preset changes nothing

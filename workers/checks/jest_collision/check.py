@@ -74,10 +74,29 @@ def load_js(tree: Tree, path: str) -> Any:
 
         value = evaluate(tree, path, posixpath.dirname(path))
     if isinstance(value, dict):
-        for key in HASTE_KEYS:
-            if _has_marker(value.get(key)):
-                raise Unpredictable(f"{rel}: `{key}` is computed by a function", rel)
+        marked = _marked_key(value)
+        if marked is not None:
+            raise Unpredictable(f"{rel}: `{marked}` is computed by a function", rel)
     return value
+
+
+def _marked_key(config: dict[str, Any], prefix: str = "") -> str | None:
+    """The first option that decides the haste map and holds what prgate did not evaluate;
+    a project given inline is looked at the same way (its other options may hold it)."""
+    for key in HASTE_KEYS:
+        value = config.get(key)
+        if key == "projects" and isinstance(value, list):
+            for i, project in enumerate(value):
+                where = f"{prefix}projects[{i}]"
+                if isinstance(project, dict) and "__prgate__" not in project:
+                    inner = _marked_key(project, where + ".")
+                    if inner is not None:
+                        return inner
+                elif _has_marker(project):
+                    return where
+        elif _has_marker(value):
+            return prefix + key
+    return None
 
 
 def _has_marker(value: Any) -> bool:

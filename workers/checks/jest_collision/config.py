@@ -80,7 +80,18 @@ def known_preset(name: str, version: int) -> dict[str, Any] | None:
 
 
 _ANGULAR_EXTENSIONS = ("ts", "html", "js", "json", "mjs")
-PRESET_MODULES = ("jest-preset-angular/presets",)
+PRESET_MODULES = ("jest-preset-angular/presets", "@react-native/jest-preset")
+# @react-native/jest-preset's module (jest-preset.js), 0.85.0 to 0.88.0 and 0.89.0-rc.0:
+# this haste object, and these keys, whose values are paths into node_modules
+_REACT_NATIVE_HASTE = {"defaultPlatform": "ios", "platforms": ["android", "ios", "native"]}
+_REACT_NATIVE_OTHERS = (
+    "moduleNameMapper",
+    "resolver",
+    "transform",
+    "transformIgnorePatterns",
+    "setupFiles",
+    "testEnvironment",
+)
 
 
 def preset_module(spec: str) -> str:
@@ -88,9 +99,17 @@ def preset_module(spec: str) -> str:
     PRESET_MODULES), as a module factory for js_eval: what its functions return for the
     haste map, and a stand-in for the rest. jest-preset-angular 14.6, 15.0, 16.2 and 17.0
     were read: ``createCjsPreset``/``createEsmPreset`` set ``moduleFileExtensions`` to the
-    same list whatever their options (those only reach ``transform``)."""
+    same list whatever their options (those only reach ``transform``).
+    ``@react-native/jest-preset`` is the preset object itself (a config may take its
+    ``transform``, or spread it)."""
     assert spec in PRESET_MODULES
     unknown = json.dumps({STAND_IN: f"set by {spec}"})
+    if spec == "@react-native/jest-preset":
+        others = ", ".join(f"{key}: {unknown}" for key in _REACT_NATIVE_OTHERS)
+        return (
+            "(function (module, exports) {"
+            f" module.exports = {{ haste: {json.dumps(_REACT_NATIVE_HASTE)}, {others} }}; }})"
+        )
     preset = (
         "(options) => ({"
         f" moduleFileExtensions: {json.dumps(list(_ANGULAR_EXTENSIONS))},"
