@@ -307,6 +307,33 @@ SCENARIOS: dict[str, Scenario] = {
         "packages/a/tsconfig.json": config(mode, include=("src",), composite=True),
         "packages/a/src/a.ts": 'import { v } from "./nope";\n',
     },
+    # a referenced project's sources are its outputs to the referencing one: its imports
+    # are judged under its own options (bundler here), not the referencing project's
+    "references-redirect": lambda mode: {
+        "a/tsconfig.json": json.dumps(
+            {
+                "compilerOptions": {**mode, "noEmit": True},
+                "include": ["src"],
+                "references": [{"path": "../b"}],
+            }
+        ),
+        "a/src/a.ts": 'import { v } from "../../b/src/x.js";\nexport const u = v;\n',
+        "b/tsconfig.json": json.dumps(
+            {
+                "compilerOptions": {
+                    "module": "esnext",
+                    "moduleResolution": "bundler",
+                    "composite": True,
+                    "rootDir": "src",
+                    "outDir": "lib",
+                },
+                "include": ["src"],
+            }
+        ),
+        "b/package.json": json.dumps({"name": "b", "type": "module"}),
+        "b/src/x.ts": 'import { w } from "./y";\nexport const v = w;\n',
+        "b/src/y.ts": "export const w = 1;\n",
+    },
     "default-include": lambda mode: {
         "tsconfig.json": config(mode, include=None),
         "a.ts": 'import { v } from "./nope";\n',

@@ -106,7 +106,8 @@ def run(view: RepoView, config: RepoConfig) -> CheckResult:
     used = Counter(
         v for p in projects.values() if isinstance(v := p.options.values.get("jsx"), str)
     )
-    judging = Judging(repo, used.most_common(1)[0][0] if used else "react-jsx", notes=notes)
+    jsx = used.most_common(1)[0][0] if used else "react-jsx"
+    judging = Judging(repo, jsx, notes=notes, projects=projects)
     judged = [(project, f) for project in projects.values() for f in judging.judge(project)]
     findings, swept = _by_owner(judged, projects, judging.programs, judging.roots)
     notes += swept
@@ -300,6 +301,43 @@ class Judging:
     notes: list[Note] = default(default_factory=list)
     programs: dict[str, set[str]] = default(default_factory=dict)
     roots: dict[str, set[str]] = default(default_factory=dict)
+    projects: dict[str, TsProject] = default(default_factory=dict)
+
+    def root_files(self, project: TsProject) -> list[str]:
+        """A project's root files: its ``files`` and ``include`` less ``exclude`` and its
+        outputs (computed once; programs and the projects referencing them ask)."""
+        found = self.roots.get(project.config)
+        if found is None:
+            values = project.options.values
+            resolving = ResolveOptions.from_options(values, project.options.paths_base)
+            out_dirs = tuple(
+                v for k in ("outDir", "declarationDir") if isinstance(v := values.get(k), str)
+            )
+            found = self.roots[project.config] = set(
+                ts_files.root_files(
+                    self.repo.sources,
+                    project.folder,
+                    project.files,
+                    project.include,
+                    project.exclude,
+                    allow_js=_allows_js(values),
+                    json=resolving.resolve_json,
+                    out_dirs=out_dirs,
+                )
+            )
+        return sorted(found)
+
+    def referenced_sources(self, project: TsProject) -> set[str]:
+        """The source files of the projects ``project`` references: TypeScript reads their
+        output declarations instead (``tsc -b`` builds them first), so an import that
+        reaches one does not bring the file, nor what it imports, into this program; the
+        referenced project judges it."""
+        found: set[str] = set()
+        for config in project.references:
+            referenced = self.projects.get(config)
+            if referenced is not None and referenced.specs_known:
+                found.update(f for f in self.root_files(referenced) if not _declaration(f))
+        return found
 
     def judge(self, project: TsProject) -> list[Finding]:
         """The findings of one project (its program's files go in ``programs``)."""
@@ -328,22 +366,10 @@ class Program:
         self.repo = repo = judging.repo
         self.project = project
         self.values = values = project.options.values
-        self.allow_js = bool(values.get("allowJs", values.get("checkJs", False)))
+        self.allow_js = _allows_js(values)
         self.resolving = resolving = ResolveOptions.from_options(values, project.options.paths_base)
-        out_dirs = tuple(
-            v for k in ("outDir", "declarationDir") if isinstance(v := values.get(k), str)
-        )
-        self.roots = ts_files.root_files(
-            repo.sources,
-            project.folder,
-            project.files,
-            project.include,
-            project.exclude,
-            allow_js=self.allow_js,
-            json=resolving.resolve_json,
-            out_dirs=out_dirs,
-        )
-        judging.roots[project.config] = set(self.roots)
+        self.roots = judging.root_files(project)
+        self.redirected = judging.referenced_sources(project) - set(self.roots)
         self.unsure = _unknown_options(project)
         self.findings: list[Finding] = []
         self.pending: list[tuple[str, Specifier, Resolved]] = []
@@ -432,7 +458,11 @@ class Program:
             outcome = resolve(spec.text, path, resolving, repo, esm)
             target = outcome.path
             if target is not None and target != EXTERNAL:
-                if target not in self.files and _loadable(target, self.allow_js):
+                if (
+                    target not in self.files
+                    and target not in self.redirected
+                    and _loadable(target, self.allow_js)
+                ):
                     self._add(target)
                 continue
             if not checked or (
@@ -602,6 +632,14 @@ def _is_module(path: str, fact: Facts, values: dict[str, Any], repo: RepoHost) -
 
 
 _DECLARATION = re.compile(r"\.d\.([^/]+\.)?[cm]?ts$")
+
+
+def _declaration(path: str) -> bool:
+    return bool(_DECLARATION.search(path))
+
+
+def _allows_js(values: dict[str, Any]) -> bool:
+    return bool(values.get("allowJs", values.get("checkJs", False)))
 
 
 def _loadable(path: str, allow_js: bool) -> bool:
