@@ -627,3 +627,54 @@ def test_a_member_is_linked_only_where_its_version_satisfies_the_range(
     }
     findings = [f for f in _ts(repo, files) if f.rule == "ts-imports/unresolved"]
     assert bool(findings) is linked  # linked to itself, which has no app.ts: tsc's TS2307
+
+
+@pytest.mark.parametrize(("ignored", "level"), [(True, "warning"), (False, "error")])
+def test_a_name_declarations_a_build_writes_may_declare_is_a_warning(
+    repo: Repo, ignored: bool, level: str
+) -> None:
+    """remix-run/react-router@cab1a690's Cloudflare playground includes the gitignored
+    worker-configuration.d.ts and .react-router/types that `pnpm typegen` writes before
+    tsc; they declare 'cloudflare:workers' and 'virtual:react-router/server-build'. prgate
+    said error. Included but absent and gitignored, they are a build's: a warning."""
+    files = {
+        "tsconfig.json": json.dumps(
+            {
+                "compilerOptions": {"module": "esnext", "moduleResolution": "bundler", "types": []},
+                "include": ["app/**/*", ".react-router/types/**/*", "worker-configuration.d.ts"],
+            }
+        ),
+        "app/worker.ts": 'import b from "virtual:react-router/server-build";\nexport { b };\n',
+    }
+    if ignored:
+        files[".gitignore"] = "/.react-router/\nworker-configuration.d.ts\n"
+    findings = [f for f in _ts(repo, files) if f.rule == "ts-imports/unresolved"]
+    assert [(f.start_line, f.level.value) for f in findings] == [(1, level)]
+    if ignored:
+        assert ".react-router/types, worker-configuration.d.ts (included by" in findings[0].message
+
+
+def test_a_name_the_projects_own_alias_maps_stays_an_error_where_packages_are_read(
+    repo: Repo,
+) -> None:
+    """shadcn-ui/ui@1773ecfe's starter templates import '@/components/ui/button', which
+    their paths map to ./components (written by `shadcn add button`): real tsc fails.
+    Reading a package made it a warning ("a package's declare module"); a package would
+    have to declare the project's own alias path."""
+    files = {
+        "tsconfig.json": json.dumps(
+            {
+                "compilerOptions": {
+                    "module": "esnext",
+                    "moduleResolution": "bundler",
+                    "types": [],
+                    "paths": {"@/*": ["./*"]},
+                }
+            }
+        ),
+        "app/page.tsx": 'import React from "react";\n'
+        'import { Button } from "@/components/ui/button";\n'
+        "export { React, Button };\n",
+    }
+    findings = [f for f in _ts(repo, files) if f.rule == "ts-imports/unresolved"]
+    assert [(f.start_line, f.level.value) for f in findings] == [(2, "error")]

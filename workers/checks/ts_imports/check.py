@@ -385,6 +385,9 @@ class Program:
         # a package the program names (a `types` entry, a type reference, an import) whose
         # declarations prgate cannot read: it may `declare module` any name at all
         self.unseen_named = False
+        # what the config includes that a build step writes (gitignored, not in the
+        # checkout: React Router's .react-router/types, wrangler's worker-configuration.d.ts)
+        self.generated = _generated_includes(repo, project)
         self.known: list[str] = []  # what the type packages prgate knows declare
         for entry in types if isinstance(types, list) else ():
             typed = _type_reference(repo, project.config, entry, resolving)
@@ -738,10 +741,17 @@ def _unresolved(
     # `declare module '@qwik-city-plan'`, `declare module '~icons/*'`: a package's types
     # prgate cannot see may declare a name no file and no package supplies (not a `#x`: that
     # is the package's own `imports`, which no other package declares)
+    # ... but not a name the project's own `paths` maps into its own files (shadcn's
+    # '@/components/ui/button'): nothing but that file is meant by it
     bare = not is_relative(spec.text) and not could_be_package(spec.text)
-    bare = bare and not spec.text.startswith("#")
+    bare = bare and not spec.text.startswith("#") and outcome.alias in (None, "baseUrl", "*")
     if (_asset_like(spec.text) and unseen_types) or (bare and program.unseen_named):
         reasons.append("a package's `declare module` for such names")
+    if (bare or _asset_like(spec.text)) and program.generated:
+        reasons.append(
+            f"the declarations a build step writes into {', '.join(program.generated)} "
+            f"(included by {project.config}, gitignored)"
+        )
     package = _package_of(spec.text)
     listed = repo.in_lockfile(package) if claimed else None
     if listed:
@@ -989,6 +999,22 @@ def _missing_sources_found(repo: RepoHost, outcome: Resolved) -> list[Finding]:
                 key=f"{field}@{manifest}",
             )
         )
+    return found
+
+
+def _generated_includes(repo: RepoHost, project: TsProject) -> list[str]:
+    """The places a project's ``files`` and ``include`` name that are gitignored and not in
+    the checkout: a build step writes them before ``tsc`` runs, and what they declare
+    (``declare module``) prgate cannot see."""
+    found: list[str] = []
+    for pattern in [*(project.files or []), *(project.include or [])]:
+        wild = min((i for i, c in enumerate(pattern) if c in "*?"), default=len(pattern))
+        literal = pattern[:wild]
+        literal = literal.rstrip("/") if wild == len(pattern) else posixpath.dirname(literal)
+        if not literal or literal in found or repo.is_file(literal) or repo.is_dir(literal):
+            continue
+        if repo.ignored(literal) or repo.ignored(literal + "/index.d.ts"):
+            found.append(literal)
     return found
 
 
